@@ -1,0 +1,25 @@
+# Two entry points: `make demo` (the main job on the embedded SQLite default) and `make test`.
+# Each creates the virtual environment it needs in .venv from nothing but Python 3.11 and pip.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/townsquare migrate --config config.example.toml
+	$(BIN)/townsquare run --config config.example.toml --dry-run
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) *.egg-info townsquare.db townsquare.db-wal townsquare.db-shm

@@ -1,0 +1,1 @@
+"""Discord adapter (discord.py). Importing this package does not import discord.py."""

@@ -1,0 +1,1 @@
+"""An in-memory platform for tests and the demo."""

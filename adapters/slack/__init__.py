@@ -1,0 +1,1 @@
+"""Slack adapter (slack-bolt). Importing this package does not import slack-bolt."""

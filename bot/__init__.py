@@ -1,0 +1,3 @@
+"""Townsquare: community operations for Discord and Slack."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,85 @@
+"""Composition root: settings → engine → unit of work → bus → relay → adapters → scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.core.bus import MessageBus
+from bot.core.handlers import HANDLERS
+from bot.core.ports import Clock, Notifier
+from bot.relay import OutboxRelay, RetryPolicy
+from storage.db import create_engine
+from storage.migrate import require_current
+from storage.uow import SqlUnitOfWorkFactory
+
+log = logging.getLogger("townsquare")
+
+
+@dataclass
+class App:
+    """Everything wired together; adapters and the scheduler attach to `bus` and `relay`."""
+
+    settings: Settings
+    engine: AsyncEngine
+    uow_factory: SqlUnitOfWorkFactory
+    clock: Clock
+    bus: MessageBus
+    relay: OutboxRelay
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def ensure_communities(self) -> None:
+        """Create (or rename) a row per configured community."""
+        async with self.uow_factory() as uow:
+            for community in self.settings.communities:
+                await uow.communities.ensure(
+                    community.id, community.name, community.platform, self.clock.now()
+                )
+            await uow.commit()
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        await self.engine.dispose()
+
+
+def build_app(
+    settings: Settings,
+    clock: Clock,
+    notifiers: Mapping[str, Notifier] | None = None,
+    engine: AsyncEngine | None = None,
+) -> App:
+    """Wire the core to storage and the given notifiers (one per platform)."""
+    engine = engine or create_engine(settings.database.url, echo=settings.database.echo)
+    uow_factory = SqlUnitOfWorkFactory(engine)
+    policy = RetryPolicy(
+        max_attempts=settings.outbox.max_attempts,
+        base_delay_seconds=settings.outbox.base_delay_seconds,
+        max_delay_seconds=settings.outbox.max_delay_seconds,
+    )
+    relay = OutboxRelay(uow_factory, clock, notifiers or {}, policy)
+    bus = MessageBus(
+        uow_factory,
+        clock,
+        HANDLERS,
+        {community.id: community for community in settings.communities},
+        on_commit=relay.wake,
+    )
+    return App(settings=settings, engine=engine, uow_factory=uow_factory, clock=clock, bus=bus, relay=relay)
+
+
+async def start_app(app: App, config_path: str | None = None) -> None:
+    """Refuse an out-of-date schema, register communities, start delivering the outbox."""
+    await require_current(app.engine, config_path)
+    await app.ensure_communities()
+    app.tasks.append(asyncio.create_task(app.relay.run_forever(), name="outbox-relay"))

@@ -1,0 +1,139 @@
+"""The message bus: one unit of work per command or inbound event, deduplicated by platform event id.
+
+A command runs its handler; the domain events the handler emits run their subscribers in the same
+transaction, so state and the effects it causes commit together (or not at all). A platform event
+id is claimed in that same transaction: a replay or a concurrent retry finds it claimed and changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from bot.core.commands import Command, Permission
+from bot.core.context import Context
+from bot.core.errors import Forbidden, UserFacingError
+from bot.core.events import Event
+from bot.core.handlers.table import HandlerTable
+from bot.core.ports import Clock, UnitOfWork
+from bot.core.refs import Actor
+from bot.core.registry import Built
+from bot.core.replies import Reply
+from bot.core.settings import CommunitySettings
+
+log = logging.getLogger("townsquare.bus")
+
+Message = Command | Event
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an inbound message came from, for deduplication: ("discord", gateway event id)."""
+
+    platform: str
+    event_id: str
+
+
+class UnknownCommunity(LookupError):
+    """A message named a community that is not configured."""
+
+
+class MessageBus:
+    """Routes commands and events to handlers inside a unit of work."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Clock,
+        handlers: HandlerTable,
+        communities: Mapping[str, CommunitySettings],
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.handlers = handlers
+        self.communities = communities
+        self.on_commit = on_commit or (lambda: None)
+
+    async def handle(
+        self, message: Message, actor: Actor | None = None, *, source: Source | None = None
+    ) -> Reply | Built:
+        """Handle one command or event; a UserFacingError becomes a private reply, nothing committed."""
+        started = time.perf_counter()
+        name = type(message).__name__
+        outcome = "ok"
+        try:
+            result = await self._handle(message, actor, source)
+            if isinstance(result, Reply) and result.silent and source is not None:
+                outcome = "duplicate"
+            return result
+        except UserFacingError as exc:
+            outcome = f"refused ({type(exc).__name__})"
+            return Reply(text=exc.message, private=True)
+        except BaseException as exc:
+            outcome = f"failed ({type(exc).__name__})"
+            raise
+        finally:
+            log.info(
+                "handled %s community=%s actor=%s source=%s outcome=%s in %.1f ms",
+                name,
+                message.community_id,
+                actor.ref if actor else "system",
+                f"{source.platform}:{source.event_id}" if source else "-",
+                outcome,
+                (time.perf_counter() - started) * 1000,
+            )
+
+    async def _handle(self, message: Message, actor: Actor | None, source: Source | None) -> Reply | Built:
+        settings = self.communities.get(message.community_id)
+        if settings is None:
+            raise UnknownCommunity(message.community_id)
+        async with self.uow_factory() as uow:
+            now = self.clock.now()
+            if source is not None and not await uow.processed.claim(source.platform, source.event_id, now):
+                return Reply.nothing()
+            ctx = Context(uow=uow, clock=self.clock, community=settings, actor=actor)
+            if isinstance(message, Command):
+                await self._authorize(message, ctx)
+                handler = self.handlers.commands.get(type(message))
+                if handler is None:
+                    raise LookupError(f"no handler for {type(message).__name__}")
+                result: Reply | Built = await handler(message, ctx)
+            else:
+                ctx.emit(message)
+                result = Reply.nothing()
+            await self._drain_events(ctx)
+            await uow.commit()
+        self.on_commit()
+        return result
+
+    async def _drain_events(self, ctx: Context) -> None:
+        """Run subscribers of every emitted event, including events emitted by subscribers."""
+        while ctx.events:
+            event = ctx.events.pop(0)
+            for handler in self.handlers.events.get(type(event), []):
+                await handler(event, ctx)
+
+    async def _authorize(self, command: Command, ctx: Context) -> None:
+        """The permission every entry point gets checked against, whatever the platform showed."""
+        need = command.permission
+        actor = ctx.actor
+        if need is Permission.SYSTEM:
+            if actor is not None:
+                raise Forbidden("That can only be done by Townsquare itself.")
+            return
+        if actor is None or need is Permission.ANYONE:
+            return  # the system may send any command on a member's behalf
+        if actor.community_id != command.community_id:
+            raise Forbidden("That belongs to another community.")
+        if need is Permission.MODERATOR and not actor.is_moderator:
+            raise Forbidden("Only moderators can do that.")
+        if need is Permission.LEAD and not actor.is_lead:
+            raise Forbidden("Only community leads can do that.")
+        if need is Permission.MEMBER:
+            member = await ctx.uow.members.by_ref(command.community_id, actor.ref)
+            if member is None or not member.is_admitted:
+                raise Forbidden("That is for members. Use /join with a referral code, or /apply, to get in.")

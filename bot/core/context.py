@@ -1,0 +1,37 @@
+"""What a handler gets besides its command: the unit of work, the clock, the actor, the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.core.effects import Effect
+from bot.core.events import Event
+from bot.core.ports import Clock, UnitOfWork
+from bot.core.refs import Actor
+from bot.core.settings import CommunitySettings
+
+
+@dataclass
+class Context:
+    """Per-command context. Emitted events are handled in the same transaction by the bus."""
+
+    uow: UnitOfWork
+    clock: Clock
+    community: CommunitySettings
+    actor: Actor | None = None
+    events: list[Event] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        """The injected clock's time (aware UTC)."""
+        return self.clock.now()
+
+    def emit(self, event: Event) -> None:
+        """Queue a domain event; its handlers run before the transaction commits."""
+        self.events.append(event)
+
+    async def send(self, effect: Effect, *, dedupe_key: str | None = None) -> bool:
+        """Put an effect in the outbox, in this transaction. False when `dedupe_key` was used before."""
+        return await self.uow.outbox.add(
+            effect, platform=self.community.platform, now=self.now(), dedupe_key=dedupe_key
+        )

@@ -1,0 +1,173 @@
+"""Outbound effects: what the core asks a platform to do, stored in the outbox with the state change.
+
+Effects are plain frozen dataclasses with a `kind` discriminator so the outbox can store them as
+JSON and the relay can rebuild them. Channels are named logically ("applications", "welcome",
+"announcements", "recognition", "digest", "ideas", a space key such as "cohort:3", or a raw
+platform id as "id:C123"); the adapter maps names to platform channels from its config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Base64Bytes, TypeAdapter
+from pydantic import Field as PydField
+
+from bot.core.refs import MemberRef
+from bot.core.replies import Action, Field
+
+
+@dataclass(frozen=True)
+class PostMessage:
+    """Post in a channel. `message_key` names the post so later effects can edit it."""
+
+    community_id: str
+    channel: str
+    text: str
+    actions: tuple[Action, ...] = ()
+    title: str | None = None
+    fields: tuple[Field, ...] = ()
+    message_key: str | None = None
+    image_png: Base64Bytes | None = None
+    image_name: str | None = None
+    kind: Literal["post_message"] = "post_message"
+
+
+@dataclass(frozen=True)
+class EditMessage:
+    """Replace the text and buttons of a message posted earlier under `message_key`."""
+
+    community_id: str
+    message_key: str
+    text: str
+    actions: tuple[Action, ...] = ()
+    title: str | None = None
+    fields: tuple[Field, ...] = ()
+    kind: Literal["edit_message"] = "edit_message"
+
+
+@dataclass(frozen=True)
+class DirectMessage:
+    """A private message to one member."""
+
+    community_id: str
+    member: MemberRef
+    text: str
+    actions: tuple[Action, ...] = ()
+    title: str | None = None
+    kind: Literal["direct_message"] = "direct_message"
+
+
+@dataclass(frozen=True)
+class GrantMemberAccess:
+    """Let an admitted member in: the member role on Discord, the member channels on Slack."""
+
+    community_id: str
+    member: MemberRef
+    kind: Literal["grant_member_access"] = "grant_member_access"
+
+
+@dataclass(frozen=True)
+class RevokeMemberAccess:
+    """Take member access away (removal by a lead)."""
+
+    community_id: str
+    member: MemberRef
+    kind: Literal["revoke_member_access"] = "revoke_member_access"
+
+
+@dataclass(frozen=True)
+class OpenPrivateSpace:
+    """Create a private space (Discord private thread or channel, Slack private channel) with members."""
+
+    community_id: str
+    space_key: str
+    name: str
+    members: tuple[MemberRef, ...]
+    topic: str = ""
+    kind: Literal["open_private_space"] = "open_private_space"
+
+
+@dataclass(frozen=True)
+class AddToSpace:
+    """Add members to a private space opened earlier."""
+
+    community_id: str
+    space_key: str
+    members: tuple[MemberRef, ...]
+    kind: Literal["add_to_space"] = "add_to_space"
+
+
+@dataclass(frozen=True)
+class AssignBadgeRole:
+    """Give the platform role mapped to a badge, where the community maps one."""
+
+    community_id: str
+    member: MemberRef
+    badge_key: str
+    kind: Literal["assign_badge_role"] = "assign_badge_role"
+
+
+@dataclass(frozen=True)
+class CreateScheduledEvent:
+    """A native calendar event (Discord Scheduled Event); platforms without one ignore it."""
+
+    community_id: str
+    event_key: str
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    description: str = ""
+    channel: str = "announcements"
+    kind: Literal["create_scheduled_event"] = "create_scheduled_event"
+
+
+@dataclass(frozen=True)
+class CancelScheduledEvent:
+    """Cancel a native calendar event created earlier under `event_key`."""
+
+    community_id: str
+    event_key: str
+    kind: Literal["cancel_scheduled_event"] = "cancel_scheduled_event"
+
+
+Effect = (
+    PostMessage
+    | EditMessage
+    | DirectMessage
+    | GrantMemberAccess
+    | RevokeMemberAccess
+    | OpenPrivateSpace
+    | AddToSpace
+    | AssignBadgeRole
+    | CreateScheduledEvent
+    | CancelScheduledEvent
+)
+
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(Annotated[Effect, PydField(discriminator="kind")])
+
+
+def effect_to_json(effect: Effect) -> dict[str, Any]:
+    """A JSON-ready dict (bytes become base64) that `effect_from_json` turns back into the effect."""
+    return _ADAPTER.dump_python(effect, mode="json")
+
+
+def effect_from_json(data: dict[str, Any]) -> Effect:
+    """Rebuild an effect stored by `effect_to_json`."""
+    return _ADAPTER.validate_python(data)
+
+
+def ref_keys(effect: Effect) -> tuple[str, ...]:
+    """Platform refs the relay must look up before delivering (posts to edit, spaces to post in)."""
+    keys: list[str] = []
+    if isinstance(effect, EditMessage):
+        keys.append(effect.message_key)
+    if isinstance(effect, PostMessage) and not effect.channel.startswith("id:") and ":" in effect.channel:
+        keys.append(effect.channel)
+    if isinstance(effect, AddToSpace):
+        keys.append(effect.space_key)
+    if isinstance(effect, CancelScheduledEvent):
+        keys.append(effect.event_key)
+    return tuple(keys)

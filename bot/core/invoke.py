@@ -1,0 +1,103 @@
+"""Routing an invocation from any platform through the registry to the bus.
+
+Adapters call these four functions and render whatever comes back: a Reply, or a form to open.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Protocol
+
+from bot.core.commands import Command, Permission
+from bot.core.errors import UserFacingError
+from bot.core.refs import Actor
+from bot.core.registry import REGISTRY, Built, Invocation, MessageTarget, Registry
+from bot.core.replies import OpenForm, Reply
+
+log = logging.getLogger("townsquare.invoke")
+
+STALE_BUTTON = "This button no longer does anything. Try the command again."
+
+
+class Bus(Protocol):
+    async def handle(self, message: Command, actor: Actor | None = None) -> Reply | Built: ...
+
+
+def _allowed(permission: Permission, actor: Actor) -> bool:
+    """The registry's quick check; the bus re-checks the command's own permission."""
+    if permission is Permission.MODERATOR:
+        return actor.is_moderator
+    if permission is Permission.LEAD:
+        return actor.is_lead
+    return permission is not Permission.SYSTEM
+
+
+async def _run(bus: Bus, built_fn: object, invocation: Invocation, *args: object) -> Reply | OpenForm:
+    try:
+        built = built_fn(invocation, *args)  # type: ignore[operator]
+    except UserFacingError as exc:
+        return Reply(text=exc.message, private=True)
+    return await _finish(bus, built, invocation.actor)
+
+
+async def _finish(bus: Bus, built: Built, actor: Actor) -> Reply | OpenForm:
+    if isinstance(built, Reply | OpenForm):
+        return built
+    result = await bus.handle(built, actor)
+    if isinstance(result, Command):
+        raise TypeError("a handler returned a command")
+    return result
+
+
+async def invoke_slash(
+    bus: Bus, name: str, invocation: Invocation, registry: Registry = REGISTRY
+) -> Reply | OpenForm:
+    """Run a slash command by name ("mydata export" for a subcommand)."""
+    command = registry.commands.get(name)
+    if command is None:
+        return Reply(text=f"/{name} is not a Townsquare command. Try /help.")
+    if not _allowed(command.permission, invocation.actor):
+        return Reply(text=f"/{name} is for {command.permission.value}s only.")
+    return await _run(bus, command.build, invocation)
+
+
+async def invoke_button(
+    bus: Bus, key: str, invocation: Invocation, registry: Registry = REGISTRY
+) -> Reply | OpenForm:
+    """Run the route of a pressed button `<area>:<verb>:<id>`."""
+    try:
+        route, ident = registry.route_button(key)
+    except KeyError:
+        log.info("stale or unknown button %r", key[:100])
+        return Reply(text=STALE_BUTTON)
+    if not _allowed(route.permission, invocation.actor):
+        return Reply(text=f"Only {route.permission.value}s can use this button.")
+    return await _run(bus, route.build, invocation, ident)
+
+
+async def invoke_form(
+    bus: Bus,
+    form_key: str,
+    invocation: Invocation,
+    answers: Mapping[str, str],
+    context: str = "",
+    registry: Registry = REGISTRY,
+) -> Reply | OpenForm:
+    """Turn a submitted form into its command."""
+    form = registry.forms.get(form_key)
+    if form is None:
+        return Reply(text="This form has expired. Start again with the command.")
+    return await _run(bus, form.build, invocation, answers, context)
+
+
+async def invoke_message_action(
+    bus: Bus, key: str, invocation: Invocation, target: MessageTarget, registry: Registry = REGISTRY
+) -> Reply | OpenForm:
+    """Run a message action ("Mark helpful") on a target message."""
+    action = registry.message_actions.get(key)
+    if action is None:
+        return Reply(text="That action is not available.")
+    if not _allowed(action.permission, invocation.actor):
+        return Reply(text=f"Only {action.permission.value}s can do that.")
+    return await _run(bus, action.build, invocation, target)

@@ -1,0 +1,1 @@
+"""Plain dataclasses and pure rules, one module per feature."""

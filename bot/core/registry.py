@@ -1,0 +1,162 @@
+"""The one list of what members can invoke: slash commands, buttons, forms and message actions.
+
+Both adapters register their platform commands from this registry and route every invocation back
+through it, so a command's options, its permission and the core command it builds are declared once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from bot.core.commands import Command, Permission
+from bot.core.refs import Actor, MemberRef
+from bot.core.replies import FormField, OpenForm, Reply
+
+
+class OptionType(StrEnum):
+    STRING = "string"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    MEMBER = "member"  # a platform user, delivered as MemberRef
+
+
+@dataclass(frozen=True)
+class Option:
+    """A typed argument of a slash command."""
+
+    name: str
+    description: str
+    type: OptionType = OptionType.STRING
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    autocomplete: str | None = None  # name of a registry completer
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who invoked what, where, with which parsed options."""
+
+    actor: Actor
+    community_id: str
+    channel_id: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+Built = Command | OpenForm | Reply
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    """`name` may hold one space for a subcommand ("mydata export")."""
+
+    name: str
+    description: str
+    build: Callable[[Invocation], Built]
+    options: tuple[Option, ...] = ()
+    permission: Permission = Permission.MEMBER
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form (Discord modal, Slack view); `build` gets the answers and the context of OpenForm."""
+
+    key: str
+    build: Callable[[Invocation, Mapping[str, str], str], Built]
+
+
+@dataclass(frozen=True)
+class ButtonRoute:
+    """Buttons whose key is `<area>:<verb>:<id>`; `build` gets the id part."""
+
+    area: str
+    verb: str
+    build: Callable[[Invocation, str], Built]
+    permission: Permission = Permission.MEMBER
+
+
+@dataclass(frozen=True)
+class MessageTarget:
+    """The message a message action was used on (metadata only)."""
+
+    channel_id: str
+    message_id: str
+    author: MemberRef
+    author_is_staff: bool = False
+    author_is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class MessageAction:
+    """A message context-menu command (Discord) / message shortcut (Slack)."""
+
+    name: str
+    key: str  # stable id, e.g. "mark_helpful" (Slack callback_id)
+    build: Callable[[Invocation, MessageTarget], Built]
+    permission: Permission = Permission.MEMBER
+
+
+class RegistryError(ValueError):
+    """A duplicate or malformed registry entry (a programming error, caught by the tests)."""
+
+
+@dataclass
+class Registry:
+    """All invocables. Feature modules add theirs at import time."""
+
+    commands: dict[str, SlashCommand] = field(default_factory=dict)
+    forms: dict[str, Form] = field(default_factory=dict)
+    buttons: dict[tuple[str, str], ButtonRoute] = field(default_factory=dict)
+    message_actions: dict[str, MessageAction] = field(default_factory=dict)
+
+    def slash(self, command: SlashCommand) -> SlashCommand:
+        if command.name in self.commands:
+            raise RegistryError(f"slash command /{command.name} registered twice")
+        if len(command.name.split(" ")) > 2:
+            raise RegistryError(f"/{command.name}: at most one subcommand level")
+        self.commands[command.name] = command
+        return command
+
+    def form(self, form: Form) -> Form:
+        if form.key in self.forms:
+            raise RegistryError(f"form {form.key} registered twice")
+        self.forms[form.key] = form
+        return form
+
+    def button(self, route: ButtonRoute) -> ButtonRoute:
+        if (route.area, route.verb) in self.buttons:
+            raise RegistryError(f"button {route.area}:{route.verb} registered twice")
+        self.buttons[(route.area, route.verb)] = route
+        return route
+
+    def message_action(self, action: MessageAction) -> MessageAction:
+        if action.key in self.message_actions:
+            raise RegistryError(f"message action {action.key} registered twice")
+        self.message_actions[action.key] = action
+        return action
+
+    def route_button(self, key: str) -> tuple[ButtonRoute, str]:
+        """Find the route for a button key `<area>:<verb>:<id>`; KeyError when unknown."""
+        area, verb, ident = parse_button_key(key)
+        return self.buttons[(area, verb)], ident
+
+
+def parse_button_key(key: str) -> tuple[str, str, str]:
+    """Split `<area>:<verb>:<id>`; the id may itself contain colons."""
+    parts = key.split(":", 2)
+    if len(parts) != 3 or not all(parts[:2]):
+        raise KeyError(key)
+    return parts[0], parts[1], parts[2]
+
+
+def form_fields(*fields: FormField) -> tuple[FormField, ...]:
+    """Spelling aid for declaring a form's fields."""
+    return tuple(fields)
+
+
+REGISTRY = Registry()

@@ -1,0 +1,43 @@
+"""Outbound text: mention tokens the adapters render, and neutralising what users typed.
+
+Core text is plain text. The only markup is a mention token made by `mention()`; adapters turn
+tokens into real platform mentions and escape everything else (so `@everyone`, `<!here>` or a
+role mention typed by a user never pings). Text a user typed goes through `user_text()`, which
+removes anything that could forge a token.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from bot.core.refs import MemberRef
+
+_OPEN, _CLOSE = "\u27e6", "\u27e7"  # ⟦ ⟧: not typeable by accident, stripped from user input
+MENTION_RE = re.compile(_OPEN + r"@([a-z]+):([^\u27e6\u27e7\s]+)" + _CLOSE)
+
+
+def mention(ref: MemberRef) -> str:
+    """A token the adapter renders as a mention of exactly this member."""
+    return f"{_OPEN}@{ref.platform}:{ref.user_id}{_CLOSE}"
+
+
+def mentions_in(text: str) -> tuple[MemberRef, ...]:
+    """The members a text mentions, in order, without repeats."""
+    seen: dict[MemberRef, None] = {}
+    for platform, user_id in MENTION_RE.findall(text):
+        seen[MemberRef(platform, user_id)] = None
+    return tuple(seen)
+
+
+def user_text(value: str, limit: int | None = None) -> str:
+    """Text a user typed, made safe to embed in core text: no forged mention tokens, trimmed."""
+    cleaned = value.replace(_OPEN, "").replace(_CLOSE, "").strip()
+    if limit is not None and len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1] + "…"
+    return cleaned
+
+
+def render_mentions(text: str, render: Callable[[MemberRef], str]) -> str:
+    """Replace every mention token with what the platform uses (`<@123>` on Discord and Slack)."""
+    return MENTION_RE.sub(lambda m: render(MemberRef(m.group(1), m.group(2))), text)

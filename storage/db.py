@@ -1,0 +1,58 @@
+"""The engine: SQLite tuned for a bot (WAL, busy timeout, IMMEDIATE writes) or PostgreSQL as is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+BUSY_TIMEOUT_MS = 10_000
+READ_ONLY = "townsquare_read_only"
+
+
+def is_sqlite(url: str) -> bool:
+    """True for any SQLite URL."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
+    """An async engine. On SQLite every connection gets the pragmas and every write transaction
+    begins IMMEDIATE, so two writers queue on the busy timeout instead of failing with
+    "database is locked" when a deferred reader upgrades to a writer."""
+    if not is_sqlite(url):
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_async_engine(url, echo=echo, **kwargs)
+
+    parsed = make_url(url)
+    if parsed.database in (None, "", ":memory:"):
+        raise ValueError("use a SQLite file, not an in-memory database: the bot needs its data to survive")
+    kwargs.setdefault("connect_args", {"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = create_async_engine(url, echo=echo, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see the "begin" hook).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA foreign_keys=ON",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """A view of the engine whose transactions do not take SQLite's write lock (for reports)."""
+    return engine.execution_options(**{READ_ONLY: True})

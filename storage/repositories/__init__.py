@@ -1,0 +1,1 @@
+"""SQL implementations of the core's repository ports, one module per area."""

@@ -1,0 +1,53 @@
+"""The SQL unit of work: one AsyncSession, one transaction, every repository bound to it."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage.repositories.delivery import (
+    SqlOutboxRepository,
+    SqlPlatformRefRepository,
+    SqlProcessedEventRepository,
+)
+from storage.repositories.members import SqlCommunityRepository, SqlMemberRepository
+
+
+class SqlUnitOfWork:
+    """`async with factory() as uow: ...; await uow.commit()`; leaving without commit rolls back."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessions()
+        self.communities = SqlCommunityRepository(self.session)
+        self.members = SqlMemberRepository(self.session)
+        self.outbox = SqlOutboxRepository(self.session)
+        self.processed = SqlProcessedEventRepository(self.session)
+        self.refs = SqlPlatformRefRepository(self.session)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    """Makes a fresh unit of work per command; never share one between tasks."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessions)
