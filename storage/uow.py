@@ -6,6 +6,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage.repositories.badges import SqlBadgeRepository
 from storage.repositories.delivery import (
     SqlOutboxRepository,
     SqlPlatformRefRepository,
@@ -27,6 +28,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(self.session)
         self.processed = SqlProcessedEventRepository(self.session)
         self.refs = SqlPlatformRefRepository(self.session)
+        self.badges = SqlBadgeRepository(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

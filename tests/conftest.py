@@ -89,7 +89,9 @@ async def _truncate(url: str) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_url: str | None) -> Iterator[str]:
+def db_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_url: str | None
+) -> Iterator[str]:
     """A database at head, empty: a fresh SQLite file, or the session's PostgreSQL database."""
     if request.param == "sqlite":
         path = tmp_path / "townsquare.db"
@@ -115,7 +117,12 @@ def clock() -> FixedClock:
 
 def make_settings(db_url: str, **community: object) -> Settings:
     """Settings with one community on the in-memory platform; keyword args override its keys."""
-    base: dict[str, object] = {"id": COMMUNITY, "name": "Test Community", "platform": "fake", "timezone": "UTC"}
+    base: dict[str, object] = {
+        "id": COMMUNITY,
+        "name": "Test Community",
+        "platform": "fake",
+        "timezone": "UTC",
+    }
     base.update(community)
     return Settings.model_validate({"database": {"url": db_url}, "communities": [base]})
 

@@ -5,8 +5,19 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-FORBIDDEN = ("discord", "slack_bolt", "slack_sdk", "sqlalchemy", "apscheduler", "aiosqlite", "asyncpg", "storage",
-             "adapters", "aiohttp", "httpx")
+FORBIDDEN = (
+    "discord",
+    "slack_bolt",
+    "slack_sdk",
+    "sqlalchemy",
+    "apscheduler",
+    "aiosqlite",
+    "asyncpg",
+    "storage",
+    "adapters",
+    "aiohttp",
+    "httpx",
+)
 CORE = Path(__file__).resolve().parent.parent / "bot" / "core"
 
 

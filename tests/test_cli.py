@@ -12,7 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
     )
 
@@ -38,7 +42,9 @@ def test_check_config_reports_the_bad_key(tmp_path: Path) -> None:
 def test_migrate_then_outbox_on_a_fresh_database(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     text = (ROOT / "config.example.toml").read_text()
-    config.write_text(text.replace("sqlite+aiosqlite:///townsquare.db", f"sqlite+aiosqlite:///{tmp_path}/t.db"))
+    config.write_text(
+        text.replace("sqlite+aiosqlite:///townsquare.db", f"sqlite+aiosqlite:///{tmp_path}/t.db")
+    )
     shutil.copy(config, tmp_path / "copy.toml")
     refused = _run("run", "--config", str(config), "--dry-run")
     assert refused.returncode == 2 and f"townsquare migrate --config {config}" in refused.stderr

@@ -87,8 +87,16 @@ def test_environment_secrets_override_the_file(tmp_path: Path) -> None:
             "TOWNSQUARE_DATABASE_URL": "sqlite+aiosqlite:///other.db",
         },
     )
-    assert settings.discord and settings.discord.token and settings.discord.token.get_secret_value() == "from-env"
-    assert settings.slack and settings.slack.bot_token and settings.slack.bot_token.get_secret_value() == "xoxb-env"
+    assert (
+        settings.discord
+        and settings.discord.token
+        and settings.discord.token.get_secret_value() == "from-env"
+    )
+    assert (
+        settings.slack
+        and settings.slack.bot_token
+        and settings.slack.bot_token.get_secret_value() == "xoxb-env"
+    )
     assert settings.database.url.endswith("other.db")
     assert "from-env" not in repr(settings)  # secrets never show in reprs
 

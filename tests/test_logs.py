@@ -20,7 +20,9 @@ def test_token_shapes_are_redacted() -> None:
     assert "[redacted]" in redact("Authorization: Bot abc.def.ghi-jkl_mnopqrstuvwxyz")
 
 
-def test_secret_planted_in_an_exception_never_reaches_a_captured_log(caplog: pytest.LogCaptureFixture) -> None:
+def test_secret_planted_in_an_exception_never_reaches_a_captured_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     setup_logging("DEBUG", [SIGNING_SECRET])
     caplog.set_level(logging.DEBUG)
     try:

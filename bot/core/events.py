@@ -61,3 +61,28 @@ class ReactionAdded(Event):
     at: datetime
     message_author: MemberRef | None = None
     is_bot: bool = False
+
+
+# --- domain events shared by several features ---------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberAdmitted(Event):
+    """A person became a member (gates emit it; cohorts, badges and metrics subscribe)."""
+
+    member_id: int
+    member: MemberRef
+    method: str  # AdmissionMethod value
+    at: datetime
+    referrer_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BadgeAwarded(Event):
+    """A badge was awarded, once (the announcement and role mapping subscribe)."""
+
+    member_id: int
+    member: MemberRef
+    badge_key: str
+    reason: str
+    at: datetime

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol, Self
 
 from bot.core.effects import Effect
+from bot.core.events import Event
 from bot.core.model.members import Member
 from bot.core.refs import MemberRef
 
@@ -120,6 +121,23 @@ class MemberRepository(Protocol):
     async def count_admitted(self, community_id: str) -> int: ...
 
 
+class BadgeRepository(Protocol):
+    async def award(
+        self, community_id: str, member_id: int, badge_key: str, reason: str, now: datetime
+    ) -> bool:
+        """Record an award; False when the member already has this badge (awards happen once)."""
+        ...
+
+    async def keys_of(self, member_id: int) -> set[str]: ...
+
+
+class ContributionSink(Protocol):
+    """Where adapters send high-volume platform facts (messages, reactions): a bounded queue
+    written in batches, not one transaction per event."""
+
+    async def submit(self, event: Event) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. State changes and the effects they cause commit together."""
 
@@ -128,6 +146,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     processed: ProcessedEventRepository
     refs: PlatformRefRepository
+    badges: BadgeRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -67,7 +67,9 @@ async def test_duplicate_event_id_is_handled_once(app: App, clock: FixedClock, e
     assert await _outbox_count(engine) == 1
 
 
-async def test_concurrent_deliveries_of_one_event_count_once(app: App, clock: FixedClock, engine: AsyncEngine) -> None:
+async def test_concurrent_deliveries_of_one_event_count_once(
+    app: App, clock: FixedClock, engine: AsyncEngine
+) -> None:
     bus = _bus(app, clock)
     source = Source("fake", "retried-event")
     await asyncio.gather(
@@ -96,7 +98,9 @@ async def test_permission_is_checked_by_the_bus(app: App, clock: FixedClock, eng
     assert isinstance(reply, Reply) and "another community" in reply.text
 
 
-async def test_member_join_and_leave_are_recorded_once(app: App, clock: FixedClock, engine: AsyncEngine) -> None:
+async def test_member_join_and_leave_are_recorded_once(
+    app: App, clock: FixedClock, engine: AsyncEngine
+) -> None:
     ref = MemberRef("fake", "42")
     joined = MemberJoined(community_id=COMMUNITY, member=ref, at=clock.now(), display_name="Ada")
     for _ in range(3):
@@ -104,7 +108,9 @@ async def test_member_join_and_leave_are_recorded_once(app: App, clock: FixedClo
     async with SqlUnitOfWorkFactory(engine)() as uow:
         member = await uow.members.by_ref(COMMUNITY, ref)
     assert member is not None and member.status is MemberStatus.PENDING and member.display_name == "Ada"
-    await app.bus.handle(MemberLeft(community_id=COMMUNITY, member=ref, at=clock.now()), source=Source("fake", "l"))
+    await app.bus.handle(
+        MemberLeft(community_id=COMMUNITY, member=ref, at=clock.now()), source=Source("fake", "l")
+    )
     async with engine.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(MemberRow)) == 1
         assert await conn.scalar(select(MemberRow.status)) == "left"

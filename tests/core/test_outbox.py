@@ -18,14 +18,18 @@ from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import COMMUNITY
 
 
-async def _queue(factory: SqlUnitOfWorkFactory, clock: FixedClock, *effects: object, key: str | None = None) -> None:
+async def _queue(
+    factory: SqlUnitOfWorkFactory, clock: FixedClock, *effects: object, key: str | None = None
+) -> None:
     async with factory() as uow:
         for effect in effects:
             await uow.outbox.add(effect, platform="fake", now=clock.now(), dedupe_key=key)  # type: ignore[arg-type]
         await uow.commit()
 
 
-async def test_effect_survives_a_crash_before_delivery(settings: Settings, clock: FixedClock, db_url: str) -> None:
+async def test_effect_survives_a_crash_before_delivery(
+    settings: Settings, clock: FixedClock, db_url: str
+) -> None:
     # First process: the state change and its effect commit, then the process dies before the relay runs.
     first = build_app(settings, clock, {"fake": FakeNotifier()})
     await first.ensure_communities()

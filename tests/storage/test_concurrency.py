@@ -14,7 +14,9 @@ from storage.tables import CommunityRow, MemberRow, OutboxRow
 from storage.uow import SqlUnitOfWorkFactory
 
 
-async def test_fifty_concurrent_writers_finish_without_lock_errors(engine: AsyncEngine, clock: FixedClock) -> None:
+async def test_fifty_concurrent_writers_finish_without_lock_errors(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
     factory = SqlUnitOfWorkFactory(engine)
     async with factory() as uow:
         await uow.communities.ensure("c", "C", "fake", clock.now())

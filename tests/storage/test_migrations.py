@@ -11,7 +11,14 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine
-from storage.migrate import SchemaOutOfDate, current_revision, downgrade, head_revision, require_current, upgrade
+from storage.migrate import (
+    SchemaOutOfDate,
+    current_revision,
+    downgrade,
+    head_revision,
+    require_current,
+    upgrade,
+)
 from storage.tables import Base
 
 
