@@ -91,6 +91,7 @@ class MemberRow(Base):
     first_seen_at: Mapped[datetime]
     admitted_at: Mapped[datetime | None] = mapped_column(index=True)
     left_at: Mapped[datetime | None]
+    first_contribution_at: Mapped[datetime | None]  # set once by the ingest path; drives activation
     referred_by_id: Mapped[int | None] = member_fk(ondelete="SET NULL", nullable=True)
     admission_method: Mapped[str | None] = mapped_column(String(16))
     referral_confidence: Mapped[str | None] = mapped_column(String(16))

@@ -118,6 +118,7 @@ def upgrade() -> None:
         sa.Column("first_seen_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("admitted_at", storage.types.UTCDateTime(), nullable=True),
         sa.Column("left_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("first_contribution_at", storage.types.UTCDateTime(), nullable=True),
         sa.Column("referred_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("admission_method", sa.String(length=16), nullable=True),
         sa.Column("referral_confidence", sa.String(length=16), nullable=True),

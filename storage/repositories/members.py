@@ -26,6 +26,7 @@ def to_member(row: MemberRow) -> Member:
         is_staff=row.is_staff,
         admitted_at=row.admitted_at,
         left_at=row.left_at,
+        first_contribution_at=row.first_contribution_at,
         referred_by_id=row.referred_by_id,
         admission_method=AdmissionMethod(row.admission_method) if row.admission_method else None,
         referral_confidence=row.referral_confidence,
@@ -123,6 +124,7 @@ class SqlMemberRepository(SqlRepository):
         row.is_staff = member.is_staff
         row.admitted_at = member.admitted_at
         row.left_at = member.left_at
+        row.first_contribution_at = member.first_contribution_at
         row.referred_by_id = member.referred_by_id
         row.admission_method = member.admission_method.value if member.admission_method else None
         row.referral_confidence = member.referral_confidence

@@ -38,6 +38,7 @@ class Member:
     is_staff: bool = False
     admitted_at: datetime | None = None
     left_at: datetime | None = None
+    first_contribution_at: datetime | None = None
     referred_by_id: int | None = None
     admission_method: AdmissionMethod | None = None
     referral_confidence: str | None = None
