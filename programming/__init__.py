@@ -1,0 +1,1 @@
+"""Recurring community programming: AMAs, showcases and the calendar maths behind them."""
