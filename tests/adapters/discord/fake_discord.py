@@ -995,7 +995,7 @@ class FakeDiscord:
         sessions = list(self._sessions.values())
         if not sessions:
             raise RuntimeError(f"cannot dispatch {event}: no gateway session (has the client identified?)")
-        self._apply_event(event, data)
+        self.apply_event(event, data)
         frame: JSON | None = None
         for session in sessions:
             sent = await self._dispatch_to(session, event, data)
@@ -1192,7 +1192,9 @@ class FakeDiscord:
         payload["member_count"] = len(guild["members"])
         return payload
 
-    def _apply_event(self, event: str, data: JSON) -> None:
+    def apply_event(self, event: str, data: JSON) -> None:
+        """Update the fake's state as ``dispatch`` would, without sending anything (e.g. to register an
+        interaction for REST-only tests)."""
         if event == "GUILD_MEMBER_ADD":
             guild = self.guilds.get(int(data["guild_id"]))
             member = {k: v for k, v in data.items() if k != "guild_id"}

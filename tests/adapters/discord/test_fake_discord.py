@@ -47,7 +47,9 @@ async def test_client_logs_in_and_sees_guild_and_members(
         assert [c.name for c in guild.text_channels] == ["general", "welcome"]
         bob = guild.get_member_named("bob")
         assert bob is not None and [r.name for r in bob.roles] == ["@everyone", "Member"]
+        assert client.latency < 1.0  # the immediate first heartbeat was ACKed
 
+    assert any(frame["op"] == 1 for frame in fake_discord.gateway_received)  # heartbeats were sent
     login = fake_discord.requests_to("GET", "/users/@me")
     assert login and login[0].headers["Authorization"] == "Bot fake-token"
     assert fake_discord.requests_to("GET", "/oauth2/applications/@me")
@@ -477,7 +479,7 @@ async def test_dm_invites_threads_and_events(
 
 async def test_second_acknowledgement_is_rejected_with_40060(fake_discord: FakeDiscord, town: JSON) -> None:
     interaction = fake_discord.slash_interaction("digest", guild=town)
-    fake_discord._apply_event("INTERACTION_CREATE", interaction)  # as if dispatched to a client
+    fake_discord.apply_event("INTERACTION_CREATE", interaction)  # as if dispatched to a client
     url = fake_discord.base_url + "/api/v10" + fake_discord.callback_path(interaction)
     async with aiohttp.ClientSession() as session:
         first = await session.post(url, json={"type": 5}, params={"with_response": "1"})
@@ -487,3 +489,20 @@ async def test_second_acknowledgement_is_rejected_with_40060(fake_discord: FakeD
         assert (await first.json())["interaction"]["response_message_loading"] is True
         assert (second.status, (await second.json())["code"]) == (400, 40060)
         assert (unknown.status, (await unknown.json())["code"]) == (404, 10062)
+
+
+async def test_late_acknowledgement_and_unknown_routes(fake_discord: FakeDiscord, town: JSON) -> None:
+    fake_discord.interaction_ack_deadline = 0.0  # Discord allows 3s; the fake is told to allow none
+    interaction = fake_discord.slash_interaction("digest", guild=town)
+    fake_discord.apply_event("INTERACTION_CREATE", interaction)
+    async with aiohttp.ClientSession(base_url=fake_discord.base_url) as session:
+        late = await session.post("/api/v10" + fake_discord.callback_path(interaction), json={"type": 5})
+        assert (late.status, (await late.json())["code"]) == (404, 10062)
+        unknown = await session.get("/api/v10/guilds/1/audit-logs", headers={"Authorization": "Bot t"})
+        assert unknown.status == 404
+        assert await unknown.json() == {"message": "404: Not Found", "code": 0}
+        assert unknown.headers["Content-Type"] == "application/json"
+    recorded = fake_discord.requests_to("GET", "/guilds/1/audit-logs")
+    assert [(r.status, r.headers["Authorization"]) for r in recorded] == [(404, "Bot t")]
+    method, path, body, headers = recorded[0]
+    assert (method, path, body) == ("GET", "/guilds/1/audit-logs", None)
