@@ -69,6 +69,7 @@ class CommunityRow(Base):
     gate_mode: Mapped[str | None] = mapped_column(String(32))  # a lead's override of the config
     gate_switch_on: Mapped[date | None] = mapped_column(Date)
     admissions_paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    join_burst_since: Mapped[datetime | None]  # set while a join burst is on (one alert per burst)
     created_at: Mapped[datetime]
 
 
@@ -148,6 +149,18 @@ class ApplicationRow(Base):
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = member_fk(ondelete="SET NULL", nullable=True)
     reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class JoinEventRow(Base):
+    """When people joined, for the join-burst guard; kept only as long as its window."""
+
+    __tablename__ = "join_event"
+    __table_args__ = (Index("ix_join_event_community_joined", "community_id", "joined_at"),)
+    __privacy__ = Privacy.no_member_data("join timestamps only, no member; pruned after the burst window")
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    community_id: Mapped[str] = mapped_column(String(40), ForeignKey("community.id", ondelete="CASCADE"))
+    joined_at: Mapped[datetime]
 
 
 class AnonymousMarkRow(Base):

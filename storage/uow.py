@@ -12,6 +12,11 @@ from storage.repositories.delivery import (
     SqlPlatformRefRepository,
     SqlProcessedEventRepository,
 )
+from storage.repositories.gates import (
+    SqlApplicationRepository,
+    SqlGateRepository,
+    SqlReferralCodeRepository,
+)
 from storage.repositories.members import SqlCommunityRepository, SqlMemberRepository
 
 
@@ -29,6 +34,9 @@ class SqlUnitOfWork:
         self.processed = SqlProcessedEventRepository(self.session)
         self.refs = SqlPlatformRefRepository(self.session)
         self.badges = SqlBadgeRepository(self.session)
+        self.gates = SqlGateRepository(self.session)
+        self.referrals = SqlReferralCodeRepository(self.session)
+        self.applications = SqlApplicationRepository(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

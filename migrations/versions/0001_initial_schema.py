@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("gate_mode", sa.String(length=32), nullable=True),
         sa.Column("gate_switch_on", sa.Date(), nullable=True),
         sa.Column("admissions_paused", sa.Boolean(), nullable=False),
+        sa.Column("join_burst_since", storage.types.UTCDateTime(), nullable=True),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_community")),
     )
@@ -81,6 +82,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("anonymous_mark", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_anonymous_mark_community_id"), ["community_id"], unique=False)
+
+    op.create_table(
+        "join_event",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("community_id", sa.String(length=40), nullable=False),
+        sa.Column("joined_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+            name=op.f("fk_join_event_community_id_community"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_join_event")),
+    )
+    with op.batch_alter_table("join_event", schema=None) as batch_op:
+        batch_op.create_index("ix_join_event_community_joined", ["community_id", "joined_at"], unique=False)
 
     op.create_table(
         "cohort",
@@ -704,6 +723,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cohort_community_id"))
 
     op.drop_table("cohort")
+    with op.batch_alter_table("join_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_join_event_community_joined")
+
+    op.drop_table("join_event")
     with op.batch_alter_table("anonymous_mark", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_anonymous_mark_community_id"))
 

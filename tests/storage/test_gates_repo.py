@@ -1,0 +1,128 @@
+"""The gates' races are settled in SQL: concurrent units of work, one winner, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import FixedClock
+from bot.core.model.applications import Answer, ApplicationStatus
+from bot.core.model.gates import ReferralCode
+from bot.core.model.members import AdmissionMethod, MemberStatus
+from bot.core.refs import MemberRef
+from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
+
+C = "c"
+
+
+async def _seed(
+    factory: SqlUnitOfWorkFactory, clock: FixedClock, max_uses: int = 3
+) -> tuple[int, ReferralCode]:
+    async with factory() as uow:
+        await uow.communities.ensure(C, "C", "fake", clock.now())
+        owner = await uow.members.upsert_seen(C, MemberRef("fake", "owner"), clock.now())
+        await uow.gates.admit(
+            owner.id, method=AdmissionMethod.LEAD, referrer_id=None, confidence=None, now=clock.now()
+        )
+        code = await uow.referrals.create(
+            C,
+            owner.id,
+            "ABCDEFGHJK",
+            now=clock.now(),
+            expires_at=clock.now() + timedelta(days=7),
+            max_uses=max_uses,
+        )
+        await uow.commit()
+    assert code is not None
+    return owner.id, code
+
+
+async def _race(
+    factory: SqlUnitOfWorkFactory, n: int, step: Callable[[SqlUnitOfWork], Awaitable[bool]]
+) -> int:
+    async def one() -> bool:
+        async with factory() as uow:
+            won = await step(uow)
+            await asyncio.sleep(0.01)  # hold the transaction open while the others try
+            await uow.commit()
+            return won
+
+    return sum(await asyncio.gather(*(one() for _ in range(n))))
+
+
+async def test_concurrent_redemptions_never_pass_the_use_limit(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
+    factory = SqlUnitOfWorkFactory(engine)
+    _, code = await _seed(factory, clock, max_uses=3)
+    assert await _race(factory, 10, lambda uow: uow.referrals.consume(code.id, clock.now())) == 3
+    async with factory() as uow:
+        fresh = await uow.referrals.by_code(C, code.code)
+    assert fresh is not None and fresh.uses == 3
+
+
+async def test_two_deciders_one_decision(engine: AsyncEngine, clock: FixedClock) -> None:
+    factory = SqlUnitOfWorkFactory(engine)
+    owner_id, _ = await _seed(factory, clock)
+    async with factory() as uow:
+        applicant = await uow.members.upsert_seen(C, MemberRef("fake", "ada"), clock.now())
+        application = await uow.applications.add(C, applicant.id, (Answer("q?", "a"),), clock.now())
+        await uow.commit()
+
+    async def decide(uow: SqlUnitOfWork) -> bool:
+        return await uow.applications.decide(
+            application.id, ApplicationStatus.APPROVED, decided_by_id=owner_id, now=clock.now()
+        )
+
+    assert await _race(factory, 5, decide) == 1
+
+
+async def test_one_admission_and_one_burst_alert(engine: AsyncEngine, clock: FixedClock) -> None:
+    factory = SqlUnitOfWorkFactory(engine)
+    await _seed(factory, clock)
+    async with factory() as uow:
+        newcomer = await uow.members.upsert_seen(C, MemberRef("fake", "new"), clock.now())
+        await uow.commit()
+
+    async def admit(uow: SqlUnitOfWork) -> bool:
+        return await uow.gates.admit(
+            newcomer.id, method=AdmissionMethod.OPEN, referrer_id=None, confidence=None, now=clock.now()
+        )
+
+    assert await _race(factory, 5, admit) == 1
+    assert await _race(factory, 5, lambda uow: uow.gates.start_burst(C, clock.now())) == 1
+
+
+async def test_consume_refuses_dead_codes_in_sql(engine: AsyncEngine, clock: FixedClock) -> None:
+    factory = SqlUnitOfWorkFactory(engine)
+    owner_id, code = await _seed(factory, clock)
+    async with factory() as uow:
+        assert not await uow.referrals.consume(code.id, code.expires_at)  # expired at that instant
+        owner = await uow.members.get(owner_id)
+        assert owner is not None
+        owner.status = MemberStatus.LEFT
+        await uow.members.save(owner)
+        assert not await uow.referrals.consume(code.id, clock.now())  # the owner left
+        owner.status = MemberStatus.ADMITTED
+        await uow.members.save(owner)
+        assert await uow.referrals.revoke(owner_id, clock.now()) == 1
+        assert not await uow.referrals.consume(code.id, clock.now())  # revoked
+        assert await uow.referrals.live_of(owner_id, clock.now()) == []
+
+
+async def test_join_log_counts_the_window_and_forgets_older_joins(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
+    factory = SqlUnitOfWorkFactory(engine)
+    await _seed(factory, clock)
+    window = timedelta(seconds=60)
+    async with factory() as uow:
+        counts = []
+        for seconds in (0, 10, 50, 65, 130):
+            at = clock.now() + timedelta(seconds=seconds)
+            counts.append(await uow.gates.record_join(C, at, at - window))
+        await uow.commit()
+    assert counts == [1, 2, 3, 3, 1]
