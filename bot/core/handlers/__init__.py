@@ -1,6 +1,15 @@
 """One module per feature; importing this package registers every handler and registry entry."""
 
-from bot.core.handlers import community  # noqa: F401  (registers handlers)
+# Imported for their side effect: each module registers its handlers and registry entries.
+from bot.core.handlers import (  # noqa: F401
+    ballots,
+    community,
+    councils,
+    idea_reports,
+    idea_status,
+    ideas,
+    polls,
+)
 from bot.core.handlers.table import HANDLERS
 
 __all__ = ["HANDLERS"]
