@@ -7,7 +7,7 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot import __version__
 
@@ -129,6 +129,117 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     return asyncio.run(_outbox(args.config, args.retry or []))
 
 
+# --- ideas: the insights report and the export for product tools (issue 10) ---------------------
+
+
+def _spreadsheet_safe(value: object) -> object:
+    """Text a member typed can start with "=" or "@": spreadsheets would run it as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+async def _ideas(args: argparse.Namespace) -> int:
+    import csv
+    import json
+
+    from bot.clock import SystemClock
+    from bot.core.errors import UserFacingError
+    from bot.core.handlers.idea_reports import build_report
+    from bot.core.model.ideas_report import previous_month, render_json, render_markdown
+    from storage.db import create_engine, read_only
+    from storage.uow import SqlUnitOfWorkFactory
+
+    settings = _load(args.config)
+    if args.community is None and len(settings.communities) > 1:
+        ids = ", ".join(c.id for c in settings.communities)
+        print(f"townsquare: name the community with --community ({ids})", file=sys.stderr)
+        return 2
+    try:
+        community = settings.community(args.community) if args.community else settings.communities[0]
+    except KeyError as exc:
+        print(f"townsquare: {exc.args[0]}", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database.url)
+    try:
+        async with SqlUnitOfWorkFactory(read_only(engine))() as uow:
+            if args.ideas_command == "report":
+                now = SystemClock().now()
+                month = args.month or previous_month(now, community.zone)
+                try:
+                    report = await build_report(uow, community, month, now)
+                except UserFacingError as exc:
+                    print(f"townsquare: --month: {exc.message}", file=sys.stderr)
+                    return 2
+                if args.format == "json":
+                    print(json.dumps(render_json(report), indent=2, ensure_ascii=False))
+                else:
+                    sys.stdout.write(render_markdown(report))
+                return 0
+            rows = [
+                {
+                    "id": idea.id,
+                    "title": idea.title,
+                    "details": idea.details,
+                    "area": idea.area or "",
+                    "status": idea.status.value,
+                    "status_reason": idea.status_reason or "",
+                    "votes": idea.votes,
+                    "author": author or "",
+                    "created_at": idea.created_at.isoformat(),
+                    "shipped_at": idea.shipped_at.isoformat() if idea.shipped_at else "",
+                    "merged_into": idea.merged_into_id or "",
+                }
+                for idea, author in await uow.idea_report.export(community.id)
+            ]
+        if args.format == "json":
+            print(json.dumps(rows, indent=2, ensure_ascii=False))
+        else:
+            fields = [
+                "id",
+                "title",
+                "details",
+                "area",
+                "status",
+                "status_reason",
+                "votes",
+                "author",
+                "created_at",
+                "shipped_at",
+                "merged_into",
+            ]
+            writer = csv.DictWriter(sys.stdout, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows({k: _spreadsheet_safe(v) for k, v in row.items()} for row in rows)
+        return 0
+    finally:
+        await engine.dispose()
+
+
+def cmd_ideas(args: argparse.Namespace) -> int:
+    return asyncio.run(_ideas(args))
+
+
+def add_ideas_parser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    config_arg: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    """`townsquare ideas report|export`."""
+    ideas = sub.add_parser("ideas", help="the ideas insights report, and an export for product tools")
+    ideas_sub = ideas.add_subparsers(dest="ideas_command", required=True, metavar="WHAT")
+    p = ideas_sub.add_parser("report", help="top ideas, velocity, shipped with credits, implementation rate")
+    p.add_argument("--month", help="YYYY-MM in the community's time zone (default: last month)")
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    p.add_argument("--community", help="community id (needed when the configuration has several)")
+    config_arg(p)
+    p.set_defaults(func=cmd_ideas)
+    p = ideas_sub.add_parser("export", help="every idea with status, votes and dates, as CSV or JSON")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--community", help="community id (needed when the configuration has several)")
+    config_arg(p)
+    p.set_defaults(func=cmd_ideas)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="townsquare",
@@ -162,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     config_arg(p)
     p.add_argument("--retry", type=int, nargs="+", metavar="ID", help="requeue these parked effects")
     p.set_defaults(func=cmd_outbox)
+
+    add_ideas_parser(sub, config_arg)
     return parser
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.core.effects import ref_keys
+from bot.core.effects import optional_ref_keys, ref_keys
 from bot.core.ports import Clock, DeliveryError, Notifier, OutboxItem, UnitOfWork
 
 log = logging.getLogger("townsquare.outbox")
@@ -80,7 +80,8 @@ class OutboxRelay:
         async with self.uow_factory() as uow:
             if not await uow.outbox.claim(item.id, now, now + self.lease):
                 return False
-            refs = await uow.refs.get_many(item.community_id, ref_keys(item.effect))
+            wanted = ref_keys(item.effect) + optional_ref_keys(item.effect)
+            refs = await uow.refs.get_many(item.community_id, wanted)
             await uow.commit()
         missing = [key for key in ref_keys(item.effect) if key not in refs]
         try:

@@ -6,6 +6,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage.ideas_report import SqlIdeaReportReader
 from storage.repositories.badges import SqlBadgeRepository
 from storage.repositories.delivery import (
     SqlOutboxRepository,
@@ -17,7 +18,10 @@ from storage.repositories.gates import (
     SqlGateRepository,
     SqlReferralCodeRepository,
 )
+from storage.repositories.idea_notices import SqlIdeaNoticeRepository
+from storage.repositories.ideas import SqlIdeaRepository
 from storage.repositories.members import SqlCommunityRepository, SqlMemberRepository
+from storage.repositories.polls import SqlCouncilRepository, SqlPollRepository
 
 
 class SqlUnitOfWork:
@@ -37,6 +41,11 @@ class SqlUnitOfWork:
         self.gates = SqlGateRepository(self.session)
         self.referrals = SqlReferralCodeRepository(self.session)
         self.applications = SqlApplicationRepository(self.session)
+        self.ideas = SqlIdeaRepository(self.session)
+        self.idea_notices = SqlIdeaNoticeRepository(self.session)
+        self.polls = SqlPollRepository(self.session)
+        self.councils = SqlCouncilRepository(self.session)
+        self.idea_report = SqlIdeaReportReader(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -21,7 +21,12 @@ from bot.core.replies import Action, Field
 
 @dataclass(frozen=True)
 class PostMessage:
-    """Post in a channel. `message_key` names the post so later effects can edit it."""
+    """Post in a channel. `message_key` names the post so later effects can edit it.
+
+    `link_key` names an earlier post (e.g. "idea:12") the adapter links to, when the relay knows
+    where it went; a post whose target is unknown goes out without the link. In a Discord forum
+    channel the adapter opens one post per message, named by `title`.
+    """
 
     community_id: str
     channel: str
@@ -32,6 +37,7 @@ class PostMessage:
     message_key: str | None = None
     image_png: Base64Bytes | None = None
     image_name: str | None = None
+    link_key: str | None = None
     kind: Literal["post_message"] = "post_message"
 
 
@@ -171,3 +177,10 @@ def ref_keys(effect: Effect) -> tuple[str, ...]:
     if isinstance(effect, CancelScheduledEvent):
         keys.append(effect.event_key)
     return tuple(keys)
+
+
+def optional_ref_keys(effect: Effect) -> tuple[str, ...]:
+    """Refs the relay passes along when known but does not wait for (a link to an earlier post)."""
+    if isinstance(effect, PostMessage) and effect.link_key:
+        return (effect.link_key,)
+    return ()

@@ -622,11 +622,372 @@ def upgrade() -> None:
     with op.batch_alter_table("question_vote", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_question_vote_member_id"), ["member_id"], unique=False)
 
+    # --- feedback loop (ideas, polls, councils) ---
+    op.create_table(
+        "council",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("community_id", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+            name=op.f("fk_council_community_id_community"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_council")),
+        sa.UniqueConstraint("community_id", "name", name=op.f("uq_council_community_id_name")),
+    )
+    with op.batch_alter_table("council", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_council_community_id"), ["community_id"], unique=False)
+
+    op.create_table(
+        "council_member",
+        sa.Column("council_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("added_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["council_id"],
+            ["council.id"],
+            name=op.f("fk_council_member_council_id_council"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_council_member_member_id_member"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("council_id", "member_id", name=op.f("pk_council_member")),
+    )
+    with op.batch_alter_table("council_member", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_council_member_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
+        "council_nominee",
+        sa.Column("council_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("nominated_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("nominated_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["council_id"],
+            ["council.id"],
+            name=op.f("fk_council_nominee_council_id_council"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_council_nominee_member_id_member"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["nominated_by_id"],
+            ["member.id"],
+            name=op.f("fk_council_nominee_nominated_by_id_member"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("council_id", "member_id", name=op.f("pk_council_nominee")),
+    )
+    with op.batch_alter_table("council_nominee", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_council_nominee_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
+        "idea",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("community_id", sa.String(length=40), nullable=False),
+        sa.Column("author_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("details", sa.String(length=2000), nullable=False),
+        sa.Column("area", sa.String(length=40), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("status_reason", sa.String(length=500), nullable=True),
+        sa.Column("merged_into_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("votes", sa.Integer(), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("status_changed_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("shipped_at", storage.types.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["member.id"], name=op.f("fk_idea_author_id_member"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+            name=op.f("fk_idea_community_id_community"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["merged_into_id"], ["idea.id"], name=op.f("fk_idea_merged_into_id_idea"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_idea")),
+    )
+    with op.batch_alter_table("idea", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_idea_author_id"), ["author_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_idea_community_id"), ["community_id"], unique=False)
+        batch_op.create_index("ix_idea_community_status", ["community_id", "status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_idea_created_at"), ["created_at"], unique=False)
+
+    op.create_table(
+        "idea_draft",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("community_id", sa.String(length=40), nullable=False),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("details", sa.String(length=2000), nullable=False),
+        sa.Column("area", sa.String(length=40), nullable=True),
+        sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+            name=op.f("fk_idea_draft_community_id_community"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_idea_draft_member_id_member"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_idea_draft")),
+    )
+    with op.batch_alter_table("idea_draft", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_idea_draft_community_id"), ["community_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_idea_draft_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_idea_draft_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
+        "idea_opt_out",
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("community_id", sa.String(length=40), nullable=False),
+        sa.Column("since", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+            name=op.f("fk_idea_opt_out_community_id_community"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_idea_opt_out_member_id_member"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("member_id", name=op.f("pk_idea_opt_out")),
+    )
+    with op.batch_alter_table("idea_opt_out", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_idea_opt_out_community_id"), ["community_id"], unique=False)
+
+    op.create_table(
+        "poll",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("community_id", sa.String(length=40), nullable=False),
+        sa.Column("question", sa.String(length=300), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("eligibility", sa.String(length=16), nullable=False),
+        sa.Column("eligible_key", sa.String(length=64), nullable=True),
+        sa.Column("secret", sa.Boolean(), nullable=False),
+        sa.Column("votes_per_member", sa.Integer(), nullable=False),
+        sa.Column("seats", sa.Integer(), nullable=True),
+        sa.Column("council_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("channel", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("closes_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("closed_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("last_ballot_at", storage.types.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+            name=op.f("fk_poll_community_id_community"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["council_id"], ["council.id"], name=op.f("fk_poll_council_id_council"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["member.id"], name=op.f("fk_poll_created_by_id_member"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_poll")),
+    )
+    with op.batch_alter_table("poll", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_poll_community_id"), ["community_id"], unique=False)
+        batch_op.create_index("ix_poll_due", ["status", "closes_at"], unique=False)
+
+    op.create_table(
+        "idea_status_change",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("idea_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("from_status", sa.String(length=16), nullable=False),
+        sa.Column("to_status", sa.String(length=16), nullable=False),
+        sa.Column("by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("reason", sa.String(length=500), nullable=True),
+        sa.Column("at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["by_id"], ["member.id"], name=op.f("fk_idea_status_change_by_id_member"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["idea_id"], ["idea.id"], name=op.f("fk_idea_status_change_idea_id_idea"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_idea_status_change")),
+    )
+    with op.batch_alter_table("idea_status_change", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_idea_status_change_at"), ["at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_idea_status_change_idea_id"), ["idea_id"], unique=False)
+
+    op.create_table(
+        "idea_vote",
+        sa.Column("idea_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("voted_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["idea_id"], ["idea.id"], name=op.f("fk_idea_vote_idea_id_idea"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_idea_vote_member_id_member"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("idea_id", "member_id", name=op.f("pk_idea_vote")),
+    )
+    with op.batch_alter_table("idea_vote", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_idea_vote_member_id"), ["member_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_idea_vote_voted_at"), ["voted_at"], unique=False)
+
+    op.create_table(
+        "poll_option",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("poll_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("label", sa.String(length=120), nullable=False),
+        sa.Column("idea_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["idea_id"], ["idea.id"], name=op.f("fk_poll_option_idea_id_idea"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_poll_option_member_id_member"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["poll_id"], ["poll.id"], name=op.f("fk_poll_option_poll_id_poll"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_poll_option")),
+        sa.UniqueConstraint("poll_id", "position", name=op.f("uq_poll_option_poll_id_position")),
+    )
+    op.create_table(
+        "ballot",
+        sa.Column("poll_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("option_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("points", sa.Integer(), nullable=False),
+        sa.Column("cast_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_ballot_member_id_member"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["option_id"],
+            ["poll_option.id"],
+            name=op.f("fk_ballot_option_id_poll_option"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["poll_id"], ["poll.id"], name=op.f("fk_ballot_poll_id_poll"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("poll_id", "member_id", "option_id", name=op.f("pk_ballot")),
+    )
+    with op.batch_alter_table("ballot", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ballot_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
+        "idea_notice",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("community_id", sa.String(length=40), nullable=False),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("change_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("sent_at", storage.types.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["change_id"],
+            ["idea_status_change.id"],
+            name=op.f("fk_idea_notice_change_id_idea_status_change"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+            name=op.f("fk_idea_notice_community_id_community"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_idea_notice_member_id_member"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_idea_notice")),
+        sa.UniqueConstraint("member_id", "change_id", name=op.f("uq_idea_notice_member_id_change_id")),
+    )
+    with op.batch_alter_table("idea_notice", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_idea_notice_change_id"), ["change_id"], unique=False)
+        batch_op.create_index("ix_idea_notice_pending", ["community_id", "sent_at"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("idea_notice", schema=None) as batch_op:
+        batch_op.drop_index("ix_idea_notice_pending")
+        batch_op.drop_index(batch_op.f("ix_idea_notice_change_id"))
+
+    op.drop_table("idea_notice")
+    with op.batch_alter_table("ballot", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ballot_member_id"))
+
+    op.drop_table("ballot")
+    op.drop_table("poll_option")
+    with op.batch_alter_table("idea_vote", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_idea_vote_voted_at"))
+        batch_op.drop_index(batch_op.f("ix_idea_vote_member_id"))
+
+    op.drop_table("idea_vote")
+    with op.batch_alter_table("idea_status_change", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_idea_status_change_idea_id"))
+        batch_op.drop_index(batch_op.f("ix_idea_status_change_at"))
+
+    op.drop_table("idea_status_change")
+    with op.batch_alter_table("poll", schema=None) as batch_op:
+        batch_op.drop_index("ix_poll_due")
+        batch_op.drop_index(batch_op.f("ix_poll_community_id"))
+
+    op.drop_table("poll")
+    with op.batch_alter_table("idea_opt_out", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_idea_opt_out_community_id"))
+
+    op.drop_table("idea_opt_out")
+    with op.batch_alter_table("idea_draft", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_idea_draft_member_id"))
+        batch_op.drop_index(batch_op.f("ix_idea_draft_created_at"))
+        batch_op.drop_index(batch_op.f("ix_idea_draft_community_id"))
+
+    op.drop_table("idea_draft")
+    with op.batch_alter_table("idea", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_idea_created_at"))
+        batch_op.drop_index("ix_idea_community_status")
+        batch_op.drop_index(batch_op.f("ix_idea_community_id"))
+        batch_op.drop_index(batch_op.f("ix_idea_author_id"))
+
+    op.drop_table("idea")
+    with op.batch_alter_table("council_nominee", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_council_nominee_member_id"))
+
+    op.drop_table("council_nominee")
+    with op.batch_alter_table("council_member", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_council_member_member_id"))
+
+    op.drop_table("council_member")
+    with op.batch_alter_table("council", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_council_community_id"))
+
+    op.drop_table("council")
+
     with op.batch_alter_table("question_vote", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_question_vote_member_id"))
 

@@ -1,6 +1,16 @@
 """One module per feature; importing this package registers every handler and registry entry."""
 
-from bot.core.handlers import community, gates  # noqa: F401  (registers handlers)
+# Imported for their side effect: each module registers its handlers and registry entries.
+from bot.core.handlers import (  # noqa: F401
+    ballots,
+    community,
+    councils,
+    gates,
+    idea_reports,
+    idea_status,
+    ideas,
+    polls,
+)
 from bot.core.handlers.table import HANDLERS
 
 __all__ = ["HANDLERS"]
