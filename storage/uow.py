@@ -7,12 +7,15 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.repositories.badges import SqlBadgeRepository
+from storage.repositories.cohorts import SqlCohortRepository
+from storage.repositories.contributions import SqlContributionRepository
 from storage.repositories.delivery import (
     SqlOutboxRepository,
     SqlPlatformRefRepository,
     SqlProcessedEventRepository,
 )
 from storage.repositories.members import SqlCommunityRepository, SqlMemberRepository
+from storage.repositories.privacy import SqlPrivacyRepository
 
 
 class SqlUnitOfWork:
@@ -29,6 +32,9 @@ class SqlUnitOfWork:
         self.processed = SqlProcessedEventRepository(self.session)
         self.refs = SqlPlatformRefRepository(self.session)
         self.badges = SqlBadgeRepository(self.session)
+        self.cohorts = SqlCohortRepository(self.session)
+        self.contributions = SqlContributionRepository(self.session)
+        self.privacy = SqlPrivacyRepository(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
