@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.core.bus import MessageBus
 from bot.core.handlers import HANDLERS
 from bot.core.ports import Clock, Notifier
+from bot.ingest import ContributionIngestor
 from bot.relay import OutboxRelay, RetryPolicy
 from storage.db import create_engine
 from storage.migrate import require_current
@@ -31,6 +32,7 @@ class App:
     clock: Clock
     bus: MessageBus
     relay: OutboxRelay
+    ingest: ContributionIngestor
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def ensure_communities(self) -> None:
@@ -43,6 +45,7 @@ class App:
             await uow.commit()
 
     async def close(self) -> None:
+        await self.ingest.stop()  # write what is queued before the connections go
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:
@@ -75,7 +78,16 @@ def build_app(
         {community.id: community for community in settings.communities},
         on_commit=relay.wake,
     )
-    return App(settings=settings, engine=engine, uow_factory=uow_factory, clock=clock, bus=bus, relay=relay)
+    ingest = ContributionIngestor(uow_factory, clock, bus.communities, on_recorded=bus.handle)
+    return App(
+        settings=settings,
+        engine=engine,
+        uow_factory=uow_factory,
+        clock=clock,
+        bus=bus,
+        relay=relay,
+        ingest=ingest,
+    )
 
 
 async def start_app(app: App, config_path: str | None = None) -> None:
@@ -83,3 +95,4 @@ async def start_app(app: App, config_path: str | None = None) -> None:
     await require_current(app.engine, config_path)
     await app.ensure_communities()
     app.tasks.append(asyncio.create_task(app.relay.run_forever(), name="outbox-relay"))
+    app.ingest.start()

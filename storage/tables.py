@@ -70,6 +70,7 @@ class CommunityRow(Base):
     gate_switch_on: Mapped[date | None] = mapped_column(Date)
     admissions_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     join_burst_since: Mapped[datetime | None]  # set while a join burst is on (one alert per burst)
+    privacy_salt: Mapped[str] = mapped_column(String(64), default="")  # set on first erasure
     created_at: Mapped[datetime]
 
 
@@ -183,10 +184,12 @@ class AnonymousMarkRow(Base):
 
 class CohortRow(Base):
     __tablename__ = "cohort"
+    __table_args__ = (UniqueConstraint("community_id", "number"),)
     __privacy__ = Privacy.no_member_data("cohort metadata; membership is in cohort_member")
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     community_id: Mapped[str] = community_fk()
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, 3… per community
     name: Mapped[str] = mapped_column(String(100))
     launched_at: Mapped[datetime] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(16), default="active")

@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.ideas_report import SqlIdeaReportReader
 from storage.repositories.badges import SqlBadgeRepository
+from storage.repositories.cohorts import SqlCohortRepository
+from storage.repositories.contributions import SqlContributionRepository
 from storage.repositories.delivery import (
     SqlOutboxRepository,
     SqlPlatformRefRepository,
@@ -22,6 +24,7 @@ from storage.repositories.idea_notices import SqlIdeaNoticeRepository
 from storage.repositories.ideas import SqlIdeaRepository
 from storage.repositories.members import SqlCommunityRepository, SqlMemberRepository
 from storage.repositories.polls import SqlCouncilRepository, SqlPollRepository
+from storage.repositories.privacy import SqlPrivacyRepository
 
 
 class SqlUnitOfWork:
@@ -46,6 +49,9 @@ class SqlUnitOfWork:
         self.polls = SqlPollRepository(self.session)
         self.councils = SqlCouncilRepository(self.session)
         self.idea_report = SqlIdeaReportReader(self.session)
+        self.cohorts = SqlCohortRepository(self.session)
+        self.contributions = SqlContributionRepository(self.session)
+        self.privacy = SqlPrivacyRepository(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

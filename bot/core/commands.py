@@ -338,3 +338,97 @@ class NominateMember(Command):
     member: MemberRef
     council: str | None = None
     permission: ClassVar[Permission] = Permission.MEMBER
+
+
+# --- cohorts (bot/core/handlers/cohorts.py, milestones.py) -------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseCohortWindow(Command):
+    """The weekly cohort window closed: launch what the pool allows (the scheduler sends it)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunMilestones(Command):
+    """Send due onboarding milestones: day-3 nudges, day-7 checks, day-14 graduations (daily)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowCohort(Command):
+    """A member's cohort, buddy and onboarding progress."""
+
+    member: MemberRef
+    permission: ClassVar[Permission] = Permission.MEMBER
+
+
+# --- contributions, badges, profiles (contributions.py, badges.py, profile.py) -----------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkHelpful(Command):
+    """Someone marks another member's message as a helpful answer (a message action)."""
+
+    marked_by: MemberRef
+    channel_id: str
+    message_id: str
+    author: MemberRef
+    author_is_staff: bool = False
+    author_is_bot: bool = False
+    permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvaluateBadges(Command):
+    """Re-check stat-based badges for recently active members (weekly: streaks, the ladder)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowBadges(Command):
+    """The badge catalogue with the member's own progress."""
+
+    member: MemberRef
+    permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowLeaderboard(Command):
+    """Top members by helpful answers and activated referrals, this week or all time."""
+
+    period: str = "week"  # "week" | "all"
+    permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowProfile(Command):
+    """A member's profile: badges, contributions that matter, interests, cohort."""
+
+    member: MemberRef
+    permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetInterests(Command):
+    """A member declares their interests (used to match buddies)."""
+
+    member: MemberRef
+    interests: str
+    permission: ClassVar[Permission] = Permission.MEMBER
+
+
+# --- my data (bot/core/handlers/mydata.py) ------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExportMyData(Command):
+    """Send a person everything stored about them, as JSON, by DM."""
+
+    member: MemberRef
+    permission: ClassVar[Permission] = Permission.ANYONE
+
+
+@dataclass(frozen=True, kw_only=True)
+class EraseMyData(Command):
+    """Erase everything stored about a person (after they confirmed with the button)."""
+
+    member: MemberRef
+    permission: ClassVar[Permission] = Permission.ANYONE

@@ -56,13 +56,15 @@ class EditMessage:
 
 @dataclass(frozen=True)
 class DirectMessage:
-    """A private message to one member."""
+    """A private message to one member, optionally with a file (`attachment`, named `attachment_name`)."""
 
     community_id: str
     member: MemberRef
     text: str
     actions: tuple[Action, ...] = ()
     title: str | None = None
+    attachment: Base64Bytes | None = None  # a file to attach (the /mydata export)
+    attachment_name: str | None = None
     kind: Literal["direct_message"] = "direct_message"
 
 

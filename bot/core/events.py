@@ -86,3 +86,22 @@ class BadgeAwarded(Event):
     badge_key: str
     reason: str
     at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CohortLaunched(Event):
+    """A cohort was formed from the pool and its private space requested."""
+
+    cohort_id: int
+    member_ids: tuple[int, ...]
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContributionsRecorded(Event):
+    """New contributions were recorded (by the ingest path or a handler); `member_ids` are the members
+    whose badge-visible stats moved (see RecordedContributions.rechecks). Badges subscribe."""
+
+    member_ids: tuple[int, ...]
+    first_contributors: tuple[int, ...] = ()
+    at: datetime

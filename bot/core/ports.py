@@ -10,11 +10,16 @@ from typing import Any, Protocol, Self
 from bot.core.effects import Effect
 from bot.core.events import Event
 from bot.core.model.applications import Answer, Application, ApplicationStatus
+from bot.core.model.badges import MemberStats
+from bot.core.model.buddies import BuddyCandidate, Newcomer
+from bot.core.model.cohorts import Cohort, CohortView, Waiting
+from bot.core.model.contributions import ContributionFact, RecordedContributions, ReferralCredit
 from bot.core.model.gates import GateState, ReferralCode
 from bot.core.model.ideas import Draft, Idea, IdeaStatus, Notice, Voter
 from bot.core.model.ideas_report import FeedbackWeek, ReportIdea
 from bot.core.model.members import AdmissionMethod, Member
 from bot.core.model.polls import Eligibility, NewOption, Person, Poll, PollKind
+from bot.core.model.privacy import AnonymousMark, MarkReason
 from bot.core.refs import MemberRef
 from bot.core.settings import GateMode
 
@@ -135,6 +140,145 @@ class BadgeRepository(Protocol):
         ...
 
     async def keys_of(self, member_id: int) -> set[str]: ...
+
+    async def held(self, member_ids: Sequence[int]) -> dict[int, set[str]]:
+        """Badge keys per member (members without badges are absent)."""
+        ...
+
+    async def awards_of(self, member_id: int) -> list[BadgeAward]:
+        """A member's awards, oldest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class BadgeAward:
+    """A badge a member holds."""
+
+    badge_key: str
+    reason: str
+    awarded_at: datetime
+
+
+class CohortRepository(Protocol):
+    async def join_pool(self, community_id: str, member_id: int, since: datetime) -> bool:
+        """Put a newcomer in the forming pool; False when they are already waiting."""
+        ...
+
+    async def waiting(self, community_id: str) -> list[Waiting]:
+        """Admitted newcomers waiting, oldest first. Locks the community's pool until commit, so two
+        transactions never launch the same newcomers; drops people who are no longer admitted."""
+        ...
+
+    async def waiting_since(self, member_id: int) -> datetime | None: ...
+
+    async def leave_pool(self, member_ids: Sequence[int]) -> None: ...
+
+    async def in_active_cohort(self, member_id: int) -> bool:
+        """True while the member is a newcomer in a cohort that has not graduated yet."""
+        ...
+
+    async def create(self, community_id: str, launched_at: datetime, member_ids: Sequence[int]) -> Cohort:
+        """A new cohort, numbered per community, with these newcomers."""
+        ...
+
+    async def buddy_candidates(self, community_id: str, badge_keys: Sequence[str]) -> list[BuddyCandidate]:
+        """Admitted members holding one of the badges, with how many newcomers they buddy now."""
+        ...
+
+    async def past_pairs(self, member_ids: Sequence[int]) -> set[frozenset[int]]:
+        """Every buddy pair, either way round, that involved one of these members."""
+        ...
+
+    async def add_buddies(
+        self, cohort_id: int, buddies: Mapping[int, Sequence[int]], now: datetime
+    ) -> None: ...
+
+    async def newcomers(self, member_ids: Sequence[int]) -> list[Newcomer]:
+        """Newcomers with their declared interests and the words of their application answers."""
+        ...
+
+    async def active(self, community_id: str) -> list[CohortView]: ...
+
+    async def view(self, cohort_id: int) -> CohortView | None: ...
+
+    async def of_member(self, member_id: int) -> CohortView | None:
+        """The newest cohort the member onboarded with."""
+        ...
+
+    async def buddying(self, member_id: int) -> list[CohortView]:
+        """Active cohorts where the member is a buddy."""
+        ...
+
+    async def mark_milestone(self, member_id: int, milestone: str, now: datetime) -> bool:
+        """Record a milestone once; False when it was recorded before."""
+        ...
+
+    async def milestones(self, member_id: int) -> dict[str, datetime]: ...
+
+    async def graduate(self, cohort_id: int, member_id: int, now: datetime) -> bool:
+        """Mark a newcomer graduated; False when already graduated."""
+        ...
+
+    async def set_status(self, cohort_id: int, status: str) -> None: ...
+
+    async def waiting_count(self, community_id: str) -> int: ...
+
+
+@dataclass(frozen=True)
+class LeaderboardEntry:
+    """One line of the leaderboard."""
+
+    member_id: int
+    member: MemberRef
+    display_name: str
+    helpful_answers: int
+    activated_referrals: int
+
+
+class ContributionRepository(Protocol):
+    async def record(
+        self, facts: Sequence[ContributionFact], referral: ReferralCredit | None = None
+    ) -> RecordedContributions:
+        """Store contributions once per (community, source_id), keep the weekly rollups and
+        `member.first_contribution_at` current, and credit referrers (`referral`) when a referred
+        newcomer's first contribution comes in time. Members are created on first sight; bots are
+        skipped. Only newly inserted rows change the rollups, so a replay changes nothing."""
+        ...
+
+    async def stats(
+        self, community_id: str, member_ids: Sequence[int], current_week: date
+    ) -> dict[int, MemberStats]:
+        """All-time stats of admitted members (others are absent)."""
+        ...
+
+    async def recently_active(self, community_id: str, since_week: date) -> list[int]:
+        """Members with a contribution in or after `since_week`."""
+        ...
+
+    async def leaderboard(
+        self, community_id: str, since_week: date | None, limit: int
+    ) -> list[LeaderboardEntry]:
+        """Admitted members ranked by helpful answers plus activated referrals (never by volume)."""
+        ...
+
+
+class PrivacyRepository(Protocol):
+    async def export(self, member_id: int) -> dict[str, Any]:
+        """Every exportable row that refers to the member, per table, as JSON-ready dicts."""
+        ...
+
+    async def erase(self, member: Member, marks: Sequence[AnonymousMark], now: datetime) -> dict[str, int]:
+        """Delete or forget the member in every table as declared, drop outbox items naming them,
+        keep only `marks` (hashed). Returns rows touched per table."""
+        ...
+
+    async def last_rejection_at(self, member_id: int) -> datetime | None: ...
+
+    async def failed_redemptions_since(self, member_id: int, since: datetime) -> int: ...
+
+    async def has_mark(self, community_id: str, ref: MemberRef, reason: MarkReason, now: datetime) -> bool:
+        """True while an erased person's anonymous mark for `reason` is in force."""
+        ...
 
 
 class GateRepository(Protocol):
@@ -437,6 +581,9 @@ class UnitOfWork(Protocol):
     polls: PollRepository
     councils: CouncilRepository
     idea_report: IdeaReportReader
+    cohorts: CohortRepository
+    contributions: ContributionRepository
+    privacy: PrivacyRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -13,6 +13,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.core.model.badges import RuleKind
+from bot.core.model.cohorts import sizes_feasible
+from bot.core.model.contributions import DEFAULT_WEIGHTS, ContributionKind
+
 
 class StrictModel(BaseModel):
     """Unknown keys are errors, values are immutable once loaded."""
@@ -80,6 +84,17 @@ class CohortSettings(StrictModel):
     window_time: time = time(16, 0)
     max_wait_days: int = Field(14, ge=1, le=365)
     buddies_per_newcomer: int = Field(1, ge=1, le=3)
+    buddy_badges: tuple[str, ...] = ("cohort_graduate", "champion", "ambassador")
+    graduation_requires_contribution: bool = True
+
+    @model_validator(mode="after")
+    def _sizes_can_balance(self) -> CohortSettings:
+        if not sizes_feasible(self.min_size, self.max_size):
+            raise ValueError(
+                f"max_size must be at least 2 × min_size − 1 (here {2 * self.min_size - 1}) so that any "
+                f"number of waiting newcomers splits into cohorts of {self.min_size}–{self.max_size}"
+            )
+        return self
 
 
 class ContributionSettings(StrictModel):
@@ -87,6 +102,158 @@ class ContributionSettings(StrictModel):
 
     excluded_channels: tuple[str, ...] = ()
     weights: dict[str, float] = Field(default_factory=dict)
+    referral_activation_days: int = Field(14, ge=1, le=365)
+
+    @field_validator("weights")
+    @classmethod
+    def _known_kinds(cls, value: dict[str, float]) -> dict[str, float]:
+        kinds = sorted(k.value for k in ContributionKind)
+        for kind, weight in value.items():
+            if kind not in kinds:
+                raise ValueError(f"unknown contribution kind {kind!r}; the kinds are {', '.join(kinds)}")
+            if not 0 <= weight <= 1000:
+                raise ValueError(f"weight of {kind!r} must be between 0 and 1000, not {weight}")
+        return value
+
+    def weight(self, kind: ContributionKind) -> float:
+        """The weight of a kind of contribution (configured, else the default)."""
+        return float(self.weights.get(kind.value, DEFAULT_WEIGHTS[kind]))
+
+
+StatName = Literal[
+    "contributions",
+    "helpful_answers",
+    "activated_referrals",
+    "showcases",
+    "ama_questions",
+    "events_attended",
+    "active_weeks",
+]
+
+
+class BadgeRule(StrictModel):
+    """How a badge is earned: a built-in rule kind, with N (`count`) or the ladder's criteria."""
+
+    kind: RuleKind
+    count: int = Field(1, ge=1, le=100_000)
+    requires: tuple[str, ...] = ()  # ladder: badges that must be held first
+    min: dict[StatName, int] = Field(default_factory=dict)  # ladder: every stat must reach its minimum
+
+    @model_validator(mode="after")
+    def _ladder_has_criteria(self) -> BadgeRule:
+        if self.kind is RuleKind.LADDER and not (self.min or self.requires):
+            raise ValueError("a ladder rule needs `min` criteria (and usually `requires`)")
+        if self.kind is not RuleKind.LADDER and (self.min or self.requires):
+            raise ValueError("`min` and `requires` only apply to kind = 'ladder'")
+        return self
+
+
+class BadgeDef(StrictModel):
+    """One badge of the catalogue."""
+
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    name: str = Field(min_length=1, max_length=60)
+    description: str = Field("", max_length=200)
+    emoji: str = Field("", max_length=16)
+    rule: BadgeRule
+
+
+def _badge(key: str, name: str, description: str, emoji: str, kind: RuleKind, **rule: object) -> BadgeDef:
+    return BadgeDef(
+        key=key, name=name, description=description, emoji=emoji, rule=BadgeRule(kind=kind, **rule)
+    )
+
+
+DEFAULT_CATALOGUE: tuple[BadgeDef, ...] = (
+    _badge("founding", "Founding Member", "Among the community's first members", "🏛️", RuleKind.FOUNDING),
+    _badge(
+        "first_contribution",
+        "First Contribution",
+        "Made a first contribution",
+        "🌱",
+        RuleKind.FIRST_CONTRIBUTION,
+    ),
+    _badge("helpful", "Helpful", "5 answers marked helpful", "✅", RuleKind.HELPFUL_ANSWERS, count=5),
+    _badge(
+        "referrer",
+        "Referrer",
+        "3 referred newcomers who contributed within 14 days",
+        "🤝",
+        RuleKind.ACTIVATED_REFERRALS,
+        count=3,
+    ),
+    _badge("ama_host", "AMA Host", "Hosted an AMA", "🎤", RuleKind.AMA_HOST),
+    _badge(
+        "showcase_presenter",
+        "Showcase Presenter",
+        "Presented at a showcase",
+        "🎨",
+        RuleKind.SHOWCASE_PRESENTER,
+    ),
+    _badge(
+        "cohort_graduate",
+        "Cohort Graduate",
+        "Completed the first 14 days with a cohort",
+        "🎓",
+        RuleKind.COHORT_GRADUATE,
+    ),
+    _badge("streak", "Regular", "Active 4 weeks in a row", "🔥", RuleKind.ACTIVE_WEEKS, count=4),
+    _badge(
+        "advocate",
+        "Advocate",
+        "Helps others, week after week",
+        "📣",
+        RuleKind.LADDER,
+        min={"helpful_answers": 3, "active_weeks": 4},
+    ),
+    _badge(
+        "champion",
+        "Champion",
+        "Helps, brings people in who stay, shows up",
+        "🏅",
+        RuleKind.LADDER,
+        requires=("advocate",),
+        min={"helpful_answers": 15, "activated_referrals": 2, "active_weeks": 8},
+    ),
+    _badge(
+        "ambassador",
+        "Ambassador",
+        "Represents the community and grows it",
+        "🌟",
+        RuleKind.LADDER,
+        requires=("champion",),
+        min={"helpful_answers": 40, "activated_referrals": 5, "active_weeks": 12, "showcases": 1},
+    ),
+)
+
+
+class BadgeSettings(StrictModel):
+    """The badge catalogue (set `catalogue` to replace the built-in one) and where awards are announced."""
+
+    catalogue: tuple[BadgeDef, ...] = DEFAULT_CATALOGUE
+    recognition_channel: str = Field("recognition", min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> BadgeSettings:
+        seen: set[str] = set()
+        for badge in self.catalogue:
+            if badge.key in seen:
+                raise ValueError(f"badge key {badge.key!r} appears twice in the catalogue")
+            for needed in badge.rule.requires:
+                if needed not in seen:
+                    raise ValueError(
+                        f"badge {badge.key!r} requires {needed!r}, which must come earlier in the catalogue"
+                    )
+            seen.add(badge.key)
+        return self
+
+    def get(self, key: str) -> BadgeDef | None:
+        """The catalogue entry for a key, if there is one."""
+        return next((b for b in self.catalogue if b.key == key), None)
+
+    def of_kind(self, kind: RuleKind) -> tuple[BadgeDef, ...]:
+        """Catalogue entries with this rule kind."""
+        return tuple(b for b in self.catalogue if b.rule.kind is kind)
 
 
 class DigestSettings(StrictModel):
@@ -147,6 +314,7 @@ class CommunitySettings(StrictModel):
     gate: GateSettings = GateSettings()
     cohorts: CohortSettings = CohortSettings()
     contributions: ContributionSettings = ContributionSettings()
+    badges: BadgeSettings = BadgeSettings()
     digest: DigestSettings = DigestSettings()
     ideas: IdeaSettings = IdeaSettings()
 
@@ -158,6 +326,14 @@ class CommunitySettings(StrictModel):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"an IANA time zone name such as 'Europe/Berlin', not {value!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _buddy_badges_exist(self) -> CommunitySettings:
+        keys = {b.key for b in self.badges.catalogue}
+        unknown = [k for k in self.cohorts.buddy_badges if k not in keys]
+        if unknown:
+            raise ValueError(f"cohorts.buddy_badges names badges not in the catalogue: {', '.join(unknown)}")
+        return self
 
     @property
     def zone(self) -> ZoneInfo:

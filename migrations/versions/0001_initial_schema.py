@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("gate_switch_on", sa.Date(), nullable=True),
         sa.Column("admissions_paused", sa.Boolean(), nullable=False),
         sa.Column("join_burst_since", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("privacy_salt", sa.String(length=64), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_community")),
     )
@@ -107,6 +108,7 @@ def upgrade() -> None:
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
         ),
         sa.Column("community_id", sa.String(length=40), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("launched_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
@@ -117,6 +119,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cohort")),
+        sa.UniqueConstraint("community_id", "number", name=op.f("uq_cohort_community_id_number")),
     )
     with op.batch_alter_table("cohort", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cohort_community_id"), ["community_id"], unique=False)

@@ -195,10 +195,10 @@ async def test_members_cannot_change_statuses(app: App, platform: FakePlatform, 
 class _RefRecorder(FakeNotifier):
     """Remembers which refs each delivery was given."""
 
-    seen: list[tuple[str, dict[str, PlatformRef]]] = field(default_factory=list)
+    seen: list[tuple[Effect, dict[str, PlatformRef]]] = field(default_factory=list)
 
     async def deliver(self, effect: Effect, refs: Mapping[str, PlatformRef]) -> Mapping[str, PlatformRef]:
-        self.seen.append((effect.kind, dict(refs)))
+        self.seen.append((effect, dict(refs)))
         return await super().deliver(effect, refs)
 
 
@@ -215,7 +215,11 @@ async def test_the_announcement_links_the_idea_post_and_never_waits_for_it(
     await app.relay.run_once()  # the idea's post is delivered: its place is known
     await platform.slash(lead, "ideas status", id=shown, status="shipped")
     await app.relay.run_once()
-    announced = [refs for kind, refs in notifier.seen if kind == "post_message"][-1]
+    announced = [
+        refs
+        for effect, refs in notifier.seen
+        if isinstance(effect, PostMessage) and (effect.title or "").startswith("Shipped")
+    ][-1]
     assert set(announced) == {f"idea:{shown}"}
 
     unknown = await file(platform, ada, "Offline sync")  # its post is never delivered before shipping

@@ -2,14 +2,20 @@
 
 # Imported for their side effect: each module registers its handlers and registry entries.
 from bot.core.handlers import (  # noqa: F401
+    badges,
     ballots,
+    cohorts,
     community,
+    contributions,
     councils,
     gates,
     idea_reports,
     idea_status,
     ideas,
+    milestones,
+    mydata,
     polls,
+    profile,
 )
 from bot.core.handlers.table import HANDLERS
 

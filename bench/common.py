@@ -1,0 +1,52 @@
+"""Shared set-up for the benchmarks: a migrated SQLite file and the real app wired to it."""
+
+from __future__ import annotations
+
+import resource
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.bootstrap import App, build_app  # noqa: E402
+from bot.clock import SystemClock  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from storage.db import create_engine  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+
+COMMUNITY = "bench"
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def migrated(path: Path) -> None:
+    """Create the schema in a fresh SQLite file."""
+    engine = create_engine(sqlite_url(path))
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+async def bench_app(path: Path) -> App:
+    """The real app (bus, relay, ingest) on a migrated SQLite file, with one community."""
+    await migrated(path)
+    settings = Settings.model_validate(
+        {
+            "database": {"url": sqlite_url(path)},
+            "communities": [{"id": COMMUNITY, "name": "Bench", "platform": "fake"}],
+        }
+    )
+    app = build_app(settings, SystemClock(), {})
+    await app.ensure_communities()
+    return app
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / (1024 * 1024)

@@ -1,0 +1,30 @@
+"""The benchmarks keep running (tiny sizes; their figures are for people, not for assertions)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(script: str, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_ingest_benchmark_prints_its_ratio() -> None:
+    assert "ratio (raw / ingest)" in _run("ingest.py", "--events", "600", "--members", "30")
+
+
+def test_burst_benchmark_counts_everything_once() -> None:
+    out = _run("burst.py", "--events", "1500", "--members", "40", "--producers", "7")
+    assert "all once" in out and "1650" in out  # 10 % replayed, still 1500 rows
