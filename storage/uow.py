@@ -7,12 +7,16 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.repositories.badges import SqlBadgeRepository
+from storage.repositories.contributions import SqlContributionRepository
 from storage.repositories.delivery import (
     SqlOutboxRepository,
     SqlPlatformRefRepository,
     SqlProcessedEventRepository,
 )
 from storage.repositories.members import SqlCommunityRepository, SqlMemberRepository
+from storage.repositories.programming import SqlOccurrenceRepository, SqlRsvpRepository, SqlSeriesRepository
+from storage.repositories.programming_entries import SqlQuestionRepository, SqlShowcaseRepository
+from storage.repositories.scheduling import SqlJobRunRepository, SqlLeaseRepository
 
 
 class SqlUnitOfWork:
@@ -29,6 +33,14 @@ class SqlUnitOfWork:
         self.processed = SqlProcessedEventRepository(self.session)
         self.refs = SqlPlatformRefRepository(self.session)
         self.badges = SqlBadgeRepository(self.session)
+        self.contributions = SqlContributionRepository(self.session)
+        self.series = SqlSeriesRepository(self.session)
+        self.occurrences = SqlOccurrenceRepository(self.session)
+        self.rsvps = SqlRsvpRepository(self.session)
+        self.questions = SqlQuestionRepository(self.session)
+        self.showcases = SqlShowcaseRepository(self.session)
+        self.job_runs = SqlJobRunRepository(self.session)
+        self.leases = SqlLeaseRepository(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
