@@ -207,28 +207,32 @@ def by_name(
 MILESTONES_AT = time(10, 0)  # daily milestone nudges go out mid-morning, community time
 
 
+def digest_schedule(community: CommunitySettings) -> NextRun:
+    """[communities.digest] weekday and time, in the community's zone."""
+    return weekly(community.digest.weekday, community.digest.time, community.timezone)
+
+
+def cohort_window_schedule(community: CommunitySettings) -> NextRun:
+    """[communities.cohorts] window_weekday and window_time, in the community's zone."""
+    return weekly(community.cohorts.window_weekday, community.cohorts.window_time, community.timezone)
+
+
+def milestones_schedule(community: CommunitySettings) -> NextRun:
+    """Every day at MILESTONES_AT, in the community's zone."""
+    return daily(MILESTONES_AT, community.timezone)
+
+
+# Job name -> (command class name, schedule, grace). The commands belong to other features.
+RECURRING = {
+    "digest": ("PostWeeklyDigest", digest_schedule, timedelta(hours=6)),
+    "cohort-window": ("CloseCohortWindow", cohort_window_schedule, timedelta(hours=6)),
+    "milestones": ("RunMilestones", milestones_schedule, timedelta(hours=12)),
+}
+
+
 def default_registry() -> JobRegistry:
     """The weekly digest, the cohort window and the daily milestones, per community."""
     registry = JobRegistry()
-    registry.add(
-        by_name(
-            "digest",
-            "PostWeeklyDigest",
-            lambda c: weekly(c.digest.weekday, c.digest.time, c.timezone),
-            timedelta(hours=6),
-        )
-    )
-    registry.add(
-        by_name(
-            "cohort-window",
-            "CloseCohortWindow",
-            lambda c: weekly(c.cohorts.window_weekday, c.cohorts.window_time, c.timezone),
-            timedelta(hours=6),
-        )
-    )
-    registry.add(
-        by_name(
-            "milestones", "RunMilestones", lambda c: daily(MILESTONES_AT, c.timezone), timedelta(hours=12)
-        )
-    )
+    for job, (command, schedule, grace) in RECURRING.items():
+        registry.add(by_name(job, command, schedule, grace))
     return registry

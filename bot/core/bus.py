@@ -82,8 +82,8 @@ class MessageBus:
         name = type(message).__name__
         outcome = "ok"
         try:
-            result = await self._handle(message, actor, source, job)
-            if isinstance(result, Reply) and result.silent and (source is not None or job is not None):
+            result, duplicate = await self._handle(message, actor, source, job)
+            if duplicate:
                 outcome = "duplicate"
             return result
         except UserFacingError as exc:
@@ -105,16 +105,17 @@ class MessageBus:
 
     async def _handle(
         self, message: Message, actor: Actor | None, source: Source | None, job: JobRun | None
-    ) -> Reply | Built:
+    ) -> tuple[Reply | Built, bool]:
+        """The result, and whether the message was a duplicate (its event id or run was claimed)."""
         settings = self.communities.get(message.community_id)
         if settings is None:
             raise UnknownCommunity(message.community_id)
         async with self.uow_factory() as uow:
             now = self.clock.now()
             if source is not None and not await uow.processed.claim(source.platform, source.event_id, now):
-                return Reply.nothing()
+                return Reply.nothing(), True
             if job is not None and not await uow.job_runs.claim(job.key, job.scheduled_for, now):
-                return Reply.nothing()
+                return Reply.nothing(), True
             ctx = Context(uow=uow, clock=self.clock, community=settings, actor=actor)
             if isinstance(message, Command):
                 await self._authorize(message, ctx)
@@ -128,7 +129,7 @@ class MessageBus:
             await self._drain_events(ctx)
             await uow.commit()
         self.on_commit()
-        return result
+        return result, False
 
     async def _drain_events(self, ctx: Context) -> None:
         """Run subscribers of every emitted event, including events emitted by subscribers."""

@@ -116,7 +116,7 @@ async def test_configured_series_sync_by_key_never_duplicating(
 
 
 async def test_cancelling_a_series_calls_off_announced_occurrences(
-    app: App, platform: FakePlatform, clock: FixedClock
+    app: App, platform: FakePlatform, clock: FixedClock, notifier: FakeNotifier
 ) -> None:
     await create_series(platform)
     sched = scheduler(app)
@@ -131,6 +131,16 @@ async def test_cancelling_a_series_calls_off_announced_occurrences(
     await sched.sync()
     assert sched.specs == {}
     assert "already cancelled" in text_of(await platform.slash(lead(platform), "series cancel", series=1))
+    # Delivered in order: the post and the event exist before they are edited and cancelled.
+    await app.relay.run_once()
+    assert [type(e).__name__ for e in notifier.delivered] == [
+        "PostMessage",
+        "CreateScheduledEvent",
+        "EditMessage",
+        "CancelScheduledEvent",
+    ]
+    async with app.uow_factory() as uow:
+        assert await uow.outbox.parked() == []
 
 
 async def test_skip_checks_the_date_and_carries_questions_over(

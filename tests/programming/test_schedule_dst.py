@@ -20,7 +20,16 @@ from sqlalchemy import select
 from adapters.fake.platform import FakePlatform
 from bot.bootstrap import App
 from bot.clock import FixedClock
-from bot.core.model.programming import SeriesKind, Slot, plan_jobs, slots
+from bot.core.model.programming import (
+    Occurrence,
+    OccurrenceStatus,
+    Series,
+    SeriesKind,
+    SeriesStatus,
+    Slot,
+    plan_jobs,
+    slots,
+)
 from storage.tables import OutboxRow
 from tests.programming.support import admit, lead, scheduler, text_of
 
@@ -38,8 +47,6 @@ IDS = ["new-york-spring", "new-york-autumn", "berlin-spring", "berlin-autumn"]
 
 
 def _series_slots(zone: str, around: date) -> list[Slot]:
-    from bot.core.model.programming import Series, SeriesStatus
-
     series = Series(
         id=1,
         community_id="test",
@@ -75,8 +82,6 @@ def test_reminders_are_elapsed_time_before_the_true_instant(
     zone: str, day: date, instant: datetime, before: tuple[int, int], after: tuple[int, int]
 ) -> None:
     slot = next(s for s in _series_slots(zone, day) if s.local_date == day)
-    from bot.core.model.programming import Occurrence, OccurrenceStatus
-
     occurrence = Occurrence(1, 1, slot.local_date, slot.starts_at, slot.ends_at, OccurrenceStatus.SCHEDULED)
     jobs = {
         job.name: job.at

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -12,9 +13,13 @@ from sqlalchemy import delete, func, select
 from adapters.fake.platform import FakePlatform
 from bot.bootstrap import App, start_app
 from bot.clock import FixedClock, SystemClock
+from bot.core.commands import Command
+from bot.core.context import Context
 from bot.core.effects import DirectMessage, PostMessage
 from bot.core.handlers.programming.commands import PlanProgramme
-from programming.jobs import JobRegistry, RecurringJob, once
+from bot.core.handlers.table import HANDLERS
+from bot.core.replies import Reply
+from programming.jobs import JobRegistry, RecurringJob, by_name, digest_schedule, once
 from programming.scheduler import LEASE, ProgrammeScheduler
 from storage.tables import JobRunRow, LeaseRow
 from tests.programming.support import admit, effects, lead, scheduler, text_of
@@ -194,3 +199,35 @@ async def test_start_app_runs_the_scheduler_and_close_releases_it(app: App) -> N
     await app.close()
     async with app.engine.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(LeaseRow)) == 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class StandInWeeklyDigest(Command):
+    """Stands in for the metrics feature's PostWeeklyDigest: found by name among the handlers."""
+
+    week: date
+
+
+async def test_the_weekly_digest_is_scheduled_when_a_feature_handles_it(
+    app: App, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    weeks: list[date] = []
+
+    async def post_weekly_digest(command: StandInWeeklyDigest, ctx: Context) -> Reply:
+        weeks.append(command.week)
+        return Reply.nothing()
+
+    registry = JobRegistry()
+    registry.add(by_name("digest", "StandInWeeklyDigest", digest_schedule, timedelta(hours=6)))
+    assert registry.specs(app.bus, app.settings.communities) == []  # no feature handles it yet
+    monkeypatch.setitem(HANDLERS.commands, StandInWeeklyDigest, post_weekly_digest)
+    # [communities.digest] defaults: Mondays 09:00 in the community's zone (UTC here). Starting at
+    # 10:00 on a Monday is within the 6 h grace of today's run: it goes out, for the week before.
+    assert await scheduler(app, registry=registry).start()
+    assert weeks == [date(2026, 10, 26)]
+    # The process is down over the next Monday's run and back 2 h later: it runs once.
+    clock.set(datetime(2026, 11, 9, 11, 0, tzinfo=UTC))
+    restarted = scheduler(app, registry=registry)
+    assert await restarted.start()
+    await restarted.sync()
+    assert weeks == [date(2026, 10, 26), date(2026, 11, 2)]
