@@ -15,6 +15,7 @@ from bot.core.handlers import HANDLERS
 from bot.core.ports import Clock, Notifier
 from bot.ingest import ContributionIngestor
 from bot.relay import OutboxRelay, RetryPolicy
+from programming.scheduler import ProgrammeScheduler
 from storage.db import create_engine
 from storage.migrate import require_current
 from storage.uow import SqlUnitOfWorkFactory
@@ -34,6 +35,7 @@ class App:
     relay: OutboxRelay
     ingest: ContributionIngestor
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    scheduler: ProgrammeScheduler | None = None
 
     async def ensure_communities(self) -> None:
         """Create (or rename) a row per configured community."""
@@ -46,6 +48,8 @@ class App:
 
     async def close(self) -> None:
         await self.ingest.stop()  # write what is queued before the connections go
+        if self.scheduler is not None:
+            await self.scheduler.stop()  # gives the lease up before the engine goes
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:
@@ -91,8 +95,11 @@ def build_app(
 
 
 async def start_app(app: App, config_path: str | None = None) -> None:
-    """Refuse an out-of-date schema, register communities, start delivering the outbox."""
+    """Refuse an out-of-date schema, register communities, start delivering the outbox, and run the
+    scheduler (or stand by for it: one process per deployment holds its lease)."""
     await require_current(app.engine, config_path)
     await app.ensure_communities()
     app.tasks.append(asyncio.create_task(app.relay.run_forever(), name="outbox-relay"))
     app.ingest.start()
+    app.scheduler = ProgrammeScheduler(app.uow_factory, app.bus, app.clock, app.settings.communities)
+    app.tasks.append(asyncio.create_task(app.scheduler.run_forever(), name="scheduler"))

@@ -6,7 +6,7 @@ import itertools
 import logging
 from collections.abc import Mapping
 
-from bot.core.effects import Effect, OpenPrivateSpace, PostMessage
+from bot.core.effects import CreateScheduledEvent, Effect, OpenPrivateSpace, PostMessage
 from bot.core.ports import PlatformRef
 
 log = logging.getLogger("townsquare.dry-run")
@@ -25,4 +25,6 @@ class LoggingNotifier:
             return {effect.message_key: PlatformRef(effect.channel, f"dry-{next(self._ids)}")}
         if isinstance(effect, OpenPrivateSpace):
             return {effect.space_key: PlatformRef(f"dry-space-{next(self._ids)}")}
+        if isinstance(effect, CreateScheduledEvent):  # so cancelling it later finds something
+            return {effect.event_key: PlatformRef(effect.channel, f"dry-event-{next(self._ids)}")}
         return {}

@@ -251,6 +251,7 @@ class MilestoneRow(Base):
 
 class SeriesRow(Base):
     __tablename__ = "series"
+    __table_args__ = (UniqueConstraint("community_id", "key"),)  # NULL keys (lead-made) never collide
     __privacy__ = Privacy(columns={"host_id": "nullify"}, note="a series a member hosts keeps running")
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -280,7 +281,9 @@ class OccurrenceRow(Base):
     local_date: Mapped[date] = mapped_column(Date)  # the series date it belongs to, before any move
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled|skipped|moved|done
+    # scheduled|moved (both happen) | skipped|cancelled (do not) | done
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    announced_at: Mapped[datetime | None]  # set once: the announcement post exists from then on
 
 
 class RsvpRow(Base):

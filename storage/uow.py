@@ -25,6 +25,9 @@ from storage.repositories.ideas import SqlIdeaRepository
 from storage.repositories.members import SqlCommunityRepository, SqlMemberRepository
 from storage.repositories.polls import SqlCouncilRepository, SqlPollRepository
 from storage.repositories.privacy import SqlPrivacyRepository
+from storage.repositories.programming import SqlOccurrenceRepository, SqlRsvpRepository, SqlSeriesRepository
+from storage.repositories.programming_entries import SqlQuestionRepository, SqlShowcaseRepository
+from storage.repositories.scheduling import SqlJobRunRepository, SqlLeaseRepository
 
 
 class SqlUnitOfWork:
@@ -52,6 +55,13 @@ class SqlUnitOfWork:
         self.cohorts = SqlCohortRepository(self.session)
         self.contributions = SqlContributionRepository(self.session)
         self.privacy = SqlPrivacyRepository(self.session)
+        self.series = SqlSeriesRepository(self.session)
+        self.occurrences = SqlOccurrenceRepository(self.session)
+        self.rsvps = SqlRsvpRepository(self.session)
+        self.questions = SqlQuestionRepository(self.session)
+        self.showcases = SqlShowcaseRepository(self.session)
+        self.job_runs = SqlJobRunRepository(self.session)
+        self.leases = SqlLeaseRepository(self.session)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.core.effects import (
     AddToSpace,
+    CreateScheduledEvent,
     DirectMessage,
     EditMessage,
     Effect,
@@ -58,6 +59,8 @@ class FakeNotifier:
             return {effect.space_key: PlatformRef(f"space-{next(self._ids)}")}
         if isinstance(effect, AddToSpace):
             _ = refs[effect.space_key]
+        if isinstance(effect, CreateScheduledEvent):  # Discord returns the event's id
+            return {effect.event_key: PlatformRef(effect.channel, f"event-{next(self._ids)}")}
         return {}
 
     def of_kind(self, kind: type[Any]) -> list[Any]:

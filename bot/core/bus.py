@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.core.commands import Command, Permission
 from bot.core.context import Context
@@ -37,6 +38,16 @@ class Source:
     event_id: str
 
 
+@dataclass(frozen=True)
+class JobRun:
+    """A scheduled run of a job: its key and the instant it was scheduled for. Claimed (job_run) in
+    the command's own transaction, so a job fired twice for one time, or run again after a restart,
+    does its work once, and a run that fails leaves nothing claimed and can be tried again."""
+
+    key: str
+    scheduled_for: datetime
+
+
 class UnknownCommunity(LookupError):
     """A message named a community that is not configured."""
 
@@ -59,15 +70,20 @@ class MessageBus:
         self.on_commit = on_commit or (lambda: None)
 
     async def handle(
-        self, message: Message, actor: Actor | None = None, *, source: Source | None = None
+        self,
+        message: Message,
+        actor: Actor | None = None,
+        *,
+        source: Source | None = None,
+        job: JobRun | None = None,
     ) -> Reply | Built:
         """Handle one command or event; a UserFacingError becomes a private reply, nothing committed."""
         started = time.perf_counter()
         name = type(message).__name__
         outcome = "ok"
         try:
-            result = await self._handle(message, actor, source)
-            if isinstance(result, Reply) and result.silent and source is not None:
+            result, duplicate = await self._handle(message, actor, source, job)
+            if duplicate:
                 outcome = "duplicate"
             return result
         except UserFacingError as exc:
@@ -82,19 +98,24 @@ class MessageBus:
                 name,
                 message.community_id,
                 actor.ref if actor else "system",
-                f"{source.platform}:{source.event_id}" if source else "-",
+                f"{source.platform}:{source.event_id}" if source else f"job {job.key}" if job else "-",
                 outcome,
                 (time.perf_counter() - started) * 1000,
             )
 
-    async def _handle(self, message: Message, actor: Actor | None, source: Source | None) -> Reply | Built:
+    async def _handle(
+        self, message: Message, actor: Actor | None, source: Source | None, job: JobRun | None
+    ) -> tuple[Reply | Built, bool]:
+        """The result, and whether the message was a duplicate (its event id or run was claimed)."""
         settings = self.communities.get(message.community_id)
         if settings is None:
             raise UnknownCommunity(message.community_id)
         async with self.uow_factory() as uow:
             now = self.clock.now()
             if source is not None and not await uow.processed.claim(source.platform, source.event_id, now):
-                return Reply.nothing()
+                return Reply.nothing(), True
+            if job is not None and not await uow.job_runs.claim(job.key, job.scheduled_for, now):
+                return Reply.nothing(), True
             ctx = Context(uow=uow, clock=self.clock, community=settings, actor=actor)
             if isinstance(message, Command):
                 await self._authorize(message, ctx)
@@ -108,7 +129,7 @@ class MessageBus:
             await self._drain_events(ctx)
             await uow.commit()
         self.on_commit()
-        return result
+        return result, False
 
     async def _drain_events(self, ctx: Context) -> None:
         """Run subscribers of every emitted event, including events emitted by subscribers."""

@@ -500,6 +500,7 @@ def upgrade() -> None:
             ["host_id"], ["member.id"], name=op.f("fk_series_host_id_member"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_series")),
+        sa.UniqueConstraint("community_id", "key", name=op.f("uq_series_community_id_key")),
     )
     with op.batch_alter_table("series", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_series_community_id"), ["community_id"], unique=False)
@@ -515,6 +516,7 @@ def upgrade() -> None:
         sa.Column("starts_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("ends_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("announced_at", storage.types.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["series_id"], ["series.id"], name=op.f("fk_occurrence_series_id_series"), ondelete="CASCADE"
         ),

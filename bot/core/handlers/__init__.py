@@ -16,6 +16,7 @@ from bot.core.handlers import (  # noqa: F401
     mydata,
     polls,
     profile,
+    programming,
 )
 from bot.core.handlers.table import HANDLERS
 

@@ -36,24 +36,30 @@ def town(fake_discord: FakeDiscord) -> JSON:
     member_role = fake.role("Member", position=2)
     alice = fake.member("alice")
     bob = fake.member("bob", roles=[member_role])
-    return fake.guild("Town Square", channels=["general", "welcome"], roles=[member_role],
-                      members=[alice, bob])
+    return fake.guild(
+        "Town Square", channels=["general", "welcome"], roles=[member_role], members=[alice, bob]
+    )
 
 
 @pytest.fixture
 def make_client(intents: discord.Intents) -> Callable[..., discord.Client]:
     """Build a ``discord.Client`` tuned for tests (short guild-ready wait)."""
+
     def factory(**kwargs: Any) -> discord.Client:
         kwargs.setdefault("intents", intents)
         kwargs.setdefault("guild_ready_timeout", 0.05)
         return discord.Client(**kwargs)
+
     return factory
 
 
 @pytest.fixture
 def run_client(fake_discord: FakeDiscord) -> Callable[..., AbstractAsyncContextManager[discord.Client]]:
     """``async with run_client(client): ...`` starts the client against the fake and waits for ready."""
-    def runner(client: discord.Client, token: str = "fake-token", timeout: float = 10.0
-               ) -> AbstractAsyncContextManager[discord.Client]:
+
+    def runner(
+        client: discord.Client, token: str = "fake-token", timeout: float = 10.0
+    ) -> AbstractAsyncContextManager[discord.Client]:
         return running_client(client, token, timeout=timeout)
+
     return runner

@@ -102,10 +102,24 @@ _I = discord.Intents.VALID_FLAGS
 _EVENT_INTENTS: dict[str, int] = {
     **dict.fromkeys(
         [
-            "GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE", "GUILD_ROLE_CREATE", "GUILD_ROLE_UPDATE",
-            "GUILD_ROLE_DELETE", "CHANNEL_CREATE", "CHANNEL_UPDATE", "CHANNEL_DELETE", "CHANNEL_PINS_UPDATE",
-            "THREAD_CREATE", "THREAD_UPDATE", "THREAD_DELETE", "THREAD_LIST_SYNC", "THREAD_MEMBER_UPDATE",
-            "STAGE_INSTANCE_CREATE", "STAGE_INSTANCE_UPDATE", "STAGE_INSTANCE_DELETE",
+            "GUILD_CREATE",
+            "GUILD_UPDATE",
+            "GUILD_DELETE",
+            "GUILD_ROLE_CREATE",
+            "GUILD_ROLE_UPDATE",
+            "GUILD_ROLE_DELETE",
+            "CHANNEL_CREATE",
+            "CHANNEL_UPDATE",
+            "CHANNEL_DELETE",
+            "CHANNEL_PINS_UPDATE",
+            "THREAD_CREATE",
+            "THREAD_UPDATE",
+            "THREAD_DELETE",
+            "THREAD_LIST_SYNC",
+            "THREAD_MEMBER_UPDATE",
+            "STAGE_INSTANCE_CREATE",
+            "STAGE_INSTANCE_UPDATE",
+            "STAGE_INSTANCE_DELETE",
         ],
         _I["guilds"],
     ),
@@ -119,8 +133,11 @@ _EVENT_INTENTS: dict[str, int] = {
     "PRESENCE_UPDATE": _I["presences"],
     **dict.fromkeys(
         [
-            "GUILD_SCHEDULED_EVENT_CREATE", "GUILD_SCHEDULED_EVENT_UPDATE", "GUILD_SCHEDULED_EVENT_DELETE",
-            "GUILD_SCHEDULED_EVENT_USER_ADD", "GUILD_SCHEDULED_EVENT_USER_REMOVE",
+            "GUILD_SCHEDULED_EVENT_CREATE",
+            "GUILD_SCHEDULED_EVENT_UPDATE",
+            "GUILD_SCHEDULED_EVENT_DELETE",
+            "GUILD_SCHEDULED_EVENT_USER_ADD",
+            "GUILD_SCHEDULED_EVENT_USER_REMOVE",
         ],
         _I["guild_scheduled_events"],
     ),
@@ -133,7 +150,9 @@ _SPLIT_EVENT_INTENTS: dict[str, tuple[int, int]] = {
     ),
     **dict.fromkeys(
         [
-            "MESSAGE_REACTION_ADD", "MESSAGE_REACTION_REMOVE", "MESSAGE_REACTION_REMOVE_ALL",
+            "MESSAGE_REACTION_ADD",
+            "MESSAGE_REACTION_REMOVE",
+            "MESSAGE_REACTION_REMOVE_ALL",
             "MESSAGE_REACTION_REMOVE_EMOJI",
         ],
         (_I["guild_reactions"], _I["dm_reactions"]),
@@ -142,15 +161,34 @@ _SPLIT_EVENT_INTENTS: dict[str, tuple[int, int]] = {
 }
 
 DEFAULT_EVERYONE_PERMISSIONS = discord.Permissions(
-    view_channel=True, create_instant_invite=True, change_nickname=True, send_messages=True,
-    send_messages_in_threads=True, create_public_threads=True, embed_links=True, attach_files=True,
-    add_reactions=True, use_external_emojis=True, read_message_history=True, use_application_commands=True,
-    connect=True, speak=True,
+    view_channel=True,
+    create_instant_invite=True,
+    change_nickname=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+    embed_links=True,
+    attach_files=True,
+    add_reactions=True,
+    use_external_emojis=True,
+    read_message_history=True,
+    use_application_commands=True,
+    connect=True,
+    speak=True,
 ).value
-DEFAULT_BOT_PERMISSIONS = discord.Permissions(
-    manage_guild=True, manage_roles=True, manage_channels=True, manage_threads=True, manage_events=True,
-    manage_messages=True, moderate_members=True, create_private_threads=True,
-).value | DEFAULT_EVERYONE_PERMISSIONS
+DEFAULT_BOT_PERMISSIONS = (
+    discord.Permissions(
+        manage_guild=True,
+        manage_roles=True,
+        manage_channels=True,
+        manage_threads=True,
+        manage_events=True,
+        manage_messages=True,
+        moderate_members=True,
+        create_private_threads=True,
+    ).value
+    | DEFAULT_EVERYONE_PERMISSIONS
+)
 ALL_PERMISSIONS = discord.Permissions.all().value
 # GATEWAY_GUILD_MEMBERS_LIMITED | GATEWAY_MESSAGE_CONTENT_LIMITED | APPLICATION_COMMAND_BADGE
 APPLICATION_FLAGS = 1 << 15 | 1 << 19 | 1 << 23
@@ -320,7 +358,10 @@ def configure_discord_endpoints(api_base_url: str | None, gateway_url: str | Non
 
 @contextlib.asynccontextmanager
 async def running_client(
-    client: discord.Client, token: str = "fake-token", *, timeout: float = 10.0  # noqa: ASYNC109
+    client: discord.Client,
+    token: str = "fake-token",
+    *,
+    timeout: float = 10.0,  # noqa: ASYNC109
 ) -> AsyncIterator[discord.Client]:
     """Run ``client.start(token)`` in a task until the client is ready; close it on exit."""
     task = asyncio.create_task(client.start(token), name="fake-discord-client")
@@ -462,8 +503,15 @@ class FakeDiscord:
 
     # ------------------------------------------------------------------ payload builders
 
-    def user(self, username: str | None = None, *, id: int | None = None, bot: bool = False,
-             global_name: str | None = None, avatar: str | None = None) -> JSON:
+    def user(
+        self,
+        username: str | None = None,
+        *,
+        id: int | None = None,
+        bot: bool = False,
+        global_name: str | None = None,
+        avatar: str | None = None,
+    ) -> JSON:
         """A user object (registered in ``fake.users``)."""
         uid = id or self.snowflake()
         payload: JSON = {
@@ -486,9 +534,19 @@ class FakeDiscord:
             self.users[uid] = payload
         return payload
 
-    def role(self, name: str, *, id: int | None = None, permissions: int = 0, position: int = 1,
-             color: int = 0, hoist: bool = False, mentionable: bool = False, managed: bool = False,
-             tags: JSON | None = None) -> JSON:
+    def role(
+        self,
+        name: str,
+        *,
+        id: int | None = None,
+        permissions: int = 0,
+        position: int = 1,
+        color: int = 0,
+        hoist: bool = False,
+        mentionable: bool = False,
+        managed: bool = False,
+        tags: JSON | None = None,
+    ) -> JSON:
         """A role object."""
         payload: JSON = {
             "id": str(id or self.snowflake()),
@@ -509,9 +567,17 @@ class FakeDiscord:
             payload["tags"] = tags
         return payload
 
-    def member(self, user: JSON | str | None = None, *, roles: Iterable[JSON | int | str] = (),
-               nick: str | None = None, joined_at: dt.datetime | str | None = None, pending: bool = False,
-               bot: bool = False, communication_disabled_until: str | None = None) -> JSON:
+    def member(
+        self,
+        user: JSON | str | None = None,
+        *,
+        roles: Iterable[JSON | int | str] = (),
+        nick: str | None = None,
+        joined_at: dt.datetime | str | None = None,
+        pending: bool = False,
+        bot: bool = False,
+        communication_disabled_until: str | None = None,
+    ) -> JSON:
         """A guild member object; ``user`` is a user payload or a username for a new user."""
         if not isinstance(user, Mapping):
             user = self.user(user, bot=bot)
@@ -532,9 +598,17 @@ class FakeDiscord:
             "avatar_decoration_data": None,
         }
 
-    def channel(self, name: str = "general", *, type: int = 0, guild: JSON | int | None = None,
-                id: int | None = None, parent: JSON | int | None = None, position: int = 0,
-                topic: str | None = None) -> JSON:
+    def channel(
+        self,
+        name: str = "general",
+        *,
+        type: int = 0,
+        guild: JSON | int | None = None,
+        id: int | None = None,
+        parent: JSON | int | None = None,
+        position: int = 0,
+        topic: str | None = None,
+    ) -> JSON:
         """A guild channel object (text=0, voice=2, category=4, announcement=5, forum=15).
 
         With ``guild`` given it is also added to that guild's channel list.
@@ -550,13 +624,19 @@ class FakeDiscord:
             "flags": 0,
         }
         if type in (0, 5, 15):
-            payload.update(topic=topic, rate_limit_per_user=0, last_message_id=None,
-                           default_auto_archive_duration=1440)
+            payload.update(
+                topic=topic, rate_limit_per_user=0, last_message_id=None, default_auto_archive_duration=1440
+            )
         if type == 2:
             payload.update(bitrate=64000, user_limit=0, rtc_region=None, rate_limit_per_user=0)
         if type == 15:
-            payload.update(available_tags=[], default_reaction_emoji=None, default_sort_order=None,
-                           default_forum_layout=0, default_thread_rate_limit_per_user=0)
+            payload.update(
+                available_tags=[],
+                default_reaction_emoji=None,
+                default_sort_order=None,
+                default_forum_layout=0,
+                default_thread_rate_limit_per_user=0,
+            )
         if guild is not None:
             g = self._guild(guild)
             payload["guild_id"] = g["id"]
@@ -564,12 +644,20 @@ class FakeDiscord:
             self.channels[int(payload["id"])] = payload
         return payload
 
-    def guild(self, name: str = "Town Square", *, id: int | None = None,
-              channels: Sequence[JSON | str] = ("general",), roles: Sequence[JSON] = (),
-              members: Sequence[JSON] = (), owner: JSON | None = None,
-              bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
-              everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
-              features: Sequence[str] = (), register: bool = True) -> JSON:
+    def guild(
+        self,
+        name: str = "Town Square",
+        *,
+        id: int | None = None,
+        channels: Sequence[JSON | str] = ("general",),
+        roles: Sequence[JSON] = (),
+        members: Sequence[JSON] = (),
+        owner: JSON | None = None,
+        bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
+        everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
+        features: Sequence[str] = (),
+        register: bool = True,
+    ) -> JSON:
         """A full guild payload (as in GUILD_CREATE) with @everyone, a managed bot role and the bot member.
 
         ``channels`` are channel payloads or names of text channels to create; ``register=True`` stores it
@@ -577,8 +665,13 @@ class FakeDiscord:
         """
         gid = id or self.snowflake()
         everyone = self.role("@everyone", id=gid, permissions=everyone_permissions, position=0)
-        bot_role = self.role(self.bot_user["username"], permissions=bot_permissions, position=1, managed=True,
-                             tags={"bot_id": self.bot_user["id"]})
+        bot_role = self.role(
+            self.bot_user["username"],
+            permissions=bot_permissions,
+            position=1,
+            managed=True,
+            tags={"bot_id": self.bot_user["id"]},
+        )
         owner_member = owner if owner is not None else self.member("owner")
         bot_member = self.member(self.bot_user, roles=[bot_role])
         all_members = [owner_member, bot_member, *members]
@@ -656,10 +749,21 @@ class FakeDiscord:
             self.users.setdefault(int(m["user"]["id"]), m["user"])
         return guild
 
-    def message(self, content: str = "", *, channel: JSON | int | None = None, author: JSON | None = None,
-                guild: JSON | int | None = None, embeds: Sequence[JSON] = (), components: Sequence[JSON] = (),
-                mentions: Sequence[JSON] = (), flags: int = 0, type: int = 0, id: int | None = None,
-                **extra: Any) -> JSON:
+    def message(
+        self,
+        content: str = "",
+        *,
+        channel: JSON | int | None = None,
+        author: JSON | None = None,
+        guild: JSON | int | None = None,
+        embeds: Sequence[JSON] = (),
+        components: Sequence[JSON] = (),
+        mentions: Sequence[JSON] = (),
+        flags: int = 0,
+        type: int = 0,
+        id: int | None = None,
+        **extra: Any,
+    ) -> JSON:
         """A message payload (MESSAGE_CREATE shape).  ``author`` is a user or member payload."""
         ch = self._channel_or_default(channel, guild)
         guild_id = ch.get("guild_id")
@@ -695,11 +799,19 @@ class FakeDiscord:
         payload.update(extra)
         return payload
 
-    def thread(self, name: str, *, parent: JSON | int, owner: JSON | None = None, private: bool = False,
-               id: int | None = None, auto_archive_duration: int = 1440) -> JSON:
+    def thread(
+        self,
+        name: str,
+        *,
+        parent: JSON | int,
+        owner: JSON | None = None,
+        private: bool = False,
+        id: int | None = None,
+        auto_archive_duration: int = 1440,
+    ) -> JSON:
         """A thread channel payload (THREAD_CREATE shape) under text channel ``parent``."""
         parent_ch = self.channels[snowflake_id(parent)]
-        owner_user = (owner or self.bot_user)
+        owner_user = owner or self.bot_user
         owner_user = owner_user.get("user", owner_user)
         now = iso()
         return {
@@ -726,8 +838,9 @@ class FakeDiscord:
             },
         }
 
-    def reaction(self, emoji: str | JSON, *, message: JSON, user: JSON | None = None,
-                 burst: bool = False) -> JSON:
+    def reaction(
+        self, emoji: str | JSON, *, message: JSON, user: JSON | None = None, burst: bool = False
+    ) -> JSON:
         """A MESSAGE_REACTION_ADD payload for ``message`` by ``user`` (member or user payload)."""
         guild_id = message.get("guild_id")
         member = self._resolve_member(self.guilds.get(int(guild_id)) if guild_id else None, user)
@@ -753,11 +866,20 @@ class FakeDiscord:
 
     # interactions
 
-    def slash_interaction(self, name: str, options: Mapping[str, Any] | Sequence[JSON] | None = None, *,
-                          user: JSON | int | None = None, guild: JSON | int | None = None,
-                          channel: JSON | int | None = None, dm: bool = False,
-                          command_id: int | None = None, command_guild_id: int | None = None,
-                          resolved: JSON | None = None, locale: str = "en-US") -> JSON:
+    def slash_interaction(
+        self,
+        name: str,
+        options: Mapping[str, Any] | Sequence[JSON] | None = None,
+        *,
+        user: JSON | int | None = None,
+        guild: JSON | int | None = None,
+        channel: JSON | int | None = None,
+        dm: bool = False,
+        command_id: int | None = None,
+        command_guild_id: int | None = None,
+        resolved: JSON | None = None,
+        locale: str = "en-US",
+    ) -> JSON:
         """An APPLICATION_COMMAND (type 2, chat input) interaction.
 
         ``options`` is a raw option list or a mapping ``{name: value}`` (str/int/float/bool values, user
@@ -781,12 +903,21 @@ class FakeDiscord:
             data["resolved"] = resolved_data
         if command_guild_id is not None:
             data["guild_id"] = str(command_guild_id)
-        return self._interaction(INTERACTION_COMMAND, data, user=user, guild=guild, channel=channel, dm=dm,
-                                 locale=locale)
+        return self._interaction(
+            INTERACTION_COMMAND, data, user=user, guild=guild, channel=channel, dm=dm, locale=locale
+        )
 
-    def message_context_interaction(self, name: str, message: JSON, *, user: JSON | int | None = None,
-                                    guild: JSON | int | None = None, channel: JSON | int | None = None,
-                                    dm: bool = False, command_guild_id: int | None = None) -> JSON:
+    def message_context_interaction(
+        self,
+        name: str,
+        message: JSON,
+        *,
+        user: JSON | int | None = None,
+        guild: JSON | int | None = None,
+        channel: JSON | int | None = None,
+        dm: bool = False,
+        command_guild_id: int | None = None,
+    ) -> JSON:
         """A message context-menu command (type 2, data.type 3) targeting ``message``."""
         data: JSON = {
             "id": str(self._command_id(name, command_guild_id)),
@@ -800,9 +931,16 @@ class FakeDiscord:
         channel = channel if channel is not None else int(message["channel_id"])
         return self._interaction(INTERACTION_COMMAND, data, user=user, guild=guild, channel=channel, dm=dm)
 
-    def user_context_interaction(self, name: str, target: JSON, *, user: JSON | int | None = None,
-                                 guild: JSON | int | None = None, channel: JSON | int | None = None,
-                                 command_guild_id: int | None = None) -> JSON:
+    def user_context_interaction(
+        self,
+        name: str,
+        target: JSON,
+        *,
+        user: JSON | int | None = None,
+        guild: JSON | int | None = None,
+        channel: JSON | int | None = None,
+        command_guild_id: int | None = None,
+    ) -> JSON:
         """A user context-menu command (type 2, data.type 2) targeting member/user payload ``target``."""
         resolved: JSON = {}
         self._resolve_user_option(target, resolved, guild)
@@ -817,30 +955,50 @@ class FakeDiscord:
             data["guild_id"] = str(command_guild_id)
         return self._interaction(INTERACTION_COMMAND, data, user=user, guild=guild, channel=channel)
 
-    def component_interaction(self, custom_id: str, *, message: JSON | None = None, component_type: int = 2,
-                              values: Sequence[str] | None = None, user: JSON | int | None = None,
-                              guild: JSON | int | None = None, channel: JSON | int | None = None,
-                              dm: bool = False) -> JSON:
+    def component_interaction(
+        self,
+        custom_id: str,
+        *,
+        message: JSON | None = None,
+        component_type: int = 2,
+        values: Sequence[str] | None = None,
+        user: JSON | int | None = None,
+        guild: JSON | int | None = None,
+        channel: JSON | int | None = None,
+        dm: bool = False,
+    ) -> JSON:
         """A MESSAGE_COMPONENT interaction (type 3) for a button (2) or select (3, 5-8) click.
 
         ``message`` is the message carrying the component; by default a bot message with one button.
         """
         if message is None:
             button = {"type": 2, "style": 1, "label": custom_id, "custom_id": custom_id}
-            message = self.message("", channel=channel, guild=None if dm else self._default_guild(guild),
-                                   components=[{"type": 1, "components": [button]}])
+            message = self.message(
+                "",
+                channel=channel,
+                guild=None if dm else self._default_guild(guild),
+                components=[{"type": 1, "components": [button]}],
+            )
             self.messages.setdefault(int(message["id"]), message)
         data: JSON = {"custom_id": custom_id, "component_type": component_type}
         if values is not None or component_type != 2:
             data["values"] = list(values or [])
         channel = channel if channel is not None else int(message["channel_id"])
-        return self._interaction(INTERACTION_COMPONENT, data, user=user, guild=guild, channel=channel, dm=dm,
-                                 message=message)
+        return self._interaction(
+            INTERACTION_COMPONENT, data, user=user, guild=guild, channel=channel, dm=dm, message=message
+        )
 
-    def modal_submit_interaction(self, custom_id: str, components: Mapping[str, str] | Sequence[JSON], *,
-                                 user: JSON | int | None = None, guild: JSON | int | None = None,
-                                 channel: JSON | int | None = None, dm: bool = False,
-                                 message: JSON | None = None) -> JSON:
+    def modal_submit_interaction(
+        self,
+        custom_id: str,
+        components: Mapping[str, str] | Sequence[JSON],
+        *,
+        user: JSON | int | None = None,
+        guild: JSON | int | None = None,
+        channel: JSON | int | None = None,
+        dm: bool = False,
+        message: JSON | None = None,
+    ) -> JSON:
         """A MODAL_SUBMIT interaction (type 5).  ``components`` maps text-input custom_id -> value, or is
         the raw component list (action rows / labels)."""
         if isinstance(components, Mapping):
@@ -851,8 +1009,9 @@ class FakeDiscord:
         else:
             rows = [dict(c) for c in components]
         data: JSON = {"custom_id": custom_id, "components": rows}
-        return self._interaction(INTERACTION_MODAL_SUBMIT, data, user=user, guild=guild, channel=channel,
-                                 dm=dm, message=message)
+        return self._interaction(
+            INTERACTION_MODAL_SUBMIT, data, user=user, guild=guild, channel=channel, dm=dm, message=message
+        )
 
     def autocomplete_interaction(self, name: str, options: Sequence[JSON], **kwargs: Any) -> JSON:
         """An APPLICATION_COMMAND_AUTOCOMPLETE interaction (type 4); mark one option ``focused``."""
@@ -862,22 +1021,44 @@ class FakeDiscord:
 
     # ------------------------------------------------------------------ programmable state
 
-    def invite(self, guild: JSON | int, *, channel: JSON | int | None = None, code: str | None = None,
-               inviter: JSON | None = None, uses: int = 0, max_uses: int = 0, max_age: int = 0,
-               temporary: bool = False) -> JSON:
+    def invite(
+        self,
+        guild: JSON | int,
+        *,
+        channel: JSON | int | None = None,
+        code: str | None = None,
+        inviter: JSON | None = None,
+        uses: int = 0,
+        max_uses: int = 0,
+        max_age: int = 0,
+        temporary: bool = False,
+    ) -> JSON:
         """Create (and register) an invite with a ``uses`` counter."""
         g = self._guild(guild)
         ch = self._channel_or_default(channel, g)
         code = code or "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(8))
-        inviter_user = (inviter or self.bot_user)
+        inviter_user = inviter or self.bot_user
         inviter_user = inviter_user.get("user", inviter_user)
         created = dt.datetime.now(dt.UTC)
         payload: JSON = {
             "type": 0,
             "code": code,
-            "guild": {k: g[k] for k in ("id", "name", "splash", "banner", "description", "icon", "features",
-                                         "verification_level", "vanity_url_code", "nsfw_level",
-                                         "premium_subscription_count")},
+            "guild": {
+                k: g[k]
+                for k in (
+                    "id",
+                    "name",
+                    "splash",
+                    "banner",
+                    "description",
+                    "icon",
+                    "features",
+                    "verification_level",
+                    "vanity_url_code",
+                    "nsfw_level",
+                    "premium_subscription_count",
+                )
+            },
             "channel": {"id": ch["id"], "type": ch["type"], "name": ch["name"]},
             "inviter": dict(inviter_user),
             "uses": uses,
@@ -907,9 +1088,18 @@ class FakeDiscord:
             g["features"].append("VANITY_URL")
         self.vanity[int(g["id"])] = {"code": code, "uses": uses}
 
-    def fail_next(self, method: str, path_regex: str, status: int, times: int = 1, *,
-                  retry_after: float | None = None, code: int | None = None, message: str | None = None,
-                  is_global: bool = False) -> None:
+    def fail_next(
+        self,
+        method: str,
+        path_regex: str,
+        status: int,
+        times: int = 1,
+        *,
+        retry_after: float | None = None,
+        code: int | None = None,
+        message: str | None = None,
+        is_global: bool = False,
+    ) -> None:
         """Make the next ``times`` requests matching ``method`` (or ``"*"``) and ``path_regex``
         (``re.fullmatch`` against the path relative to ``/api/v10``, no query) fail with ``status``.
 
@@ -918,8 +1108,11 @@ class FakeDiscord:
         ``{"message", "code"}``; pass e.g. ``status=404, code=10062`` for "Unknown interaction" or
         ``status=400, code=40060`` for "Interaction has already been acknowledged."
         """
-        self._failures.append(_Failure(method.upper(), re.compile(path_regex), status, times,
-                                       retry_after, code, message, is_global))
+        self._failures.append(
+            _Failure(
+                method.upper(), re.compile(path_regex), status, times, retry_after, code, message, is_global
+            )
+        )
 
     def close_on_identify(self, code: int | None, reason: str = "") -> None:
         """Answer the next IDENTIFYs by closing the socket with ``code`` (e.g. 4014, 4004); None resets."""
@@ -932,15 +1125,17 @@ class FakeDiscord:
         """Recorded requests with ``method`` (or ``"*"``) whose path equals ``path`` (or fullmatches a
         compiled pattern).  Paths are relative to ``/api/v10``, e.g. ``/channels/123/messages``."""
         method = method.upper()
-        return [r for r in self.requests
-                if method in ("*", r.method) and _path_matches(r.path, path)]
+        return [r for r in self.requests if method in ("*", r.method) and _path_matches(r.path, path)]
 
-    async def wait_for_request(self, method: str, path: str | re.Pattern[str], *, count: int = 1,
-                               timeout: float = 5.0) -> RecordedRequest:  # noqa: ASYNC109
+    async def wait_for_request(
+        self, method: str, path: str | re.Pattern[str], *, count: int = 1, timeout: float = 5.0  # noqa: ASYNC109
+    ) -> RecordedRequest:
         """Wait until ``count`` matching requests were answered; returns the ``count``-th one."""
+
         def ready() -> bool:
             done = [r for r in self.requests_to(method, path) if r.status]
             return len(done) >= count
+
         await self._wait_for(ready, timeout, f"{method} {path} x{count}")
         return [r for r in self.requests_to(method, path) if r.status][count - 1]
 
@@ -974,8 +1169,11 @@ class FakeDiscord:
     def sent_messages(self, channel: JSON | int | None = None) -> list[JSON]:
         """Messages authored by the bot (channel posts and interaction responses), oldest first."""
         cid = None if channel is None else str(snowflake_id(channel))
-        return [m for m in self.messages.values()
-                if m["author"]["id"] == self.bot_user["id"] and (cid is None or m["channel_id"] == cid)]
+        return [
+            m
+            for m in self.messages.values()
+            if m["author"]["id"] == self.bot_user["id"] and (cid is None or m["channel_id"] == cid)
+        ]
 
     # ------------------------------------------------------------------ gateway control
 
@@ -1016,8 +1214,9 @@ class FakeDiscord:
 
     async def member_leave(self, guild: JSON | int, member: JSON) -> None:
         """Dispatch GUILD_MEMBER_REMOVE for ``member``."""
-        await self.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": str(snowflake_id(guild)),
-                                                    "user": member.get("user", member)})
+        await self.dispatch(
+            "GUILD_MEMBER_REMOVE", {"guild_id": str(snowflake_id(guild)), "user": member.get("user", member)}
+        )
 
     async def close_gateway(self, code: int = 4000, reason: str = "") -> None:
         """Close every gateway connection with ``code`` (4000 = resumable, 4014 = disallowed intents ...)."""
@@ -1045,8 +1244,15 @@ class FakeDiscord:
         conn = _GatewayConnection(ws=ws, query=dict(request.query))
         self._connections.append(conn)
         try:
-            await self._send(conn, {"op": OP_HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms,
-                                                          "_trace": ["fake-gateway"]}, "s": None, "t": None})
+            await self._send(
+                conn,
+                {
+                    "op": OP_HELLO,
+                    "d": {"heartbeat_interval": self.heartbeat_interval_ms, "_trace": ["fake-gateway"]},
+                    "s": None,
+                    "t": None,
+                },
+            )
             async for msg in ws:
                 if msg.type is not aiohttp.WSMsgType.TEXT:
                     continue
@@ -1143,12 +1349,20 @@ class FakeDiscord:
             not_found = [u for u in wanted if u not in found]
         elif d.get("query"):
             q = d["query"].lower()
-            members = [m for m in members if m["user"]["username"].lower().startswith(q)
-                       or (m.get("nick") or "").lower().startswith(q)]
+            members = [
+                m
+                for m in members
+                if m["user"]["username"].lower().startswith(q) or (m.get("nick") or "").lower().startswith(q)
+            ]
         if d.get("limit"):
             members = members[: int(d["limit"])]
-        chunk: JSON = {"guild_id": guild["id"], "members": members, "chunk_index": 0, "chunk_count": 1,
-                       "not_found": not_found}
+        chunk: JSON = {
+            "guild_id": guild["id"],
+            "members": members,
+            "chunk_index": 0,
+            "chunk_count": 1,
+            "not_found": not_found,
+        }
         if d.get("presences"):
             chunk["presences"] = []
         if d.get("nonce"):
@@ -1213,8 +1427,12 @@ class FakeDiscord:
                 member.update({k: v for k, v in data.items() if k != "guild_id"})
         elif event == "INTERACTION_CREATE":
             self.interactions[data["token"]] = _InteractionRecord(
-                id=int(data["id"]), token=data["token"], type=int(data["type"]), payload=data,
-                created=time.monotonic())
+                id=int(data["id"]),
+                token=data["token"],
+                type=int(data["type"]),
+                payload=data,
+                created=time.monotonic(),
+            )
         elif event == "MESSAGE_CREATE":
             self.messages[int(data["id"])] = data
         elif event in ("THREAD_CREATE", "CHANNEL_CREATE"):
@@ -1230,9 +1448,13 @@ class FakeDiscord:
 
     async def _rest_handler(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
-        record = RecordedRequest(method=request.method, path=path, body=await _read_body(request),
-                                 headers=CIMultiDictProxy(CIMultiDict(request.headers)),
-                                 query=dict(request.query))
+        record = RecordedRequest(
+            method=request.method,
+            path=path,
+            body=await _read_body(request),
+            headers=CIMultiDictProxy(CIMultiDict(request.headers)),
+            query=dict(request.query),
+        )
         self.requests.append(record)
         try:
             response = await self._route(request, record)
@@ -1258,8 +1480,9 @@ class FakeDiscord:
             match = pattern.fullmatch(record.path)
             if match:
                 return await handler(_Call(request, record, match.groupdict()))
-        return _error(404 if record.method in ("GET", "POST", "PUT", "PATCH", "DELETE") else 405, 0,
-                      STATUS_TEXT[404])
+        return _error(
+            404 if record.method in ("GET", "POST", "PUT", "PATCH", "DELETE") else 405, 0, STATUS_TEXT[404]
+        )
 
     def _take_failure(self, method: str, path: str) -> _Failure | None:
         for failure in self._failures:
@@ -1359,12 +1582,23 @@ class FakeDiscord:
         return _ok({"url": self.gateway_url})
 
     async def _get_gateway_bot(self, call: _Call) -> web.StreamResponse:
-        return _ok({"url": self.gateway_url, "shards": 1, "session_start_limit": {
-            "total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}})
+        return _ok(
+            {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 14400000,
+                    "max_concurrency": 1,
+                },
+            }
+        )
 
     async def _get_me(self, call: _Call) -> web.StreamResponse:
-        return _ok({**self.bot_user, "verified": True, "mfa_enabled": False, "locale": "en-US",
-                    "email": None})
+        return _ok(
+            {**self.bot_user, "verified": True, "mfa_enabled": False, "locale": "en-US", "email": None}
+        )
 
     async def _get_user(self, call: _Call) -> web.StreamResponse:
         user = self.users.get(call.int("user"))
@@ -1379,8 +1613,13 @@ class FakeDiscord:
         for ch in self.channels.values():
             if ch["type"] == 1 and ch["recipients"][0]["id"] == str(recipient_id):
                 return _ok(ch)
-        ch = {"id": str(self.snowflake()), "type": 1, "last_message_id": None, "flags": 0,
-              "recipients": [recipient]}
+        ch = {
+            "id": str(self.snowflake()),
+            "type": 1,
+            "last_message_id": None,
+            "flags": 0,
+            "recipients": [recipient],
+        }
         self.channels[int(ch["id"])] = ch
         return _ok(ch)
 
@@ -1419,8 +1658,10 @@ class FakeDiscord:
     async def _bulk_commands(self, call: _Call) -> web.StreamResponse:
         store = self._command_store(call)
         previous = {(c["name"], c["type"]): c for c in store}
-        new = [self._command_from_body(b, call, previous.get((b["name"], int(b.get("type", 1)))))
-               for b in call.body]
+        new = [
+            self._command_from_body(b, call, previous.get((b["name"], int(b.get("type", 1)))))
+            for b in call.body
+        ]
         store[:] = new
         return _ok(new)
 
@@ -1461,8 +1702,10 @@ class FakeDiscord:
             return _error(404, 10062)
         if record.acked_type is not None:
             return _error(400, 40060)
-        if (self.interaction_ack_deadline is not None
-                and time.monotonic() - record.created > self.interaction_ack_deadline):
+        if (
+            self.interaction_ack_deadline is not None
+            and time.monotonic() - record.created > self.interaction_ack_deadline
+        ):
             return _error(404, 10062)
         body = call.body or {}
         cb_type = int(body["type"])
@@ -1483,12 +1726,14 @@ class FakeDiscord:
                 message = target
         if call.record.query.get("with_response") not in ("1", "true", "True"):
             return _ok(None)
-        result: JSON = {"interaction": {
-            "id": str(record.id),
-            "type": record.type,
-            "response_message_loading": cb_type == 5,
-            "response_message_ephemeral": bool(int(data.get("flags", 0)) & EPHEMERAL),
-        }}
+        result: JSON = {
+            "interaction": {
+                "id": str(record.id),
+                "type": record.type,
+                "response_message_loading": cb_type == 5,
+                "response_message_ephemeral": bool(int(data.get("flags", 0)) & EPHEMERAL),
+            }
+        }
         if record.original_message_id is not None and cb_type in (4, 5, 7):
             result["interaction"]["response_message_id"] = str(record.original_message_id)
         if message is not None:
@@ -1522,7 +1767,9 @@ class FakeDiscord:
             "webhook_id": str(self.application_id),
             "application_id": str(self.application_id),
             "interaction_metadata": {
-                "id": str(record.id), "type": record.type, "user": invoker,
+                "id": str(record.id),
+                "type": record.type,
+                "user": invoker,
                 "authorizing_integration_owners": interaction.get("authorizing_integration_owners", {}),
             },
         }
@@ -1599,8 +1846,9 @@ class FakeDiscord:
 
     async def _list_messages(self, call: _Call) -> web.StreamResponse:
         cid = call.params["channel"]
-        msgs = sorted((m for m in self.messages.values() if m["channel_id"] == cid),
-                      key=lambda m: -int(m["id"]))
+        msgs = sorted(
+            (m for m in self.messages.values() if m["channel_id"] == cid), key=lambda m: -int(m["id"])
+        )
         return _ok(msgs[: int(call.record.query.get("limit", 50))])
 
     async def _create_message(self, call: _Call) -> web.StreamResponse:
@@ -1609,8 +1857,13 @@ class FakeDiscord:
         if ch is None:  # lenient: unknown channels behave like guild-less text channels
             ch = {"id": str(cid), "type": 0}
         body = call.body or {}
-        message = self.message(body.get("content", ""), channel=ch, embeds=body.get("embeds", []),
-                               components=body.get("components", []), flags=int(body.get("flags", 0)))
+        message = self.message(
+            body.get("content", ""),
+            channel=ch,
+            embeds=body.get("embeds", []),
+            components=body.get("components", []),
+            flags=int(body.get("flags", 0)),
+        )
         message["tts"] = bool(body.get("tts", False))
         message["nonce"] = body.get("nonce")
         message["attachments"] = [_attachment(a, self.snowflake()) for a in body.get("attachments", [])]
@@ -1620,8 +1873,9 @@ class FakeDiscord:
         if "poll" in body:
             message["poll"] = body["poll"]
         if "sticker_ids" in body:
-            message["sticker_items"] = [{"id": str(sid), "name": "sticker", "format_type": 1}
-                                        for sid in body["sticker_ids"]]
+            message["sticker_items"] = [
+                {"id": str(sid), "name": "sticker", "format_type": 1} for sid in body["sticker_ids"]
+            ]
         self.messages[int(message["id"])] = message
         return _ok(message)
 
@@ -1652,16 +1906,25 @@ class FakeDiscord:
         body = call.body or {}
         from_message = "message" in call.params
         thread_type = int(body.get("type", 11 if from_message else 12))
-        thread = self.thread(body.get("name", "thread"), parent=parent_id, private=thread_type == 12,
-                             id=call.int("message") if from_message else None,
-                             auto_archive_duration=int(body.get("auto_archive_duration") or 1440))
+        thread = self.thread(
+            body.get("name", "thread"),
+            parent=parent_id,
+            private=thread_type == 12,
+            id=call.int("message") if from_message else None,
+            auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
+        )
         thread["thread_metadata"]["invitable"] = body.get("invitable", True)
         thread["rate_limit_per_user"] = body.get("rate_limit_per_user") or 0
-        thread["member"] = {"id": thread["id"], "user_id": self.bot_user["id"], "join_timestamp": iso(),
-                            "flags": 0}
+        thread["member"] = {
+            "id": thread["id"],
+            "user_id": self.bot_user["id"],
+            "join_timestamp": iso(),
+            "flags": 0,
+        }
         if "message" in body:  # forum post
-            starter = self.message(body["message"].get("content", ""), channel=thread,
-                                   embeds=body["message"].get("embeds", []))
+            starter = self.message(
+                body["message"].get("content", ""), channel=thread, embeds=body["message"].get("embeds", [])
+            )
             self.messages[int(starter["id"])] = starter
             thread["message"] = starter
             thread["message_count"] = 1
@@ -1716,9 +1979,14 @@ class FakeDiscord:
         if guild is None:
             return _error(404, 10004)
         body = call.body or {}
-        role = self.role(body.get("name", "new role"), permissions=int(body.get("permissions") or 0),
-                         color=int(body.get("color") or 0), hoist=bool(body.get("hoist")),
-                         mentionable=bool(body.get("mentionable")), position=len(guild["roles"]))
+        role = self.role(
+            body.get("name", "new role"),
+            permissions=int(body.get("permissions") or 0),
+            color=int(body.get("color") or 0),
+            hoist=bool(body.get("hoist")),
+            mentionable=bool(body.get("mentionable")),
+            position=len(guild["roles"]),
+        )
         guild["roles"].append(role)
         return _ok(role)
 
@@ -1728,8 +1996,9 @@ class FakeDiscord:
             return _error(404, 10004)
         after = int(call.record.query.get("after", 0))
         limit = int(call.record.query.get("limit", 1))
-        members = sorted((m for m in guild["members"] if int(m["user"]["id"]) > after),
-                         key=lambda m: int(m["user"]["id"]))
+        members = sorted(
+            (m for m in guild["members"] if int(m["user"]["id"]) > after), key=lambda m: int(m["user"]["id"])
+        )
         return _ok(members[:limit])
 
     async def _get_member(self, call: _Call) -> web.StreamResponse:
@@ -1795,8 +2064,13 @@ class FakeDiscord:
         if ch is None or "guild_id" not in ch:
             return _error(404, 10003)
         body = call.body or {}
-        invite = self.invite(int(ch["guild_id"]), channel=ch, max_uses=int(body.get("max_uses", 0)),
-                             max_age=int(body.get("max_age", 86400)), temporary=bool(body.get("temporary")))
+        invite = self.invite(
+            int(ch["guild_id"]),
+            channel=ch,
+            max_uses=int(body.get("max_uses", 0)),
+            max_age=int(body.get("max_age", 86400)),
+            temporary=bool(body.get("temporary")),
+        )
         return _ok(invite)
 
     async def _get_vanity(self, call: _Call) -> web.StreamResponse:
@@ -1945,8 +2219,11 @@ class FakeDiscord:
                 return dict(user)
             return self._find_member(int(guild["id"]), int(user["id"])) or self.member(user)
         if guild is None:
-            return self.users.get(int(user)) if user is not None and int(user) in self.users else self.user(
-                id=int(user) if user is not None else None)
+            return (
+                self.users.get(int(user))
+                if user is not None and int(user) in self.users
+                else self.user(id=int(user) if user is not None else None)
+            )
         if user is not None:
             found = self._find_member(int(guild["id"]), int(user))
             if found is None:
@@ -2010,9 +2287,18 @@ class FakeDiscord:
             return self._guild(guild)
         return next(iter(self.guilds.values()), None)
 
-    def _interaction(self, type_: int, data: JSON, *, user: JSON | int | None, guild: JSON | int | None,
-                     channel: JSON | int | None, dm: bool, message: JSON | None = None,
-                     locale: str = "en-US") -> JSON:
+    def _interaction(
+        self,
+        type_: int,
+        data: JSON,
+        *,
+        user: JSON | int | None,
+        guild: JSON | int | None,
+        channel: JSON | int | None,
+        dm: bool,
+        message: JSON | None = None,
+        locale: str = "en-US",
+    ) -> JSON:
         iid = self.snowflake()
         g = None if dm else self._default_guild(guild)
         if g is None and message is not None and message.get("guild_id"):
@@ -2033,12 +2319,16 @@ class FakeDiscord:
         if g is not None:
             ch = self._channel_or_default(channel, g)
             bot_member = self._find_member(int(g["id"]), self.application_id)
-            app_permissions = (self._member_permissions(g, bot_member) if bot_member
-                               else DEFAULT_BOT_PERMISSIONS)
+            app_permissions = (
+                self._member_permissions(g, bot_member) if bot_member else DEFAULT_BOT_PERMISSIONS
+            )
             payload.update(
                 guild_id=g["id"],
-                guild={"id": g["id"], "locale": g.get("preferred_locale", "en-US"),
-                       "features": g["features"]},
+                guild={
+                    "id": g["id"],
+                    "locale": g.get("preferred_locale", "en-US"),
+                    "features": g["features"],
+                },
                 guild_locale=g.get("preferred_locale", "en-US"),
                 member={**invoker, "permissions": str(self._member_permissions(g, invoker))},
                 app_permissions=str(app_permissions),
@@ -2046,13 +2336,20 @@ class FakeDiscord:
                 context=0,
             )
         else:
-            ch = (self._channel_or_default(channel, None) if channel is not None
-                  else {"id": str(self.snowflake()), "type": 1})
+            ch = (
+                self._channel_or_default(channel, None)
+                if channel is not None
+                else {"id": str(self.snowflake()), "type": 1}
+            )
             ch = {**ch, "type": 1, "recipients": [invoker]}
             ch.setdefault("last_message_id", None)
             ch.setdefault("flags", 0)
-            payload.update(user=invoker, app_permissions=str(DEFAULT_BOT_PERMISSIONS),
-                           authorizing_integration_owners={"1": invoker["id"]}, context=1)
+            payload.update(
+                user=invoker,
+                app_permissions=str(DEFAULT_BOT_PERMISSIONS),
+                authorizing_integration_owners={"1": invoker["id"]},
+                context=1,
+            )
         channel_payload = {k: v for k, v in ch.items() if k not in ("permission_overwrites",)}
         channel_payload["permissions"] = payload.get("member", {}).get("permissions", str(ALL_PERMISSIONS))
         payload["channel"] = channel_payload
@@ -2066,22 +2363,43 @@ class FakeDiscord:
 
 
 # Guild keys only sent over the gateway (GUILD_CREATE), not by GET /guilds/{id}.
-_GATEWAY_ONLY_GUILD_KEYS = frozenset({
-    "channels", "threads", "members", "presences", "voice_states", "joined_at", "large", "unavailable",
-    "member_count", "lazy", "stage_instances", "guild_scheduled_events", "soundboard_sounds",
-})
+_GATEWAY_ONLY_GUILD_KEYS = frozenset(
+    {
+        "channels",
+        "threads",
+        "members",
+        "presences",
+        "voice_states",
+        "joined_at",
+        "large",
+        "unavailable",
+        "member_count",
+        "lazy",
+        "stage_instances",
+        "guild_scheduled_events",
+        "soundboard_sounds",
+    }
+)
 
 # Route template placeholders: snowflakes unless listed here.
 _SNOWFLAKE = r"\d+"
-_PLACEHOLDERS = {"token": r"[^/]+", "code": r"[^/]+", "emoji": r"[^/]+", "any": r"[^/]+",
-                 "mid": r"@original|\d+", "member": r"@me|\d+"}
+_PLACEHOLDERS = {
+    "token": r"[^/]+",
+    "code": r"[^/]+",
+    "emoji": r"[^/]+",
+    "any": r"[^/]+",
+    "mid": r"@original|\d+",
+    "member": r"@me|\d+",
+}
 
 
 def _compile_route(template: str) -> re.Pattern[str]:
     """``/guilds/{guild}/members/{user}`` -> regex with named groups (snowflakes unless in _PLACEHOLDERS)."""
+
     def group(match: re.Match[str]) -> str:
         name = match.group(1)
         return f"(?P<{name}>{_PLACEHOLDERS.get(name, _SNOWFLAKE)})"
+
     return re.compile(re.sub(r"\{(\w+)\}", group, template))
 
 
@@ -2115,11 +2433,17 @@ def _apply_message_edit(message: JSON, body: JSON) -> None:
 def _attachment(spec: JSON, new_id: int) -> JSON:
     """Turn an upload descriptor (``{"id": 0, "filename": ...}``) into an attachment object."""
     filename = spec.get("filename", "file")
-    return {"id": str(spec.get("id") if str(spec.get("id", "0")).isdigit() and int(spec.get("id", 0)) > 100
-                      else new_id),
-            "filename": filename, "size": 0, "url": f"https://cdn.fake/attachments/{new_id}/{filename}",
-            "proxy_url": f"https://media.fake/attachments/{new_id}/{filename}",
-            "description": spec.get("description"), "content_type": None}
+    return {
+        "id": str(
+            spec.get("id") if str(spec.get("id", "0")).isdigit() and int(spec.get("id", 0)) > 100 else new_id
+        ),
+        "filename": filename,
+        "size": 0,
+        "url": f"https://cdn.fake/attachments/{new_id}/{filename}",
+        "proxy_url": f"https://media.fake/attachments/{new_id}/{filename}",
+        "description": spec.get("description"),
+        "content_type": None,
+    }
 
 
 async def _read_body(request: web.Request) -> Any:
@@ -2130,8 +2454,14 @@ async def _read_body(request: web.Request) -> Any:
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
             data = await part.read(decode=False)  # type: ignore[union-attr]
-            parts.append(MultipartPart(name=part.name, filename=part.filename,  # type: ignore[union-attr]
-                                       content_type=part.headers.get("Content-Type"), data=bytes(data)))
+            parts.append(
+                MultipartPart(
+                    name=part.name,
+                    filename=part.filename,  # type: ignore[union-attr]
+                    content_type=part.headers.get("Content-Type"),
+                    data=bytes(data),
+                )
+            )
         return parts
     raw = await request.read()
     if not raw:
@@ -2156,8 +2486,12 @@ def _ratelimit_headers(route: str, *, remaining: int = 49, reset_after: float = 
 
 def _json_response(data: Any, status: int, headers: Mapping[str, str] | None = None) -> web.Response:
     # discord.py only decodes bodies whose Content-Type is exactly "application/json" (no charset).
-    return web.Response(body=json.dumps(data).encode(), status=status, content_type="application/json",
-                        headers={"Via": "1.1 google", **(headers or {})})
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        content_type="application/json",
+        headers={"Via": "1.1 google", **(headers or {})},
+    )
 
 
 def _ok(data: Any, status: int = 200) -> web.Response:
@@ -2179,7 +2513,11 @@ def _failure_response(failure: _Failure, record: RecordedRequest) -> web.Respons
         headers["X-RateLimit-Scope"] = "global" if failure.is_global else "user"
         if failure.is_global:
             headers["X-RateLimit-Global"] = "true"
-        body = {"message": failure.message or STATUS_TEXT[429], "retry_after": retry_after,
-                "global": failure.is_global, "code": 0}
+        body = {
+            "message": failure.message or STATUS_TEXT[429],
+            "retry_after": retry_after,
+            "global": failure.is_global,
+            "code": 0,
+        }
         return _json_response(body, 429, headers)
     return _error(failure.status, failure.code or 0, failure.message)

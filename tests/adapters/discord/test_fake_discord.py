@@ -27,7 +27,10 @@ async def _event(fut: asyncio.Future[object]) -> object:
 
 
 async def test_client_logs_in_and_sees_guild_and_members(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
     intents: discord.Intents,
 ) -> None:
     client = make_client()
@@ -56,7 +59,10 @@ async def test_client_logs_in_and_sees_guild_and_members(
 
 
 async def test_members_are_withheld_without_members_intent(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
 ) -> None:
     client = make_client(intents=discord.Intents(guilds=True))
     async with run_client(client):
@@ -67,7 +73,10 @@ async def test_members_are_withheld_without_members_intent(
 
 
 async def test_on_member_join_fires_for_dispatched_member_add(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
 ) -> None:
     client = make_client()
     joined: asyncio.Future[discord.Member] = asyncio.get_running_loop().create_future()
@@ -85,7 +94,10 @@ async def test_on_member_join_fires_for_dispatched_member_add(
 
 
 async def test_replayed_dispatch_with_same_seq_is_delivered_again(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
 ) -> None:
     client = make_client()
     seen: list[int] = []
@@ -99,8 +111,9 @@ async def test_replayed_dispatch_with_same_seq_is_delivered_again(
 
     async with run_client(client):
         msg = fake_discord.message("hello", guild=town, author=town["members"][2])
-        frame = await fake_discord.dispatch("MESSAGE_REACTION_ADD",
-                                            fake_discord.reaction("🎉", message=msg, user=town["members"][3]))
+        frame = await fake_discord.dispatch(
+            "MESSAGE_REACTION_ADD", fake_discord.reaction("🎉", message=msg, user=town["members"][3])
+        )
         assert frame is not None
         await fake_discord.send_raw(frame)
         await asyncio.wait_for(twice.wait(), 5)
@@ -110,7 +123,10 @@ async def test_replayed_dispatch_with_same_seq_is_delivered_again(
 
 
 async def test_reconnect_request_resumes_the_session(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
 ) -> None:
     client = make_client()
     resumed = asyncio.Event()
@@ -125,7 +141,10 @@ async def test_reconnect_request_resumes_the_session(
 
 
 async def test_events_missed_while_disconnected_are_replayed_on_resume(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
 ) -> None:
     client = make_client()
     joined: asyncio.Future[discord.Member] = asyncio.get_running_loop().create_future()
@@ -133,7 +152,8 @@ async def test_events_missed_while_disconnected_are_replayed_on_resume(
     async with run_client(client):
         await fake_discord.close_gateway(4000, "resumable outage")
         frame = await fake_discord.dispatch(  # queued: the socket is down
-            "GUILD_MEMBER_ADD", fake_discord.member_event(fake_discord.member("dana"), town))
+            "GUILD_MEMBER_ADD", fake_discord.member_event(fake_discord.member("dana"), town)
+        )
         member = await _event(joined)
         assert isinstance(member, discord.Member) and member.name == "dana"
         assert frame is not None and fake_discord.resume_payloads[-1]["seq"] == frame["s"] - 1
@@ -146,12 +166,16 @@ def _setter(name: str, target: asyncio.Event | asyncio.Future[object]) -> Callab
             target.set()
         elif not target.done():
             target.set_result(args[0] if args else None)
+
     handler.__name__ = name
     return handler
 
 
 async def test_message_content_is_stripped_without_the_intent(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
 ) -> None:
     client = make_client()
     messages: asyncio.Queue[discord.Message] = asyncio.Queue()
@@ -162,10 +186,15 @@ async def test_message_content_is_stripped_without_the_intent(
 
     async with run_client(client):
         alice = town["members"][2]
-        await fake_discord.dispatch("MESSAGE_CREATE", fake_discord.message("secret plans", guild=town,
-                                                                           author=alice))
-        mention = fake_discord.message(f"<@{fake_discord.application_id}> help", guild=town, author=alice,
-                                       mentions=[fake_discord.bot_user])
+        await fake_discord.dispatch(
+            "MESSAGE_CREATE", fake_discord.message("secret plans", guild=town, author=alice)
+        )
+        mention = fake_discord.message(
+            f"<@{fake_discord.application_id}> help",
+            guild=town,
+            author=alice,
+            mentions=[fake_discord.bot_user],
+        )
         await fake_discord.dispatch("MESSAGE_CREATE", mention)
         first, second = [await asyncio.wait_for(messages.get(), 5) for _ in range(2)]
         assert first.content == "" and first.author.name == "alice"
@@ -173,7 +202,9 @@ async def test_message_content_is_stripped_without_the_intent(
 
 
 async def test_disallowed_intents_close_code_raises_instead_of_looping(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
 ) -> None:
     fake_discord.close_on_identify(4014)
     client = make_client()
@@ -189,7 +220,10 @@ async def test_disallowed_intents_close_code_raises_instead_of_looping(
 
 
 async def test_slash_command_ephemeral_reply_is_posted_to_interaction_callback(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
 ) -> None:
     client = make_client()
     tree = app_commands.CommandTree(client)
@@ -203,8 +237,9 @@ async def test_slash_command_ephemeral_reply_is_posted_to_interaction_callback(
     async with run_client(client):
         bob = town["members"][3]
         alice = town["members"][2]
-        interaction = fake_discord.slash_interaction("refer", {"friend": bob, "note": "great"}, user=alice,
-                                                     guild=town)
+        interaction = fake_discord.slash_interaction(
+            "refer", {"friend": bob, "note": "great"}, user=alice, guild=town
+        )
         await fake_discord.dispatch("INTERACTION_CREATE", interaction)
         request = await fake_discord.wait_for_request("POST", fake_discord.callback_path(interaction))
 
@@ -222,7 +257,10 @@ async def test_slash_command_ephemeral_reply_is_posted_to_interaction_callback(
 
 
 async def test_defer_then_edit_original_and_followup(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
 ) -> None:
     client = make_client()
     tree = app_commands.CommandTree(client)
@@ -242,7 +280,8 @@ async def test_defer_then_edit_original_and_followup(
 
     assert [r.payload["type"] for r in fake_discord.callbacks(interaction)] == [5]
     edit = fake_discord.requests_to(
-        "PATCH", f"/webhooks/{fake_discord.application_id}/{interaction['token']}/messages/@original")
+        "PATCH", f"/webhooks/{fake_discord.application_id}/{interaction['token']}/messages/@original"
+    )
     assert edit and edit[0].payload["content"] == "Digest ready"
     original = fake_discord.original_message(interaction)
     assert original is not None and original["content"] == "Digest ready" and not original["flags"] & 128
@@ -250,7 +289,10 @@ async def test_defer_then_edit_original_and_followup(
 
 
 async def test_persistent_view_receives_component_interaction(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
 ) -> None:
     clicked: asyncio.Future[discord.Interaction] = asyncio.get_running_loop().create_future()
 
@@ -266,8 +308,9 @@ async def test_persistent_view_receives_component_interaction(
     client = make_client()
     async with run_client(client):
         client.add_view(ApplyView())
-        interaction = fake_discord.component_interaction("townsquare:apply", guild=town,
-                                                         user=town["members"][2])
+        interaction = fake_discord.component_interaction(
+            "townsquare:apply", guild=town, user=town["members"][2]
+        )
         await fake_discord.dispatch("INTERACTION_CREATE", interaction)
         result = await _event(clicked)
         assert isinstance(result, discord.Interaction) and result.user.name == "alice"
@@ -279,7 +322,10 @@ async def test_persistent_view_receives_component_interaction(
 
 
 async def test_modal_submit_reaches_modal(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
 ) -> None:
     submitted: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
@@ -303,8 +349,9 @@ async def test_modal_submit_reaches_modal(
         modal_cb = await fake_discord.wait_for_request("POST", fake_discord.callback_path(command))
         assert modal_cb.payload["type"] == 9 and modal_cb.payload["data"]["custom_id"] == "townsquare:intro"
 
-        submit = fake_discord.modal_submit_interaction("townsquare:intro", {"about": "I like gardens"},
-                                                       guild=town)
+        submit = fake_discord.modal_submit_interaction(
+            "townsquare:intro", {"about": "I like gardens"}, guild=town
+        )
         await fake_discord.dispatch("INTERACTION_CREATE", submit)
         assert await _event(submitted) == "I like gardens"
         reply = await fake_discord.wait_for_request("POST", fake_discord.callback_path(submit))
@@ -312,7 +359,10 @@ async def test_modal_submit_reaches_modal(
 
 
 async def test_message_context_menu_receives_target_message(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
 ) -> None:
     received: asyncio.Future[discord.Message] = asyncio.get_running_loop().create_future()
     client = make_client()
@@ -335,7 +385,10 @@ async def test_message_context_menu_receives_target_message(
 
 
 async def test_command_tree_sync_is_stored_and_returned(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
 ) -> None:
     client = make_client()
     tree = app_commands.CommandTree(client)
@@ -366,7 +419,10 @@ async def test_command_tree_sync_is_stored_and_returned(
 
 
 async def test_rate_limited_message_is_retried_and_sent_once(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
 ) -> None:
     general = town["channels"][0]
     path = f"/channels/{general['id']}/messages"
@@ -386,7 +442,10 @@ async def test_rate_limited_message_is_retried_and_sent_once(
 
 
 async def test_server_error_surfaces_as_discord_exception(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
 ) -> None:
     fake_discord.fail_next("PUT", r"/guilds/\d+/members/\d+/roles/\d+", 503)
     fake_discord.fail_next("PUT", r"/guilds/\d+/members/\d+/roles/\d+", 403, code=50013)
@@ -410,7 +469,10 @@ async def test_server_error_surfaces_as_discord_exception(
 
 
 async def test_unknown_interaction_error_is_raised(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
 ) -> None:
     errors: asyncio.Future[BaseException] = asyncio.get_running_loop().create_future()
     client = make_client()
@@ -431,7 +493,10 @@ async def test_unknown_interaction_error_is_raised(
 
 
 async def test_dm_invites_threads_and_events(
-    fake_discord: FakeDiscord, town: JSON, make_client: ClientFactory, run_client: Runner,
+    fake_discord: FakeDiscord,
+    town: JSON,
+    make_client: ClientFactory,
+    run_client: Runner,
 ) -> None:
     invite = fake_discord.invite(town, code="friends1", inviter=town["members"][2], uses=3)
     fake_discord.set_vanity_url(town, "townsquare", uses=7)
@@ -462,9 +527,13 @@ async def test_dm_invites_threads_and_events(
 
         start = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
         event = await guild.create_scheduled_event(
-            name="Town hall", start_time=start, end_time=start + dt.timedelta(hours=1),
-            entity_type=discord.EntityType.external, location="Online",
-            privacy_level=discord.PrivacyLevel.guild_only)
+            name="Town hall",
+            start_time=start,
+            end_time=start + dt.timedelta(hours=1),
+            entity_type=discord.EntityType.external,
+            location="Online",
+            privacy_level=discord.PrivacyLevel.guild_only,
+        )
         assert event.name == "Town hall" and event.location == "Online"
 
         fetched = await guild.fetch_member(alice.id)

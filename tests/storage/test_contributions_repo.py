@@ -1,0 +1,51 @@
+"""Recording contributions: once per source, with the weekly rollup and the first contribution."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.core.model.contributions import ContributionFact, ContributionKind, week_start
+from bot.core.refs import MemberRef
+from storage.tables import ContributionRow, MemberRow, MemberWeekRow
+from storage.uow import SqlUnitOfWorkFactory
+
+SUNDAY_NIGHT = datetime(2026, 11, 8, 23, 30, tzinfo=UTC)
+
+
+async def test_a_source_counts_once_and_rolls_up_by_week(engine: AsyncEngine) -> None:
+    uow_factory = SqlUnitOfWorkFactory(engine)
+    async with uow_factory() as uow:
+        await uow.communities.ensure("c", "C", "fake", SUNDAY_NIGHT)
+        member = await uow.members.upsert_seen("c", MemberRef("fake", "1"), SUNDAY_NIGHT)
+        await uow.commit()
+    moments = [
+        SUNDAY_NIGHT,
+        SUNDAY_NIGHT,
+        SUNDAY_NIGHT + timedelta(hours=1),
+        SUNDAY_NIGHT - timedelta(days=2),
+    ]
+    sources = ["a", "a", "b", "c"]
+    recorded = []
+    for at, source in zip(moments, sources, strict=True):
+        async with uow_factory() as uow:
+            fact = ContributionFact("c", member.ref, ContributionKind.AMA_QUESTION, 2.0, source, at)
+            recorded.append(bool((await uow.contributions.record([fact])).inserted))
+            await uow.commit()
+    assert recorded == [True, False, True, True]
+    async with engine.connect() as conn:
+        assert len((await conn.execute(select(ContributionRow.id))).all()) == 3
+        weeks = (
+            await conn.execute(select(MemberWeekRow.week_start, MemberWeekRow.count, MemberWeekRow.weight))
+        ).all()
+        first = await conn.scalar(select(MemberRow.first_contribution_at))
+    # Sunday 23:30 UTC belongs to the week of Monday 2 November; Monday 00:30 to the next one.
+    assert sorted(weeks) == [(date(2026, 11, 2), 2, 4.0), (date(2026, 11, 9), 1, 2.0)]
+    assert first == SUNDAY_NIGHT - timedelta(days=2)  # the earliest, even recorded last
+
+
+def test_weeks_start_on_monday_utc() -> None:
+    assert week_start(datetime(2026, 11, 9, 0, 30, tzinfo=UTC)) == date(2026, 11, 9)
+    assert week_start(datetime(2026, 11, 8, 23, 30, tzinfo=UTC)) == date(2026, 11, 2)
