@@ -69,7 +69,7 @@ async def _run(config: str, dry_run: bool) -> int:
     settings = _load(config)
     platforms = {c.platform for c in settings.communities}
     if not dry_run:
-        missing = [p for p in sorted(platforms) if p in ("discord", "slack")]
+        missing = [p for p in sorted(platforms) if p == "discord"]
         if missing:
             print(
                 f"townsquare: the {', '.join(missing)} adapter is not available in this build yet; "
@@ -78,6 +78,15 @@ async def _run(config: str, dry_run: bool) -> int:
             )
             return 2
     notifiers = {p: LoggingNotifier(p) for p in platforms} if dry_run else {}
+    slack = _slack_adapter(settings) if settings.slack is not None and not dry_run else None
+    if slack is None and "slack" in platforms and not dry_run:
+        print(
+            "townsquare: communities on Slack need a [slack] section (see config.example.toml)",
+            file=sys.stderr,
+        )
+        return 2
+    if slack is not None:
+        notifiers["slack"] = slack.notifier
     app = build_app(settings, SystemClock(), notifiers)
     try:
         await start_app(app, config)
@@ -85,14 +94,41 @@ async def _run(config: str, dry_run: bool) -> int:
         print(f"townsquare: {exc}", file=sys.stderr)
         await app.close()
         return 2
+    slack_server = await _start_slack(app, slack) if slack is not None else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     print(f"townsquare {__version__} running for {len(settings.communities)} community(ies); Ctrl-C stops")
     await stop.wait()
+    if slack_server is not None:
+        await slack_server.stop()
     await app.close()
     return 0
+
+
+def _slack_adapter(settings):  # noqa: ANN001, ANN202  (lazy imports: slack-bolt loads only when used)
+    from adapters.slack.app import SlackConfigError
+    from adapters.slack.runner import prepare_slack
+
+    try:
+        return prepare_slack(settings)
+    except SlackConfigError as exc:
+        print(f"townsquare: slack: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+async def _start_slack(app, adapter):  # noqa: ANN001, ANN202
+    from adapters.slack.app import SlackConfigError
+    from adapters.slack.runner import start_slack
+
+    try:
+        return await start_slack(app, adapter)
+    except (SlackConfigError, OSError) as exc:  # a refused token, a port already taken…
+        reason = exc if isinstance(exc, SlackConfigError) else f"cannot listen: {exc}"
+        print(f"townsquare: slack: {reason}", file=sys.stderr)
+        await app.close()
+        raise SystemExit(2) from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -240,6 +276,32 @@ def add_ideas_parser(
     p.set_defaults(func=cmd_ideas)
 
 
+def cmd_slack_manifest(args: argparse.Namespace) -> int:
+    from adapters.slack.commands import CommandNames
+    from adapters.slack.manifest import build_manifest, manifest_json
+    from bot.core import handlers  # noqa: F401  (registers every feature's commands)
+    from bot.core.registry import REGISTRY
+
+    overrides = {}
+    if args.config:
+        settings = _load(args.config)
+        overrides = settings.slack.command_names if settings.slack else {}
+    try:
+        names = CommandNames(REGISTRY, overrides)
+    except ValueError as exc:
+        print(f"townsquare: slack: {exc}", file=sys.stderr)
+        return 2
+    manifest = build_manifest(REGISTRY, names, url=args.url)
+    text = manifest_json(manifest)
+    if args.write:
+        with open(args.write, "w", encoding="utf-8") as out:
+            out.write(text)
+        print(f"wrote {args.write}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="townsquare",
@@ -275,6 +337,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_outbox)
 
     add_ideas_parser(sub, config_arg)
+    p = sub.add_parser("slack-manifest", help="print the Slack app manifest (every command, scope and event)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--url", help="the public HTTPS URL of /slack/events (HTTP mode)")
+    where.add_argument(
+        "--socket-mode", dest="url", action="store_const", const=None, help="for Socket Mode (no URL)"
+    )
+    p.add_argument("--config", help="apply [slack] command_names from this configuration")
+    p.add_argument("--write", metavar="FILE", help="write the manifest to FILE instead of printing it")
+    p.set_defaults(func=cmd_slack_manifest)
     return parser
 
 

@@ -6,6 +6,9 @@
   (slash commands, interactivity payloads, Events API callbacks).
 * :class:`BoltAppServer` -- serves a bolt ``AsyncApp`` over HTTP on 127.0.0.1 and shuts it
   down cleanly, including the listener tasks bolt leaves running after ``ack()``.
+
+The fake also speaks Socket Mode: ``apps.connections.open`` hands out a WebSocket URL on the same
+server, and :meth:`FakeSlackApi.socket_send` pushes an envelope and returns the client's ack.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, Self
 from urllib.parse import urlencode
 
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import ClientSession, ClientTimeout, WSMsgType, web
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -161,13 +164,19 @@ class FakeSlackApi:
             "conversations.create": self._conversations_create,
             "conversations.invite": self._conversations_invite,
             "conversations.kick": self._conversations_kick,
+            "conversations.list": self._conversations_list,
+            "conversations.setTopic": self._conversations_set_topic,
             "users.info": self._users_info,
             "reactions.add": self._reactions_add,
             "usergroups.users.list": self._usergroups_users_list,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "apps.connections.open": self._apps_connections_open,
         }
         self._runner: web.AppRunner | None = None
+        self.sockets: list[web.WebSocketResponse] = []
+        self.socket_replies: list[JsonDict] = []
+        """What Socket Mode clients sent back (envelope acknowledgements), oldest first."""
         self.port = 0
         self.add_user(bot_user_id, name="townsquare", is_bot=True)
 
@@ -191,6 +200,7 @@ class FakeSlackApi:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
         app.router.add_post("/response-url/{key}", self._handle_response_url)
+        app.router.add_get("/socket-mode", self._handle_socket)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -198,6 +208,8 @@ class FakeSlackApi:
 
     async def close(self) -> None:
         """Stop serving."""
+        for socket in self.sockets:
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -371,6 +383,34 @@ class FakeSlackApi:
             return web.Response(status=failure.status if failure.status != 200 else 404, text=failure.error)
         return web.Response(text="ok")
 
+    async def _handle_socket(self, request: web.Request) -> web.WebSocketResponse:
+        """A Socket Mode connection: says hello, then records what the client sends back."""
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}})
+        async for frame in socket:
+            if frame.type == WSMsgType.TEXT:
+                self.socket_replies.append(json.loads(frame.data))
+        return socket
+
+    async def socket_send(self, envelope: Mapping[str, Any], within: float = 5.0) -> JsonDict:
+        """Send a Socket Mode envelope to the newest client; returns its acknowledgement."""
+        deadline = time.monotonic() + within
+        while not self.sockets:
+            if time.monotonic() > deadline:
+                raise AssertionError("no Socket Mode client connected")
+            await asyncio.sleep(0.01)
+        seen = len(self.socket_replies)
+        await self.sockets[-1].send_json(dict(envelope))
+        while True:
+            for reply in self.socket_replies[seen:]:
+                if reply.get("envelope_id") == envelope.get("envelope_id"):
+                    return reply
+            if time.monotonic() > deadline:
+                raise AssertionError(f"envelope {envelope.get('envelope_id')} was not acknowledged")
+            await asyncio.sleep(0.01)
+
     def _take_failure(self, method: str) -> _Failure | None:
         queue = self._failures.get(method)
         if not queue:
@@ -540,6 +580,30 @@ class FakeSlackApi:
             raise ApiError("not_in_channel")
         self.members[channel].discard(user)
         return {}
+
+    def _conversations_list(self, params: JsonDict) -> JsonDict:
+        """Channels the bot can see: public ones, and private ones it is a member of (one page)."""
+        types = set(_split(params.get("types"))) or {"public_channel"}
+        found = []
+        for channel_id, channel in self.channels.items():
+            kind = "private_channel" if channel.get("is_private") else "public_channel"
+            if kind not in types:
+                continue
+            if kind == "private_channel" and self.bot_user_id not in self.members[channel_id]:
+                continue
+            found.append(channel)
+        return {"channels": found, "response_metadata": {"next_cursor": ""}}
+
+    def _conversations_set_topic(self, params: JsonDict) -> JsonDict:
+        channel = str(_require(params, "channel", "channel_not_found"))
+        topic = str(params.get("topic", ""))
+        self.channels.setdefault(channel, self._channel_object(channel, channel.lower(), False))["topic"] = {
+            "value": topic
+        }
+        return {"channel": self.channels[channel]}
+
+    def _apps_connections_open(self, params: JsonDict) -> JsonDict:
+        return {"url": f"ws://127.0.0.1:{self.port}/socket-mode"}
 
     def _users_info(self, params: JsonDict) -> JsonDict:
         user_id = str(_require(params, "user", "user_not_found"))

@@ -1,0 +1,224 @@
+"""Carries out the core's effects on Slack through the Web API.
+
+Rate limits (HTTP 429) are retried by the client after Retry-After (AsyncRateLimitErrorRetryHandler);
+what still fails becomes a DeliveryError: retryable for rate limits, server errors and the network
+(the relay backs off and tries again), not retryable for errors a retry cannot fix (a channel that
+does not exist, a missing scope, a revoked token), which the relay parks for `townsquare outbox`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.commands import CommandNames
+from adapters.slack.identity import PLATFORM, SlackDirectory
+from adapters.slack.render import NO_PARSE, message
+from adapters.slack.settings import SlackCommunity
+from bot.core.effects import (
+    AddToSpace,
+    AssignBadgeRole,
+    CancelScheduledEvent,
+    CreateScheduledEvent,
+    DirectMessage,
+    EditMessage,
+    Effect,
+    GrantMemberAccess,
+    OpenPrivateSpace,
+    PostMessage,
+    RevokeMemberAccess,
+)
+from bot.core.ports import DeliveryError, PlatformRef
+from bot.core.refs import MemberRef
+
+log = logging.getLogger("townsquare.slack")
+
+RETRYABLE_ERRORS = frozenset(
+    {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+_CHANNEL_NAME = re.compile(r"[^a-z0-9_-]+")
+
+
+def delivery_error(exc: SlackApiError, what: str) -> DeliveryError:
+    """Retry what time can fix (429, 5xx, Slack's own hiccups); park the rest."""
+    status = exc.response.status_code
+    error = str(exc.response.get("error", "") or "")
+    retryable = status == 429 or status >= 500 or error in RETRYABLE_ERRORS
+    said = error or "no error code"
+    return DeliveryError(f"{what}: Slack said {said} (HTTP {status})", retryable=retryable)
+
+
+def channel_name(name: str, fallback: str) -> str:
+    """A valid Slack channel name: lowercase letters, digits, - and _, at most 80 characters."""
+    cleaned = _CHANNEL_NAME.sub("-", name.lower()).strip("-_")[:80].strip("-_")
+    return cleaned or _CHANNEL_NAME.sub("-", fallback.lower()).strip("-_")[:80] or "townsquare"
+
+
+class SlackNotifier:
+    """The Notifier for platform "slack"."""
+
+    platform = PLATFORM
+
+    def __init__(self, client: AsyncWebClient, directory: SlackDirectory, names: CommandNames | None = None):
+        self.client = client
+        self.directory = directory
+        self.names = names
+
+    async def deliver(self, effect: Effect, refs: Mapping[str, PlatformRef]) -> Mapping[str, PlatformRef]:
+        """Carry out one effect; returns where posted messages and created spaces are."""
+        binding = self.directory.binding(effect.community_id)
+        if binding is None:
+            raise DeliveryError(
+                f"community {effect.community_id!r} has no [communities.slack]", retryable=False
+            )
+        stopped = self.directory.stopped(binding.team_id)
+        if stopped:
+            raise DeliveryError(f"Slack workspace {binding.team_id} stopped ({stopped})", retryable=False)
+        try:
+            return await self._deliver(effect, refs, binding)
+        except SlackApiError as exc:
+            raise delivery_error(exc, effect.kind) from None
+        except (aiohttp.ClientError, TimeoutError, SlackClientError) as exc:
+            raise DeliveryError(f"{effect.kind}: {type(exc).__name__}: {exc}", retryable=True) from None
+
+    async def _deliver(
+        self, effect: Effect, refs: Mapping[str, PlatformRef], binding: SlackCommunity
+    ) -> Mapping[str, PlatformRef]:
+        if isinstance(effect, PostMessage):
+            return await self._post(effect, refs, binding)
+        if isinstance(effect, EditMessage):
+            ref = refs[effect.message_key]
+            body = message(
+                effect.text,
+                title=effect.title,
+                fields=effect.fields,
+                actions=effect.actions,
+                names=self.names,
+            )
+            await self.client.chat_update(channel=ref.channel_id, ts=ref.message_id or "", **body, **NO_PARSE)
+            return {}
+        if isinstance(effect, DirectMessage):
+            opened = await self.client.conversations_open(users=effect.member.user_id)
+            body = message(effect.text, title=effect.title, actions=effect.actions, names=self.names)
+            await self.client.chat_postMessage(channel=opened["channel"]["id"], **body, **NO_PARSE)
+            return {}
+        if isinstance(effect, GrantMemberAccess):
+            for channel in binding.member_channels:
+                await self._invite(channel, [effect.member])
+            return {}
+        if isinstance(effect, RevokeMemberAccess):
+            for channel in binding.member_channels:
+                await self._kick(channel, effect.member)
+            return {}
+        if isinstance(effect, OpenPrivateSpace):
+            channel_id = await self._create_private(channel_name(effect.name, effect.space_key))
+            await self._invite(channel_id, effect.members)
+            if effect.topic:
+                await self.client.conversations_setTopic(channel=channel_id, topic=effect.topic[:250])
+            return {effect.space_key: PlatformRef(channel_id)}
+        if isinstance(effect, AddToSpace):
+            await self._invite(refs[effect.space_key].channel_id, effect.members)
+            return {}
+        if isinstance(effect, AssignBadgeRole):
+            log.debug(
+                "badge roles do not exist on Slack; %s shows in the badge announcement", effect.badge_key
+            )
+            return {}
+        if isinstance(effect, CreateScheduledEvent | CancelScheduledEvent):
+            return {}  # Slack has no native calendar events; the announcement carries the date
+        raise DeliveryError(f"the Slack adapter cannot carry out {effect.kind}", retryable=False)
+
+    # --- posts ---------------------------------------------------------------------------------
+
+    def channel_id(self, channel: str, refs: Mapping[str, PlatformRef], binding: SlackCommunity) -> str:
+        """A logical channel ("applications"), a raw id ("id:C123") or a space key → a Slack channel id."""
+        if channel.startswith("id:"):
+            return channel[3:]
+        if channel in refs:
+            return refs[channel].channel_id
+        configured = binding.channels.model_dump().get(channel)
+        if not configured:
+            raise DeliveryError(
+                f"no Slack channel for {channel!r}: set [communities.slack.channels] {channel}",
+                retryable=False,
+            )
+        return str(configured)
+
+    async def _post(
+        self, effect: PostMessage, refs: Mapping[str, PlatformRef], binding: SlackCommunity
+    ) -> Mapping[str, PlatformRef]:
+        channel = self.channel_id(effect.channel, refs, binding)
+        body = message(
+            effect.text, title=effect.title, fields=effect.fields, actions=effect.actions, names=self.names
+        )
+        posted = await self.client.chat_postMessage(channel=channel, **body, **NO_PARSE)
+        if effect.image_png:
+            # After the post, so the chart follows the message it illustrates.
+            await self.client.files_upload_v2(
+                channel=channel,
+                content=effect.image_png,
+                filename=effect.image_name or "chart.png",
+                title=effect.title or effect.image_name or "chart",
+                alt_txt=(effect.title or "chart")[:1000],
+            )
+        if effect.message_key:
+            return {effect.message_key: PlatformRef(str(posted["channel"]), str(posted["ts"]))}
+        return {}
+
+    # --- channels ------------------------------------------------------------------------------
+
+    async def _invite(self, channel: str, members: Sequence[MemberRef]) -> None:
+        """Invite members; someone already in the channel is fine (deliveries are at least once)."""
+        users = [m.user_id for m in members if m.platform == PLATFORM]
+        if not users:
+            return
+        try:
+            await self.client.conversations_invite(channel=channel, users=users)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_in_channel":
+                raise
+            for user in users:  # one of them was in already: invite the others one by one
+                try:
+                    await self.client.conversations_invite(channel=channel, users=[user])
+                except SlackApiError as again:
+                    if again.response.get("error") != "already_in_channel":
+                        raise
+
+    async def _kick(self, channel: str, member: MemberRef) -> None:
+        try:
+            await self.client.conversations_kick(channel=channel, user=member.user_id)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "not_in_channel":
+                raise
+
+    async def _create_private(self, name: str) -> str:
+        """Create a private channel; after a crash the retry finds the one it made (name_taken)."""
+        try:
+            created = await self.client.conversations_create(name=name, is_private=True)
+            return str(created["channel"]["id"])
+        except SlackApiError as exc:
+            if exc.response.get("error") != "name_taken":
+                raise
+        existing = await self._find_private(name)
+        if existing is None:
+            raise DeliveryError(f"a channel named #{name} exists and is not Townsquare's", retryable=False)
+        return existing
+
+    async def _find_private(self, name: str) -> str | None:
+        """A private channel the bot is in (it is in those it created), by name."""
+        cursor: str | None = None
+        while True:
+            page = await self.client.conversations_list(
+                types="private_channel", exclude_archived=True, limit=200, cursor=cursor
+            )
+            for channel in page.get("channels", []):
+                if channel.get("name") == name:
+                    return str(channel["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None

@@ -1,0 +1,327 @@
+"""Test-local registry entries and handlers that exercise every path of the Slack adapter.
+
+They stand in for features built elsewhere (gates, badges): a moderator-only post, a two-question
+form whose submission posts decision buttons, a moderator button that edits the post and grants
+access, a message action, and commands that wait for the test to let them finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from bot.core.commands import Command, Permission, ShowHelp
+from bot.core.context import Context
+from bot.core.effects import EditMessage, GrantMemberAccess, PostMessage
+from bot.core.errors import Conflict, NotFound
+from bot.core.events import MemberJoined
+from bot.core.handlers.community import record_member_joined, show_help
+from bot.core.handlers.table import HandlerTable
+from bot.core.model.members import MemberStatus
+from bot.core.refs import MemberRef
+from bot.core.registry import (
+    ButtonRoute,
+    Form,
+    MessageAction,
+    Option,
+    OptionType,
+    Registry,
+    SlashCommand,
+)
+from bot.core.replies import Action, ActionStyle, Field, FormField, OpenForm, Reply
+from bot.core.text import mention, user_text
+
+QUESTIONS = ("What are you working on?", "What would you like to learn here?")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostNotice(Command):
+    text: str
+    permission: ClassVar[Permission] = Permission.MODERATOR
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitSurvey(Command):
+    answers: tuple[str, ...]
+    context: str
+    permission: ClassVar[Permission] = Permission.ANYONE
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApproveSurvey(Command):
+    member_id: int
+    permission: ClassVar[Permission] = Permission.MODERATOR
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkTest(Command):
+    channel_id: str
+    message_id: str
+    author: MemberRef
+    author_is_staff: bool
+    permission: ClassVar[Permission] = Permission.ANYONE
+
+
+@dataclass(frozen=True, kw_only=True)
+class Slow(Command):
+    """Waits until the test releases it: proves the request was acknowledged before the work."""
+
+    via: str
+    permission: ClassVar[Permission] = Permission.ANYONE
+
+
+@dataclass
+class Kit:
+    registry: Registry = field(default_factory=Registry)
+    handlers: HandlerTable = field(default_factory=HandlerTable)
+    seen: list[Any] = field(default_factory=list)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    hold_joins: bool = False
+
+
+def build_kit() -> Kit:
+    """A fresh registry and handler table (tests never touch the global REGISTRY/HANDLERS)."""
+    kit = Kit()
+    reg, table = kit.registry, kit.handlers
+
+    # --- commands -----------------------------------------------------------------------------
+    reg.slash(
+        SlashCommand(
+            name="help",
+            description="What Townsquare can do for you here",
+            build=lambda inv: ShowHelp(community_id=inv.community_id),
+            permission=Permission.ANYONE,
+        )
+    )
+    table.command(ShowHelp)(show_help)
+
+    reg.slash(
+        SlashCommand(
+            name="notice",
+            description="Post a notice (moderators)",
+            options=(Option("text", "What to say"),),
+            build=lambda inv: PostNotice(community_id=inv.community_id, text=inv.options["text"]),
+            permission=Permission.MODERATOR,
+        )
+    )
+
+    @table.command(PostNotice)
+    async def post_notice(cmd: PostNotice, ctx: Context) -> Reply:
+        assert ctx.actor is not None
+        await ctx.send(
+            PostMessage(
+                cmd.community_id,
+                "announcements",
+                f"{mention(ctx.actor.ref)} says: {user_text(cmd.text)}",
+                message_key="notice:1",
+            )
+        )
+        return Reply(text="Posted.")
+
+    def echo(inv: Any) -> Reply:
+        who: MemberRef = inv.options["who"]
+        times = inv.options.get("times", 1)
+        note = user_text(inv.options.get("note", ""))
+        return Reply(text=f"{mention(who)} ×{times}: {note}", private=False)
+
+    reg.slash(
+        SlashCommand(
+            name="echo",
+            description="Repeat after me",
+            options=(
+                Option("who", "Someone", OptionType.MEMBER),
+                Option("times", "How often", OptionType.INTEGER, required=False, min_value=1, max_value=5),
+                Option("note", "Anything", required=False),
+            ),
+            build=echo,
+            permission=Permission.ANYONE,
+        )
+    )
+    reg.slash(
+        SlashCommand(
+            name="join",
+            description="Join with a referral code",
+            options=(Option("code", "The code a member gave you"),),
+            build=lambda inv: Reply(
+                text=f"Code {user_text(inv.options['code'])} noted. Next time: /join CODE."
+            ),
+            permission=Permission.ANYONE,
+        )
+    )
+    reg.slash(
+        SlashCommand(
+            name="mydata export",
+            description="Export your data",
+            build=lambda inv: Reply(text="Your export is on its way."),
+            permission=Permission.ANYONE,
+        )
+    )
+    reg.slash(
+        SlashCommand(
+            name="mydata erase",
+            description="Erase your data",
+            options=(Option("confirm", "yes to confirm", OptionType.BOOLEAN),),
+            build=lambda inv: Reply(text=f"erase confirmed={inv.options['confirm']}"),
+            permission=Permission.ANYONE,
+        )
+    )
+
+    # --- the form, its decision buttons ----------------------------------------------------------
+    reg.slash(
+        SlashCommand(
+            name="survey",
+            description="Answer two questions",
+            build=lambda inv: OpenForm(
+                form_key="survey",
+                title="Tell us about you",
+                fields=(
+                    FormField("working_on", QUESTIONS[0], min_length=10, max_length=500),
+                    FormField("learn", QUESTIONS[1], min_length=10, max_length=500),
+                ),
+                context="round-1",
+            ),
+            permission=Permission.ANYONE,
+        )
+    )
+    reg.form(
+        Form(
+            key="survey",
+            build=lambda inv, answers, context: SubmitSurvey(
+                community_id=inv.community_id,
+                answers=(answers.get("working_on", ""), answers.get("learn", "")),
+                context=context,
+            ),
+        )
+    )
+
+    @table.command(SubmitSurvey)
+    async def submit_survey(cmd: SubmitSurvey, ctx: Context) -> Reply:
+        assert ctx.actor is not None
+        kit.seen.append(cmd)
+        member = await ctx.uow.members.upsert_seen(cmd.community_id, ctx.actor.ref, ctx.now())
+        await ctx.send(
+            PostMessage(
+                cmd.community_id,
+                "applications",
+                f"Application from {mention(member.ref)}",
+                title="New application",
+                fields=tuple(Field(q, user_text(a)) for q, a in zip(QUESTIONS, cmd.answers, strict=True)),
+                actions=(
+                    Action("Approve", f"survey:approve:{member.id}", ActionStyle.SUCCESS),
+                    Action("Reject", f"survey:reject:{member.id}", ActionStyle.DANGER),
+                ),
+                message_key=f"survey:{member.id}",
+            )
+        )
+        return Reply(text="Thanks! A moderator will look at your answers.")
+
+    reg.button(
+        ButtonRoute(
+            area="survey",
+            verb="approve",
+            build=lambda inv, ident: ApproveSurvey(community_id=inv.community_id, member_id=int(ident)),
+            permission=Permission.MODERATOR,
+        )
+    )
+
+    @table.command(ApproveSurvey)
+    async def approve_survey(cmd: ApproveSurvey, ctx: Context) -> Reply:
+        assert ctx.actor is not None
+        member = await ctx.uow.members.get(cmd.member_id)
+        if member is None:
+            raise NotFound("No such application.")
+        if member.is_admitted:
+            raise Conflict("Someone already decided this one.")
+        member.status = MemberStatus.ADMITTED
+        member.admitted_at = ctx.now()
+        await ctx.uow.members.save(member)
+        await ctx.send(
+            EditMessage(
+                cmd.community_id,
+                f"survey:{member.id}",
+                f"Approved by {mention(ctx.actor.ref)}: welcome {mention(member.ref)}!",
+                title="Application approved",
+            )
+        )
+        await ctx.send(GrantMemberAccess(cmd.community_id, member.ref))
+        return Reply.nothing()
+
+    reg.button(
+        ButtonRoute(
+            area="survey",
+            verb="seen",
+            build=lambda inv, ident: Reply(text=f"Seen by {mention(inv.actor.ref)}", update_original=True),
+            permission=Permission.ANYONE,
+        )
+    )
+
+    # --- message action ------------------------------------------------------------------------
+    reg.message_action(
+        MessageAction(
+            name="Mark helpful",
+            key="mark_helpful",
+            build=lambda inv, target: MarkTest(
+                community_id=inv.community_id,
+                channel_id=target.channel_id,
+                message_id=target.message_id,
+                author=target.author,
+                author_is_staff=target.author_is_staff,
+            ),
+            permission=Permission.ANYONE,
+        )
+    )
+
+    @table.command(MarkTest)
+    async def mark_test(cmd: MarkTest, ctx: Context) -> Reply:
+        kit.seen.append(cmd)
+        return Reply(text=f"Marked {mention(cmd.author)}'s answer as helpful.")
+
+    # --- commands that wait for the test ----------------------------------------------------------
+    reg.slash(
+        SlashCommand(
+            name="slow",
+            description="Takes its time",
+            build=lambda inv: Slow(community_id=inv.community_id, via="command"),
+            permission=Permission.ANYONE,
+        )
+    )
+    reg.button(
+        ButtonRoute(
+            area="slow",
+            verb="press",
+            build=lambda inv, ident: Slow(community_id=inv.community_id, via="button"),
+            permission=Permission.ANYONE,
+        )
+    )
+    reg.form(
+        Form(key="slow", build=lambda inv, answers, ctx: Slow(community_id=inv.community_id, via="form"))
+    )
+    reg.message_action(
+        MessageAction(
+            name="Slow",
+            key="slow",
+            build=lambda inv, target: Slow(community_id=inv.community_id, via="shortcut"),
+            permission=Permission.ANYONE,
+        )
+    )
+
+    @table.command(Slow)
+    async def slow(cmd: Slow, ctx: Context) -> Reply:
+        kit.seen.append(("slow started", cmd.via))
+        await kit.release.wait()
+        kit.seen.append(("slow finished", cmd.via))
+        return Reply(text=f"done ({cmd.via})")
+
+    # --- events --------------------------------------------------------------------------------
+    table.event(MemberJoined)(record_member_joined)
+
+    @table.event(MemberJoined)
+    async def welcome(event: MemberJoined, ctx: Context) -> None:
+        if kit.hold_joins:
+            kit.seen.append(("join held", event.member.user_id))
+            await kit.release.wait()
+        # No dedupe key on purpose: a second run of this event would queue a second post.
+        await ctx.send(PostMessage(event.community_id, "welcome", f"Welcome {mention(event.member)}!"))
+
+    return kit
