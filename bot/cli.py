@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from bot import __version__
 
@@ -67,9 +68,11 @@ async def _run(config: str, dry_run: bool) -> int:
     from storage.migrate import SchemaOutOfDate
 
     settings = _load(config)
+    clock = SystemClock()
     platforms = {c.platform for c in settings.communities}
+    runners: list[Any] = []  # platform adapters to start: .platform, .notifier, async .run(app)
     if not dry_run:
-        missing = [p for p in sorted(platforms) if p in ("discord", "slack")]
+        missing = [p for p in sorted(platforms) if p == "slack"]
         if missing:
             print(
                 f"townsquare: the {', '.join(missing)} adapter is not available in this build yet; "
@@ -77,8 +80,17 @@ async def _run(config: str, dry_run: bool) -> int:
                 file=sys.stderr,
             )
             return 2
-    notifiers = {p: LoggingNotifier(p) for p in platforms} if dry_run else {}
-    app = build_app(settings, SystemClock(), notifiers)
+        if "discord" in platforms or settings.discord is not None:
+            from adapters.discord.runner import DiscordRunner, DiscordStartError
+
+            try:
+                runners.append(DiscordRunner(settings, clock))
+            except DiscordStartError as exc:
+                print(f"townsquare: {exc}", file=sys.stderr)
+                return 2
+    notifiers: dict[str, Any] = {p: LoggingNotifier(p) for p in platforms} if dry_run else {}
+    notifiers.update({runner.platform: runner.notifier for runner in runners})
+    app = build_app(settings, clock, notifiers)
     try:
         await start_app(app, config)
     except SchemaOutOfDate as exc:
@@ -90,9 +102,19 @@ async def _run(config: str, dry_run: bool) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     print(f"townsquare {__version__} running for {len(settings.communities)} community(ies); Ctrl-C stops")
-    await stop.wait()
+    adapters = [asyncio.create_task(runner.run(app), name=runner.platform) for runner in runners]
+    stopped = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([stopped, *adapters], return_when=asyncio.FIRST_COMPLETED)
+    status = 0
+    for task in adapters:
+        if task in done and task.exception() is not None:
+            print(f"townsquare: {task.get_name()}: {task.exception()}", file=sys.stderr)
+            status = 1
+        task.cancel()
+    stopped.cancel()
+    await asyncio.gather(*adapters, stopped, return_exceptions=True)
     await app.close()
-    return 0
+    return status
 
 
 def cmd_run(args: argparse.Namespace) -> int:
