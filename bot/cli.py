@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from bot import __version__
 
@@ -67,27 +68,31 @@ async def _run(config: str, dry_run: bool) -> int:
     from storage.migrate import SchemaOutOfDate
 
     settings = _load(config)
+    clock = SystemClock()
     platforms = {c.platform for c in settings.communities}
+    runners: list[Any] = []  # platform adapters to start: .platform, .notifier, async .run(app)
+    slack = None
     if not dry_run:
-        missing = [p for p in sorted(platforms) if p == "discord"]
-        if missing:
+        if "discord" in platforms or settings.discord is not None:
+            from adapters.discord.runner import DiscordRunner, DiscordStartError
+
+            try:
+                runners.append(DiscordRunner(settings, clock))
+            except DiscordStartError as exc:
+                print(f"townsquare: {exc}", file=sys.stderr)
+                return 2
+        slack = _slack_adapter(settings) if settings.slack is not None else None
+        if slack is None and "slack" in platforms:
             print(
-                f"townsquare: the {', '.join(missing)} adapter is not available in this build yet; "
-                "use --dry-run to run the core with the in-memory platform",
+                "townsquare: communities on Slack need a [slack] section (see config.example.toml)",
                 file=sys.stderr,
             )
             return 2
-    notifiers = {p: LoggingNotifier(p) for p in platforms} if dry_run else {}
-    slack = _slack_adapter(settings) if settings.slack is not None and not dry_run else None
-    if slack is None and "slack" in platforms and not dry_run:
-        print(
-            "townsquare: communities on Slack need a [slack] section (see config.example.toml)",
-            file=sys.stderr,
-        )
-        return 2
+    notifiers: dict[str, Any] = {p: LoggingNotifier(p) for p in platforms} if dry_run else {}
+    notifiers.update({runner.platform: runner.notifier for runner in runners})
     if slack is not None:
         notifiers["slack"] = slack.notifier
-    app = build_app(settings, SystemClock(), notifiers)
+    app = build_app(settings, clock, notifiers)
     try:
         await start_app(app, config)
     except SchemaOutOfDate as exc:
@@ -100,11 +105,21 @@ async def _run(config: str, dry_run: bool) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     print(f"townsquare {__version__} running for {len(settings.communities)} community(ies); Ctrl-C stops")
-    await stop.wait()
+    adapters = [asyncio.create_task(runner.run(app), name=runner.platform) for runner in runners]
+    stopped = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([stopped, *adapters], return_when=asyncio.FIRST_COMPLETED)
+    status = 0
+    for task in adapters:
+        if task in done and task.exception() is not None:
+            print(f"townsquare: {task.get_name()}: {task.exception()}", file=sys.stderr)
+            status = 1
+        task.cancel()
+    stopped.cancel()
+    await asyncio.gather(*adapters, stopped, return_exceptions=True)
     if slack_server is not None:
         await slack_server.stop()
     await app.close()
-    return 0
+    return status
 
 
 def _slack_adapter(settings):  # noqa: ANN001, ANN202  (lazy imports: slack-bolt loads only when used)

@@ -80,6 +80,10 @@ class Settings(StrictModel):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"community ids must be unique; repeated: {', '.join(dupes)}")
+        guilds = [c.discord.guild_id for c in self.communities if c.discord is not None]
+        shared = sorted({g for g in guilds if guilds.count(g) > 1})
+        if shared:
+            raise ValueError(f"a Discord guild can be one community only; repeated guild_id: {shared}")
         return self
 
     def community(self, community_id: str) -> CommunityConfig:

@@ -2,17 +2,45 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+import re
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
 
 from bot.core.settings import StrictModel
+
+DISCORD_API = "https://discord.com/api/v10"
+DISCORD_GATEWAY = "wss://gateway.discord.gg/"
 
 
 class DiscordSettings(StrictModel):
     """`[discord]`: the bot token (from DISCORD_TOKEN) and endpoint overrides for proxies."""
 
     token: SecretStr | None = None
-    api_base_url: str = "https://discord.com/api/v10"
-    gateway_url: str | None = None  # None: ask Discord (GET /gateway/bot)
+    api_base_url: str = DISCORD_API
+    gateway_url: str | None = None  # None or "": Discord's own gateway
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _versioned_http_url(cls, value: str) -> str:
+        value = value.rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?/api/v\d+", value):
+            raise ValueError(
+                "an http(s) URL ending in the API version, like 'https://discord.com/api/v10' "
+                "or 'http://rest-proxy:8080/api/v10'"
+            )
+        return value
+
+    @field_validator("gateway_url")
+    @classmethod
+    def _websocket_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not re.fullmatch(r"wss?://\S+", value):
+            raise ValueError(
+                "a ws:// or wss:// URL, like 'wss://gateway.discord.gg/', or empty for Discord's"
+            )
+        return value
 
 
 class DiscordRoles(StrictModel):
@@ -34,7 +62,13 @@ class DiscordChannels(StrictModel):
     announcements: int | None = None
     recognition: int | None = None
     digest: int | None = None
+    ideas: int | None = None
     cohort_parent: int | None = None
+
+    def by_name(self, name: str) -> int | None:
+        """The id configured for a logical channel name, None when unset or unknown."""
+        value = getattr(self, name, None) if name in type(self).model_fields else None
+        return value if isinstance(value, int) else None
 
 
 class DiscordCommunity(StrictModel):
@@ -43,3 +77,6 @@ class DiscordCommunity(StrictModel):
     guild_id: int
     roles: DiscordRoles = DiscordRoles()
     channels: DiscordChannels = DiscordChannels()
+    # Cohort spaces: private threads under channels.cohort_parent (a text channel), or private
+    # channels under it (a category).
+    cohort_space: Literal["thread", "channel"] = "thread"

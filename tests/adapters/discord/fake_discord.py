@@ -1549,6 +1549,8 @@ class FakeDiscord:
             # guilds, members, roles
             ("GET", "/guilds/{guild}", self._get_guild),
             ("GET", "/guilds/{guild}/channels", self._get_guild_channels),
+            ("POST", "/guilds/{guild}/channels", self._create_guild_channel),
+            ("PUT", "/channels/{channel}/permissions/{target}", self._edit_permissions),
             ("GET", "/guilds/{guild}/roles", self._get_roles),
             ("POST", "/guilds/{guild}/roles", self._create_role),
             ("GET", "/guilds/{guild}/members", self._list_members),
@@ -1969,6 +1971,31 @@ class FakeDiscord:
     async def _get_guild_channels(self, call: _Call) -> web.StreamResponse:
         guild = self.guilds.get(call.int("guild"))
         return _ok(guild["channels"]) if guild is not None else _error(404, 10004)
+
+    async def _create_guild_channel(self, call: _Call) -> web.StreamResponse:
+        guild = self.guilds.get(call.int("guild"))
+        if guild is None:
+            return _error(404, 10004)
+        body = call.body or {}
+        channel = self.channel(body.get("name", "channel"), type=int(body.get("type", 0)), guild=guild,
+                               parent=body.get("parent_id"), topic=body.get("topic"))
+        channel["permission_overwrites"] = [
+            {"id": str(o["id"]), "type": int(o["type"]), "allow": str(o["allow"]), "deny": str(o["deny"])}
+            for o in body.get("permission_overwrites", [])
+        ]
+        return _ok(channel, status=201)
+
+    async def _edit_permissions(self, call: _Call) -> web.StreamResponse:
+        ch = self.channels.get(call.int("channel"))
+        if ch is None:
+            return _error(404, 10003)
+        body = call.body or {}
+        target = call.params["target"]
+        overwrites = [o for o in ch.setdefault("permission_overwrites", []) if o["id"] != target]
+        overwrites.append({"id": target, "type": int(body.get("type", 1)),
+                           "allow": str(body.get("allow", 0)), "deny": str(body.get("deny", 0))})
+        ch["permission_overwrites"] = overwrites
+        return _ok(None)
 
     async def _get_roles(self, call: _Call) -> web.StreamResponse:
         guild = self.guilds.get(call.int("guild"))

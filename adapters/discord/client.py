@@ -1,0 +1,151 @@
+"""The discord.py client: intents, start-up work done once, and the event wiring.
+
+`setup_hook` runs once per login, not on reconnects: it registers the persistent button and syncs the
+application commands (only when they changed). `on_ready` fires again after every new gateway
+session; it only re-reads the invite counters, which may have moved while the bot was away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import discord
+import yarl
+
+from adapters.discord.commands import command_payloads, sync_guild_commands
+from adapters.discord.components import RouteButton
+from adapters.discord.events import GatewayEvents
+from adapters.discord.identity import Communities
+from adapters.discord.interactions import ACK_BUDGET_SECONDS, InteractionRouter, ReplyHook
+from adapters.discord.invites import InviteTracker
+from adapters.discord.notifier import DiscordNotifier
+from adapters.discord.referrals import PersonalInvites
+from bot.core.bus import MessageBus
+from bot.core.ports import Clock, ContributionSink
+from bot.core.registry import REGISTRY, Registry
+
+log = logging.getLogger("townsquare.discord")
+
+# Exactly what Townsquare uses. Members (privileged) for joins, leaves and roles; invites for
+# referral attribution; messages and reactions as metadata. No message content, no presences.
+INTENTS = discord.Intents(guilds=True, members=True, guild_messages=True, guild_reactions=True, invites=True)
+
+
+class TownsquareClient(discord.Client):
+    """One client for every configured guild. `bind()` connects it to the core before `start()`."""
+
+    def __init__(
+        self,
+        communities: Communities,
+        clock: Clock,
+        *,
+        registry: Registry = REGISTRY,
+        gateway_url: str | None = None,
+        ack_budget: float = ACK_BUDGET_SECONDS,
+        **options: Any,
+    ) -> None:
+        options.setdefault("intents", INTENTS)
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        options.setdefault("chunk_guilds_at_startup", False)  # members arrive with events and interactions
+        options.setdefault("max_messages", None)  # no message cache: nothing reads old messages
+        super().__init__(**options)
+        self.communities = communities
+        self.clock = clock
+        self.registry = registry
+        self.gateway_url = gateway_url
+        self.ack_budget = ack_budget
+        self.tracker = InviteTracker()
+        self.notifier = DiscordNotifier(self, communities, clock)
+        self.router: InteractionRouter | None = None
+        self.gateway_events: GatewayEvents | None = None
+        self.started_once = False
+        self.invites_read = asyncio.Event()  # set once the invite counters are known (tests wait on it)
+        self.synced_guilds: list[int] = []
+
+    def bind(
+        self,
+        bus: MessageBus,
+        sink: ContributionSink | None = None,
+        hooks: Mapping[str, ReplyHook] | None = None,
+    ) -> TownsquareClient:
+        """Attach the core: the bus for commands and member events, the sink for contributions."""
+        default_hooks: dict[str, ReplyHook] = {"refer": PersonalInvites(bus, self.tracker, self.clock)}
+        self.router = InteractionRouter(
+            bus,
+            self.registry,
+            self.communities,
+            hooks={**default_hooks, **(hooks or {})},
+            ack_budget=self.ack_budget,
+        )
+        self.gateway_events = GatewayEvents(bus, self.communities, self.tracker, sink, self.clock)
+        return self
+
+    # --- start-up, once ---------------------------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        if self.router is None:
+            raise RuntimeError("TownsquareClient.bind(bus) must be called before start()")
+        if self.started_once:
+            return
+        self.started_once = True
+        self.add_dynamic_items(RouteButton)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Write each guild's commands when they differ from the registry's."""
+        payloads = command_payloads(self.registry)
+        assert self.application_id is not None
+        for guild_id in self.communities.guild_ids:
+            try:
+                if await sync_guild_commands(self.http, self.application_id, guild_id, payloads):
+                    self.synced_guilds.append(guild_id)
+            except discord.Forbidden:
+                log.error(
+                    "guild %s: cannot register slash commands; invite the bot with the "
+                    "applications.commands scope (docs/discord.md)",
+                    guild_id,
+                )
+
+    async def on_ready(self) -> None:
+        for guild_id in self.communities.guild_ids:
+            guild = self.get_guild(guild_id)
+            if guild is None:
+                log.error("the bot is not in guild %s; invite it with the URL in docs/discord.md", guild_id)
+                continue
+            await self.tracker.prime(guild)
+        self.invites_read.set()
+        log.info("connected to Discord as %s for %d guild(s)", self.user, len(self.communities.guild_ids))
+
+    async def on_socket_event_type(self, event: str) -> None:
+        # discord.py resumes at READY's resume_gateway_url; behind a gateway proxy, resume through it.
+        if event == "READY" and self.gateway_url and self.ws is not None:
+            self.ws.gateway = yarl.URL(self.gateway_url)
+
+    # --- events -----------------------------------------------------------------------------------
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        if self.router is not None:
+            await self.router.on_interaction(interaction)
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        if self.gateway_events is not None:
+            await self.gateway_events.member_joined(member)
+
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        if self.gateway_events is not None:
+            await self.gateway_events.member_removed(payload)
+
+    async def on_message(self, message: discord.Message) -> None:
+        if self.gateway_events is not None:
+            await self.gateway_events.message(message)
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        if self.gateway_events is not None:
+            await self.gateway_events.reaction(payload)
+
+    async def on_invite_create(self, invite: discord.Invite) -> None:
+        if invite.guild is not None:
+            self.tracker.created(invite.guild.id, invite.code, invite.max_uses or 0)

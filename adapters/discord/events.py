@@ -1,0 +1,146 @@
+"""Gateway events → core: joins and leaves through the bus, messages and reactions to the
+contribution sink. Metadata only: the adapter never asks for message content.
+
+discord.py does not drop a replayed gateway frame, so each event gets a stable id: joins and leaves
+are claimed by the bus (`Source("discord", id)`), which also holds across restarts; messages and
+reactions are remembered in a bounded in-memory window before they reach the sink.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from datetime import datetime
+
+import discord
+
+from adapters.discord.identity import Communities, member_ref
+from adapters.discord.invites import InviteTracker
+from bot.core.bus import MessageBus, Source
+from bot.core.events import MemberJoined, MemberLeft, MessagePosted, ReactionAdded
+from bot.core.ports import Clock, ContributionSink
+
+log = logging.getLogger("townsquare.discord.events")
+
+COUNTED_MESSAGES = (discord.MessageType.default, discord.MessageType.reply)
+
+
+class RecentIds:
+    """A bounded set of recently seen event ids (replayed frames arrive within seconds)."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._seen: OrderedDict[str, None] = OrderedDict()
+
+    def first_time(self, key: str) -> bool:
+        if key in self._seen:
+            self._seen.move_to_end(key)
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return True
+
+
+class GatewayEvents:
+    """The handlers the client calls for member, message and reaction events."""
+
+    def __init__(
+        self,
+        bus: MessageBus,
+        communities: Communities,
+        tracker: InviteTracker,
+        sink: ContributionSink | None,
+        clock: Clock,
+    ) -> None:
+        self.bus = bus
+        self.communities = communities
+        self.tracker = tracker
+        self.sink = sink
+        self.clock = clock
+        self.recent = RecentIds()
+
+    async def member_joined(self, member: discord.Member) -> None:
+        community = self.communities.for_guild(member.guild.id)
+        if community is None:
+            return
+        joined = member.joined_at or self.clock.now()
+        key = f"member_add:{member.guild.id}:{member.id}:{joined.isoformat()}"
+        if not self.recent.first_time(key):
+            log.debug("replayed join %s ignored", key)
+            return
+        # The lock keeps attribution and its commit in join order: a concurrent join cannot take
+        # this join's invite, nor can the bus see them the other way round.
+        async with self.tracker.lock(member.guild.id):
+            if member.bot:
+                code, confidence = None, None
+            else:
+                found = await self.tracker.explain_join(member.guild)
+                code, confidence = found.code, found.confidence
+                if found.vanity:
+                    log.info("guild %s: %s joined through the vanity URL", member.guild.id, member.id)
+            event = MemberJoined(
+                community_id=community.id,
+                member=member_ref(member),
+                at=joined,
+                display_name=member.display_name,
+                is_bot=member.bot,
+                invite_code=code,
+                invite_confidence=confidence,
+            )
+            await self.bus.handle(event, source=Source("discord", key))
+
+    async def member_removed(self, payload: discord.RawMemberRemoveEvent) -> None:
+        community = self.communities.for_guild(payload.guild_id)
+        if community is None:
+            return
+        user = payload.user
+        joined = user.joined_at if isinstance(user, discord.Member) else None
+        # Without the join time (member not cached) the minute keeps a later leave distinct.
+        stamp = joined.isoformat() if joined else self.clock.now().strftime("seen-%Y%m%dT%H%M")
+        key = f"member_remove:{payload.guild_id}:{user.id}:{stamp}"
+        event = MemberLeft(community_id=community.id, member=member_ref(user), at=self.clock.now())
+        await self.bus.handle(event, source=Source("discord", key))
+
+    async def message(self, message: discord.Message) -> None:
+        if message.guild is None or message.author.bot or message.webhook_id is not None:
+            return
+        if message.type not in COUNTED_MESSAGES or self.sink is None:
+            return
+        community = self.communities.for_guild(message.guild.id)
+        if community is None or not self.recent.first_time(f"message:{message.id}"):
+            return
+        await self.sink.submit(
+            MessagePosted(
+                community_id=community.id,
+                member=member_ref(message.author),
+                channel_id=str(message.channel.id),
+                message_id=str(message.id),
+                at=message.created_at,
+                in_thread=isinstance(message.channel, discord.Thread),
+            )
+        )
+
+    async def reaction(self, payload: discord.RawReactionActionEvent) -> None:
+        if payload.guild_id is None or self.sink is None:
+            return
+        if payload.member is not None and payload.member.bot:
+            return
+        community = self.communities.for_guild(payload.guild_id)
+        key = f"reaction:{payload.message_id}:{payload.user_id}:{payload.emoji}"
+        if community is None or not self.recent.first_time(key):
+            return
+        author = payload.message_author_id
+        await self.sink.submit(
+            ReactionAdded(
+                community_id=community.id,
+                member=member_ref(payload.user_id),
+                channel_id=str(payload.channel_id),
+                message_id=str(payload.message_id),
+                at=self._now(),
+                message_author=member_ref(author) if author else None,
+            )
+        )
+
+    def _now(self) -> datetime:
+        return self.clock.now()

@@ -1,0 +1,294 @@
+"""The Discord notifier: carries out the outbox's effects with discord.py.
+
+Failures map onto the relay's retry policy: a rate limit or server error that survived discord.py's
+own retries, or a network error, is retryable; a refusal (403, including DMs closed), something gone
+(404) or a malformed request (other 4xx) is not, and the effect is parked for `townsquare outbox`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+
+import aiohttp
+import discord
+
+from adapters.discord import render
+from adapters.discord.identity import Communities, user_id
+from adapters.discord.settings import DiscordCommunity
+from bot.config import CommunityConfig
+from bot.core.effects import (
+    AddToSpace,
+    AssignBadgeRole,
+    CancelScheduledEvent,
+    CreateScheduledEvent,
+    DirectMessage,
+    EditMessage,
+    Effect,
+    GrantMemberAccess,
+    OpenPrivateSpace,
+    PostMessage,
+    RevokeMemberAccess,
+)
+from bot.core.ports import Clock, DeliveryError, PlatformRef
+from bot.core.refs import MemberRef
+
+log = logging.getLogger("townsquare.discord.notifier")
+
+REASON = "Townsquare"
+THREAD_ARCHIVE_MINUTES = 10080  # a week: cohort threads stay open between meetings
+NAME_MAX = 100
+EVENT_DESCRIPTION_MAX = 1000
+Refs = Mapping[str, PlatformRef]
+
+
+class DiscordNotifier:
+    """Implements the core's Notifier port for platform "discord"."""
+
+    platform = "discord"
+
+    def __init__(self, client: discord.Client, communities: Communities, clock: Clock) -> None:
+        self.client = client
+        self.communities = communities
+        self.clock = clock
+
+    async def deliver(self, effect: Effect, refs: Refs) -> Mapping[str, PlatformRef]:
+        if self.client.http.token is None:
+            raise DeliveryError("the Discord client is not logged in yet", retryable=True)
+        community = self.communities.get(effect.community_id)
+        if community is None or community.discord is None:
+            raise DeliveryError(f"{effect.community_id!r} is not a Discord community", retryable=False)
+        try:
+            return await self._deliver(effect, refs, community, community.discord)
+        except discord.HTTPException as exc:
+            retryable = exc.status == 429 or exc.status >= 500
+            raise DeliveryError(
+                f"Discord answered {exc.status} (code {exc.code}): {exc.text[:200]}", retryable=retryable
+            ) from exc
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise DeliveryError(f"cannot reach Discord: {type(exc).__name__}: {exc}", retryable=True) from exc
+
+    async def _deliver(
+        self, effect: Effect, refs: Refs, community: CommunityConfig, binding: DiscordCommunity
+    ) -> Mapping[str, PlatformRef]:
+        if isinstance(effect, PostMessage):
+            return await self._post(effect, refs, binding)
+        if isinstance(effect, EditMessage):
+            await self._edit(effect, refs)
+        elif isinstance(effect, DirectMessage):
+            await self._direct(effect)
+        elif isinstance(effect, GrantMemberAccess | RevokeMemberAccess):
+            await self._member_role(effect, binding)
+        elif isinstance(effect, AssignBadgeRole):
+            await self._badge_role(effect, binding)
+        elif isinstance(effect, OpenPrivateSpace):
+            return await self._open_space(effect, binding)
+        elif isinstance(effect, AddToSpace):
+            await self._add_to_space(refs[effect.space_key], effect.members)
+        elif isinstance(effect, CreateScheduledEvent):
+            return await self._create_event(effect, refs, binding)
+        elif isinstance(effect, CancelScheduledEvent):
+            await self._cancel_event(refs[effect.event_key], binding)
+        return {}
+
+    # --- messages --------------------------------------------------------------------------------
+
+    def _channel_id(self, channel: str, refs: Refs, binding: DiscordCommunity) -> int:
+        if channel.startswith("id:"):
+            return int(channel[3:])
+        if channel in refs:
+            return int(refs[channel].channel_id)
+        found = binding.channels.by_name(channel)
+        if found is None:
+            raise DeliveryError(
+                f"no Discord channel for {channel!r}: set communities.discord.channels.{channel}",
+                retryable=False,
+            )
+        return found
+
+    async def _post(
+        self, effect: PostMessage, refs: Refs, binding: DiscordCommunity
+    ) -> dict[str, PlatformRef]:
+        channel_id = self._channel_id(effect.channel, refs, binding)
+        out = render.from_post(effect)
+        sent = await self.client.get_partial_messageable(channel_id, guild_id=binding.guild_id).send(
+            **out.send_kwargs()
+        )
+        if effect.message_key:
+            return {effect.message_key: PlatformRef(str(channel_id), str(sent.id))}
+        return {}
+
+    async def _edit(self, effect: EditMessage, refs: Refs) -> None:
+        ref = refs[effect.message_key]
+        channel = self.client.get_partial_messageable(int(ref.channel_id))
+        out = render.from_edit(effect)
+        await channel.get_partial_message(int(ref.message_id or 0)).edit(**out.edit_kwargs())
+
+    async def _direct(self, effect: DirectMessage) -> None:
+        channel = await self.client.create_dm(discord.Object(self._user(effect.member)))
+        await channel.send(**render.from_dm(effect).send_kwargs())
+
+    # --- roles -----------------------------------------------------------------------------------
+
+    def _user(self, member: MemberRef) -> int:
+        try:
+            return user_id(member)
+        except ValueError as exc:
+            raise DeliveryError(str(exc), retryable=False) from None
+
+    async def _member_role(
+        self, effect: GrantMemberAccess | RevokeMemberAccess, binding: DiscordCommunity
+    ) -> None:
+        role = binding.roles.member
+        if role is None:
+            log.warning("no member role configured for guild %s; access unchanged", binding.guild_id)
+            return
+        uid = self._user(effect.member)
+        if isinstance(effect, GrantMemberAccess):
+            await self.client.http.add_role(binding.guild_id, uid, role, reason=f"{REASON}: admitted")
+        else:
+            await self.client.http.remove_role(binding.guild_id, uid, role, reason=f"{REASON}: removed")
+
+    async def _badge_role(self, effect: AssignBadgeRole, binding: DiscordCommunity) -> None:
+        role = binding.roles.badges.get(effect.badge_key)
+        if role is None:
+            return  # this community shows the badge without a role
+        reason = f"{REASON}: badge {effect.badge_key}"
+        await self.client.http.add_role(binding.guild_id, self._user(effect.member), role, reason=reason)
+
+    # --- private spaces --------------------------------------------------------------------------
+
+    async def _channel(self, channel_id: int) -> discord.abc.GuildChannel | discord.Thread:
+        found = self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id)
+        if not isinstance(found, discord.abc.GuildChannel | discord.Thread):
+            raise DeliveryError(f"channel {channel_id} is not a server channel", retryable=False)
+        return found
+
+    def _bot_id(self) -> int:
+        return self.client.user.id if self.client.user else (self.client.application_id or 0)
+
+    async def _guild(self, guild_id: int) -> discord.Guild:
+        return self.client.get_guild(guild_id) or await self.client.fetch_guild(guild_id)
+
+    async def _open_space(
+        self, effect: OpenPrivateSpace, binding: DiscordCommunity
+    ) -> dict[str, PlatformRef]:
+        if binding.channels.cohort_parent is None:
+            raise DeliveryError(
+                "no cohort parent: set communities.discord.channels.cohort_parent", retryable=False
+            )
+        parent = await self._channel(binding.channels.cohort_parent)
+        name = render.clip(effect.name, NAME_MAX)
+        space: discord.Thread | discord.TextChannel
+        if binding.cohort_space == "thread":
+            if not isinstance(parent, discord.TextChannel):
+                raise DeliveryError(
+                    "cohort_parent must be a text channel for private threads", retryable=False
+                )
+            space = await parent.create_thread(
+                name=name,
+                type=discord.ChannelType.private_thread,
+                invitable=False,
+                auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                reason=REASON,
+            )
+        else:
+            if not isinstance(parent, discord.CategoryChannel):
+                raise DeliveryError("cohort_parent must be a category for private channels", retryable=False)
+            guild = await self._guild(binding.guild_id)
+            overwrites: dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite] = {
+                guild.default_role: discord.PermissionOverwrite(view_channel=False),
+                discord.Object(self._bot_id(), type=discord.Member): _SPACE_ACCESS,
+            }
+            space = await guild.create_text_channel(
+                name, category=parent, overwrites=overwrites, topic=effect.topic[:1024] or None, reason=REASON
+            )
+        ref = PlatformRef(str(space.id))
+        # From here on the space exists: a member who cannot be added is logged, never a reason to
+        # retry (a retry would open a second space).
+        await self._add_to_space(ref, effect.members, space=space, strict=False)
+        if effect.topic and isinstance(space, discord.Thread):
+            try:
+                await space.send(**render.message(effect.topic).send_kwargs())
+            except discord.HTTPException as exc:
+                log.warning("space %s: topic not posted: %s", space.id, exc)
+        return {effect.space_key: ref}
+
+    async def _add_to_space(
+        self,
+        ref: PlatformRef,
+        members: tuple[MemberRef, ...],
+        *,
+        space: discord.abc.GuildChannel | discord.Thread | None = None,
+        strict: bool = True,
+    ) -> None:
+        space = space or await self._channel(int(ref.channel_id))
+        failures: list[discord.HTTPException] = []
+        for member in members:
+            uid = self._user(member)
+            try:
+                if isinstance(space, discord.Thread):
+                    await space.add_user(discord.Object(uid))
+                else:
+                    allow, deny = _SPACE_ACCESS.pair()
+                    await self.client.http.edit_channel_permissions(
+                        space.id, uid, str(allow.value), str(deny.value), 1, reason=REASON
+                    )
+            except (discord.Forbidden, discord.NotFound) as exc:
+                # someone who left, or a member the bot may not add: the others still get in
+                log.warning("space %s: could not add %s: %s", space.id, uid, exc)
+                failures.append(exc)
+        if strict and failures and len(failures) == len(members):
+            raise failures[-1]
+
+    # --- scheduled events ------------------------------------------------------------------------
+
+    async def _create_event(
+        self, effect: CreateScheduledEvent, refs: Refs, binding: DiscordCommunity
+    ) -> dict[str, PlatformRef]:
+        if effect.starts_at <= self.clock.now():
+            log.info("scheduled event %s starts in the past; not created", effect.event_key)
+            return {}
+        guild = await self._guild(binding.guild_id)
+        channel_id = self._channel_id(effect.channel, refs, binding)
+        channel = guild.get_channel(channel_id)
+        ends_at = max(effect.ends_at, effect.starts_at + timedelta(minutes=1))
+        common = {
+            "name": render.clip(effect.name, NAME_MAX),
+            "start_time": effect.starts_at,
+            "end_time": ends_at,
+            "description": render.clip(render.render_text(effect.description)[0], EVENT_DESCRIPTION_MAX),
+            "privacy_level": discord.PrivacyLevel.guild_only,
+            "reason": REASON,
+        }
+        if isinstance(channel, discord.StageChannel):
+            event = await guild.create_scheduled_event(
+                entity_type=discord.EntityType.stage_instance, channel=channel, **common
+            )
+        elif isinstance(channel, discord.VoiceChannel):
+            event = await guild.create_scheduled_event(
+                entity_type=discord.EntityType.voice, channel=channel, **common
+            )
+        else:
+            location = f"https://discord.com/channels/{binding.guild_id}/{channel_id}"
+            event = await guild.create_scheduled_event(
+                entity_type=discord.EntityType.external, location=location, **common
+            )
+        return {effect.event_key: PlatformRef(str(channel_id), str(event.id))}
+
+    async def _cancel_event(self, ref: PlatformRef, binding: DiscordCommunity) -> None:
+        guild = await self._guild(binding.guild_id)
+        try:
+            event = await guild.fetch_scheduled_event(int(ref.message_id or 0))
+        except discord.NotFound:
+            return  # deleted by hand: nothing left to cancel
+        if event.status is discord.EventStatus.scheduled:
+            await event.cancel(reason=REASON)
+        elif event.status is discord.EventStatus.active:
+            await event.end(reason=REASON)
+
+
+_SPACE_ACCESS = discord.PermissionOverwrite(
+    view_channel=True, send_messages=True, read_message_history=True, send_messages_in_threads=True
+)

@@ -1,0 +1,329 @@
+"""Test-local core entries for driving the Discord adapter: a registry, commands and handlers that
+exercise every kind of invocation and effect, a recording contribution sink, and the guild layout."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from bot.core import commands as core_commands
+from bot.core.commands import Command, Permission
+from bot.core.context import Context
+from bot.core.effects import DirectMessage, EditMessage, GrantMemberAccess, PostMessage
+from bot.core.events import Event, MemberJoined, MemberLeft
+from bot.core.handlers.table import HandlerTable
+from bot.core.refs import MemberRef
+from bot.core.registry import (
+    ButtonRoute,
+    Form,
+    Invocation,
+    MessageAction,
+    MessageTarget,
+    Option,
+    OptionType,
+    Registry,
+    SlashCommand,
+)
+from bot.core.replies import Action, ActionStyle, Field, FormField, OpenForm, Reply
+from bot.core.text import mention, user_text
+
+POST_KEY = "thing:1"
+MANY = tuple(f"topic-{i:02d}" for i in range(40))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ping(Command):
+    permission: ClassVar[Permission] = Permission.ANYONE
+
+
+@dataclass(frozen=True, kw_only=True)
+class Announce(Command):
+    text: str
+    permission: ClassVar[Permission] = Permission.MODERATOR
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApproveThing(Command):
+    thing_id: str
+    permission: ClassVar[Permission] = Permission.MODERATOR
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rsvp(Command):
+    event_id: str
+    permission: ClassVar[Permission] = Permission.ANYONE
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubmitSurvey(Command):
+    answers: tuple[tuple[str, str], ...]
+    context: str
+    permission: ClassVar[Permission] = Permission.ANYONE
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkThing(Command):
+    message_id: str
+    author: MemberRef
+    permission: ClassVar[Permission] = Permission.ANYONE
+
+
+@dataclass(frozen=True, kw_only=True)
+class Slow(Command):
+    seconds: float
+    public: bool = False
+    permission: ClassVar[Permission] = Permission.ANYONE
+
+
+@dataclass(frozen=True, kw_only=True)
+class GiveCode(Command):
+    permission: ClassVar[Permission] = Permission.ANYONE
+
+
+@dataclass
+class Recorder:
+    """What the test handlers saw."""
+
+    commands: list[Command] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    applicant: MemberRef | None = None
+
+
+def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
+    """A registry and handler table covering slash commands (with subcommands, typed options and many
+    choices), a form, moderator and member buttons, a message action and slow work."""
+    registry, table = Registry(), HandlerTable()
+
+    @table.command(Ping)
+    async def ping(cmd: Ping, ctx: Context) -> Reply:
+        recorder.commands.append(cmd)
+        assert ctx.actor is not None
+        return Reply(text=f"pong {mention(ctx.actor.ref)} @everyone <@&1234567890123456789>")
+
+    @table.command(Announce)
+    async def announce(cmd: Announce, ctx: Context) -> Reply:
+        recorder.commands.append(cmd)
+        applicant = recorder.applicant or MemberRef("discord", "1")
+        await ctx.send(
+            PostMessage(
+                cmd.community_id,
+                "applications",
+                f"{mention(applicant)} asks: {user_text(cmd.text)}",
+                actions=(
+                    Action("Approve", "thing:approve:1", ActionStyle.SUCCESS),
+                    Action("Going", "thing:rsvp:7", ActionStyle.PRIMARY),
+                ),
+                message_key=POST_KEY,
+            )
+        )
+        return Reply(text="Posted.")
+
+    @table.command(ApproveThing)
+    async def approve(cmd: ApproveThing, ctx: Context) -> Reply:
+        recorder.commands.append(cmd)
+        assert ctx.actor is not None
+        applicant = recorder.applicant or MemberRef("discord", "1")
+        await ctx.send(
+            EditMessage(
+                cmd.community_id, POST_KEY, f"Approved by {mention(ctx.actor.ref)}: {mention(applicant)}"
+            )
+        )
+        await ctx.send(GrantMemberAccess(cmd.community_id, applicant))
+        await ctx.send(DirectMessage(cmd.community_id, applicant, "You're in! @here"))
+        return Reply(text="Approved.")
+
+    @table.command(Rsvp)
+    async def rsvp(cmd: Rsvp, ctx: Context) -> Reply:
+        recorder.commands.append(cmd)
+        return Reply(
+            text="1 going", update_original=True, actions=(Action("Going", f"thing:rsvp:{cmd.event_id}"),)
+        )
+
+    @table.command(SubmitSurvey)
+    async def survey(cmd: SubmitSurvey, ctx: Context) -> Reply:
+        recorder.commands.append(cmd)
+        return Reply(text="Thanks for answering.")
+
+    @table.command(MarkThing)
+    async def mark(cmd: MarkThing, ctx: Context) -> Reply:
+        recorder.commands.append(cmd)
+        return Reply(text="Marked as helpful.")
+
+    @table.command(Slow)
+    async def slow(cmd: Slow, ctx: Context) -> Reply:
+        await asyncio.sleep(cmd.seconds)
+        recorder.commands.append(cmd)
+        return Reply(text="Finally done.", private=not cmd.public)
+
+    @table.command(GiveCode)
+    async def give_code(cmd: GiveCode, ctx: Context) -> Reply:
+        return Reply(
+            title="Your referral code",
+            text="Here is your new referral code.",
+            fields=(Field("Code", "ABCDE-FGHJK"), Field("Uses left", "3"), Field("Expires", "soon")),
+        )
+
+    attach = getattr(core_commands, "AttachInvite", None)  # arrives with the gates feature
+    if attach is not None:
+
+        @table.command(attach)
+        async def attach_invite(cmd: Command, ctx: Context) -> Reply:
+            recorder.commands.append(cmd)
+            return Reply.nothing()
+
+    @table.event(MemberJoined)
+    async def joined(event: MemberJoined, ctx: Context) -> None:
+        recorder.events.append(event)
+
+    @table.event(MemberLeft)
+    async def left(event: MemberLeft, ctx: Context) -> None:
+        recorder.events.append(event)
+
+    registry.slash(
+        SlashCommand(
+            "ping",
+            "Answers privately",
+            lambda inv: Ping(community_id=inv.community_id),
+            permission=Permission.ANYONE,
+        )
+    )
+    registry.slash(
+        SlashCommand(
+            "announce",
+            "Post something for moderators",
+            lambda inv: Announce(community_id=inv.community_id, text=str(inv.options["text"])),
+            options=(Option("text", "What to post", max_length=200),),
+            permission=Permission.MODERATOR,
+        )
+    )
+    registry.slash(
+        SlashCommand(
+            "survey",
+            "Two questions",
+            lambda inv: OpenForm(
+                form_key="survey",
+                title="A survey with a title much longer than Discord allows for modals",
+                fields=(
+                    FormField(
+                        "first",
+                        "What are you working on, and what brings you to this community?",
+                        min_length=5,
+                        max_length=300,
+                    ),
+                    FormField("second", "Anything else?", required=False, multiline=False, max_length=100),
+                ),
+                context="ctx-42",
+            ),
+            permission=Permission.ANYONE,
+        )
+    )
+    registry.form(
+        Form(
+            "survey",
+            lambda inv, answers, context: SubmitSurvey(
+                community_id=inv.community_id, answers=tuple(sorted(answers.items())), context=context
+            ),
+        )
+    )
+    registry.button(
+        ButtonRoute(
+            "thing",
+            "approve",
+            lambda inv, ident: ApproveThing(community_id=inv.community_id, thing_id=ident),
+            permission=Permission.MODERATOR,
+        )
+    )
+    registry.button(
+        ButtonRoute(
+            "thing",
+            "rsvp",
+            lambda inv, ident: Rsvp(community_id=inv.community_id, event_id=ident),
+            permission=Permission.ANYONE,
+        )
+    )
+
+    def mark_build(inv: Invocation, target: MessageTarget) -> Command | Reply:
+        if target.author_is_bot:
+            return Reply(text="Bots cannot be marked.")
+        return MarkThing(community_id=inv.community_id, message_id=target.message_id, author=target.author)
+
+    registry.message_action(
+        MessageAction("Mark helpful", "mark_helpful", mark_build, permission=Permission.ANYONE)
+    )
+    registry.slash(
+        SlashCommand(
+            "slow",
+            "Takes its time",
+            lambda inv: Slow(
+                community_id=inv.community_id,
+                seconds=float(inv.options.get("seconds", 0.5)),
+                public=bool(inv.options.get("public", False)),
+            ),
+            options=(
+                Option("seconds", "How long", OptionType.INTEGER, required=False, min_value=0, max_value=5),
+                Option("public", "Answer for everyone", OptionType.BOOLEAN, required=False),
+            ),
+            permission=Permission.ANYONE,
+        )
+    )
+    registry.slash(
+        SlashCommand(
+            "topic pick",
+            "Pick one of many topics",
+            lambda inv: Reply(text=f"picked {inv.options['topic']} for {mention(inv.options['who'])}"),
+            options=(Option("who", "For whom", OptionType.MEMBER), Option("topic", "Which", choices=MANY)),
+            permission=Permission.ANYONE,
+        )
+    )
+    registry.slash(
+        SlashCommand("topic close", "Lead only", lambda inv: Reply(text="closed"), permission=Permission.LEAD)
+    )
+    registry.slash(
+        SlashCommand(
+            "refer",
+            "Referral code",
+            lambda inv: GiveCode(community_id=inv.community_id),
+            permission=Permission.ANYONE,
+        )
+    )
+    return registry, table
+
+
+@dataclass
+class RecordingSink:
+    """A ContributionSink that keeps what it was given."""
+
+    events: list[Event] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def submit(self, event: Event) -> None:
+        self.events.append(event)
+        self.arrived.set()
+
+    async def wait_for(self, count: int, timeout: float = 5.0) -> list[Event]:  # noqa: ASYNC109
+        async with asyncio.timeout(timeout):
+            while len(self.events) < count:
+                self.arrived.clear()
+                await self.arrived.wait()
+        return self.events
+
+
+def community_config(guild: Mapping[str, Any], ids: Mapping[str, int], **discord: Any) -> dict[str, Any]:
+    """The [[communities]] entry binding the test guild, by the ids of its roles and channels."""
+    binding: dict[str, Any] = {
+        "guild_id": int(guild["id"]),
+        "roles": {
+            "member": ids["role:Member"],
+            "moderators": [ids["role:Moderator"]],
+            "leads": [ids["role:Lead"]],
+            "badges": {"helper": ids["role:Helper"]},
+        },
+        "channels": {
+            name: ids[f"channel:{name}"]
+            for name in ("welcome", "applications", "announcements", "recognition", "digest", "cohort_parent")
+        },
+    }
+    binding.update(discord)
+    return {"id": "town", "name": "Town Square", "platform": "discord", "timezone": "UTC", "discord": binding}
