@@ -162,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     config_arg(p)
     p.add_argument("--retry", type=int, nargs="+", metavar="ID", help="requeue these parked effects")
     p.set_defaults(func=cmd_outbox)
+
+    from bot.cli_digest import add_parsers as add_digest_parsers
+
+    add_digest_parsers(sub, config_arg)
     return parser
 
 

@@ -9,7 +9,10 @@ from typing import Any, Protocol, Self
 
 from bot.core.effects import Effect
 from bot.core.events import Event
+from bot.core.model.digest import Digest
 from bot.core.model.members import Member
+from bot.core.model.metrics import DigestData, MetricsPolicy, WeekMetrics
+from bot.core.model.weeks import Period
 from bot.core.refs import MemberRef
 
 
@@ -138,6 +141,28 @@ class ContributionSink(Protocol):
     async def submit(self, event: Event) -> None: ...
 
 
+class MetricsReader(Protocol):
+    """Read-side SQL over the rollups for health metrics and the digest (definitions: docs/metrics.md).
+
+    Reads on a read-only connection of its own, so a report never holds SQLite's write lock."""
+
+    async def week(self, community_id: str, period: Period, policy: MetricsPolicy) -> WeekMetrics:
+        """Every metric for one period."""
+        ...
+
+    async def digest(self, community_id: str, period: Period, policy: MetricsPolicy) -> DigestData:
+        """What a digest shows: this period and the one before, the trend, cohorts, action lists."""
+        ...
+
+
+class ChartRenderer(Protocol):
+    """Draws the digest chart (bot/charts.py: matplotlib, outside the core)."""
+
+    async def digest_chart(self, digest: Digest) -> bytes:
+        """PNG bytes: the 12-week trend and cohort retention."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. State changes and the effects they cause commit together."""
 
@@ -147,6 +172,7 @@ class UnitOfWork(Protocol):
     processed: ProcessedEventRepository
     refs: PlatformRefRepository
     badges: BadgeRepository
+    metrics: MetricsReader
 
     async def __aenter__(self) -> Self: ...
 
