@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.charts import MatplotlibChartRenderer
 from bot.config import Settings
 from bot.core.bus import MessageBus
 from bot.core.handlers import HANDLERS
@@ -81,6 +82,7 @@ def build_app(
         HANDLERS,
         {community.id: community for community in settings.communities},
         on_commit=relay.wake,
+        charts=MatplotlibChartRenderer(),
     )
     ingest = ContributionIngestor(uow_factory, clock, bus.communities, on_recorded=bus.handle)
     return App(

@@ -361,6 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="apply [slack] command_names from this configuration")
     p.add_argument("--write", metavar="FILE", help="write the manifest to FILE instead of printing it")
     p.set_defaults(func=cmd_slack_manifest)
+    from bot.cli_digest import add_parsers as add_digest_parsers
+
+    add_digest_parsers(sub, config_arg)
     return parser
 
 

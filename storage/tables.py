@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -390,6 +391,15 @@ class ContributionRow(Base):
     __table_args__ = (
         UniqueConstraint("community_id", "source_id"),
         Index("ix_contribution_community_occurred", "community_id", "occurred_at"),
+        # Peer-answer rate and helpers to thank read helpful answers only: a small partial index
+        # instead of scanning a week of every contribution kind.
+        Index(
+            "ix_contribution_helpful",
+            "community_id",
+            "occurred_at",
+            sqlite_where=text("kind = 'helpful_answer'"),
+            postgresql_where=text("kind = 'helpful_answer'"),
+        ),
     )
     __privacy__ = Privacy(
         columns={"member_id": "delete", "target_member_id": "nullify"}, note="contribution metadata"

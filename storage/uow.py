@@ -7,6 +7,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.ideas_report import SqlIdeaReportReader
+from storage.metrics import SqlMetricsReader
 from storage.repositories.badges import SqlBadgeRepository
 from storage.repositories.cohorts import SqlCohortRepository
 from storage.repositories.contributions import SqlContributionRepository
@@ -33,8 +34,9 @@ from storage.repositories.scheduling import SqlJobRunRepository, SqlLeaseReposit
 class SqlUnitOfWork:
     """`async with factory() as uow: ...; await uow.commit()`; leaving without commit rolls back."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], metrics: SqlMetricsReader) -> None:
         self._sessions = sessions
+        self.metrics = metrics  # reads on its own read-only connection, outside this transaction
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
@@ -83,6 +85,7 @@ class SqlUnitOfWorkFactory:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.metrics = SqlMetricsReader(engine)
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.sessions)
+        return SqlUnitOfWork(self.sessions, self.metrics)

@@ -19,7 +19,7 @@ from bot.core.context import Context
 from bot.core.errors import Forbidden, UserFacingError
 from bot.core.events import Event
 from bot.core.handlers.table import HandlerTable
-from bot.core.ports import Clock, UnitOfWork
+from bot.core.ports import ChartRenderer, Clock, UnitOfWork
 from bot.core.refs import Actor
 from bot.core.registry import Built
 from bot.core.replies import Reply
@@ -62,12 +62,14 @@ class MessageBus:
         handlers: HandlerTable,
         communities: Mapping[str, CommunitySettings],
         on_commit: Callable[[], None] | None = None,
+        charts: ChartRenderer | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
         self.handlers = handlers
         self.communities = communities
         self.on_commit = on_commit or (lambda: None)
+        self.charts = charts
 
     async def handle(
         self,
@@ -116,7 +118,7 @@ class MessageBus:
                 return Reply.nothing(), True
             if job is not None and not await uow.job_runs.claim(job.key, job.scheduled_for, now):
                 return Reply.nothing(), True
-            ctx = Context(uow=uow, clock=self.clock, community=settings, actor=actor)
+            ctx = Context(uow=uow, clock=self.clock, community=settings, actor=actor, charts=self.charts)
             if isinstance(message, Command):
                 await self._authorize(message, ctx)
                 handler = self.handlers.commands.get(type(message))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.core.effects import Effect
 from bot.core.events import Event
-from bot.core.ports import Clock, UnitOfWork
+from bot.core.ports import ChartRenderer, Clock, UnitOfWork
 from bot.core.refs import Actor
 from bot.core.settings import CommunitySettings
 
@@ -20,6 +20,7 @@ class Context:
     clock: Clock
     community: CommunitySettings
     actor: Actor | None = None
+    charts: ChartRenderer | None = None  # None: posts go out without charts (tests, dry runs)
     events: list[Event] = field(default_factory=list)
 
     def now(self) -> datetime:

@@ -14,10 +14,12 @@ from bot.core.model.badges import MemberStats
 from bot.core.model.buddies import BuddyCandidate, Newcomer
 from bot.core.model.cohorts import Cohort, CohortView, Waiting
 from bot.core.model.contributions import ContributionFact, RecordedContributions, ReferralCredit
+from bot.core.model.digest import Digest
 from bot.core.model.gates import GateState, ReferralCode
 from bot.core.model.ideas import Draft, Idea, IdeaStatus, Notice, Voter
 from bot.core.model.ideas_report import FeedbackWeek, ReportIdea
 from bot.core.model.members import AdmissionMethod, Member
+from bot.core.model.metrics import DigestData, MetricsPolicy, WeekMetrics
 from bot.core.model.polls import Eligibility, NewOption, Person, Poll, PollKind
 from bot.core.model.privacy import AnonymousMark, MarkReason
 from bot.core.model.programming import (
@@ -33,6 +35,7 @@ from bot.core.model.programming import (
     Submission,
     SubmissionStatus,
 )
+from bot.core.model.weeks import Period
 from bot.core.refs import MemberRef
 from bot.core.settings import GateMode
 
@@ -724,6 +727,28 @@ class IdeaReportReader(Protocol):
     async def export(self, community_id: str) -> list[tuple[Idea, str | None]]: ...
 
 
+class MetricsReader(Protocol):
+    """Read-side SQL over the rollups for health metrics and the digest (definitions: docs/metrics.md).
+
+    Reads on a read-only connection of its own, so a report never holds SQLite's write lock."""
+
+    async def week(self, community_id: str, period: Period, policy: MetricsPolicy) -> WeekMetrics:
+        """Every metric for one period."""
+        ...
+
+    async def digest(self, community_id: str, period: Period, policy: MetricsPolicy) -> DigestData:
+        """What a digest shows: this period and the one before, the trend, cohorts, action lists."""
+        ...
+
+
+class ChartRenderer(Protocol):
+    """Draws the digest chart (bot/charts.py: matplotlib, outside the core)."""
+
+    async def digest_chart(self, digest: Digest) -> bytes:
+        """PNG bytes: the 12-week trend and cohort retention."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. State changes and the effects they cause commit together."""
 
@@ -751,6 +776,7 @@ class UnitOfWork(Protocol):
     showcases: ShowcaseRepository
     job_runs: JobRunRepository
     leases: LeaseRepository
+    metrics: MetricsReader
 
     async def __aenter__(self) -> Self: ...
 

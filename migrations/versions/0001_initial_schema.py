@@ -377,6 +377,13 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_contribution_community_occurred", ["community_id", "occurred_at"], unique=False
         )
+        batch_op.create_index(
+            "ix_contribution_helpful",
+            ["community_id", "occurred_at"],
+            unique=False,
+            sqlite_where=sa.text("kind = 'helpful_answer'"),
+            postgresql_where=sa.text("kind = 'helpful_answer'"),
+        )
         batch_op.create_index(batch_op.f("ix_contribution_member_id"), ["member_id"], unique=False)
 
     op.create_table(
@@ -1040,6 +1047,7 @@ def downgrade() -> None:
     op.drop_table("member_week")
     with op.batch_alter_table("contribution", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contribution_member_id"))
+        batch_op.drop_index("ix_contribution_helpful")
         batch_op.drop_index("ix_contribution_community_occurred")
 
     op.drop_table("contribution")

@@ -8,6 +8,7 @@ from bot.core.handlers import (  # noqa: F401
     community,
     contributions,
     councils,
+    digest,
     gates,
     idea_reports,
     idea_status,

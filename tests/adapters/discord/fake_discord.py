@@ -1128,7 +1128,12 @@ class FakeDiscord:
         return [r for r in self.requests if method in ("*", r.method) and _path_matches(r.path, path)]
 
     async def wait_for_request(
-        self, method: str, path: str | re.Pattern[str], *, count: int = 1, timeout: float = 5.0  # noqa: ASYNC109
+        self,
+        method: str,
+        path: str | re.Pattern[str],
+        *,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109
     ) -> RecordedRequest:
         """Wait until ``count`` matching requests were answered; returns the ``count``-th one."""
 
@@ -1977,8 +1982,13 @@ class FakeDiscord:
         if guild is None:
             return _error(404, 10004)
         body = call.body or {}
-        channel = self.channel(body.get("name", "channel"), type=int(body.get("type", 0)), guild=guild,
-                               parent=body.get("parent_id"), topic=body.get("topic"))
+        channel = self.channel(
+            body.get("name", "channel"),
+            type=int(body.get("type", 0)),
+            guild=guild,
+            parent=body.get("parent_id"),
+            topic=body.get("topic"),
+        )
         channel["permission_overwrites"] = [
             {"id": str(o["id"]), "type": int(o["type"]), "allow": str(o["allow"]), "deny": str(o["deny"])}
             for o in body.get("permission_overwrites", [])
@@ -1992,8 +2002,14 @@ class FakeDiscord:
         body = call.body or {}
         target = call.params["target"]
         overwrites = [o for o in ch.setdefault("permission_overwrites", []) if o["id"] != target]
-        overwrites.append({"id": target, "type": int(body.get("type", 1)),
-                           "allow": str(body.get("allow", 0)), "deny": str(body.get("deny", 0))})
+        overwrites.append(
+            {
+                "id": target,
+                "type": int(body.get("type", 1)),
+                "allow": str(body.get("allow", 0)),
+                "deny": str(body.get("deny", 0)),
+            }
+        )
         ch["permission_overwrites"] = overwrites
         return _ok(None)
 

@@ -1,0 +1,99 @@
+"""The digest chart (the ChartRenderer port): the 12-week trend of the active contributor ratio and
+the first-contribution rate against their healthy ranges, and cohort retention by week after launch.
+
+matplotlib with the Agg backend, drawn on a `Figure` of its own (never pyplot's global state), so a
+render can run in a worker thread without blocking the bot's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+from collections.abc import Sequence
+
+from bot.core.model.digest import Digest
+from bot.core.model.digest_render import title
+from bot.core.model.metrics import RETENTION_WEEKS
+
+MAX_COHORT_LINES = 6  # more lines than this stop being readable; the newest cohorts are drawn
+
+
+def _percent(values: Sequence[float | None]) -> list[float]:
+    return [math.nan if v is None else v * 100 for v in values]
+
+
+def render_digest_chart(digest: Digest) -> bytes:
+    """PNG bytes of the digest chart."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+    figure = Figure(figsize=(11, 4.4), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    trend_ax, cohort_ax = figure.subplots(1, 2)
+
+    trend = digest.data.trend
+    x = list(range(len(trend)))
+    active_range = digest.ranges.active_contributor_ratio
+    if active_range.low is not None and active_range.high is not None:
+        trend_ax.axhspan(active_range.low * 100, active_range.high * 100, color="C0", alpha=0.12, lw=0)
+    trend_ax.plot(
+        x,
+        _percent([p.active_contributor_ratio for p in trend]),
+        "o-",
+        color="C0",
+        label="Active contributors (28 days)",
+    )
+    activation_floor = digest.ranges.first_contribution_rate.low
+    if activation_floor is not None:
+        trend_ax.axhline(activation_floor * 100, color="C1", ls="--", lw=1)
+    trend_ax.plot(
+        x,
+        _percent([p.first_contribution_rate for p in trend]),
+        "s-",
+        color="C1",
+        label="First contribution ≤ 7 days",
+    )
+    trend_ax.set_xticks(x, [str(p.week).split("-")[1] for p in trend], rotation=45)
+    trend_ax.set_ylim(bottom=0)
+    trend_ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+    trend_ax.set_title("12-week trend (shaded and dashed: healthy)")
+    trend_ax.legend(loc="upper left", fontsize="small")
+    trend_ax.grid(alpha=0.3)
+
+    cohorts = digest.data.cohorts[-MAX_COHORT_LINES:]
+    weeks = list(range(1, RETENTION_WEEKS + 1))
+    for cohort in cohorts:
+        cohort_ax.plot(weeks, _percent(cohort.retention), "o-", label=f"{cohort.name[:30]} ({cohort.size})")
+    if cohorts:
+        cohort_ax.legend(loc="upper right", fontsize="small")
+    else:
+        cohort_ax.text(
+            0.5,
+            0.5,
+            "No cohort launched in these 12 weeks",
+            ha="center",
+            va="center",
+            transform=cohort_ax.transAxes,
+            color="0.4",
+        )
+    cohort_ax.set_xlim(0.5, RETENTION_WEEKS + 0.5)
+    cohort_ax.set_ylim(0, 105)
+    cohort_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    cohort_ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
+    cohort_ax.set_xlabel("week after launch")
+    cohort_ax.set_title("Cohort retention: share active each week")
+    cohort_ax.grid(alpha=0.3)
+
+    figure.suptitle(title(digest))
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+class MatplotlibChartRenderer:
+    """Renders off the event loop; a digest chart takes a fraction of a second."""
+
+    async def digest_chart(self, digest: Digest) -> bytes:
+        return await asyncio.to_thread(render_digest_chart, digest)

@@ -1,0 +1,279 @@
+"""The digest: composition (deltas, healthy-range flags, sections), the weekly post going out once
+whatever the scheduler does, and /health and /digest for leads only."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.fake.platform import FakeNotifier, FakePlatform
+from bot.bootstrap import App
+from bot.clock import FixedClock
+from bot.config import ConfigError, load_settings
+from bot.core.commands import PostWeeklyDigest, PreviewDigest
+from bot.core.effects import PostMessage
+from bot.core.model.digest import Digest, Headline, HealthyRange, HealthyRanges, Status, Unit, headlines
+from bot.core.model.digest_render import digest_fields, flag_text, headline_text, render_markdown, render_text
+from bot.core.model.metrics import (
+    Actions,
+    Activation,
+    Activity,
+    Applications,
+    DigestData,
+    Growth,
+    PeerAnswers,
+    Person,
+    Programming,
+    Referrals,
+    StalledNewcomer,
+    WeekMetrics,
+)
+from bot.core.model.weeks import IsoWeek, Period
+from bot.core.refs import MemberRef, Role
+from bot.core.replies import Reply
+from bot.core.text import mention
+from storage.tables import OutboxRow
+from tests.conftest import COMMUNITY
+from tests.storage.digest_fixture import Ids, seed_digest_community
+
+W46 = IsoWeek(2026, 46)
+MONDAY_AFTER = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+
+
+def _week(active: int, members: int, newcomers: int = 10, activated: int = 3) -> WeekMetrics:
+    return WeekMetrics(
+        period=Period.of(W46, "UTC"),
+        activity=Activity(members=members, active_members=active, kind_total=active * 2),
+        activation=Activation(newcomers=newcomers, activated=activated),
+        referrals=Referrals(admissions=4, referral_admissions=1),
+        peer_answers=PeerAnswers(helpful_answers=0, by_peers=0),
+        applications=Applications(0, 0, 0, None, 0, 0),
+        programming=Programming(0, 0, 0, 0, 0, 0),
+        growth=Growth(admitted=5, left=2, members=members),
+    )
+
+
+def _digest(now: WeekMetrics, before: WeekMetrics, actions: Actions | None = None) -> Digest:
+    actions = actions or Actions((), 0, (), 0, (), (), (), (), 0)
+    data = DigestData(current=now, previous=before, trend=(), cohorts=(), referrers=(), actions=actions)
+    return Digest("test", "Test Community", MONDAY_AFTER, data)
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        (0.05, Status.LOW),
+        (0.10, Status.OK),
+        (0.15, Status.OK),
+        (0.20, Status.OK),
+        (0.25, Status.HIGH),
+        (None, Status.NO_DATA),
+    ],
+)
+def test_healthy_range(value: float | None, status: Status) -> None:
+    assert HealthyRange(0.10, 0.20).status(value) is status
+
+
+def test_headlines_carry_change_and_flags() -> None:
+    heads = {h.key: h for h in headlines(_week(5, 100), _week(12, 100, activated=4), HealthyRanges())}
+    active = heads["active_contributor_ratio"]
+    assert active.value == pytest.approx(0.05) and active.change == pytest.approx(-0.07)
+    assert active.status is Status.LOW and active.flagged
+    assert headline_text(active) == "5.0 % (-7.0 pts vs last week) ⚠ below the healthy range (10–20 %)"
+    rate = heads["first_contribution_rate"]
+    assert rate.status is Status.OK and not rate.flagged  # 30 % is not below "> 30 %"
+    assert heads["net_growth"].value == 3 and heads["net_growth"].status is Status.UNRATED
+    assert heads["peer_answer_rate"].value is None and heads["peer_answer_rate"].status is Status.NO_DATA
+    assert headline_text(heads["peer_answer_rate"]) == "no data (no comparison vs last week)"
+
+
+def test_flag_texts_name_the_range() -> None:
+    high = Headline("x", "X", Unit.PERCENT, 0.25, 0.2, HealthyRange(0.1, 0.2))
+    assert flag_text(high) == "⚠ above the healthy range (10–20 %)"
+    low = Headline("x", "X", Unit.PERCENT, 0.2, None, HealthyRange(0.3, None))
+    assert flag_text(low) == "⚠ below the healthy range (> 30 %)"
+    assert flag_text(replace(low, value=0.31)) == ""
+
+
+def test_the_digest_flags_and_lists_in_every_rendering() -> None:
+    newcomer = Person(7, MemberRef("fake", "7"), "Ivy <@everyone>")
+    buddy = Person(3, MemberRef("fake", "3"), "Cy")
+    actions = Actions(
+        (StalledNewcomer(newcomer, datetime(2026, 11, 6, tzinfo=UTC), (buddy,)),), 3, (), 0, (), (), (), (), 0
+    )
+    digest = _digest(_week(5, 100), _week(12, 100), actions)
+    assert [h.key for h in digest.flagged] == ["active_contributor_ratio"]
+    fields = {f.name: f.value for f in digest_fields(digest)}
+    assert "⚠ below" in fields["Active contributors"]
+    stalled = fields["Newcomers without a first contribution"]
+    assert stalled.splitlines() == [
+        f"{mention(newcomer.ref)}, admitted 10 days ago — buddy {mention(buddy.ref)}",
+        "… and 2 more",
+    ]
+    assert fields["Peer helpers to thank"] == "None."
+    text = render_text(digest)
+    assert "@Ivy <@everyone>, admitted 10 days ago — buddy @Cy" in text and "1 metric outside" in text
+    markdown = render_markdown(digest)
+    assert markdown.startswith("# Weekly digest — Test Community, 2026-W46")
+    assert "| Active contributors | 5.0 % | -7.0 pts | ⚠ below the healthy range (10–20 %) |" in markdown
+
+
+def test_field_values_fit_the_platform_limit() -> None:
+    many = tuple(
+        StalledNewcomer(Person(i, MemberRef("fake", str(i)), "x" * 50), datetime(2026, 11, 1, tzinfo=UTC), ())
+        for i in range(60)
+    )
+    digest = _digest(_week(5, 100), _week(5, 100), Actions(many, 60, (), 0, (), (), (), (), 0))
+    value = {f.name: f.value for f in digest_fields(digest)}["Newcomers without a first contribution"]
+    assert len(value) <= 1024 and value.splitlines()[-1].startswith("… and ")
+    assert len(digest_fields(digest)) <= 25
+
+
+# --- through the bus ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def seeded(engine: AsyncEngine) -> Ids:
+    return await seed_digest_community(engine, COMMUNITY)
+
+
+async def _outbox(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int(await conn.scalar(select(func.count()).select_from(OutboxRow)) or 0)
+
+
+async def test_weekly_digest_is_posted_once_even_when_the_job_runs_twice(
+    app: App, clock: FixedClock, engine: AsyncEngine, notifier: FakeNotifier, seeded: Ids
+) -> None:
+    clock.set(MONDAY_AFTER)
+    first = await app.bus.handle(PostWeeklyDigest(community_id=COMMUNITY, week="2026-W46"))
+    second = await app.bus.handle(PostWeeklyDigest(community_id=COMMUNITY, week="2026-W46"))
+    assert isinstance(first, Reply) and "on its way" in first.text
+    assert isinstance(second, Reply) and "not posted twice" in second.text
+    assert await _outbox(engine) == 1
+    await app.relay.run_once()
+    (post,) = notifier.of_kind(PostMessage)
+    assert post.channel == "digest" and post.title == "Weekly digest — Test Community, 2026-W46"
+    assert post.image_png is not None and post.image_png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert post.image_name == "digest-test-2026-W46.png"
+    fields = {f.name: f.value for f in post.fields}
+    assert fields["Active contributors"].startswith("60.0 % (+15.6 pts vs last week) ⚠ above")
+    for section in (
+        "Newcomers without a first contribution",
+        "Applications past the 48 h SLA",
+        "Peer helpers to thank",
+        "Referrers whose newcomers activated",
+        "Next week",
+        "Badges awarded",
+    ):
+        assert fields[section] != "None.", section
+    assert fields["Newcomers without a first contribution"].startswith(mention(MemberRef("fake", "ivy")))
+
+
+async def test_concurrent_runs_post_once(
+    app: App, clock: FixedClock, engine: AsyncEngine, seeded: Ids
+) -> None:
+    import asyncio
+
+    clock.set(MONDAY_AFTER)
+    await asyncio.gather(
+        *(app.bus.handle(PostWeeklyDigest(community_id=COMMUNITY, week="2026-W46")) for _ in range(3))
+    )
+    assert await _outbox(engine) == 1
+
+
+async def test_a_week_that_has_not_ended_is_not_posted(
+    app: App, clock: FixedClock, engine: AsyncEngine
+) -> None:
+    clock.set(datetime(2026, 11, 15, 23, 0, tzinfo=UTC))
+    reply = await app.bus.handle(PostWeeklyDigest(community_id=COMMUNITY, week="2026-W46"))
+    assert isinstance(reply, Reply) and "once the week has ended" in reply.text
+    bad = await app.bus.handle(PostWeeklyDigest(community_id=COMMUNITY, week="46"))
+    assert isinstance(bad, Reply) and "2026-W47" in bad.text
+    assert await _outbox(engine) == 0
+
+
+async def test_only_the_system_posts_the_digest(
+    app: App, platform: FakePlatform, clock: FixedClock, engine: AsyncEngine
+) -> None:
+    clock.set(MONDAY_AFTER)
+    lead = platform.actor("lead", Role.LEAD)
+    reply = await app.bus.handle(PostWeeklyDigest(community_id=COMMUNITY, week="2026-W46"), lead)
+    assert isinstance(reply, Reply) and "Townsquare itself" in reply.text
+    assert await _outbox(engine) == 0
+
+
+async def test_health_is_for_leads_and_private(
+    platform: FakePlatform, clock: FixedClock, engine: AsyncEngine, seeded: Ids
+) -> None:
+    clock.set(datetime(2026, 11, 12, 12, 0, tzinfo=UTC))
+    reply = await platform.slash(platform.actor("lead", Role.LEAD), "health")
+    assert isinstance(reply, Reply) and reply.private
+    assert reply.title == "Community health — Test Community"
+    assert "2026-W46 so far" in reply.text and "Outside the healthy range: Active contributors" in reply.text
+    fields = {f.name: f.value for f in reply.fields}
+    assert fields["Admitted"] == "1 (-1 vs last week)"  # Jo by Thursday noon; Gus and Hal a week before
+    for actor in (platform.actor("mod", Role.MODERATOR), platform.actor("member", Role.MEMBER)):
+        refused = await platform.slash(actor, "health")
+        assert isinstance(refused, Reply) and refused.private and "leads" in refused.text
+    assert await _outbox(engine) == 0
+
+
+async def test_digest_preview_is_for_leads_posts_nothing(
+    app: App, platform: FakePlatform, clock: FixedClock, engine: AsyncEngine, seeded: Ids
+) -> None:
+    clock.set(datetime(2026, 11, 19, 12, 0, tzinfo=UTC))
+    lead = platform.actor("lead", Role.LEAD)
+    now = await platform.slash(lead, "digest")
+    assert (
+        isinstance(now, Reply)
+        and now.private
+        and "(week so far)" in now.text
+        and "nothing was posted" in now.text
+    )
+    past = await platform.slash(lead, "digest", week="2026-W46")
+    assert isinstance(past, Reply) and past.title == "Preview: Weekly digest — Test Community, 2026-W46"
+    assert {f.name for f in past.fields} >= {"Active contributors", "Next week", "Badges awarded"}
+    future = await platform.slash(lead, "digest", week="2026-W49")
+    assert isinstance(future, Reply) and "has not started yet" in future.text
+    wrong = await platform.slash(lead, "digest", week="next")
+    assert isinstance(wrong, Reply) and "like 2026-W47" in wrong.text
+    refused = await app.bus.handle(PreviewDigest(community_id=COMMUNITY), platform.actor("m", Role.MEMBER))
+    assert isinstance(refused, Reply) and "Only community leads" in refused.text
+    assert await _outbox(engine) == 0
+
+
+@pytest.mark.parametrize(
+    ("digest", "message"),
+    [
+        ({"healthy_active_ratio": [0.3, 0.2]}, "0 <= low < high <= 1"),
+        ({"stalled_after_days": 14, "stalled_window_days": 14}, "longer than stalled_after_days"),
+        ({"list_limit": 0}, "greater than or equal to 1"),
+    ],
+)
+def test_digest_settings_are_checked(tmp_path: Path, digest: dict[str, object], message: str) -> None:
+    body = "".join(f"{key} = {json.dumps(value)}\n" for key, value in digest.items())
+    path = tmp_path / "c.toml"
+    path.write_text(f'[[communities]]\nid = "a"\nname = "A"\nplatform = "fake"\n[communities.digest]\n{body}')
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings(path, {})
+
+
+async def test_health_reads_beside_an_open_write_transaction(
+    app: App, platform: FakePlatform, clock: FixedClock, seeded: Ids
+) -> None:
+    """With a platform event id the bus claims it first (a write); the report reads beside it."""
+    from bot.core.bus import Source
+    from bot.core.commands import ShowHealth
+
+    clock.set(datetime(2026, 11, 12, 12, 0, tzinfo=UTC))
+    lead = platform.actor("lead", Role.LEAD)
+    reply = await app.bus.handle(ShowHealth(community_id=COMMUNITY), lead, source=Source("fake", "i-1"))
+    assert isinstance(reply, Reply) and reply.fields
