@@ -76,7 +76,8 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> No
         handler._townsquare = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("aiosqlite", "sqlalchemy.engine", "apscheduler.executors.default"):
+    # Libraries that narrate routine work at INFO: only their warnings, unless DEBUG was asked for.
+    for noisy in ("aiosqlite", "sqlalchemy.engine", "apscheduler", "alembic", "discord.gateway", "httpx"):
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.WARNING))
 
 
