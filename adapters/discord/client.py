@@ -68,10 +68,11 @@ class TownsquareClient(discord.Client):
     def bind(
         self,
         bus: MessageBus,
-        sink: ContributionSink | None = None,
+        sink: ContributionSink,
         hooks: Mapping[str, ReplyHook] | None = None,
     ) -> TownsquareClient:
-        """Attach the core: the bus for commands and member events, the sink for contributions."""
+        """Attach the core: the bus for commands and member events, the sink (the app's contribution
+        ingest) for messages and reactions."""
         default_hooks: dict[str, ReplyHook] = {"refer": PersonalInvites(bus, self.tracker, self.clock)}
         self.router = InteractionRouter(
             bus,

@@ -50,7 +50,7 @@ class GatewayEvents:
         bus: MessageBus,
         communities: Communities,
         tracker: InviteTracker,
-        sink: ContributionSink | None,
+        sink: ContributionSink,
         clock: Clock,
     ) -> None:
         self.bus = bus
@@ -105,7 +105,7 @@ class GatewayEvents:
     async def message(self, message: discord.Message) -> None:
         if message.guild is None or message.author.bot or message.webhook_id is not None:
             return
-        if message.type not in COUNTED_MESSAGES or self.sink is None:
+        if message.type not in COUNTED_MESSAGES:
             return
         community = self.communities.for_guild(message.guild.id)
         if community is None or not self.recent.first_time(f"message:{message.id}"):
@@ -122,7 +122,7 @@ class GatewayEvents:
         )
 
     async def reaction(self, payload: discord.RawReactionActionEvent) -> None:
-        if payload.guild_id is None or self.sink is None:
+        if payload.guild_id is None:
             return
         if payload.member is not None and payload.member.bot:
             return

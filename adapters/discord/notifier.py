@@ -111,13 +111,22 @@ class DiscordNotifier:
         self, effect: PostMessage, refs: Refs, binding: DiscordCommunity
     ) -> dict[str, PlatformRef]:
         channel_id = self._channel_id(effect.channel, refs, binding)
-        out = render.from_post(effect)
-        sent = await self.client.get_partial_messageable(channel_id, guild_id=binding.guild_id).send(
-            **out.send_kwargs()
-        )
-        if effect.message_key:
-            return {effect.message_key: PlatformRef(str(channel_id), str(sent.id))}
-        return {}
+        linked = refs.get(effect.link_key) if effect.link_key else None
+        out = render.from_post(effect, message_link(binding.guild_id, linked) if linked else None)
+        channel = self.client.get_channel(channel_id)
+        if isinstance(channel, discord.ForumChannel):
+            # A forum takes no plain messages: each post opens a forum post (a thread) of its own,
+            # and the message to edit later is that thread's first message.
+            created = await channel.create_thread(
+                name=render.thread_name(effect), reason=REASON, **out.send_kwargs()
+            )
+            where = PlatformRef(str(created.thread.id), str(created.message.id))
+        else:
+            sent = await self.client.get_partial_messageable(channel_id, guild_id=binding.guild_id).send(
+                **out.send_kwargs()
+            )
+            where = PlatformRef(str(channel_id), str(sent.id))
+        return {effect.message_key: where} if effect.message_key else {}
 
     async def _edit(self, effect: EditMessage, refs: Refs) -> None:
         ref = refs[effect.message_key]
@@ -287,6 +296,12 @@ class DiscordNotifier:
             await event.cancel(reason=REASON)
         elif event.status is discord.EventStatus.active:
             await event.end(reason=REASON)
+
+
+def message_link(guild_id: int, ref: PlatformRef) -> str:
+    """The URL that opens a message (or, without a message id, a channel or thread) in Discord."""
+    tail = f"/{ref.message_id}" if ref.message_id else ""
+    return f"https://discord.com/channels/{guild_id}/{ref.channel_id}{tail}"
 
 
 _SPACE_ACCESS = discord.PermissionOverwrite(

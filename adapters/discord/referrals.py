@@ -16,18 +16,15 @@ import discord
 
 from adapters.discord.invites import InviteTracker, invite_lifetime, mint_invite
 from bot.config import CommunityConfig
-from bot.core import commands as core_commands
 from bot.core.bus import MessageBus
+from bot.core.commands import AttachInvite
+from bot.core.handlers.gates.referrals import CODE_FIELD, INVITE_FIELD, USES_FIELD
 from bot.core.ports import Clock
 from bot.core.refs import Actor
 from bot.core.replies import Field, Reply
 
 log = logging.getLogger("townsquare.discord.referrals")
 
-# Field names of the core's /refer reply (bot/core/handlers/gates/referrals.py).
-CODE_FIELD = "Code"
-USES_FIELD = "Uses left"
-INVITE_FIELD = "Invite"
 INVITE_URL = "https://discord.gg/{code}"
 
 
@@ -77,12 +74,8 @@ class PersonalInvites:
         return _with_link(reply, invite.url)
 
     async def _attach(self, community_id: str, code: str, invite_code: str) -> None:
-        # AttachInvite arrives with the gates feature; until then the invite is shown but not tied.
-        attach = getattr(core_commands, "AttachInvite", None)
-        if attach is None:
-            log.warning("this build cannot tie invites to referral codes yet")
-            return
-        result = await self.bus.handle(attach(community_id=community_id, code=code, invite_code=invite_code))
+        attach = AttachInvite(community_id=community_id, code=code, invite_code=invite_code)
+        result = await self.bus.handle(attach)
         if isinstance(result, Reply) and result.text:
             log.warning("referral invite %s not tied to its code: %s", invite_code, result.text)
 

@@ -28,6 +28,8 @@ FIELDS_MAX = 25
 BUTTONS_MAX = 25
 LABEL_MAX = 80
 CUSTOM_ID_MAX = 100
+THREAD_NAME_MAX = 100
+LINK_LABEL = "Go to the post"
 
 ZWSP = "\u200b"
 # Anything Discord could read as a mass, role or user mention: "@everyone", "@here", "<@&1>", "<@!1>", "<@1>".
@@ -80,15 +82,18 @@ def allowed_mentions(users: Sequence[int]) -> discord.AllowedMentions:
     )
 
 
-def button_view(actions: Sequence[Action]) -> discord.ui.View | None:
-    """Buttons that keep working after a restart: each routes by its key through one dynamic item."""
-    if not actions:
+def button_view(actions: Sequence[Action], link: str | None = None) -> discord.ui.View | None:
+    """Buttons that keep working after a restart: each routes by its key through one dynamic item. A
+    `link` (to an earlier post) becomes a link button, which opens the post and reaches no one."""
+    if not actions and not link:
         return None
     view = discord.ui.View(timeout=None)
-    for action in actions[:BUTTONS_MAX]:
+    for action in actions[: BUTTONS_MAX - (1 if link else 0)]:
         if len(action.key) > CUSTOM_ID_MAX:
             raise ValueError(f"button key longer than Discord allows ({CUSTOM_ID_MAX}): {action.key[:40]}…")
         view.add_item(RouteButton(action.key, clip(action.label, LABEL_MAX), _STYLES[action.style]))
+    if link:
+        view.add_item(discord.ui.Button(style=discord.ButtonStyle.link, url=link, label=LINK_LABEL))
     return view
 
 
@@ -151,24 +156,40 @@ def message(
     actions: Sequence[Action] = (),
     image_png: bytes | None = None,
     image_name: str | None = None,
+    link: str | None = None,
 ) -> Outgoing:
-    """Plain text (mentions ping) or, with a title, fields or an image, an embed (embeds never ping)."""
-    view = button_view(actions)
-    if title is None and not fields and image_png is None:
+    """Plain text (mentions ping) or, with a title, fields or an image, an embed (embeds never ping).
+
+    A titled message without fields or image that mentions members goes out as text under a bold
+    title instead, when it fits: the mentions are the point of it (the credit when an idea ships).
+    """
+    view = button_view(actions, link)
+    if not fields and image_png is None:
         content, users = render_text(text)
-        return Outgoing(content=clip(content, CONTENT_MAX) or ZWSP, view=view, mentions=users)
+        if title is None:
+            return Outgoing(content=clip(content, CONTENT_MAX) or ZWSP, view=view, mentions=users)
+        headed = f"**{render_text(title)[0]}**\n{content}"
+        if users and len(headed) <= CONTENT_MAX:
+            return Outgoing(content=headed, view=view, mentions=users)
     embed, _ = _embed(title, text, fields)
     file = None
     if image_png is not None:
-        name = _safe_filename(image_name or "chart.png")
+        name = safe_filename(image_name or "chart.png", ".png")
         file = discord.File(io.BytesIO(image_png), filename=name)
         embed.set_image(url=f"attachment://{name}")
     return Outgoing(content=None, embed=embed, view=view, file=file)
 
 
-def _safe_filename(name: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:64] or "chart.png"
-    return cleaned if cleaned.lower().endswith(".png") else cleaned + ".png"
+def safe_filename(name: str, suffix: str) -> str:
+    """A file name Discord shows and links safely: letters, digits, '.', '_' and '-', ending in `suffix`."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:64].lstrip(".") or "file"
+    return cleaned if cleaned.lower().endswith(suffix) else cleaned + suffix
+
+
+def thread_name(effect: PostMessage) -> str:
+    """The name of a forum post: the post's title, else its first line (names never ping)."""
+    first = (effect.title or effect.text).strip().split("\n", 1)[0]
+    return clip(MENTION_RE.sub("a member", first).strip(), THREAD_NAME_MAX) or "Townsquare"
 
 
 def from_reply(reply: Reply) -> Outgoing:
@@ -176,7 +197,8 @@ def from_reply(reply: Reply) -> Outgoing:
     return message(reply.text, title=reply.title, fields=reply.fields, actions=reply.actions)
 
 
-def from_post(effect: PostMessage) -> Outgoing:
+def from_post(effect: PostMessage, link: str | None = None) -> Outgoing:
+    """A channel post; `link` is the URL of the earlier post it refers to, when known."""
     return message(
         effect.text,
         title=effect.title,
@@ -184,6 +206,7 @@ def from_post(effect: PostMessage) -> Outgoing:
         actions=effect.actions,
         image_png=effect.image_png,
         image_name=effect.image_name,
+        link=link,
     )
 
 
@@ -192,4 +215,14 @@ def from_edit(effect: EditMessage) -> Outgoing:
 
 
 def from_dm(effect: DirectMessage) -> Outgoing:
-    return message(effect.text, title=effect.title, actions=effect.actions)
+    """A direct message, with its file (a /mydata export) attached."""
+    out = message(effect.text, title=effect.title, actions=effect.actions)
+    if effect.attachment is not None:
+        name = safe_filename(effect.attachment_name or "townsquare.json", _suffix(effect.attachment_name))
+        out.file = discord.File(io.BytesIO(effect.attachment), filename=name)
+    return out
+
+
+def _suffix(name: str | None) -> str:
+    match = re.search(r"\.[A-Za-z0-9]{1,8}$", name or "")
+    return match.group(0).lower() if match else ".json"

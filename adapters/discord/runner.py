@@ -80,7 +80,7 @@ class DiscordRunner:
         if not self.communities.guild_ids:
             log.warning("[discord] is configured but no community has platform = 'discord'")
         configure_endpoints(self.section)
-        self.client.bind(app.bus, getattr(app, "ingest", None))  # the contribution sink, when built
+        self.client.bind(app.bus, app.ingest)
         try:
             await self.client.start(self.token)
         except discord.PrivilegedIntentsRequired:

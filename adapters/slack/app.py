@@ -29,7 +29,6 @@ from adapters.slack.notifier import SlackNotifier
 from adapters.slack.render import FORM_CALLBACK
 from adapters.slack.settings import SlackSettings
 from bot.config import Settings
-from bot.core.events import Event
 from bot.core.ports import Clock, ContributionSink, UnitOfWork
 from bot.core.registry import REGISTRY, Registry
 
@@ -52,18 +51,6 @@ def make_client(settings: SlackSettings) -> AsyncWebClient:
             AsyncRateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries),
         ],
     )
-
-
-class DiscardingSink:
-    """Stands in until the contribution ingest pipeline is wired: facts are counted nowhere."""
-
-    def __init__(self) -> None:
-        self._warned = False
-
-    async def submit(self, event: Event) -> None:
-        if not self._warned:
-            log.warning("no contribution sink is wired; Slack messages and reactions are not counted")
-            self._warned = True
 
 
 async def _repair_form_body(
@@ -136,9 +123,10 @@ class SlackAdapter:
         bus: Bus,
         uow_factory: Callable[[], UnitOfWork],
         clock: Clock,
-        sink: ContributionSink | None = None,
+        sink: ContributionSink,
     ) -> AsyncApp:
-        """Build the bolt app: every listener routes through `bus` and `self.registry`."""
+        """Build the bolt app: every listener routes through `bus` and `self.registry`; messages and
+        reactions go to `sink` (the app's contribution ingest)."""
         secret = self.settings.signing_secret
         if secret is None and not self.socket_mode:
             raise SlackConfigError(
@@ -162,7 +150,7 @@ class SlackAdapter:
             directory=self.directory,
             identity=IdentityResolver(self.directory, uow_factory),
             names=self.names,
-            sink=sink or DiscardingSink(),
+            sink=sink,
             clock=clock,
         )
         bolt.middleware(_repair_form_body)

@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import CommandNames
 from adapters.slack.identity import PLATFORM, SlackDirectory
-from adapters.slack.render import NO_PARSE, message
+from adapters.slack.render import NO_PARSE, fallback_text, message
 from adapters.slack.settings import SlackCommunity
 from bot.core.effects import (
     AddToSpace,
@@ -103,9 +103,7 @@ class SlackNotifier:
             await self.client.chat_update(channel=ref.channel_id, ts=ref.message_id or "", **body, **NO_PARSE)
             return {}
         if isinstance(effect, DirectMessage):
-            opened = await self.client.conversations_open(users=effect.member.user_id)
-            body = message(effect.text, title=effect.title, actions=effect.actions, names=self.names)
-            await self.client.chat_postMessage(channel=opened["channel"]["id"], **body, **NO_PARSE)
+            await self._direct(effect)
             return {}
         if isinstance(effect, GrantMemberAccess):
             for channel in binding.member_channels:
@@ -153,8 +151,14 @@ class SlackNotifier:
         self, effect: PostMessage, refs: Mapping[str, PlatformRef], binding: SlackCommunity
     ) -> Mapping[str, PlatformRef]:
         channel = self.channel_id(effect.channel, refs, binding)
+        linked = refs.get(effect.link_key) if effect.link_key else None
         body = message(
-            effect.text, title=effect.title, fields=effect.fields, actions=effect.actions, names=self.names
+            effect.text,
+            title=effect.title,
+            fields=effect.fields,
+            actions=effect.actions,
+            names=self.names,
+            link=await self._permalink(linked) if linked else None,
         )
         posted = await self.client.chat_postMessage(channel=channel, **body, **NO_PARSE)
         if effect.image_png:
@@ -169,6 +173,37 @@ class SlackNotifier:
         if effect.message_key:
             return {effect.message_key: PlatformRef(str(posted["channel"]), str(posted["ts"]))}
         return {}
+
+    async def _permalink(self, ref: PlatformRef) -> str | None:
+        """Slack's link to an earlier post; when Slack cannot give one, the post goes out unlinked."""
+        if not ref.message_id:
+            return None
+        try:
+            found = await self.client.chat_getPermalink(channel=ref.channel_id, message_ts=ref.message_id)
+        except SlackApiError as exc:
+            error = delivery_error(exc, "chat.getPermalink")
+            if error.retryable:
+                raise error from None
+            log.warning(
+                "no permalink for %s/%s: %s; posting without it", ref.channel_id, ref.message_id, error
+            )
+            return None
+        return str(found.get("permalink") or "") or None
+
+    async def _direct(self, effect: DirectMessage) -> None:
+        """A DM; with a file (a /mydata export) the text is the file's comment, so one message carries
+        both and a retried upload cannot leave the text behind twice."""
+        opened = await self.client.conversations_open(users=effect.member.user_id)
+        channel = str(opened["channel"]["id"])
+        if effect.attachment is None or effect.actions:
+            body = message(effect.text, title=effect.title, actions=effect.actions, names=self.names)
+            await self.client.chat_postMessage(channel=channel, **body, **NO_PARSE)
+        if effect.attachment is not None:
+            name = effect.attachment_name or "townsquare-data.json"
+            comment = None if effect.actions else fallback_text(effect.text, effect.title, self.names)
+            await self.client.files_upload_v2(
+                channel=channel, content=effect.attachment, filename=name, title=name, initial_comment=comment
+            )
 
     # --- channels ------------------------------------------------------------------------------
 

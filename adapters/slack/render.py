@@ -24,6 +24,7 @@ SECTION_LIMIT = 3000  # characters of mrkdwn per section
 FIELD_LIMIT = 2000
 FALLBACK_LIMIT = 3000
 MAX_BLOCKS = 50
+LINK_LABEL = "Go to the post"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _BROADCAST = re.compile(r"@(here|channel|everyone|group)\b", re.IGNORECASE)
 _STYLES = {ActionStyle.PRIMARY: "primary", ActionStyle.SUCCESS: "primary", ActionStyle.DANGER: "danger"}
@@ -139,8 +140,9 @@ def blocks_for(
     fields: Sequence[Field] = (),
     actions: Sequence[Action] = (),
     names: CommandNames | None = None,
+    link: str | None = None,
 ) -> list[Json]:
-    """The Block Kit blocks of a message: title, text, fields, buttons."""
+    """The Block Kit blocks of a message: title, text, fields, a link to an earlier post, buttons."""
     blocks: list[Json] = []
     if title:
         if MENTION_RE.search(title):
@@ -152,11 +154,19 @@ def blocks_for(
     blocks.extend(_section(piece) for piece in _chunks(text, names) if piece.strip())
     for start in range(0, len(fields), 10):
         blocks.append({"type": "section", "fields": [_field(f, names) for f in fields[start : start + 10]]})
+    if link:
+        blocks.append(link_block(link))
     rows = [
         {"type": "actions", "elements": [button(a, names) for a in actions[start : start + 25]]}
         for start in range(0, len(actions), 25)
     ][:MAX_BLOCKS]
     return blocks[: MAX_BLOCKS - len(rows)] + rows  # buttons are what a moderator needs: keep them
+
+
+def link_block(url: str) -> Json:
+    """A line linking to an earlier post (a Slack permalink: the one `<…>` sequence not from a token)."""
+    safe = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{safe}|{LINK_LABEL}>"}]}
 
 
 def fallback_text(text: str, title: str | None = None, names: CommandNames | None = None) -> str:
@@ -172,11 +182,12 @@ def message(
     fields: Sequence[Field] = (),
     actions: Sequence[Action] = (),
     names: CommandNames | None = None,
+    link: str | None = None,
 ) -> Json:
     """`text` + `blocks` for chat.postMessage, chat.update, chat.postEphemeral and response_url."""
     return {
         "text": fallback_text(text, title, names),
-        "blocks": blocks_for(text, title=title, fields=fields, actions=actions, names=names),
+        "blocks": blocks_for(text, title=title, fields=fields, actions=actions, names=names, link=link),
     }
 
 

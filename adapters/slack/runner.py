@@ -82,8 +82,7 @@ def prepare_slack(settings: Settings) -> SlackAdapter:
 async def start_slack(app: App, adapter: SlackAdapter) -> SlackServer:
     """Attach the bolt app to the running core and start serving Slack."""
     await adapter.check_token()
-    sink = getattr(app, "ingest", None)  # the contribution ingest pipeline, where this build has one
-    bolt = adapter.attach(app.bus, app.uow_factory, app.clock, sink)
+    bolt = adapter.attach(app.bus, app.uow_factory, app.clock, app.ingest)
     server = SlackServer(adapter, bolt)
     await server.start()
     return server

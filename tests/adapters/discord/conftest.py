@@ -184,6 +184,7 @@ async def harness(
 
 MESSAGE_WRITES = re.compile(
     r"/channels/\d+/messages(/\d+)?|/interactions/\d+/[^/]+/callback|/webhooks/\d+/[^/]+(/messages/[^/]+)?"
+    r"|/channels/\d+/threads"
 )
 
 
@@ -194,7 +195,12 @@ def assert_no_mass_pings(fake: FakeDiscord) -> None:
         if request.method not in ("POST", "PATCH") or not MESSAGE_WRITES.fullmatch(request.path):
             continue
         payload = request.payload or {}
-        body = payload.get("data", payload) if "/callback" in request.path else payload
+        if request.path.endswith("/threads"):
+            if "message" not in payload:
+                continue  # a thread without a message (a cohort's private thread)
+            body = payload["message"]  # a forum post: its first message
+        else:
+            body = payload.get("data", payload) if "/callback" in request.path else payload
         if "/callback" in request.path and payload.get("type") not in (4, 7):
             continue
         mentions = body.get("allowed_mentions")

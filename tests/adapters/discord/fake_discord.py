@@ -1863,6 +1863,8 @@ class FakeDiscord:
         ch = self.channels.get(cid)
         if ch is None:  # lenient: unknown channels behave like guild-less text channels
             ch = {"id": str(cid), "type": 0}
+        if ch["type"] in (4, 15, 16):  # category, forum, media: no plain messages
+            return _error(400, 50008, "Cannot send messages in a non-text channel")
         body = call.body or {}
         message = self.message(
             body.get("content", ""),
@@ -1912,7 +1914,10 @@ class FakeDiscord:
             return _error(404, 10003)
         body = call.body or {}
         from_message = "message" in call.params
-        thread_type = int(body.get("type", 11 if from_message else 12))
+        forum_post = "message" in body
+        if forum_post and self.channels[parent_id]["type"] != 15:
+            return _error(400, 50024, "Cannot execute action on this channel type")
+        thread_type = int(body.get("type", 11 if from_message or forum_post else 12))
         thread = self.thread(
             body.get("name", "thread"),
             parent=parent_id,
@@ -1928,10 +1933,16 @@ class FakeDiscord:
             "join_timestamp": iso(),
             "flags": 0,
         }
-        if "message" in body:  # forum post
+        if forum_post:  # the starter message shares the thread's id, as on Discord
+            posted = body["message"]
             starter = self.message(
-                body["message"].get("content", ""), channel=thread, embeds=body["message"].get("embeds", [])
+                posted.get("content", ""),
+                channel=thread,
+                embeds=posted.get("embeds", []),
+                components=posted.get("components", []),
+                id=int(thread["id"]),
             )
+            starter["attachments"] = [_attachment(a, self.snowflake()) for a in posted.get("attachments", [])]
             self.messages[int(starter["id"])] = starter
             thread["message"] = starter
             thread["message_count"] = 1

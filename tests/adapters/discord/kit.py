@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from bot.core import commands as core_commands
-from bot.core.commands import Command, Permission
+from bot.core.commands import AttachInvite, Command, Permission
 from bot.core.context import Context
 from bot.core.effects import DirectMessage, EditMessage, GrantMemberAccess, PostMessage
 from bot.core.events import Event, MemberJoined, MemberLeft
@@ -165,13 +164,10 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
             fields=(Field("Code", "ABCDE-FGHJK"), Field("Uses left", "3"), Field("Expires", "soon")),
         )
 
-    attach = getattr(core_commands, "AttachInvite", None)  # arrives with the gates feature
-    if attach is not None:
-
-        @table.command(attach)
-        async def attach_invite(cmd: Command, ctx: Context) -> Reply:
-            recorder.commands.append(cmd)
-            return Reply.nothing()
+    @table.command(AttachInvite)
+    async def attach_invite(cmd: AttachInvite, ctx: Context) -> Reply:
+        recorder.commands.append(cmd)
+        return Reply.nothing()
 
     @table.event(MemberJoined)
     async def joined(event: MemberJoined, ctx: Context) -> None:

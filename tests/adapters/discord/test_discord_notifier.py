@@ -246,3 +246,72 @@ async def test_before_login_effects_wait(harness: Harness) -> None:
         await client.notifier.deliver(PostMessage(COMMUNITY, "welcome", "Hello"), {})
     assert info.value.retryable
     await client.close()
+
+
+async def test_a_direct_message_carries_its_file(harness: Harness) -> None:
+    fake, nina = harness.fake, harness.square.member_id("nina")
+    export = b'{"member_id": 7, "votes": []}'
+    async with harness.running(harness.client()):
+        await _queue(
+            harness,
+            DirectMessage(
+                COMMUNITY,
+                _ref(harness, "nina"),
+                "Here is everything Townsquare stores about you.",
+                attachment=export,
+                attachment_name="townsquare-data.json",
+            ),
+            DirectMessage(
+                COMMUNITY,
+                _ref(harness, "nina"),
+                "Compressed",
+                attachment=b"\x1f\x8b",
+                attachment_name="../x y.json.gz",
+            ),
+        )
+        await harness.app.relay.run_once()
+    dm = next(c for c in fake.channels.values() if c["type"] == 1 and c["recipients"][0]["id"] == str(nina))
+    first, second = fake.requests_to("POST", f"/channels/{dm['id']}/messages")
+    [file] = first.files
+    assert (file.filename, file.data) == ("townsquare-data.json", export)
+    assert first.payload["content"] == "Here is everything Townsquare stores about you."
+    assert first.payload["allowed_mentions"] == {"parse": [], "users": []}
+    assert [(f.filename, f.data) for f in second.files] == [("_x_y.json.gz", b"\x1f\x8b")]
+    assert await _outbox(harness) == [("done", 1, None), ("done", 1, None)]
+
+
+async def test_a_titled_post_that_credits_members_pings_them_and_links_the_earlier_post(
+    harness: Harness,
+) -> None:
+    fake, announcements, guild = (
+        harness.fake,
+        harness.square.ids["channel:announcements"],
+        harness.square.guild,
+    )
+    alice, mo = harness.square.member_id("alice"), harness.square.member_id("mo")
+    effect = PostMessage(
+        COMMUNITY,
+        "announcements",
+        f"#4 Dark @everyone is live.\nSuggested by {mention(_ref(harness, 'alice'))}. "
+        f"First to vote: {mention(_ref(harness, 'mo'))}.",
+        title="Shipped: Dark @here",
+        link_key="idea:4",
+    )
+    earlier = PlatformRef("111", "222")
+    async with harness.running(harness.client()) as client:
+        await client.notifier.deliver(effect, {"idea:4": earlier})
+        await client.notifier.deliver(effect, {})  # where the idea went is unknown: no link
+    linked, unlinked = fake.requests_to("POST", f"/channels/{announcements}/messages")
+    body = linked.payload
+    assert body["content"] == (
+        f"**Shipped: Dark @\u200bhere**\n#4 Dark @\u200beveryone is live.\n"
+        f"Suggested by <@{alice}>. First to vote: <@{mo}>."
+    )
+    assert "embeds" not in body or not body["embeds"]
+    assert body["allowed_mentions"]["parse"] == [] and sorted(body["allowed_mentions"]["users"]) == sorted(
+        [alice, mo]
+    )
+    [[button]] = [row["components"] for row in body["components"]]
+    assert (button["style"], button["label"]) == (5, "Go to the post")  # a link button: no interaction
+    assert button["url"] == f"https://discord.com/channels/{guild['id']}/111/222"
+    assert not unlinked.payload.get("components")

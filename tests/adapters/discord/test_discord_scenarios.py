@@ -42,7 +42,7 @@ async def live(
     client = TownsquareClient(Communities.of(settings.communities), clock, guild_ready_timeout=0.05)
     app = build_app(settings, clock, {"discord": client.notifier}, engine=engine)
     await app.ensure_communities()
-    client.bind(app.bus)
+    client.bind(app.bus, app.ingest)
     async with running_client(client, "fake-token"):
         await asyncio.wait_for(client.invites_read.wait(), 5)
         yield app, client

@@ -285,10 +285,7 @@ async def test_townsquare_run_stops_on_disallowed_intents(
     process = await _townsquare(tmp_path, fake_discord, str(next(iter(fake_discord.guilds))))
     _, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 1
-    assert (
-        stderr.decode()
-        .strip()
-        .splitlines()[-1]
-        .startswith("townsquare: discord: Discord refused the Server Members intent")
-    )
+    # The one-line reason is printed when Discord fails; the other tasks' shutdown may still log after it.
+    [reason] = [line for line in stderr.decode().splitlines() if line.startswith("townsquare: ")]
+    assert reason.startswith("townsquare: discord: Discord refused the Server Members intent")
     assert len(fake_discord.identify_payloads) == 1

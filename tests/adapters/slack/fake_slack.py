@@ -157,6 +157,7 @@ class FakeSlackApi:
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.getPermalink": self._chat_get_permalink,
             "views.open": self._views_open,
             "views.push": self._views_open,
             "views.update": self._views_update,
@@ -504,6 +505,16 @@ class FakeSlackApi:
         if not any(params.get(k) for k in ("text", "blocks", "attachments")):
             raise ApiError("no_text")
         return {"message_ts": self._next_ts()}
+
+    def _chat_get_permalink(self, params: JsonDict) -> JsonDict:
+        channel = str(_require(params, "channel", "channel_not_found"))
+        ts = str(_require(params, "message_ts", "message_not_found"))
+        if (channel, ts) not in self.messages:
+            raise ApiError("message_not_found")
+        return {
+            "channel": channel,
+            "permalink": f"https://{self.team_domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}",
+        }
 
     def _store_view(self, view: JsonDict, view_id: str, previous: JsonDict | None = None) -> JsonDict:
         stored = {

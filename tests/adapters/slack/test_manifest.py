@@ -17,7 +17,10 @@ from adapters.slack.manifest import (
     build_manifest,
     manifest_json,
 )
+from adapters.slack.render import FORM_CALLBACK, form_metadata, form_view
 from bot.core.registry import REGISTRY
+from bot.core.replies import OpenForm
+from tests.adapters.registry_walk import LONG_CONTEXT, button_keys, opened_forms
 from tests.adapters.slack.kit import build_kit
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -95,3 +98,32 @@ def test_the_cli_prints_the_manifest() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == build_manifest(REGISTRY, url="https://bot.example.org/slack/events")
+
+
+def test_every_registry_entry_is_reachable_on_slack() -> None:
+    """Each slash command and subcommand through the manifest's commands, each button key as an
+    action id, each form through a modal's metadata, each message action as a shortcut."""
+    names = CommandNames(REGISTRY)
+    manifest = build_manifest(REGISTRY, names)
+    listed = {c["command"]: c for c in manifest["features"]["slash_commands"]}
+    for name, command in sorted(REGISTRY.commands.items()):
+        slack_command, _, sub = names.slack_name(name).partition(" ")
+        assert slack_command in listed, f"/{name} is not in the manifest"
+        assert names.resolve(slack_command, f"{sub} rest".strip()) == (command, "rest"), name
+        if sub:
+            assert sub in listed[slack_command].get("usage_hint", ""), f"{name}: no usage hint"
+    for key in button_keys():
+        assert len(key) <= 255, f"{key}: longer than a Slack action_id"
+    for key in sorted(REGISTRY.forms):
+        form = OpenForm(form_key=key, title="t", fields=(), context=LONG_CONTEXT)
+        assert form_metadata(form_view(form, "C1")) == (key, LONG_CONTEXT, "C1")
+    shortcuts = {s["callback_id"] for s in manifest["features"].get("shortcuts", [])}
+    assert shortcuts == set(REGISTRY.message_actions)
+
+
+def test_forms_opened_by_commands_and_buttons_render_as_modals() -> None:
+    for where, form in opened_forms():
+        assert form.form_key in REGISTRY.forms, f"{where} opens an unregistered form"
+        view = form_view(form, "C1")
+        assert [b["block_id"] for b in view["blocks"]] == [f.name for f in form.fields], where
+        assert len(view["title"]["text"]) <= 24 and view["callback_id"] == FORM_CALLBACK

@@ -247,3 +247,84 @@ async def test_a_channel_the_config_does_not_name_is_parked_with_the_key_to_set(
 )
 def test_channel_names_follow_slack_rules(name: str, expected: str) -> None:
     assert channel_name(name, "cohort:9") == expected
+
+
+async def test_a_direct_message_with_a_file_is_one_upload_into_the_dm(run: Running) -> None:
+    export = b'{"member_id": 7, "votes": []}'
+    await queue(
+        run,
+        DirectMessage(
+            COMMUNITY,
+            ref(NEWCOMER),
+            "Here is everything Townsquare stores about you <!channel>.",
+            attachment=export,
+            attachment_name="townsquare-data.json",
+        ),
+    )
+    await run.deliver()
+
+    assert [s for s, _, _ in await statuses(run)] == ["done"]
+    assert run.fake.calls_to("chat.postMessage") == []  # the text is the file's comment
+    [opened] = run.fake.calls_to("conversations.open")
+    assert opened.params["users"] == NEWCOMER
+    [upload] = run.fake.calls_to(UPLOAD_CALL)
+    assert upload.params["content"] == export
+    [complete] = run.fake.calls_to("files.completeUploadExternal")
+    assert complete.params["channel_id"].startswith("D")
+    assert complete.params["initial_comment"] == (
+        "Here is everything Townsquare stores about you &lt;!channel&gt;."
+    )
+    [file] = json.loads(complete.params["files"])
+    assert run.fake.files[file["id"]]["name"] == "townsquare-data.json"
+
+
+async def test_a_direct_message_with_buttons_and_a_file_sends_both(run: Running) -> None:
+    await queue(
+        run,
+        DirectMessage(
+            COMMUNITY,
+            ref(NEWCOMER),
+            "Your export",
+            actions=(Action("Erase my data", "mydata:erase:1"),),
+            attachment=b"{}",
+            attachment_name="townsquare-data.json.gz",
+        ),
+    )
+    await run.deliver()
+
+    [posted] = run.fake.calls_to("chat.postMessage")
+    [complete] = run.fake.calls_to("files.completeUploadExternal")
+    assert posted.params["channel"] == complete.params["channel_id"]
+    assert "initial_comment" not in complete.params or not complete.params["initial_comment"]
+
+
+async def test_a_post_links_the_earlier_post_by_permalink(run: Running) -> None:
+    first = PostMessage(COMMUNITY, "announcements", "Poll: what next?", message_key="poll:1")
+    results = PostMessage(COMMUNITY, "announcements", "Results are in", title="Results", link_key="poll:1")
+    orphan = PostMessage(COMMUNITY, "announcements", "Results again", link_key="poll:404")
+    await queue(run, first, results, orphan)
+    await run.deliver()
+
+    _, linked, unlinked = run.fake.calls_to("chat.postMessage")
+    ts = min(ts for channel, ts in run.fake.messages if channel == ANNOUNCEMENTS)  # the first post's
+    [asked] = run.fake.calls_to("chat.getPermalink")
+    assert (asked.params["channel"], asked.params["message_ts"]) == (ANNOUNCEMENTS, ts)
+    [context] = [b for b in linked.params["blocks"] if b["type"] == "context"]
+    assert context["elements"][0]["text"].startswith(
+        f"<https://townsquare-test.slack.com/archives/{ANNOUNCEMENTS}/p"
+    )
+    assert "context" not in [b["type"] for b in unlinked.params["blocks"]]
+
+
+async def test_a_post_goes_out_without_the_link_when_slack_has_no_permalink(run: Running) -> None:
+    run.fake.fail_next("chat.getPermalink", error="message_not_found")
+    await queue(
+        run,
+        PostMessage(COMMUNITY, "announcements", "Poll", message_key="poll:1"),
+        PostMessage(COMMUNITY, "announcements", "Results", link_key="poll:1"),
+    )
+    await run.deliver()
+
+    assert [s for s, _, _ in await statuses(run)] == ["done", "done"]
+    _, results = run.fake.calls_to("chat.postMessage")
+    assert "context" not in [b["type"] for b in results.params["blocks"]]
