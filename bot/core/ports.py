@@ -111,6 +111,10 @@ class ProcessedEventRepository(Protocol):
         """True the first time a platform event id is seen; False for a replay or retry."""
         ...
 
+    async def prune(self, before: datetime) -> int:
+        """Forget event ids handled before `before` (older than any platform retry); how many went."""
+        ...
+
 
 class PlatformRefRepository(Protocol):
     async def get_many(self, community_id: str, keys: Sequence[str]) -> dict[str, PlatformRef]: ...
