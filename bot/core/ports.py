@@ -619,12 +619,6 @@ class IdeaRepository(Protocol):
 
     async def take_draft(self, community_id: str, draft_id: int, member_id: int) -> Draft | None: ...
 
-    async def record_contribution(
-        self, community_id: str, member_id: int, kind: str, weight: float, source_id: str, now: datetime
-    ) -> bool:
-        """Count a contribution once per source id (stand-in for the shared contribution recorder)."""
-        ...
-
 
 class IdeaNoticeRepository(Protocol):
     async def add_change(

@@ -143,7 +143,13 @@ async def test_shipping_credits_exactly_the_right_members(
     assert "1 more member who voted" in announcement.text  # Dan, named by count only
     assert announcement.link_key == f"idea:{idea_id}"
     async with engine.connect() as conn:
-        badges = (await conn.execute(select(BadgeAwardRow.badge_key, BadgeAwardRow.member_id))).all()
+        badges = (
+            await conn.execute(
+                select(BadgeAwardRow.badge_key, BadgeAwardRow.member_id).where(
+                    BadgeAwardRow.badge_key == "shaped_the_product"
+                )
+            )
+        ).all()
         ada_id = await conn.scalar(select(MemberRow.id).where(MemberRow.user_id == "1"))
     assert badges == [("shaped_the_product", ada_id)]
     again = await platform.slash(lead, "ideas status", id=idea_id, status="shipped")
