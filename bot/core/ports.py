@@ -294,10 +294,10 @@ class PrivacyRepository(Protocol):
 
     async def last_rejection_at(self, member_id: int) -> datetime | None: ...
 
-    async def failed_redemptions_since(self, member_id: int, since: datetime) -> int: ...
-
-    async def has_mark(self, community_id: str, ref: MemberRef, reason: MarkReason, now: datetime) -> bool:
-        """True while an erased person's anonymous mark for `reason` is in force."""
+    async def mark_until(
+        self, community_id: str, ref: MemberRef, reason: MarkReason, now: datetime
+    ) -> datetime | None:
+        """When an erased person's anonymous mark for `reason` ends; None when none is in force."""
         ...
 
 
