@@ -4,28 +4,25 @@ A `JobSpec` is a key, a `next_run(after)` function (the first run strictly after
 None) and a `run(JobRun)` coroutine. The scheduler asks every spec what is due; it never keeps its
 own idea of the schedule, so rebuilding the specs from the database at any time is safe.
 
-Two sources of specs:
+Three sources of specs:
 
 * the programme: one spec per job of each happening occurrence (announce, reminders, line-up,
   start, end), computed by `bot.core.model.programming.plan_jobs` from the occurrence's instant;
-* recurring community jobs in a `JobRegistry`: the weekly digest, the cohort window and the daily
-  milestones. Their commands belong to other features; they are found by class name among the
-  registered handlers, so a feature plugs in by registering its command, and a missing one is
-  skipped (logged once) instead of breaking the scheduler.
+* open polls: one spec per poll, closing it at its closing time;
+* recurring community jobs (programming/recurring.py): the weekly digest, the cohort window,
+  daily milestones, idea notices and so on.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.bus import JobRun
-from bot.core.commands import Command
+from bot.core.commands import ClosePoll, Command
 from bot.core.handlers.programming.commands import (
     AnnounceOccurrence,
     EndOccurrence,
@@ -33,13 +30,10 @@ from bot.core.handlers.programming.commands import (
     RemindOccurrence,
     StartOccurrence,
 )
-from bot.core.handlers.table import HANDLERS, HandlerTable
 from bot.core.model.calendar import next_occurrence, resolve_wall_time
-from bot.core.model.programming import MIN_GRACE, JobPlan, Occurrence, Series, plan_jobs
+from bot.core.model.programming import END_GRACE, MIN_GRACE, JobPlan, Occurrence, Series, plan_jobs
 from bot.core.model.recurrence import Recurrence
 from bot.core.settings import CommunitySettings
-
-log = logging.getLogger("townsquare.scheduler")
 
 NextRun = Callable[[datetime], datetime | None]
 
@@ -86,6 +80,26 @@ def daily(wall: time, timezone: str) -> NextRun:
     return next_run
 
 
+def monthly(day: int, wall: time, timezone: str) -> NextRun:
+    """Every month on `day` (1 to 28, so every month has it) at a wall time in a zone."""
+
+    def next_run(after: datetime) -> datetime:
+        local = after.astimezone(ZoneInfo(timezone))
+        year, month = (local.year - 1, 12) if local.month == 1 else (local.year, local.month - 1)
+        while True:
+            instant = resolve_wall_time(date(year, month, day), wall.replace(tzinfo=None), timezone)
+            if instant > after:
+                return instant
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+    return next_run
+
+
+def hourly(after: datetime) -> datetime:
+    """Every hour on the hour (UTC): the next whole hour strictly after `after`."""
+    return after.astimezone(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
 # --- the programme -----------------------------------------------------------------------------
 
 
@@ -128,111 +142,23 @@ def occurrence_jobs(
     return specs
 
 
-# --- recurring community jobs ------------------------------------------------------------------
+# --- polls ---------------------------------------------------------------------------------------
+
+# A close missed for longer (the scheduler was down) is done by the hourly CloseDuePolls instead.
+POLL_CLOSE_GRACE = END_GRACE
 
 
-@dataclass(frozen=True)
-class RecurringJob:
-    """A per-community job: when it runs, and the command for the run scheduled at an instant.
-    A job whose command is not `available()` (its feature is not installed) gets no spec."""
-
-    name: str
-    schedule: Callable[[CommunitySettings], NextRun]
-    build: Callable[[CommunitySettings, datetime], Command]
-    grace: timedelta = MIN_GRACE
-    available: Callable[[], bool] = lambda: True
-
-
-@dataclass
-class JobRegistry:
-    """Recurring jobs by name; bootstrap (or a feature) may add or replace one."""
-
-    jobs: dict[str, RecurringJob] = field(default_factory=dict)
-    _reported: set[str] = field(default_factory=set)
-
-    def add(self, job: RecurringJob) -> RecurringJob:
-        self.jobs[job.name] = job
-        return job
-
-    def specs(self, bus: Bus, communities: Sequence[CommunitySettings]) -> list[JobSpec]:
-        """One spec per (community, available job)."""
-        specs = []
-        for job in self.jobs.values():
-            if not job.available():
-                if job.name not in self._reported:
-                    self._reported.add(job.name)
-                    log.info("the %s job is off: no feature handles its command", job.name)
-                continue
-            for community in communities:
-
-                async def run(
-                    record: JobRun, job: RecurringJob = job, community: CommunitySettings = community
-                ) -> object:
-                    return await bus.handle(job.build(community, record.scheduled_for), job=record)
-
-                specs.append(JobSpec(f"{community.id}:{job.name}", job.schedule(community), run, job.grace))
-        return specs
-
-
-def find_command(name: str, handlers: HandlerTable = HANDLERS) -> type[Command] | None:
-    """A registered command class by name, wherever its feature defines it."""
-    return next((kind for kind in handlers.commands if kind.__name__ == name), None)
-
-
-def week_ended_before(day: date) -> date:
-    """The Monday of the last complete Monday-to-Sunday week before `day`."""
-    return day - timedelta(days=day.weekday() + 7)
-
-
-def by_name(
-    job: str, name: str, schedule: Callable[[CommunitySettings], NextRun], grace: timedelta
-) -> RecurringJob:
-    """The recurring job `job` sending the command class `name`, built with the fields it declares among:
-    community_id, week (the Monday of the last complete local week) and scheduled_for."""
-
-    def build(community: CommunitySettings, scheduled_for: datetime) -> Command:
-        kind = find_command(name)
-        assert kind is not None  # specs are only made while it is available
-        names = {f.name for f in dataclasses.fields(kind)}
-        values: dict[str, Any] = {"community_id": community.id}
-        if "week" in names:
-            values["week"] = week_ended_before(scheduled_for.astimezone(community.zone).date())
-        if "scheduled_for" in names:
-            values["scheduled_for"] = scheduled_for
-        return kind(**values)
-
-    return RecurringJob(job, schedule, build, grace, available=lambda: find_command(name) is not None)
-
-
-MILESTONES_AT = time(10, 0)  # daily milestone nudges go out mid-morning, community time
-
-
-def digest_schedule(community: CommunitySettings) -> NextRun:
-    """[communities.digest] weekday and time, in the community's zone."""
-    return weekly(community.digest.weekday, community.digest.time, community.timezone)
-
-
-def cohort_window_schedule(community: CommunitySettings) -> NextRun:
-    """[communities.cohorts] window_weekday and window_time, in the community's zone."""
-    return weekly(community.cohorts.window_weekday, community.cohorts.window_time, community.timezone)
-
-
-def milestones_schedule(community: CommunitySettings) -> NextRun:
-    """Every day at MILESTONES_AT, in the community's zone."""
-    return daily(MILESTONES_AT, community.timezone)
-
-
-# Job name -> (command class name, schedule, grace). The commands belong to other features.
-RECURRING = {
-    "digest": ("PostWeeklyDigest", digest_schedule, timedelta(hours=6)),
-    "cohort-window": ("CloseCohortWindow", cohort_window_schedule, timedelta(hours=6)),
-    "milestones": ("RunMilestones", milestones_schedule, timedelta(hours=12)),
-}
-
-
-def default_registry() -> JobRegistry:
-    """The weekly digest, the cohort window and the daily milestones, per community."""
-    registry = JobRegistry()
-    for job, (command, schedule, grace) in RECURRING.items():
-        registry.add(by_name(job, command, schedule, grace))
-    return registry
+def poll_jobs(bus: Bus, community_id: str, open_polls: Sequence[tuple[int, datetime]]) -> list[JobSpec]:
+    """One spec per open poll, closing it at its closing time, keyed `<community>:poll:<id>:close`."""
+    specs = []
+    for poll_id, closes_at in open_polls:
+        command = ClosePoll(community_id=community_id, poll_id=poll_id)
+        specs.append(
+            JobSpec(
+                key=f"{community_id}:poll:{poll_id}:close",
+                next_run=once(closes_at),
+                run=lambda run, command=command: bus.handle(command, job=run),
+                grace=POLL_CLOSE_GRACE,
+            )
+        )
+    return specs

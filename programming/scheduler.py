@@ -9,6 +9,9 @@
   that the bus claims in job_run inside the command's own transaction: a second fire for the same
   instant (two timers, a timer and a pass, two processes) does nothing, and a run that fails
   commits nothing and is tried again by the next pass while still within its grace.
+* **Housekeeping.** A daily maintenance run prunes processed platform event ids older than
+  `KEEP_PROCESSED_EVENTS` (platforms retry for minutes and replay nothing that old) and run
+  records older than `KEEP_RUN_RECORDS` (far beyond any job's grace).
 * **Restarts.** A run missed while no scheduler was up is run once at the next pass if its instant
   is within the job's grace (at least 1 h); an older one is skipped and logged.
 * **One scheduler per deployment.** A lease row ("scheduler") names the holder and its expiry;
@@ -27,7 +30,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -40,12 +43,16 @@ from bot.core.model.programming import END_GRACE
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.replies import Reply
 from bot.core.settings import CommunitySettings
-from programming.jobs import Bus, JobRegistry, JobSpec, default_registry, occurrence_jobs
+from programming.jobs import Bus, JobSpec, daily, occurrence_jobs, poll_jobs
+from programming.recurring import JobRegistry, default_registry
 
 log = logging.getLogger("townsquare.scheduler")
 
 LEASE = "scheduler"
 KEEP_RUN_RECORDS = timedelta(days=90)
+KEEP_PROCESSED_EVENTS = timedelta(days=30)
+MAINTENANCE = "maintenance:prune"
+MAINTENANCE_AT = time(3, 30)  # UTC; with a day's grace it also runs at start when today's has not
 
 
 def default_holder() -> str:
@@ -184,27 +191,39 @@ class ProgrammeScheduler:
         return ran
 
     async def plan(self, now: datetime) -> None:
-        """Sync configured series and materialise occurrences, per community; prune old run records."""
+        """Sync configured series and materialise occurrences, per community."""
         for community in self.communities:
             _report(f"plan:{community.id}", await self.bus.handle(PlanProgramme(community_id=community.id)))
-        async with self.uow_factory() as uow:
-            await uow.job_runs.prune(now - KEEP_RUN_RECORDS)
-            await uow.commit()
         self._last_plan = now
 
     async def load_specs(self, now: datetime) -> dict[str, JobSpec]:
-        """Every job spec, from the occurrences in the database and the recurring jobs."""
+        """Every job spec: the occurrences and open polls in the database, the recurring jobs, upkeep."""
         by_id = {community.id: community for community in self.communities}
         async with self.uow_factory() as uow:
             scheduled = await uow.occurrences.to_schedule(list(by_id), now - END_GRACE)
-        specs: dict[str, JobSpec] = {}
-        for series, occurrence in scheduled:
-            for spec in occurrence_jobs(self.bus, by_id[series.community_id], series, occurrence):
-                specs[spec.key] = spec
-        for spec in self.registry.specs(self.bus, self.communities):
-            specs[spec.key] = spec
-        self.specs = specs
-        return specs
+            polls = {community_id: await uow.polls.open_polls(community_id) for community_id in by_id}
+        found = [
+            spec
+            for series, occurrence in scheduled
+            for spec in occurrence_jobs(self.bus, by_id[series.community_id], series, occurrence)
+        ]
+        for community_id, open_polls in polls.items():
+            found.extend(poll_jobs(self.bus, community_id, open_polls))
+        found.extend(self.registry.specs(self.bus, self.communities))
+        found.append(JobSpec(MAINTENANCE, daily(MAINTENANCE_AT, "UTC"), self.prune, timedelta(days=1)))
+        self.specs = {spec.key: spec for spec in found}
+        return self.specs
+
+    async def prune(self, run: JobRun) -> int | None:
+        """The daily upkeep: drop old processed event ids and run records, once per scheduled day."""
+        async with self.uow_factory() as uow:
+            if not await uow.job_runs.claim(run.key, run.scheduled_for, self.clock.now()):
+                return None
+            events = await uow.processed.prune(run.scheduled_for - KEEP_PROCESSED_EVENTS)
+            runs = await uow.job_runs.prune(run.scheduled_for - KEEP_RUN_RECORDS)
+            await uow.commit()
+        log.info("maintenance: pruned %d processed event ids and %d run records", events, runs)
+        return events + runs
 
     def next_due(self, now: datetime) -> datetime | None:
         """The next instant something is to be done: a job's next run, or the next planning pass."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.core.model.ideas import Idea, IdeaStatus
 from bot.core.model.ideas_report import FeedbackWeek, ReportIdea
@@ -103,62 +104,7 @@ class SqlIdeaReportReader(SqlRepository):
         self, community_id: str, start: datetime, end: datetime, window_start: datetime
     ) -> FeedbackWeek:
         """The digest's feedback figures for [start, end); the rate over [window_start, end)."""
-        in_week = and_(IdeaRow.created_at >= start, IdeaRow.created_at < end)
-        filed = await self.session.scalar(
-            select(func.count()).select_from(IdeaRow).where(IdeaRow.community_id == community_id, in_week)
-        )
-        votes = await self.session.scalar(
-            select(func.count())
-            .select_from(IdeaVoteRow)
-            .join(IdeaRow, IdeaRow.id == IdeaVoteRow.idea_id)
-            .where(
-                IdeaRow.community_id == community_id,
-                IdeaRow.status != MERGED,  # their votes were copied to the idea they merged into
-                IdeaVoteRow.voted_at >= start,
-                IdeaVoteRow.voted_at < end,
-                or_(IdeaRow.author_id.is_(None), IdeaVoteRow.member_id != IdeaRow.author_id),
-            )
-        )
-        changes = await self.session.scalar(
-            select(func.count())
-            .select_from(IdeaStatusChangeRow)
-            .join(IdeaRow, IdeaRow.id == IdeaStatusChangeRow.idea_id)
-            .where(
-                IdeaRow.community_id == community_id,
-                IdeaStatusChangeRow.at >= start,
-                IdeaStatusChangeRow.at < end,
-            )
-        )
-        shipped = (
-            await self.session.execute(
-                select(IdeaRow.id, IdeaRow.title)
-                .where(
-                    IdeaRow.community_id == community_id,
-                    IdeaRow.status == SHIPPED,
-                    IdeaRow.shipped_at >= start,
-                    IdeaRow.shipped_at < end,
-                )
-                .order_by(IdeaRow.shipped_at, IdeaRow.id)
-            )
-        ).all()
-        window = (
-            await self.session.execute(
-                select(IdeaRow.status, IdeaRow.shipped_at).where(
-                    IdeaRow.community_id == community_id,
-                    IdeaRow.status != MERGED,
-                    IdeaRow.created_at >= window_start,
-                    IdeaRow.created_at < end,
-                )
-            )
-        ).all()
-        return FeedbackWeek(
-            ideas_filed=int(filed or 0),
-            votes=int(votes or 0),
-            status_changes=int(changes or 0),
-            shipped=tuple((int(i), t) for i, t in shipped),
-            submitted_in_window=len(window),
-            shipped_in_window=sum(1 for s, at in window if s == SHIPPED and at is not None and at < end),
-        )
+        return await feedback_figures(self.session, community_id, start, end, window_start)
 
     async def export(self, community_id: str) -> list[tuple[Idea, str | None]]:
         """Every idea with its author's display name (None once the author is gone), oldest first."""
@@ -172,3 +118,70 @@ class SqlIdeaReportReader(SqlRepository):
             (to_idea(row), (name or user_id) if row.author_id is not None else None)
             for row, name, user_id in rows.all()
         ]
+
+
+async def feedback_figures(
+    db: AsyncSession | AsyncConnection,
+    community_id: str,
+    start: datetime,
+    end: datetime,
+    window_start: datetime,
+) -> FeedbackWeek:
+    """The digest's feedback figures for [start, end), the implementation rate over [window_start, end);
+    on the unit of work's session or on the metrics reader's read-only connection."""
+    in_week = and_(IdeaRow.created_at >= start, IdeaRow.created_at < end)
+    filed = await db.scalar(
+        select(func.count()).select_from(IdeaRow).where(IdeaRow.community_id == community_id, in_week)
+    )
+    votes = await db.scalar(
+        select(func.count())
+        .select_from(IdeaVoteRow)
+        .join(IdeaRow, IdeaRow.id == IdeaVoteRow.idea_id)
+        .where(
+            IdeaRow.community_id == community_id,
+            IdeaRow.status != MERGED,  # their votes were copied to the idea they merged into
+            IdeaVoteRow.voted_at >= start,
+            IdeaVoteRow.voted_at < end,
+            or_(IdeaRow.author_id.is_(None), IdeaVoteRow.member_id != IdeaRow.author_id),
+        )
+    )
+    changes = await db.scalar(
+        select(func.count())
+        .select_from(IdeaStatusChangeRow)
+        .join(IdeaRow, IdeaRow.id == IdeaStatusChangeRow.idea_id)
+        .where(
+            IdeaRow.community_id == community_id,
+            IdeaStatusChangeRow.at >= start,
+            IdeaStatusChangeRow.at < end,
+        )
+    )
+    shipped = (
+        await db.execute(
+            select(IdeaRow.id, IdeaRow.title)
+            .where(
+                IdeaRow.community_id == community_id,
+                IdeaRow.status == SHIPPED,
+                IdeaRow.shipped_at >= start,
+                IdeaRow.shipped_at < end,
+            )
+            .order_by(IdeaRow.shipped_at, IdeaRow.id)
+        )
+    ).all()
+    window = (
+        await db.execute(
+            select(IdeaRow.status, IdeaRow.shipped_at).where(
+                IdeaRow.community_id == community_id,
+                IdeaRow.status != MERGED,
+                IdeaRow.created_at >= window_start,
+                IdeaRow.created_at < end,
+            )
+        )
+    ).all()
+    return FeedbackWeek(
+        ideas_filed=int(filed or 0),
+        votes=int(votes or 0),
+        status_changes=int(changes or 0),
+        shipped=tuple((int(i), t) for i, t in shipped),
+        submitted_in_window=len(window),
+        shipped_in_window=sum(1 for s, at in window if s == SHIPPED and at is not None and at < end),
+    )

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.core.model.ideas_report import FEEDBACK_WINDOW
 from bot.core.model.metrics import (
     ACTIVATION_DAYS,
     ACTIVE_WEEKS,
@@ -36,6 +37,7 @@ from bot.core.model.metrics import (
 )
 from bot.core.model.weeks import Period
 from storage.db import read_only
+from storage.ideas_report import feedback_figures
 from storage.metrics_lists import actions, cohorts, referrers
 from storage.metrics_sql import (
     DECIDED,
@@ -330,4 +332,7 @@ class SqlMetricsReader:
                 cohorts=await cohorts(conn, community_id, period),
                 referrers=await referrers(conn, community_id, period, policy.list_limit),
                 actions=await actions(conn, community_id, period, policy),
+                feedback=await feedback_figures(
+                    conn, community_id, period.start, period.end, period.end - FEEDBACK_WINDOW
+                ),
             )

@@ -176,7 +176,7 @@ class AnonymousMarkRow(Base):
     community_id: Mapped[str] = community_fk()
     subject_hash: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(32))
-    until: Mapped[datetime | None]
+    until: Mapped[datetime]  # every mark ends: it outlives the erasure only as long as its measure
     created_at: Mapped[datetime]
 
 

@@ -35,6 +35,7 @@ SECTIONS = (
     "Badges awarded",
     "Programme this week",
     "Applications this week",
+    "Feedback loop this week",
     "Cohort retention (weeks after launch)",
     "First contribution by referrer (last 4 weeks)",
 )
@@ -149,6 +150,10 @@ def test_digest_json_validates_against_the_documented_schema(config: str, tmp_pa
     assert digest["headline"]["active_contributor_ratio"]["status"] == "high"
     assert digest["metrics"]["applications"]["median_hours_to_decision"] == pytest.approx(42.0)
     assert digest["actions"]["stalled_newcomers"]["items"][0]["member"]["name"] == "Ivy"
+    feedback = digest["feedback"]
+    assert (feedback["ideas_filed"], feedback["votes"], feedback["status_changes"]) == (2, 3, 1)
+    assert [idea["title"] for idea in feedback["shipped"]] == ["Dark mode"]
+    assert feedback["implementation_rate"] == pytest.approx(1 / 3) and feedback["window_days"] == 183
     assert chart.read_bytes().startswith(b"\x89PNG")
 
 
@@ -159,10 +164,12 @@ def test_the_validator_catches_a_broken_digest(config: str) -> None:
     del digest["metrics"]["growth"]["net"]
     digest["headline"]["members"]["status"] = "great"
     digest["trend"] = digest["trend"][:3]
+    del digest["feedback"]["votes"]
     errors = validate(digest, SCHEMA)
     assert any("missing 'net'" in e for e in errors)
     assert any("'great'" in e for e in errors)
     assert any("$.trend: 3 items" in e for e in errors)
+    assert any("$.feedback: missing 'votes'" in e for e in errors)
 
 
 def _keys(schema: dict[str, Any]) -> set[str]:
@@ -190,6 +197,8 @@ def test_digest_text_and_markdown_show_every_section(config: str) -> None:
     for section in SECTIONS:
         assert f"\n{section}\n" in text.stdout, section
         assert f"\n## {section}\n" in markdown.stdout, section
+    assert "  - Shipped this week: #1 Dark mode\n" in text.stdout
+    assert "- Implementation rate (six months): 33% (1 of 3)\n" in markdown.stdout
     # Without --week: the last complete week (W46 on Monday 16 Nov).
     default = _run("digest", "--config", config, "--now", NOW)
     assert default.stdout == text.stdout

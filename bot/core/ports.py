@@ -111,6 +111,10 @@ class ProcessedEventRepository(Protocol):
         """True the first time a platform event id is seen; False for a replay or retry."""
         ...
 
+    async def prune(self, before: datetime) -> int:
+        """Forget event ids handled before `before` (older than any platform retry); how many went."""
+        ...
+
 
 class PlatformRefRepository(Protocol):
     async def get_many(self, community_id: str, keys: Sequence[str]) -> dict[str, PlatformRef]: ...
@@ -290,10 +294,10 @@ class PrivacyRepository(Protocol):
 
     async def last_rejection_at(self, member_id: int) -> datetime | None: ...
 
-    async def failed_redemptions_since(self, member_id: int, since: datetime) -> int: ...
-
-    async def has_mark(self, community_id: str, ref: MemberRef, reason: MarkReason, now: datetime) -> bool:
-        """True while an erased person's anonymous mark for `reason` is in force."""
+    async def mark_until(
+        self, community_id: str, ref: MemberRef, reason: MarkReason, now: datetime
+    ) -> datetime | None:
+        """When an erased person's anonymous mark for `reason` ends; None when none is in force."""
         ...
 
 
@@ -614,12 +618,6 @@ class IdeaRepository(Protocol):
     ) -> int: ...
 
     async def take_draft(self, community_id: str, draft_id: int, member_id: int) -> Draft | None: ...
-
-    async def record_contribution(
-        self, community_id: str, member_id: int, kind: str, weight: float, source_id: str, now: datetime
-    ) -> bool:
-        """Count a contribution once per source id (stand-in for the shared contribution recorder)."""
-        ...
 
 
 class IdeaNoticeRepository(Protocol):

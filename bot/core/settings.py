@@ -199,6 +199,13 @@ DEFAULT_CATALOGUE: tuple[BadgeDef, ...] = (
         "🎓",
         RuleKind.COHORT_GRADUATE,
     ),
+    _badge(
+        "shaped_the_product",
+        "Shaped the product",
+        "Suggested an idea that shipped",
+        "💡",
+        RuleKind.IDEA_SHIPPED,
+    ),
     _badge("streak", "Regular", "Active 4 weeks in a row", "🔥", RuleKind.ACTIVE_WEEKS, count=4),
     _badge(
         "advocate",

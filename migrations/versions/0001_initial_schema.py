@@ -65,7 +65,7 @@ def upgrade() -> None:
         sa.Column("community_id", sa.String(length=40), nullable=False),
         sa.Column("subject_hash", sa.String(length=64), nullable=False),
         sa.Column("reason", sa.String(length=32), nullable=False),
-        sa.Column("until", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("until", storage.types.UTCDateTime(), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["community_id"],

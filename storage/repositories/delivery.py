@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from bot.core.effects import Effect, effect_from_json, effect_to_json
 from bot.core.ports import OutboxItem, PlatformRef
@@ -148,3 +148,10 @@ class SqlProcessedEventRepository(SqlRepository):
             )
         )
         return bool(result.rowcount)
+
+    async def prune(self, before: datetime) -> int:
+        result = await self.session.execute(
+            delete(ProcessedEventRow).where(ProcessedEventRow.handled_at < before),
+            execution_options={"synchronize_session": False},
+        )
+        return int(result.rowcount)

@@ -10,15 +10,13 @@ from sqlalchemy import delete, func, literal, select, update
 from bot.core.model.ideas import OPEN, Draft, Idea, IdeaStatus, Voter
 from bot.core.model.members import MemberStatus
 from bot.core.refs import MemberRef
-from storage.repositories.base import SqlRepository, insert_ignore, upsert
+from storage.repositories.base import SqlRepository, insert_ignore
 from storage.tables import (
     BadgeAwardRow,
-    ContributionRow,
     IdeaDraftRow,
     IdeaRow,
     IdeaVoteRow,
     MemberRow,
-    MemberWeekRow,
 )
 
 _OPEN = [s.value for s in OPEN]
@@ -260,45 +258,3 @@ class SqlIdeaRepository(SqlRepository):
         draft = Draft(id=row.id, member_id=row.member_id, title=row.title, details=row.details, area=row.area)
         result = await self.session.execute(delete(IdeaDraftRow).where(IdeaDraftRow.id == draft_id))
         return draft if result.rowcount else None  # a concurrent press took it first
-
-    # --- contributions -------------------------------------------------------------------------
-
-    async def record_contribution(
-        self, community_id: str, member_id: int, kind: str, weight: float, source_id: str, now: datetime
-    ) -> bool:
-        """A contribution counted once per `source_id`, with its weekly rollup; False when known.
-
-        Stand-in for the shared contribution-recording function (issue 4): same table, same
-        idempotency (community, source_id), same member_week upsert.
-        """
-        inserted = await self.session.execute(
-            insert_ignore(self.dialect, ContributionRow.__table__).values(
-                community_id=community_id,
-                member_id=member_id,
-                kind=kind,
-                weight=weight,
-                channel_id=None,
-                target_member_id=None,
-                by_staff=False,
-                source_id=source_id[:128],
-                occurred_at=now,
-            )
-        )
-        if not inserted.rowcount:
-            return False
-        day = now.date()
-        week_start = day - timedelta(days=day.weekday())
-        stmt = upsert(self.dialect, MemberWeekRow.__table__).values(
-            member_id=member_id,
-            week_start=week_start,
-            kind=kind,
-            community_id=community_id,
-            count=1,
-            weight=weight,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["member_id", "week_start", "kind"],
-            set_={"count": MemberWeekRow.count + 1, "weight": MemberWeekRow.weight + weight},
-        )
-        await self.session.execute(stmt)
-        return True

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Table, Text, cast, delete, func, or_, select, update
 
+from bot.core.model.applications import ApplicationStatus
 from bot.core.model.members import Member
 from bot.core.model.privacy import AnonymousMark, MarkReason, subject_hash
 from bot.core.refs import MemberRef
@@ -26,10 +27,9 @@ from storage.tables import (
     CommunityRow,
     MemberRow,
     OutboxRow,
-    RedemptionAttemptRow,
 )
 
-REJECTED = "rejected"  # ApplicationRow.status of a rejected application
+REJECTED = ApplicationStatus.REJECTED.value  # the gate's cooldown follows a rejection
 
 
 def declared_tables() -> list[tuple[Table, Privacy]]:
@@ -155,35 +155,24 @@ class SqlPrivacyRepository(SqlRepository):
             ],
         )
 
-    async def has_mark(self, community_id: str, ref: MemberRef, reason: MarkReason, now: datetime) -> bool:
+    async def mark_until(
+        self, community_id: str, ref: MemberRef, reason: MarkReason, now: datetime
+    ) -> datetime | None:
         salt = await self._salt(community_id, create=False)
         if not salt:
-            return False
-        found = await self.session.scalar(
-            select(AnonymousMarkRow.id).where(
+            return None  # nobody was ever erased here with a mark kept
+        return await self.session.scalar(
+            select(AnonymousMarkRow.until).where(
                 AnonymousMarkRow.community_id == community_id,
                 AnonymousMarkRow.subject_hash == subject_hash(salt, ref),
                 AnonymousMarkRow.reason == reason.value,
-                or_(AnonymousMarkRow.until.is_(None), AnonymousMarkRow.until > now),
+                AnonymousMarkRow.until > now,
             )
         )
-        return found is not None
 
     async def last_rejection_at(self, member_id: int) -> datetime | None:
         return await self.session.scalar(
             select(func.max(ApplicationRow.decided_at)).where(
                 ApplicationRow.member_id == member_id, ApplicationRow.status == REJECTED
             )
-        )
-
-    async def failed_redemptions_since(self, member_id: int, since: datetime) -> int:
-        return int(
-            await self.session.scalar(
-                select(func.count())
-                .select_from(RedemptionAttemptRow)
-                .where(
-                    RedemptionAttemptRow.member_id == member_id, RedemptionAttemptRow.attempted_at >= since
-                )
-            )
-            or 0
         )

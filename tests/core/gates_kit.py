@@ -83,3 +83,12 @@ async def badges(app: App) -> list[Any]:
 
 async def applications(app: App) -> list[Any]:
     return await rows(app, ApplicationRow)
+
+
+async def erase_my_data(platform: FakePlatform, who: str) -> None:
+    """/mydata erase and its confirmation button, as the person themselves."""
+    prompt = await platform.slash(platform.actor(who), "mydata erase")
+    assert isinstance(prompt, Reply), prompt
+    key = next(a.key for a in prompt.actions if a.key.startswith("mydata:erase:"))
+    done = await platform.press(platform.actor(who), key)
+    assert isinstance(done, Reply) and done.text.startswith("Erased"), done

@@ -175,6 +175,11 @@ async def test_weekly_digest_is_posted_once_even_when_the_job_runs_twice(
     ):
         assert fields[section] != "None.", section
     assert fields["Newcomers without a first contribution"].startswith(mention(MemberRef("fake", "ivy")))
+    assert fields["Feedback loop this week"] == (
+        "Ideas filed: 2 · votes: 3 · status changes: 1\n"
+        f"Shipped this week: #{seeded.shipped_idea} Dark mode\n"
+        "Implementation rate (six months): 33% (1 of 3)"
+    )
 
 
 async def test_concurrent_runs_post_once(

@@ -21,6 +21,7 @@ from storage.tables import OutboxRow
 from tests.conftest import COMMUNITY
 from tests.core.gates_kit import (
     applications,
+    erase_my_data,
     lead,
     member,
     mod,
@@ -240,3 +241,24 @@ async def test_nothing_overdue_posts_nothing(
     await app.relay.run_once()
     assert [p.channel for p in notifier.of_kind(PostMessage)] == ["applications"]
     assert notifier.of_kind(DirectMessage) == []
+
+
+async def test_erasing_ones_data_does_not_lift_the_cooldown(
+    app: App, platform: FakePlatform, clock: FixedClock
+) -> None:
+    await apply(platform, "ada")
+    assert "Rejected" in text(await platform.submit(mod(platform), "application_reject", {"reason": ""}, "1"))
+    clock.advance(days=1)
+    await erase_my_data(platform, "ada")
+    assert await member(app, "ada") is None and await applications(app) == []
+    # A fresh start as far as the tables go, but the anonymous mark holds the cooldown: the form
+    # is refused, and so is a submission that skips it.
+    assert "apply again from 2026-12-02 10:00 UTC" in text(
+        await platform.slash(platform.actor("ada"), "apply")
+    )
+    refused = await platform.submit(platform.actor("ada"), "application", GOOD)
+    assert "apply again from 2026-12-02 10:00 UTC" in text(refused)
+    assert await applications(app) == []
+    assert isinstance(await platform.slash(platform.actor("bob"), "apply"), OpenForm)  # only Ada's mark
+    clock.advance(days=29)
+    assert isinstance(await platform.slash(platform.actor("ada"), "apply"), OpenForm)

@@ -24,6 +24,7 @@ from tests.conftest import COMMUNITY
 from tests.core.gates_kit import (
     code_of,
     code_row,
+    erase_my_data,
     lead,
     member,
     mod,
@@ -195,6 +196,22 @@ async def test_five_failures_an_hour_then_a_lockout(
     assert "Too many codes" in locked and "2026-11-02 11:01 UTC" in locked
     assert len(await rows(app, RedemptionAttemptRow)) == 5  # the lockout itself is not an attempt
     clock.advance(minutes=57)
+    assert "You're in" in text(await platform.slash(platform.actor("guesser"), "join", code=good))
+
+
+async def test_erasing_ones_data_does_not_lift_a_lockout(
+    app: App, platform: FakePlatform, clock: FixedClock
+) -> None:
+    await seed_member(app, "ann")
+    good = code_of(await platform.slash(platform.actor("ann"), "refer"))
+    for i in range(5):
+        clock.advance(minutes=1)
+        await _refused_join(app, platform, "guesser", f"AAAAA-AAAA{i}")
+    await erase_my_data(platform, "guesser")
+    assert await member(app, "guesser") is None and await rows(app, RedemptionAttemptRow) == []
+    locked = await _refused_join(app, platform, "guesser", good)  # the mark ends when the lockout would
+    assert "Too many codes" in locked and "2026-11-02 11:01 UTC" in locked
+    clock.set(clock.now().replace(hour=11, minute=1))
     assert "You're in" in text(await platform.slash(platform.actor("guesser"), "join", code=good))
 
 

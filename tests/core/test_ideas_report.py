@@ -37,8 +37,17 @@ from bot.clock import FixedClock
 from bot.core.commands import PostIdeasReport
 from bot.core.handlers.idea_reports import feedback_week
 from bot.core.model.ideas import IdeaStatus
-from bot.core.model.ideas_report import ReportIdea, compose, feedback_lines, period, render_markdown
-from bot.core.refs import Role
+from bot.core.model.ideas_report import (
+    NO_FEEDBACK,
+    FeedbackWeek,
+    ReportIdea,
+    compose,
+    feedback_lines,
+    period,
+    render_markdown,
+)
+from bot.core.refs import MemberRef, Role
+from bot.core.text import mention, mentions_in
 from tests.conftest import COMMUNITY
 from tests.core.ideas_kit import admit, file, posts, queued
 
@@ -251,6 +260,18 @@ async def test_the_digest_feedback_section(app: App, platform: FakePlatform, clo
         "Ideas filed: 0 · votes: 0 · status changes: 2",
         "Shipped this week: #2 Dark mode",
         "Implementation rate (six months): 40% (2 of 5)",
+    ]
+
+
+def test_feedback_lines_name_at_most_the_limit_of_shipped_ideas() -> None:
+    forged = f"Three {mention(MemberRef('fake', '1'))}"
+    busy = FeedbackWeek(3, 9, 3, ((1, "One"), (2, "Two"), (3, forged)), 10, 3)
+    assert feedback_lines(busy, limit=2)[1] == "Shipped this week: #1 One, #2 Two, and 1 more"
+    assert mentions_in(feedback_lines(busy)[1]) == ()  # titles are member text: no mention survives
+    assert feedback_lines(NO_FEEDBACK) == [
+        "Ideas filed: 0 · votes: 0 · status changes: 0",
+        "Shipped this week: nothing",
+        "Implementation rate (six months): n/a",
     ]
 
 

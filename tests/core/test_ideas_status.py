@@ -13,11 +13,11 @@ from adapters.fake.platform import FakeNotifier, FakePlatform
 from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
 from bot.core.commands import SendIdeaNotices
-from bot.core.effects import DirectMessage, EditMessage, Effect, PostMessage
+from bot.core.effects import AssignBadgeRole, DirectMessage, EditMessage, Effect, PostMessage
 from bot.core.ports import PlatformRef
 from bot.core.refs import Role
 from bot.core.replies import OpenForm, Reply
-from bot.core.text import mentions_in
+from bot.core.text import mention, mentions_in
 from storage.tables import BadgeAwardRow, IdeaNoticeRow, IdeaRow, IdeaVoteRow, MemberRow
 from tests.conftest import COMMUNITY, make_settings
 from tests.core.ideas_kit import admit, count, file, posts, queued
@@ -143,7 +143,13 @@ async def test_shipping_credits_exactly_the_right_members(
     assert "1 more member who voted" in announcement.text  # Dan, named by count only
     assert announcement.link_key == f"idea:{idea_id}"
     async with engine.connect() as conn:
-        badges = (await conn.execute(select(BadgeAwardRow.badge_key, BadgeAwardRow.member_id))).all()
+        badges = (
+            await conn.execute(
+                select(BadgeAwardRow.badge_key, BadgeAwardRow.member_id).where(
+                    BadgeAwardRow.badge_key == "shaped_the_product"
+                )
+            )
+        ).all()
         ada_id = await conn.scalar(select(MemberRow.id).where(MemberRow.user_id == "1"))
     assert badges == [("shaped_the_product", ada_id)]
     again = await platform.slash(lead, "ideas status", id=idea_id, status="shipped")
@@ -228,3 +234,24 @@ async def test_the_announcement_links_the_idea_post_and_never_waits_for_it(
     await app.relay.run_once()
     shipped = [e for e in notifier.of_kind(PostMessage) if (e.title or "").startswith("Shipped: Offline")]
     assert len(shipped) == 1  # ...and the announcement still goes out, without the link
+
+
+async def test_shipping_awards_the_catalogue_badge_with_its_name_and_emoji(
+    app: App, platform: FakePlatform, engine: AsyncEngine
+) -> None:
+    ada = await admit(app, platform, "1", "Ada")
+    lead = platform.actor("L", Role.LEAD)
+    idea_id = await file(platform, ada, "Dark mode")
+    before = await platform.slash(ada, "badges")
+    assert isinstance(before, Reply)
+    assert "💡 Shaped the product: Suggested an idea that shipped (awarded when it happens)" in before.text
+    await platform.slash(lead, "ideas status", id=idea_id, status="shipped")
+    await platform.slash(lead, "ideas status", id=idea_id, status="shipped")  # no second award
+    shaped = [p for p in posts(await queued(engine, PostMessage), "recognition") if "Shaped" in p.text]
+    assert [p.text for p in shaped] == [
+        f"💡 {mention(ada.ref)} earned the Shaped the product badge: idea #{idea_id} shipped."
+    ]
+    roles = [e.badge_key for e in await queued(engine, AssignBadgeRole)]
+    assert roles.count("shaped_the_product") == 1
+    after = await platform.slash(ada, "badges")
+    assert isinstance(after, Reply) and "💡 Shaped the product: earned" in after.text

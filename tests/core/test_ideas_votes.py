@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.fake.platform import FakeNotifier, FakePlatform
-from bot.bootstrap import App
+from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
 from bot.core.effects import EditMessage, PostMessage
 from bot.core.refs import Role
 from bot.core.replies import Reply
-from storage.tables import ContributionRow, IdeaDraftRow, IdeaRow, IdeaVoteRow, MemberWeekRow
-from tests.core.ideas_kit import admit, count, file, queued
+from storage.tables import ContributionRow, IdeaDraftRow, IdeaRow, IdeaVoteRow, MemberRow, MemberWeekRow
+from tests.conftest import COMMUNITY, make_settings
+from tests.core.ideas_kit import admit, count, file, posts, queued
 
 
 async def test_an_idea_is_posted_with_an_upvote_button_and_counts_as_a_contribution(
@@ -21,8 +24,8 @@ async def test_an_idea_is_posted_with_an_upvote_button_and_counts_as_a_contribut
 ) -> None:
     ada = await admit(app, platform, "1", "Ada")
     idea_id = await file(platform, ada, "Dark mode for the editor", "Easier on the eyes at night", "Editor")
-    [post] = await queued(engine, PostMessage)
-    assert post.channel == "ideas" and post.message_key == f"idea:{idea_id}"
+    [post] = posts(await queued(engine, PostMessage), "ideas")
+    assert post.message_key == f"idea:{idea_id}"
     assert post.title == f"#{idea_id} Dark mode for the editor"
     assert [(a.label, a.key) for a in post.actions] == [
         ("Upvote · 1", f"idea:vote:{idea_id}"),
@@ -30,8 +33,11 @@ async def test_an_idea_is_posted_with_an_upvote_button_and_counts_as_a_contribut
     ]
     assert ("Area", "editor") in [(f.name, f.value) for f in post.fields]
     assert await count(engine, ContributionRow, ContributionRow.kind == "idea_filed") == 1
+    # a first idea is a first contribution: the badge is announced in the recognition channel
+    [badge] = posts(await queued(engine, PostMessage), "recognition")
+    assert "First Contribution" in badge.text
     await app.relay.run_once()
-    assert notifier.of_kind(PostMessage) == [post]
+    assert posts(notifier.of_kind(PostMessage), "ideas") == [post]
 
 
 async def test_a_newcomer_cannot_file_or_vote(app: App, platform: FakePlatform, engine: AsyncEngine) -> None:
@@ -111,7 +117,7 @@ async def test_many_voters_at_once_all_count_and_the_post_count_only_goes_up(
     assert shown == list(range(2, 12))  # each edit shows one more: in-place updates never go backwards
     assert edits[-1].actions[0].label == "Upvote · 11" and edits[-1].message_key == f"idea:{idea_id}"
     await app.relay.run_once()
-    [post] = notifier.of_kind(PostMessage)
+    [post] = posts(notifier.of_kind(PostMessage), "ideas")
     assert notifier.of_kind(EditMessage)[-1].message_key == post.message_key
 
 
@@ -136,3 +142,25 @@ async def test_the_form_is_checked(app: App, platform: FakePlatform, engine: Asy
     reply = await platform.submit(ada, "idea", {"title": "Dark mode", "details": "y" * 1001})
     assert isinstance(reply, Reply) and "1000 characters" in reply.text
     assert await count(engine, IdeaRow) == 0
+
+
+async def test_filing_and_voting_take_the_shared_contribution_path(
+    db_url: str, clock: FixedClock, engine: AsyncEngine, notifier: FakeNotifier
+) -> None:
+    settings = make_settings(db_url, contributions={"weights": {"idea_vote": 0.5}})
+    app = build_app(settings, clock, {"fake": notifier}, engine=engine)
+    await app.ensure_communities()
+    platform = FakePlatform(app.bus, COMMUNITY, notifier)
+    ada, bob = await admit(app, platform, "1"), await admit(app, platform, "2")
+    filed_at = clock.now()
+    idea_id = await file(platform, ada, "Dark mode")
+    clock.advance(minutes=5)
+    await platform.press(bob, f"idea:vote:{idea_id}")
+    async with engine.connect() as conn:
+        activated = dict(
+            (await conn.execute(select(MemberRow.user_id, MemberRow.first_contribution_at))).all()
+        )
+        weights = dict((await conn.execute(select(MemberWeekRow.kind, MemberWeekRow.weight))).all())
+    # a first idea or vote activates the member, like any first contribution
+    assert activated == {"1": filed_at, "2": filed_at + timedelta(minutes=5)}
+    assert weights == {"idea_filed": 1.0, "idea_vote": 0.5}  # the default, and the configured weight

@@ -200,9 +200,9 @@ async def test_erase_leaves_no_row_referring_to_the_member(
     assert erased.ref.user_id not in marks[0][1]
     async with app.uow_factory() as uow:
         now = clock.now()
-        assert await uow.privacy.has_mark(COMMUNITY, ref("x"), MarkReason.REAPPLY_COOLDOWN, now)
-        assert not await uow.privacy.has_mark(COMMUNITY, ref("y"), MarkReason.REAPPLY_COOLDOWN, now)
-        assert not await uow.privacy.has_mark(
+        assert await uow.privacy.mark_until(COMMUNITY, ref("x"), MarkReason.REAPPLY_COOLDOWN, now)
+        assert not await uow.privacy.mark_until(COMMUNITY, ref("y"), MarkReason.REAPPLY_COOLDOWN, now)
+        assert not await uow.privacy.mark_until(
             COMMUNITY, ref("x"), MarkReason.REAPPLY_COOLDOWN, now + timedelta(days=28)
         )
     # Someone else's data is intact: their member row, their own contributions, their badge.

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -13,13 +12,10 @@ from sqlalchemy import delete, func, select
 from adapters.fake.platform import FakePlatform
 from bot.bootstrap import App, start_app
 from bot.clock import FixedClock, SystemClock
-from bot.core.commands import Command
-from bot.core.context import Context
 from bot.core.effects import DirectMessage, PostMessage
 from bot.core.handlers.programming.commands import PlanProgramme
-from bot.core.handlers.table import HANDLERS
-from bot.core.replies import Reply
-from programming.jobs import JobRegistry, RecurringJob, by_name, digest_schedule, once
+from programming.jobs import once
+from programming.recurring import JobRegistry, RecurringJob
 from programming.scheduler import LEASE, ProgrammeScheduler
 from storage.tables import JobRunRow, LeaseRow
 from tests.programming.support import admit, effects, lead, scheduler, text_of
@@ -43,9 +39,12 @@ def _reminders(posts: list[PostMessage], within: str) -> list[PostMessage]:
     return [p for p in posts if "starts in" in p.text and within in p.text]
 
 
-async def _job_runs(app: App) -> int:
+async def _job_runs(app: App, key: str) -> list[tuple[str, datetime]]:
     async with app.engine.connect() as conn:
-        return int(await conn.scalar(select(func.count()).select_from(JobRunRow)) or 0)
+        rows = await conn.execute(
+            select(JobRunRow.job_key, JobRunRow.scheduled_for).where(JobRunRow.job_key == key)
+        )
+    return [(job_key, at) for job_key, at in rows.all()]
 
 
 async def test_restart_inside_the_grace_window_runs_a_missed_reminder_once(
@@ -179,14 +178,12 @@ async def test_apscheduler_fires_an_armed_job(app: App) -> None:
     try:
         assert await sched.start()
         for _ in range(40):  # up to 2 s
-            if await _job_runs(app):
+            if await _job_runs(app, "test:soon"):
                 break
             await asyncio.sleep(0.05)
     finally:
         await sched.stop()
-    async with app.engine.connect() as conn:
-        runs = (await conn.execute(select(JobRunRow.job_key, JobRunRow.scheduled_for))).all()
-    assert [(key, scheduled) for key, scheduled in runs] == [("test:soon", at)]
+    assert await _job_runs(app, "test:soon") == [("test:soon", at)]
 
 
 async def test_start_app_runs_the_scheduler_and_close_releases_it(app: App) -> None:
@@ -199,35 +196,3 @@ async def test_start_app_runs_the_scheduler_and_close_releases_it(app: App) -> N
     await app.close()
     async with app.engine.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(LeaseRow)) == 0
-
-
-@dataclass(frozen=True, kw_only=True)
-class StandInWeeklyDigest(Command):
-    """Stands in for the metrics feature's PostWeeklyDigest: found by name among the handlers."""
-
-    week: date
-
-
-async def test_the_weekly_digest_is_scheduled_when_a_feature_handles_it(
-    app: App, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    weeks: list[date] = []
-
-    async def post_weekly_digest(command: StandInWeeklyDigest, ctx: Context) -> Reply:
-        weeks.append(command.week)
-        return Reply.nothing()
-
-    registry = JobRegistry()
-    registry.add(by_name("digest", "StandInWeeklyDigest", digest_schedule, timedelta(hours=6)))
-    assert registry.specs(app.bus, app.settings.communities) == []  # no feature handles it yet
-    monkeypatch.setitem(HANDLERS.commands, StandInWeeklyDigest, post_weekly_digest)
-    # [communities.digest] defaults: Mondays 09:00 in the community's zone (UTC here). Starting at
-    # 10:00 on a Monday is within the 6 h grace of today's run: it goes out, for the week before.
-    assert await scheduler(app, registry=registry).start()
-    assert weeks == [date(2026, 10, 26)]
-    # The process is down over the next Monday's run and back 2 h later: it runs once.
-    clock.set(datetime(2026, 11, 9, 11, 0, tzinfo=UTC))
-    restarted = scheduler(app, registry=registry)
-    assert await restarted.start()
-    await restarted.sync()
-    assert weeks == [date(2026, 10, 26), date(2026, 11, 2)]

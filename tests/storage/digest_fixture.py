@@ -47,6 +47,7 @@ class Ids:
     ama_next: int
     showcase_next: int
     overdue_application: int
+    shipped_idea: int
 
 
 async def seed_digest_community(engine: AsyncEngine, community_id: str = "test") -> Ids:
@@ -148,6 +149,20 @@ async def seed_digest_community(engine: AsyncEngine, community_id: str = "test")
     await s.badge(bo, "helper", at(11, 13))
     await s.badge(gus, "helper", at(11, 14))
 
+    # The feedback loop. In W46: Gus's idea filed and shipped, Jo's filed; votes by Bo (twice) and
+    # Gus count, the authors' own votes do not. Ada's idea of 1 Oct was planned in W45.
+    shipped = await s.idea(gus, "Dark mode", at(11, 10), "shipped", shipped_at=at(11, 13))
+    filed = await s.idea(jo, "CSV export", at(11, 11))
+    planned = await s.idea(ada, "Forum search", at(10, 1), "planned")
+    await s.vote(shipped, gus, at(11, 10))
+    await s.vote(shipped, bo, at(11, 10, 13))
+    await s.vote(filed, jo, at(11, 11))
+    await s.vote(filed, bo, at(11, 12))
+    await s.vote(filed, gus, at(11, 12))
+    await s.vote(planned, di, at(11, 3))
+    await s.status_change(planned, "new", "planned", at(11, 3))
+    await s.status_change(shipped, "new", "shipped", at(11, 13))
+
     # Cohorts.
     await s.cohort("Cohort 0", at(8, 3, 16), [di])  # launched before the 12 weeks: not reported
     cohort1 = await s.cohort("Cohort 1", at(11, 2, 16), [lu, cy])
@@ -176,6 +191,7 @@ async def seed_digest_community(engine: AsyncEngine, community_id: str = "test")
         ama_next=ama_next,
         showcase_next=showcase_next,
         overdue_application=overdue,
+        shipped_idea=shipped,
     )
 
 
@@ -198,6 +214,9 @@ async def seed_other_community(engine: AsyncEngine) -> None:
     await s.rsvp(occ, x, "going", attended=True)
     await s.question(occ, x, at(11, 11))
     nxt = await s.occurrence(series, at(11, 18, 17))
+    elsewhere = await s.idea(x, "Elsewhere", at(11, 10), "shipped", shipped_at=at(11, 12))
+    await s.vote(elsewhere, ref, at(11, 11))
+    await s.status_change(elsewhere, "new", "shipped", at(11, 12))
     await s.showcase(nxt, x, at(11, 11))
     await s.badge(x, "helper", at(11, 12))
     await s.cohort("Other cohort", at(11, 9, 16), [x])

@@ -19,6 +19,9 @@ from storage.tables import (
     CohortRow,
     CommunityRow,
     ContributionRow,
+    IdeaRow,
+    IdeaStatusChangeRow,
+    IdeaVoteRow,
     MemberRow,
     MemberWeekRow,
     OccurrenceRow,
@@ -224,4 +227,33 @@ class Seed:
             badge_key=key,
             reason="",
             awarded_at=when,
+        )
+
+    async def idea(
+        self,
+        author_id: int | None,
+        title: str,
+        created_at: datetime,
+        status: str = "new",
+        shipped_at: datetime | None = None,
+    ) -> int:
+        return await self._insert(
+            IdeaRow,
+            community_id=self.community_id,
+            author_id=author_id,
+            title=title,
+            details="",
+            status=status,
+            votes=0,
+            created_at=created_at,
+            status_changed_at=shipped_at or created_at,
+            shipped_at=shipped_at,
+        )
+
+    async def vote(self, idea_id: int, member_id: int, when: datetime) -> None:
+        await self._insert(IdeaVoteRow, idea_id=idea_id, member_id=member_id, voted_at=when)
+
+    async def status_change(self, idea_id: int, old: str, new: str, when: datetime) -> int:
+        return await self._insert(
+            IdeaStatusChangeRow, idea_id=idea_id, from_status=old, to_status=new, at=when
         )

@@ -167,6 +167,27 @@ def test_action_lists(data: DigestData, seeded: Ids) -> None:
     assert [(b.person.id, b.badge_key) for b in a.badges] == [(seeded.bo, "helper"), (seeded.gus, "helper")]
 
 
+def test_feedback_loop(data: DigestData, seeded: Ids) -> None:
+    # W46: Gus's "Dark mode" (10 Nov, shipped 13 Nov) and Jo's "CSV export" (11 Nov) filed; votes
+    # by Bo on both and by Gus on Jo's count, the authors' own do not; one status change (the
+    # ship). The window (183 days to 16 Nov) holds those two and Ada's idea of 1 Oct: 1 of 3
+    # shipped. The other community's shipped idea never counts.
+    f = data.feedback
+    assert (f.ideas_filed, f.votes, f.status_changes) == (2, 3, 1)
+    assert f.shipped == ((seeded.shipped_idea, "Dark mode"),)
+    assert (f.submitted_in_window, f.shipped_in_window) == (3, 1)
+    assert f.implementation_rate == pytest.approx(1 / 3)
+
+
+async def test_feedback_loop_of_a_week_so_far(engine: AsyncEngine, seeded: Ids) -> None:
+    # W46 cut on Thursday 12 Nov 12:00: the ship on 13 Nov has not happened yet; Bo's vote on
+    # "CSV export" at 12:00 sharp is outside [start, end).
+    data = await SqlMetricsReader(engine).digest("test", Period.of(W46, "UTC", at(11, 12)), POLICY)
+    f = data.feedback
+    assert (f.ideas_filed, f.votes, f.status_changes, f.shipped) == (2, 1, 0, ())
+    assert (f.submitted_in_window, f.shipped_in_window) == (3, 0)
+
+
 async def test_list_limit_caps_lists_not_totals(engine: AsyncEngine, seeded: Ids) -> None:
     policy = MetricsPolicy(list_limit=1)
     data = await SqlMetricsReader(engine).digest("test", Period.of(W46, "UTC"), policy)

@@ -12,6 +12,7 @@ from bot.core.handlers.table import HANDLERS
 from bot.core.model.idea_text import idea_title
 from bot.core.model.ideas import IdeaStatus, RoadmapEntry, roadmap, vote_weight
 from bot.core.model.ideas_report import (
+    FEEDBACK_WINDOW,
     FeedbackWeek,
     IdeasReport,
     compose,
@@ -25,8 +26,6 @@ from bot.core.replies import Reply
 from bot.core.settings import CommunitySettings
 
 ROADMAP_PER_COLUMN = 10
-# The digest's implementation rate looks back about six months from the week's end.
-FEEDBACK_WINDOW = timedelta(days=183)
 
 
 @HANDLERS.command(ShowRoadmap)

@@ -15,13 +15,13 @@ from bot.core.commands import (
 from bot.core.context import Context
 from bot.core.effects import DirectMessage, PostMessage
 from bot.core.errors import Conflict, InvalidInput, NotFound
-from bot.core.events import BadgeAwarded
+from bot.core.handlers.badges import award_for_rule
 from bot.core.handlers.ideas import acting_member, parse_id, refresh_post
 from bot.core.handlers.table import HANDLERS
+from bot.core.model.badges import RuleKind
 from bot.core.model.idea_text import idea_title, notice_text, shipped_text
 from bot.core.model.ideas import (
     SETTABLE,
-    SHAPED_THE_PRODUCT,
     Idea,
     IdeaStatus,
     Voter,
@@ -74,18 +74,8 @@ async def _announce_shipped(ctx: Context, idea: Idea, voters: Sequence[Voter]) -
     )
     if author is None:
         return
-    reason = f"idea #{idea.id} shipped"
-    if await ctx.uow.badges.award(idea.community_id, author.id, SHAPED_THE_PRODUCT, reason, ctx.now()):
-        ctx.emit(
-            BadgeAwarded(
-                community_id=idea.community_id,
-                member_id=author.id,
-                member=author.ref,
-                badge_key=SHAPED_THE_PRODUCT,
-                reason=reason,
-                at=ctx.now(),
-            )
-        )
+    # Every catalogue badge of the rule (built in: "shaped_the_product"), announced like any award.
+    await award_for_rule(ctx, author.id, author.ref, RuleKind.IDEA_SHIPPED, f"idea #{idea.id} shipped")
 
 
 def _status(value: str) -> IdeaStatus:

@@ -9,7 +9,9 @@ from bot.core.commands import FileIdeaDraft, SubmitIdea, ToggleIdeaVote, VoteFor
 from bot.core.context import Context
 from bot.core.effects import EditMessage, PostMessage
 from bot.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bot.core.handlers.contributions import make_fact, record_contribution
 from bot.core.handlers.table import HANDLERS
+from bot.core.model.contributions import ContributionKind
 from bot.core.model.idea_text import idea_title, post_view
 from bot.core.model.ideas import (
     DETAILS_MAX,
@@ -25,10 +27,6 @@ from bot.core.model.members import Member
 from bot.core.registry import REGISTRY, ButtonRoute, Form, Invocation, SlashCommand
 from bot.core.replies import Action, ActionStyle, FormField, OpenForm, Reply
 
-IDEA_FILED, IDEA_VOTE = "idea_filed", "idea_vote"
-# Filing is a real contribution; a vote is a light one (the community's weights override these).
-DEFAULT_WEIGHTS = {IDEA_FILED: 1.0, IDEA_VOTE: 0.2}
-
 
 async def acting_member(ctx: Context) -> Member:
     """The member behind the actor (the bus has checked they are admitted for MEMBER commands)."""
@@ -40,10 +38,9 @@ async def acting_member(ctx: Context) -> Member:
     return member
 
 
-async def record(ctx: Context, member_id: int, kind: str, source_id: str) -> None:
-    """Count filing or voting as a contribution, once per source."""
-    weight = ctx.community.contributions.weights.get(kind, DEFAULT_WEIGHTS[kind])
-    await ctx.uow.ideas.record_contribution(ctx.community.id, member_id, kind, weight, source_id, ctx.now())
+async def record(ctx: Context, member: Member, kind: ContributionKind, source_id: str) -> None:
+    """Count filing or voting as a contribution, once per source, on the shared contribution path."""
+    await record_contribution(ctx, make_fact(ctx, kind, member.ref, source_id))
 
 
 async def refresh_post(ctx: Context, idea: Idea) -> None:
@@ -68,7 +65,7 @@ async def refresh_post(ctx: Context, idea: Idea) -> None:
 async def file_idea(ctx: Context, member: Member, title: str, details: str, area: str | None) -> Idea:
     """File the idea, post it with its Upvote button, count it as a contribution."""
     idea = await ctx.uow.ideas.add(ctx.community.id, member.id, title, details, area, ctx.now())
-    await record(ctx, member.id, IDEA_FILED, f"{IDEA_FILED}:{idea.id}")
+    await record(ctx, member, ContributionKind.IDEA_FILED, f"idea_filed:{idea.id}")
     view = post_view(idea, member.ref)
     await ctx.send(
         PostMessage(
@@ -158,7 +155,7 @@ async def cast_vote(ctx: Context, member: Member, idea_id: int, *, toggle: bool)
         await ctx.uow.ideas.add_vote(idea.id, member.id, ctx.now())
         if member.id != idea.author_id:
             # one contribution per member and idea: withdrawing and voting again earns nothing more
-            await record(ctx, member.id, IDEA_VOTE, f"{IDEA_VOTE}:{idea.id}:{member.id}")
+            await record(ctx, member, ContributionKind.IDEA_VOTE, f"idea_vote:{idea.id}:{member.id}")
     elif outcome is Press.WITHDRAWN:
         await ctx.uow.ideas.remove_vote(idea.id, member.id)
     if outcome is not Press.KEPT:

@@ -12,6 +12,7 @@ from bot.core.commands import EraseMyData, ExportMyData, Permission
 from bot.core.context import Context
 from bot.core.effects import DirectMessage
 from bot.core.handlers.table import HANDLERS
+from bot.core.model.gates import lockout_until
 from bot.core.model.members import Member
 from bot.core.model.privacy import AnonymousMark, MarkReason, package_export
 from bot.core.registry import REGISTRY, ButtonRoute, Invocation, SlashCommand
@@ -57,11 +58,10 @@ async def anti_abuse_marks(ctx: Context, member: Member) -> list[AnonymousMark]:
         marks.append(
             AnonymousMark(MarkReason.REAPPLY_COOLDOWN, rejected + timedelta(days=gate.reapply_cooldown_days))
         )
-    if (
-        await ctx.uow.privacy.failed_redemptions_since(member.id, now - LOCKOUT)
-        >= gate.failed_redemptions_per_hour
-    ):
-        marks.append(AnonymousMark(MarkReason.REDEMPTION_LOCKOUT, now + LOCKOUT))
+    failures = await ctx.uow.gates.failed_attempts(member.id, now - LOCKOUT)
+    locked_until = lockout_until(failures, gate.failed_redemptions_per_hour, now)
+    if locked_until is not None:
+        marks.append(AnonymousMark(MarkReason.REDEMPTION_LOCKOUT, locked_until))
     return marks
 
 

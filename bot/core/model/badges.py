@@ -25,12 +25,15 @@ class RuleKind(StrEnum):
     AMA_HOST = "ama_host"  # awarded by the programme when an AMA is held
     SHOWCASE_PRESENTER = "showcase_presenter"  # count = N showcases presented
     COHORT_GRADUATE = "cohort_graduate"  # awarded at day 14
+    IDEA_SHIPPED = "idea_shipped"  # awarded by the feedback loop when an idea the member filed ships
     ACTIVE_WEEKS = "active_weeks"  # count = N weeks in a row with a contribution
     LADDER = "ladder"  # advocacy tiers: every minimum in `min` and every badge in `requires`
 
 
 # Rules another feature awards at the moment it happens; stats never award them.
-AWARDED_BY_EVENT = frozenset({RuleKind.FOUNDING, RuleKind.AMA_HOST, RuleKind.COHORT_GRADUATE})
+AWARDED_BY_EVENT = frozenset(
+    {RuleKind.FOUNDING, RuleKind.AMA_HOST, RuleKind.COHORT_GRADUATE, RuleKind.IDEA_SHIPPED}
+)
 
 STAT_LABELS: Mapping[str, str] = {
     "contributions": "contributions",

@@ -25,9 +25,20 @@ class ContributionKind(StrEnum):
     SHOWCASE = "showcase"  # presented at a showcase
     EVENT_ATTENDED = "event_attended"
     REFERRAL_ACTIVATED = "referral_activated"  # a newcomer the member referred made a first contribution
+    IDEA_FILED = "idea_filed"  # filed an idea (/idea)
+    IDEA_VOTE = "idea_vote"  # voted for someone else's idea (once per member and idea)
 
 
-VOLUME_KINDS = frozenset({ContributionKind.MESSAGE, ContributionKind.THREAD_REPLY, ContributionKind.REACTION})
+# Kinds no badge rule counts by kind: beyond a first contribution or a first one in a week, they
+# change nothing a badge looks at, so they cost no badge check (the weekly pass still sees them).
+VOLUME_KINDS = frozenset(
+    {
+        ContributionKind.MESSAGE,
+        ContributionKind.THREAD_REPLY,
+        ContributionKind.REACTION,
+        ContributionKind.IDEA_VOTE,
+    }
+)
 
 DEFAULT_WEIGHTS: Mapping[ContributionKind, float] = {
     ContributionKind.MESSAGE: 1.0,
@@ -38,6 +49,8 @@ DEFAULT_WEIGHTS: Mapping[ContributionKind, float] = {
     ContributionKind.SHOWCASE: 5.0,
     ContributionKind.EVENT_ATTENDED: 2.0,
     ContributionKind.REFERRAL_ACTIVATED: 5.0,
+    ContributionKind.IDEA_FILED: 1.0,  # a real contribution, like a message
+    ContributionKind.IDEA_VOTE: 0.2,  # a light one, lighter than a reaction
 }
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.core.model.ideas_report import FEEDBACK_WINDOW, FeedbackWeek
 from bot.core.model.metrics import (
     ACTIVATION_DAYS,
     ACTIVE_WEEKS,
@@ -192,6 +193,7 @@ class Digest:
                 for p in self.data.trend
             ],
             "actions": self._actions_json(),
+            "feedback": feedback_json(self.data.feedback),
         }
 
     def _actions_json(self) -> dict[str, Any]:
@@ -295,6 +297,20 @@ def metrics_json(m: WeekMetrics, sla_hours: int) -> dict[str, Any]:
             "net": m.growth.net,
             "members": m.growth.members,
         },
+    }
+
+
+def feedback_json(f: FeedbackWeek) -> dict[str, Any]:
+    """The feedback loop in the period: ideas, votes, status changes, shipped, implementation rate."""
+    return {
+        "ideas_filed": f.ideas_filed,
+        "votes": f.votes,
+        "status_changes": f.status_changes,
+        "shipped": [{"idea_id": idea_id, "title": title} for idea_id, title in f.shipped],
+        "implementation_rate": f.implementation_rate,
+        "submitted_in_window": f.submitted_in_window,
+        "shipped_in_window": f.shipped_in_window,
+        "window_days": FEEDBACK_WINDOW.days,
     }
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.model.digest import Digest, Headline, HealthyRange, Status, Unit
+from bot.core.model.ideas_report import feedback_lines
 from bot.core.model.metrics import Person
 from bot.core.replies import Field
 from bot.core.text import mention, user_text
@@ -119,7 +120,8 @@ def _more(lines: list[str], shown: int, total: int) -> list[str]:
 
 
 def sections(digest: Digest, who: Who) -> tuple[Section, ...]:
-    """The digest's sections after the headline: what to act on, then the programme and cohorts."""
+    """The digest's sections after the headline: what to act on, then the programme, applications,
+    the feedback loop and cohorts."""
     a = digest.data.actions
     m = digest.data.current
     end = digest.period.end
@@ -183,6 +185,7 @@ def sections(digest: Digest, who: Who) -> tuple[Section, ...]:
         Section("Badges awarded", tuple(_more(badges, len(badges), a.badges_total))),
         Section("Programme this week", (programme,)),
         Section("Applications this week", (funnel,)),
+        Section("Feedback loop this week", tuple(feedback_lines(digest.data.feedback, digest.list_limit))),
         Section("Cohort retention (weeks after launch)", tuple(cohorts)),
         Section("First contribution by referrer (last 4 weeks)", tuple(by_referrer)),
     )

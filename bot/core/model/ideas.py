@@ -21,7 +21,6 @@ AREA_MAX = 30
 # Two presses this close together are one double click, not "vote, then withdraw": platforms
 # deliver both, and a member who double-clicks means to vote.
 DOUBLE_PRESS = timedelta(seconds=3)
-SHAPED_THE_PRODUCT = "shaped_the_product"  # the badge an idea's author gets when it ships
 
 
 class IdeaStatus(StrEnum):

@@ -28,6 +28,8 @@ from bot.core.text import user_text
 TOP = 10
 TOP_VELOCITY = 5
 WINDOW_MONTHS = 6
+# The digest's implementation rate looks back about six months from the week's end.
+FEEDBACK_WINDOW = timedelta(days=183)
 
 
 @dataclass(frozen=True)
@@ -322,13 +324,18 @@ class FeedbackWeek:
         return self.shipped_in_window / self.submitted_in_window if self.submitted_in_window else None
 
 
-def feedback_lines(week: FeedbackWeek) -> list[str]:
-    """Plain lines for the weekly digest's feedback section."""
+NO_FEEDBACK = FeedbackWeek(0, 0, 0, (), 0, 0)  # a week without ideas, votes or changes
+
+
+def feedback_lines(week: FeedbackWeek, limit: int = 10) -> list[str]:
+    """Plain lines for the weekly digest's feedback section (at most `limit` shipped ideas named)."""
     rate = week.implementation_rate
+    named = [f"#{i} {user_text(t, 60)}" for i, t in week.shipped[:limit]]
+    if len(week.shipped) > limit:
+        named.append(f"and {len(week.shipped) - limit} more")
     lines = [
         f"Ideas filed: {week.ideas_filed} · votes: {week.votes} · status changes: {week.status_changes}",
-        "Shipped this week: "
-        + (", ".join(f"#{i} {user_text(t, 60)}" for i, t in week.shipped) if week.shipped else "nothing"),
+        "Shipped this week: " + (", ".join(named) if named else "nothing"),
         "Implementation rate (six months): "
         + (
             f"{rate:.0%} ({week.shipped_in_window} of {week.submitted_in_window})"

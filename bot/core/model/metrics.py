@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.model.ideas_report import NO_FEEDBACK, FeedbackWeek
 from bot.core.model.weeks import IsoWeek, Period
 from bot.core.refs import MemberRef
 
@@ -289,3 +290,4 @@ class DigestData:
     cohorts: tuple[CohortReport, ...]
     referrers: tuple[ReferrerReport, ...]
     actions: Actions
+    feedback: FeedbackWeek = NO_FEEDBACK  # the feedback loop in the period (ideas, votes, shipped)

@@ -29,6 +29,7 @@ from bot.core.model.applications import (
 )
 from bot.core.model.gates import allows_application
 from bot.core.model.members import AdmissionMethod, Member, MemberStatus
+from bot.core.model.privacy import MarkReason
 from bot.core.registry import REGISTRY, ButtonRoute, Form, Invocation, SlashCommand
 from bot.core.replies import Action, ActionStyle, Field, FormField, OpenForm, Reply
 from bot.core.text import mention, user_text
@@ -59,6 +60,13 @@ async def _ready_to_apply(ctx: Context, person: Member) -> None:
             f"{name} is referral-only for now: ask a member for a referral code (they get one with /refer), "
             "then type /join CODE."
         )
+    # Someone rejected who then erased their data is a new member row with no application; the
+    # anonymous mark erasure kept holds their cooldown until it would have ended.
+    marked = await ctx.uow.privacy.mark_until(
+        ctx.community.id, person.ref, MarkReason.REAPPLY_COOLDOWN, ctx.now()
+    )
+    if marked is not None:
+        raise RateLimited(f"You can apply again from {when(ctx, marked)}.")
     latest = await ctx.uow.applications.latest_of(person.id)
     if latest is None:
         return

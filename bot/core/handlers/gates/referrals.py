@@ -29,6 +29,7 @@ from bot.core.model.gates import (
     normalize_code,
 )
 from bot.core.model.members import AdmissionMethod, Member
+from bot.core.model.privacy import MarkReason
 from bot.core.registry import REGISTRY, Invocation, Option, SlashCommand
 from bot.core.replies import Field, Reply
 from bot.core.settings import GateMode
@@ -172,6 +173,10 @@ async def redeem_referral(command: RedeemReferral, ctx: Context) -> Reply:
         raise GateClosed(f"{name} admits newcomers by application now: use /apply to send yours.")
     failures = await ctx.uow.gates.failed_attempts(person.id, now - timedelta(hours=1))
     until = lockout_until(failures, gate.failed_redemptions_per_hour, now)
+    if until is None:  # erasing one's data deletes the attempts, not the lockout they caused
+        until = await ctx.uow.privacy.mark_until(
+            ctx.community.id, person.ref, MarkReason.REDEMPTION_LOCKOUT, now
+        )
     if until is not None:
         raise RateLimited(
             f"Too many codes that did not work. Try again after {when(ctx, until)}, with the code exactly as "
