@@ -108,18 +108,21 @@ async def _run(config: str, dry_run: bool) -> int:
     adapters = [asyncio.create_task(runner.run(app), name=runner.platform) for runner in runners]
     stopped = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([stopped, *adapters], return_when=asyncio.FIRST_COMPLETED)
-    status = 0
+    failures = [
+        f"townsquare: {task.get_name()}: {task.exception()}"
+        for task in adapters
+        if task in done and task.exception() is not None
+    ]
     for task in adapters:
-        if task in done and task.exception() is not None:
-            print(f"townsquare: {task.get_name()}: {task.exception()}", file=sys.stderr)
-            status = 1
         task.cancel()
     stopped.cancel()
     await asyncio.gather(*adapters, stopped, return_exceptions=True)
     if slack_server is not None:
         await slack_server.stop()
     await app.close()
-    return status
+    for failure in failures:  # last, after shutdown has logged: the line the operator must read
+        print(failure, file=sys.stderr)
+    return 1 if failures else 0
 
 
 def _slack_adapter(settings):  # noqa: ANN001, ANN202  (lazy imports: slack-bolt loads only when used)
