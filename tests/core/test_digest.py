@@ -282,3 +282,11 @@ async def test_health_reads_beside_an_open_write_transaction(
     lead = platform.actor("lead", Role.LEAD)
     reply = await app.bus.handle(ShowHealth(community_id=COMMUNITY), lead, source=Source("fake", "i-1"))
     assert isinstance(reply, Reply) and reply.fields
+
+
+async def test_a_new_community_is_not_called_healthy(platform: FakePlatform, clock: FixedClock) -> None:
+    """No activity yet is said as such, not as "every metric is inside its healthy range"."""
+    reply = await platform.slash(platform.actor("lead", Role.LEAD), "digest")
+    assert isinstance(reply, Reply) and reply.private
+    assert "No activity to measure yet." in reply.text
+    assert "inside" not in reply.text

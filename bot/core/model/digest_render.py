@@ -202,11 +202,14 @@ def summary(digest: Digest) -> str:
     span = f"{_day(period.start, digest)} – {_day(period.end - timedelta(microseconds=1), digest)}"
     state = "" if period.complete else " (week so far)"
     flagged = digest.flagged
-    flags = (
-        f"{plural(len(flagged), 'metric')} outside the healthy range."
-        if flagged
-        else "Every metric with a healthy range is inside it."
-    )
+    rated = [h for h in digest.headlines if h.healthy is not None and h.value is not None]
+    if flagged:
+        flags = f"{plural(len(flagged), 'metric')} outside the healthy range."
+    elif rated:
+        flags = "Every metric with a healthy range is inside it."
+    else:
+        flags = "No activity to measure yet."
+
     return f"Week {period.week}, {span}{state}. {flags}"
 
 
