@@ -21,7 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, get_type_hints
 from zoneinfo import ZoneInfo
 
 from bot.core.bus import JobRun
@@ -37,6 +37,7 @@ from bot.core.handlers.table import HANDLERS, HandlerTable
 from bot.core.model.calendar import next_occurrence, resolve_wall_time
 from bot.core.model.programming import MIN_GRACE, JobPlan, Occurrence, Series, plan_jobs
 from bot.core.model.recurrence import Recurrence
+from bot.core.model.weeks import IsoWeek
 from bot.core.settings import CommunitySettings
 
 log = logging.getLogger("townsquare.scheduler")
@@ -188,7 +189,8 @@ def by_name(
     job: str, name: str, schedule: Callable[[CommunitySettings], NextRun], grace: timedelta
 ) -> RecurringJob:
     """The recurring job `job` sending the command class `name`, built with the fields it declares among:
-    community_id, week (the Monday of the last complete local week) and scheduled_for."""
+    community_id, week (the last complete local week: its Monday for a `date` field, its ISO id such
+    as "2026-W47" for a `str` field) and scheduled_for."""
 
     def build(community: CommunitySettings, scheduled_for: datetime) -> Command:
         kind = find_command(name)
@@ -196,7 +198,9 @@ def by_name(
         names = {f.name for f in dataclasses.fields(kind)}
         values: dict[str, Any] = {"community_id": community.id}
         if "week" in names:
-            values["week"] = week_ended_before(scheduled_for.astimezone(community.zone).date())
+            monday = week_ended_before(scheduled_for.astimezone(community.zone).date())
+            wants_id = get_type_hints(kind).get("week") is str  # PostWeeklyDigest takes "2026-W47"
+            values["week"] = str(IsoWeek.containing(monday)) if wants_id else monday
         if "scheduled_for" in names:
             values["scheduled_for"] = scheduled_for
         return kind(**values)

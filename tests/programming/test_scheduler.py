@@ -22,7 +22,7 @@ from bot.core.replies import Reply
 from programming.jobs import JobRegistry, RecurringJob, by_name, digest_schedule, once
 from programming.scheduler import LEASE, ProgrammeScheduler
 from storage.tables import JobRunRow, LeaseRow
-from tests.programming.support import admit, effects, lead, scheduler, text_of
+from tests.programming.support import admit, effects, lead, outbox, scheduler, text_of
 
 HOUR = timedelta(hours=1)
 # conftest's clock starts on Monday 2 November 2026, 10:00 UTC; the series meets Thursdays 17:00 UTC.
@@ -231,3 +231,17 @@ async def test_the_weekly_digest_is_scheduled_when_a_feature_handles_it(
     assert await restarted.start()
     await restarted.sync()
     assert weeks == [date(2026, 10, 26), date(2026, 11, 2)]
+
+
+async def test_the_default_registry_posts_the_real_weekly_digest_for_the_week_before(
+    app: App, clock: FixedClock
+) -> None:
+    # The job builds PostWeeklyDigest itself: its `week` is an ISO week id ("2026-W44"), not a date.
+    assert await scheduler(app).start()  # Monday 2 November 2026, 10:00 UTC: within the 6 h grace
+    posts = [
+        (key, effect)
+        for key, effect in await outbox(app)
+        if isinstance(effect, PostMessage) and effect.channel == "digest"
+    ]
+    assert [key for key, _ in posts] == ["digest:test:2026-W44"]
+    assert posts[0][1].title is not None and posts[0][1].title.endswith("2026-W44")
