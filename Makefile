@@ -1,4 +1,4 @@
-# Two entry points: `make demo` (the main job on the embedded SQLite default) and `make test`.
+# Two entry points: `make demo` (a simulated community on the embedded SQLite default) and `make test`.
 # Each creates the virtual environment it needs in .venv from nothing but Python 3.11 and pip.
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,8 +12,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 demo: $(BIN)/.installed
-	$(BIN)/townsquare migrate --config config.example.toml
-	$(BIN)/townsquare run --config config.example.toml --dry-run
+	$(BIN)/townsquare demo --seed 1
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
@@ -22,4 +21,6 @@ test: lint
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) *.egg-info townsquare.db townsquare.db-wal townsquare.db-shm
+	rm -rf $(VENV) *.egg-info townsquare.db townsquare.db-wal townsquare.db-shm \
+		townsquare-demo.db townsquare-demo.db-wal townsquare-demo.db-shm townsquare-demo.toml \
+		townsquare-demo-chart.png

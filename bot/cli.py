@@ -334,6 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
             "--config", default=DEFAULT_CONFIG, help=f"configuration file (default: {DEFAULT_CONFIG})"
         )
 
+    from bot.demo.cli import add_parser as add_demo_parser
+
+    add_demo_parser(sub)
     p = sub.add_parser("run", help="run the bot (connects to the platforms configured)")
     config_arg(p)
     p.add_argument(

@@ -24,7 +24,7 @@ def _run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 def test_help_lists_the_commands() -> None:
     result = _run("--help")
     assert result.returncode == 0
-    for command in ("run", "migrate", "check-config", "outbox"):
+    for command in ("demo", "run", "migrate", "check-config", "outbox", "digest"):
         assert command in result.stdout
 
 

@@ -26,6 +26,7 @@ from bot.core.model.metrics import (
     Activation,
     Activity,
     Applications,
+    AwardedBadge,
     DigestData,
     Growth,
     PeerAnswers,
@@ -123,6 +124,21 @@ def test_the_digest_flags_and_lists_in_every_rendering() -> None:
     markdown = render_markdown(digest)
     assert markdown.startswith("# Weekly digest — Test Community, 2026-W46")
     assert "| Active contributors | 5.0 % | -7.0 pts | ⚠ below the healthy range (10–20 %) |" in markdown
+
+
+def test_badges_read_by_their_catalogue_name() -> None:
+    ada = Person(1, MemberRef("fake", "1"), "Ada")
+    awarded = datetime(2026, 11, 12, tzinfo=UTC)
+    badges = (AwardedBadge(ada, "first_contribution", awarded), AwardedBadge(ada, "retired_badge", awarded))
+    actions = Actions((), 0, (), 0, (), (), (), badges, 2)
+    names = {"first_contribution": "First Contribution 🌱"}
+    digest = replace(_digest(_week(5, 100), _week(5, 100), actions), badge_names=names)
+    lines = [line for line in render_text(digest).splitlines() if "earned" in line]
+    assert lines == ["  - @Ada earned First Contribution 🌱", "  - @Ada earned retired_badge"]
+    assert [b["badge"] for b in digest.to_json()["actions"]["badges_awarded"]["items"]] == [
+        "first_contribution",
+        "retired_badge",
+    ]
 
 
 def test_field_values_fit_the_platform_limit() -> None:

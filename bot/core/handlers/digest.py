@@ -64,6 +64,9 @@ async def build_digest(
         ranges=ranges_of(community),
         sla_hours=community.gate.application_sla_hours,
         list_limit=community.digest.list_limit,
+        badge_names={
+            badge.key: f"{badge.name} {badge.emoji}".strip() for badge in community.badges.catalogue
+        },
     )
 
 

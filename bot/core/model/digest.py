@@ -7,7 +7,8 @@ a platform post lives in bot/core/model/digest_render.py, the chart in bot/chart
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -146,6 +147,11 @@ class Digest:
     ranges: HealthyRanges = HealthyRanges()
     sla_hours: int = 48
     list_limit: int = 10  # cohorts shown in the text renderings (the JSON has them all)
+    badge_names: Mapping[str, str] = field(default_factory=dict)  # key -> name from the catalogue
+
+    def badge_name(self, key: str) -> str:
+        """How leads read a badge: its catalogue name (and emoji), or its key when it has none."""
+        return self.badge_names.get(key, key)
 
     @property
     def period(self) -> Period:

@@ -144,7 +144,7 @@ def sections(digest: Digest, who: Who) -> tuple[Section, ...]:
         f"{user_text(u.title, 80)} — {u.going} going, {u.maybe} maybe"
         for u in a.upcoming
     ]
-    badges = [f"{who(b.person)} earned {user_text(b.badge_key, 40)}" for b in a.badges]
+    badges = [f"{who(b.person)} earned {user_text(digest.badge_name(b.badge_key), 80)}" for b in a.badges]
     p, ap = m.programming, m.applications
     programme = (
         f"{plural(p.occurrences, 'session')}, {p.rsvps_going} going ({p.rsvps_maybe} maybe), "

@@ -1,0 +1,175 @@
+"""`townsquare demo`: a fresh SQLite database, a simulated community living through N weeks on the
+real bot, and the digest of its last complete week.
+
+The app is the one `townsquare run` builds (bot.bootstrap.build_app) on the fake platform, with a
+`FixedClock` the simulation moves; the scheduler is the real ProgrammeScheduler. Nothing is
+written to the database except through the bus, the ingest and the scheduler.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import time as wallclock
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from adapters.fake.platform import FakeNotifier, FakePlatform
+from bot.bootstrap import build_app
+from bot.charts import render_digest_chart
+from bot.clock import FixedClock
+from bot.config import Settings, load_settings
+from bot.core.handlers.digest import build_digest
+from bot.core.model.digest import Digest
+from bot.core.model.weeks import IsoWeek
+from bot.demo.activity import Activity
+from bot.demo.community import COMMUNITY_ID, END_MONDAY, LAST_MORNING, ZONE, config_toml, local, start_of
+from bot.demo.engine import Counters, Engine
+from bot.demo.joining import Joining
+from bot.demo.people import plan_population
+from bot.demo.programme import Programme
+from bot.demo.world import World
+from programming.scheduler import ProgrammeScheduler
+from storage.db import create_engine
+from storage.metrics import SqlMetricsReader
+from storage.migrate import upgrade
+
+Progress = Callable[[str], None]
+
+
+class DemoError(Exception):
+    """The demo cannot run as asked; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    seed: int = 1
+    weeks: int = 12
+    members: int = 300
+    db: Path = Path("townsquare-demo.db")
+    chart: Path = Path("townsquare-demo-chart.png")
+
+    @property
+    def config(self) -> Path:
+        """The configuration written next to the database."""
+        return self.db.with_suffix(".toml")
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    options: DemoOptions
+    digest: Digest
+    week: IsoWeek
+    counters: Counters
+    admitted: int
+    left: int
+    members: int
+    cohorts: int
+    seconds: float
+
+
+def _replaceable(db: Path) -> None:
+    """Only a database an earlier demo wrote is replaced: never a real community's."""
+    if not db.exists():
+        return
+    rows: list[tuple[object, ...]] | None = None
+    try:
+        with closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            if conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,):
+                return  # an empty database: a demo stopped before it created anything
+            rows = conn.execute("SELECT id, platform FROM community").fetchall()
+    except sqlite3.Error:
+        pass  # not SQLite, or not Townsquare's schema: not ours to delete
+    if rows is not None and all(row == (COMMUNITY_ID, "fake") for row in rows):
+        return
+    raise DemoError(
+        f"{db} exists and is not a database `townsquare demo` wrote; the demo replaces its database "
+        "on every run, so choose another --db (or move that file away yourself)"
+    )
+
+
+def _fresh_files(options: DemoOptions) -> Settings:
+    _replaceable(options.db)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{options.db}{suffix}").unlink(missing_ok=True)
+    options.config.write_text(config_toml(options.db), encoding="utf-8")
+    # The demo's own file, not the environment: TOWNSQUARE_DATABASE_URL must not redirect it.
+    return load_settings(options.config, environ={})
+
+
+async def run_demo(options: DemoOptions, progress: Progress) -> DemoResult:
+    """Simulate the community for `options.weeks` weeks; the digest of the last complete week."""
+    if options.weeks < 1 or options.members < 10:
+        raise DemoError("--weeks must be at least 1 and --members at least 10")
+    began = wallclock.perf_counter()
+    settings = _fresh_files(options)
+    community = settings.communities[0]
+    engine = create_engine(settings.database.url)
+    await upgrade(engine)
+    start = start_of(options.weeks)
+    end = local(END_MONDAY, LAST_MORNING)
+    clock = FixedClock(start - timedelta(hours=1))
+    notifier = FakeNotifier()
+    app = build_app(settings, clock, {"fake": notifier}, engine=engine)
+    app.ingest.flush_seconds = 0.0  # the simulation decides when to flush; never wait on real time
+    scheduler = ProgrammeScheduler(
+        app.uow_factory, app.bus, clock, settings.communities, timers=False, plan_every=timedelta(days=1)
+    )
+    try:
+        await app.ensure_communities()
+        app.ingest.start()
+        await scheduler.start()
+        sim = Engine(app, FakePlatform(app.bus, COMMUNITY_ID, notifier), clock, scheduler)
+        rng = random.Random(options.seed)
+        world = World(sim, plan_population(rng, start, options.weeks, options.members), rng)
+        Joining(world, start, end).schedule()
+        Activity(world, start).schedule()
+        Programme(world, start).schedule()
+        _report_weekly(world, start, options.weeks, progress, began)
+        await sim.run_until(end)
+        clock.set(end)
+        await sim.flush()
+        await sim.deliver()
+        week = IsoWeek.last_complete(end, ZONE)
+        digest = await build_digest(SqlMetricsReader(engine), community, week, end)
+    finally:
+        await scheduler.stop()
+        await app.close()
+    options.chart.write_bytes(render_digest_chart(digest))
+    people = world.people
+    return DemoResult(
+        options=options,
+        digest=digest,
+        week=week,
+        counters=sim.counters,
+        admitted=sum(1 for p in people if p.admitted_at is not None),
+        left=sum(1 for p in people if p.left_at is not None),
+        members=sum(1 for p in people if p.present),
+        cohorts=world.cohorts,
+        seconds=wallclock.perf_counter() - began,
+    )
+
+
+def _report_weekly(world: World, start: datetime, weeks: int, progress: Progress, began: float) -> None:
+    """One progress line as each simulated week ends (local Monday midnight)."""
+    first_monday = start.astimezone(ZONE).date() + timedelta(weeks=1)
+
+    async def report(number: int) -> None:
+        tally = world.tally
+        finished = IsoWeek.of(world.now - timedelta(seconds=1), ZONE)
+        waiting = len(world.pending_applications)
+        progress(
+            f"week {number:>{len(str(weeks))}}/{weeks} {finished}  {len(world.present()):>5} members  "
+            f"{f'+{tally.admitted}':>5} joined {tally.left:>4} left {len(tally.posters):>5} posted  "
+            f"{world.cohorts:>3} {'cohort ' if world.cohorts == 1 else 'cohorts'}  "
+            f"{waiting:>3} {'application ' if waiting == 1 else 'applications'} waiting  "
+            f"{wallclock.perf_counter() - began:6.1f} s"
+        )
+        tally.admitted, tally.left = 0, 0
+        tally.posters.clear()
+
+    for number in range(1, weeks + 1):
+        world.engine.at(local(first_monday + timedelta(weeks=number - 1), time(0, 0)), report, number)
