@@ -129,15 +129,18 @@ def test_the_digest_flags_and_lists_in_every_rendering() -> None:
 def test_badges_read_by_their_catalogue_name() -> None:
     ada = Person(1, MemberRef("fake", "1"), "Ada")
     awarded = datetime(2026, 11, 12, tzinfo=UTC)
-    badges = (AwardedBadge(ada, "first_contribution", awarded), AwardedBadge(ada, "retired_badge", awarded))
+    badges = (
+        AwardedBadge(ada, "first_contribution", awarded),
+        AwardedBadge(ada, "shaped_the_product", awarded),
+    )
     actions = Actions((), 0, (), 0, (), (), (), badges, 2)
     names = {"first_contribution": "First Contribution 🌱"}
     digest = replace(_digest(_week(5, 100), _week(5, 100), actions), badge_names=names)
     lines = [line for line in render_text(digest).splitlines() if "earned" in line]
-    assert lines == ["  - @Ada earned First Contribution 🌱", "  - @Ada earned retired_badge"]
+    assert lines == ["  - @Ada earned First Contribution 🌱", "  - @Ada earned Shaped the product"]
     assert [b["badge"] for b in digest.to_json()["actions"]["badges_awarded"]["items"]] == [
         "first_contribution",
-        "retired_badge",
+        "shaped_the_product",
     ]
 
 

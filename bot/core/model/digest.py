@@ -150,8 +150,9 @@ class Digest:
     badge_names: Mapping[str, str] = field(default_factory=dict)  # key -> name from the catalogue
 
     def badge_name(self, key: str) -> str:
-        """How leads read a badge: its catalogue name (and emoji), or its key when it has none."""
-        return self.badge_names.get(key, key)
+        """How leads read a badge: its catalogue name and emoji; a badge from outside the catalogue
+        (the ideas feature's "shaped_the_product") by its key in words."""
+        return self.badge_names.get(key) or key.replace("_", " ").capitalize()
 
     @property
     def period(self) -> Period:
