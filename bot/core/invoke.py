@@ -9,10 +9,10 @@ import logging
 from collections.abc import Mapping
 from typing import Protocol
 
-from bot.core.commands import Command, Permission
+from bot.core.commands import Command
 from bot.core.errors import UserFacingError
 from bot.core.refs import Actor
-from bot.core.registry import REGISTRY, Built, Invocation, MessageTarget, Registry
+from bot.core.registry import REGISTRY, Built, Invocation, MessageTarget, Registry, may_invoke
 from bot.core.replies import OpenForm, Reply
 
 log = logging.getLogger("townsquare.invoke")
@@ -22,15 +22,6 @@ STALE_BUTTON = "This button no longer does anything. Try the command again."
 
 class Bus(Protocol):
     async def handle(self, message: Command, actor: Actor | None = None) -> Reply | Built: ...
-
-
-def _allowed(permission: Permission, actor: Actor) -> bool:
-    """The registry's quick check; the bus re-checks the command's own permission."""
-    if permission is Permission.MODERATOR:
-        return actor.is_moderator
-    if permission is Permission.LEAD:
-        return actor.is_lead
-    return permission is not Permission.SYSTEM
 
 
 async def _run(bus: Bus, built_fn: object, invocation: Invocation, *args: object) -> Reply | OpenForm:
@@ -57,7 +48,7 @@ async def invoke_slash(
     command = registry.commands.get(name)
     if command is None:
         return Reply(text=f"/{name} is not a Townsquare command. Try /help.")
-    if not _allowed(command.permission, invocation.actor):
+    if not may_invoke(command.permission, invocation.actor):
         return Reply(text=f"/{name} is for {command.permission.value}s only.")
     return await _run(bus, command.build, invocation)
 
@@ -71,7 +62,7 @@ async def invoke_button(
     except KeyError:
         log.info("stale or unknown button %r", key[:100])
         return Reply(text=STALE_BUTTON)
-    if not _allowed(route.permission, invocation.actor):
+    if not may_invoke(route.permission, invocation.actor):
         return Reply(text=f"Only {route.permission.value}s can use this button.")
     return await _run(bus, route.build, invocation, ident)
 
@@ -98,6 +89,6 @@ async def invoke_message_action(
     action = registry.message_actions.get(key)
     if action is None:
         return Reply(text="That action is not available.")
-    if not _allowed(action.permission, invocation.actor):
+    if not may_invoke(action.permission, invocation.actor):
         return Reply(text=f"Only {action.permission.value}s can do that.")
     return await _run(bus, action.build, invocation, target)

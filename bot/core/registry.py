@@ -101,6 +101,15 @@ class MessageAction:
     permission: Permission = Permission.MEMBER
 
 
+def may_invoke(permission: Permission, actor: Actor) -> bool:
+    """Whether an entry is offered to this actor; the bus re-checks the command's own permission."""
+    if permission is Permission.MODERATOR:
+        return actor.is_moderator
+    if permission is Permission.LEAD:
+        return actor.is_lead
+    return permission is not Permission.SYSTEM
+
+
 class RegistryError(ValueError):
     """A duplicate or malformed registry entry (a programming error, caught by the tests)."""
 

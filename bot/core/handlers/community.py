@@ -7,7 +7,7 @@ from bot.core.context import Context
 from bot.core.events import MemberJoined, MemberLeft
 from bot.core.handlers.table import HANDLERS
 from bot.core.model.members import MemberStatus
-from bot.core.registry import REGISTRY, Invocation, SlashCommand
+from bot.core.registry import REGISTRY, Invocation, SlashCommand, may_invoke
 from bot.core.replies import Reply
 
 
@@ -34,15 +34,6 @@ async def record_member_left(event: MemberLeft, ctx: Context) -> None:
     await ctx.uow.members.save(member)
 
 
-def _visible(permission: Permission, invocation: Invocation) -> bool:
-    actor = invocation.actor
-    if permission is Permission.MODERATOR:
-        return actor.is_moderator
-    if permission is Permission.LEAD:
-        return actor.is_lead
-    return permission is not Permission.SYSTEM
-
-
 @HANDLERS.command(ShowHelp)
 async def show_help(command: ShowHelp, ctx: Context) -> Reply:
     """List the slash commands the actor may use, with what each does."""
@@ -50,7 +41,7 @@ async def show_help(command: ShowHelp, ctx: Context) -> Reply:
     lines = [
         f"/{cmd.name} — {cmd.description}"
         for cmd in sorted(REGISTRY.commands.values(), key=lambda c: c.name)
-        if invocation is None or _visible(cmd.permission, invocation)
+        if invocation is None or may_invoke(cmd.permission, invocation.actor)
     ]
     return Reply(
         text="\n".join(lines) or "No commands are available to you here.", title="Townsquare commands"
