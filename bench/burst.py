@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from bot.bootstrap import App
 from bot.core.events import MessagePosted
 from bot.core.refs import MemberRef
-from storage.tables import ContributionRow, MemberWeekRow
+from storage.contributions.tables import ContributionRow, MemberWeekRow
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 

@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
+from storage.contributions.tables import ContributionRow, MemberWeekRow  # noqa: E402
 from storage.db import create_engine, is_sqlite  # noqa: E402
 from storage.migrate import downgrade, upgrade  # noqa: E402
-from storage.tables import ContributionRow, MemberWeekRow  # noqa: E402
 
 COMMUNITY = "bench"
 WEEK = "2026-W46"
@@ -301,10 +301,10 @@ async def measure(url: str, runs: int) -> dict[str, object]:
     """Time the digest in this (fresh) process; the parent prints the figures."""
     from bot.charts import render_digest_chart
     from bot.config import Settings
-    from bot.core.handlers.digest import build_digest
-    from bot.core.model.digest_render import render_text
-    from bot.core.model.weeks import IsoWeek
-    from storage.metrics import SqlMetricsReader
+    from bot.core.metrics.digest_render import render_text
+    from bot.core.metrics.handlers import build_digest
+    from bot.core.weeks import IsoWeek
+    from storage.metrics.reader import SqlMetricsReader
 
     community = Settings.model_validate(
         {

@@ -9,7 +9,7 @@ import random
 import statistics
 import time
 
-from bot.core.model.ideas import similar_ideas
+from bot.core.feedback.idea_rules import similar_ideas
 
 WORDS = (
     "dark mode export csv api plugin offline sync mobile app editor keyboard shortcuts slack "

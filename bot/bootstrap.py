@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.charts import MatplotlibChartRenderer
 from bot.config import Settings
 from bot.core.bus import MessageBus
-from bot.core.handlers import HANDLERS
+from bot.core.feature import Assembly
 from bot.core.ports import Clock, Notifier
+from bot.features import assemble, bindings
 from bot.ingest import ContributionIngestor
 from bot.relay import OutboxRelay, RetryPolicy
 from programming.scheduler import ProgrammeScheduler
@@ -66,10 +67,13 @@ def build_app(
     clock: Clock,
     notifiers: Mapping[str, Notifier] | None = None,
     engine: AsyncEngine | None = None,
+    assembly: Assembly | None = None,
 ) -> App:
-    """Wire the core to storage and the given notifiers (one per platform)."""
+    """Wire the core to storage and the given notifiers (one per platform); every feature of
+    bot/features.py unless `assembly` says otherwise."""
+    assembly = assembly or assemble()
     engine = engine or create_engine(settings.database.url, echo=settings.database.echo)
-    uow_factory = SqlUnitOfWorkFactory(engine)
+    uow_factory = SqlUnitOfWorkFactory(engine, bindings())
     policy = RetryPolicy(
         max_attempts=settings.outbox.max_attempts,
         base_delay_seconds=settings.outbox.base_delay_seconds,
@@ -79,7 +83,8 @@ def build_app(
     bus = MessageBus(
         uow_factory,
         clock,
-        HANDLERS,
+        assembly.handlers,
+        assembly.registry,
         {community.id: community for community in settings.communities},
         on_commit=relay.wake,
         charts=MatplotlibChartRenderer(),

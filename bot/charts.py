@@ -12,9 +12,9 @@ import io
 import math
 from collections.abc import Sequence
 
-from bot.core.model.digest import Digest
-from bot.core.model.digest_render import title
-from bot.core.model.metrics import RETENTION_WEEKS
+from bot.core.metrics.digest import Digest
+from bot.core.metrics.digest_render import title
+from bot.core.metrics.rules import RETENTION_WEEKS
 
 MAX_COHORT_LINES = 6  # more lines than this stop being readable; the newest cohorts are drawn
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot import __version__
+from bot.core.feedback.ports import IdeaReportReader
 
 DEFAULT_CONFIG = os.environ.get("TOWNSQUARE_CONFIG", "config.toml")
 
@@ -65,10 +66,12 @@ async def _run(config: str, dry_run: bool) -> int:
     from bot.bootstrap import build_app, start_app
     from bot.clock import SystemClock
     from bot.dryrun import LoggingNotifier
+    from bot.features import assemble
     from storage.migrate import SchemaOutOfDate
 
     settings = _load(config)
     clock = SystemClock()
+    assembly = assemble()
     platforms = {c.platform for c in settings.communities}
     runners: list[Any] = []  # platform adapters to start: .platform, .notifier, async .run(app)
     slack = None
@@ -81,7 +84,7 @@ async def _run(config: str, dry_run: bool) -> int:
             except DiscordStartError as exc:
                 print(f"townsquare: {exc}", file=sys.stderr)
                 return 2
-        slack = _slack_adapter(settings) if settings.slack is not None else None
+        slack = _slack_adapter(settings, assembly.registry) if settings.slack is not None else None
         if slack is None and "slack" in platforms:
             print(
                 "townsquare: communities on Slack need a [slack] section (see config.example.toml)",
@@ -92,7 +95,7 @@ async def _run(config: str, dry_run: bool) -> int:
     notifiers.update({runner.platform: runner.notifier for runner in runners})
     if slack is not None:
         notifiers["slack"] = slack.notifier
-    app = build_app(settings, clock, notifiers)
+    app = build_app(settings, clock, notifiers, assembly=assembly)
     try:
         await start_app(app, config)
     except SchemaOutOfDate as exc:
@@ -125,12 +128,12 @@ async def _run(config: str, dry_run: bool) -> int:
     return 1 if failures else 0
 
 
-def _slack_adapter(settings):  # noqa: ANN001, ANN202  (lazy imports: slack-bolt loads only when used)
+def _slack_adapter(settings, registry):  # noqa: ANN001, ANN202  (lazy imports: slack-bolt loads only when used)
     from adapters.slack.app import SlackConfigError
     from adapters.slack.runner import prepare_slack
 
     try:
-        return prepare_slack(settings)
+        return prepare_slack(settings, registry)
     except SlackConfigError as exc:
         print(f"townsquare: slack: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -154,13 +157,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 async def _outbox(config: str, retry: Sequence[int]) -> int:
+    from bot.features import bindings
     from storage.db import create_engine
     from storage.uow import SqlUnitOfWorkFactory
 
     settings = _load(config)
     engine = create_engine(settings.database.url)
     try:
-        async with SqlUnitOfWorkFactory(engine)() as uow:
+        async with SqlUnitOfWorkFactory(engine, bindings())() as uow:
             if retry:
                 from bot.clock import SystemClock
 
@@ -199,8 +203,9 @@ async def _ideas(args: argparse.Namespace) -> int:
 
     from bot.clock import SystemClock
     from bot.core.errors import UserFacingError
-    from bot.core.handlers.idea_reports import build_report
-    from bot.core.model.ideas_report import previous_month, render_json, render_markdown
+    from bot.core.feedback.idea_reports import build_report
+    from bot.core.feedback.report_rules import previous_month, render_json, render_markdown
+    from bot.features import bindings
     from storage.db import create_engine, read_only
     from storage.uow import SqlUnitOfWorkFactory
 
@@ -216,7 +221,7 @@ async def _ideas(args: argparse.Namespace) -> int:
         return 2
     engine = create_engine(settings.database.url)
     try:
-        async with SqlUnitOfWorkFactory(read_only(engine))() as uow:
+        async with SqlUnitOfWorkFactory(read_only(engine), bindings())() as uow:
             if args.ideas_command == "report":
                 now = SystemClock().now()
                 month = args.month or previous_month(now, community.zone)
@@ -244,7 +249,7 @@ async def _ideas(args: argparse.Namespace) -> int:
                     "shipped_at": idea.shipped_at.isoformat() if idea.shipped_at else "",
                     "merged_into": idea.merged_into_id or "",
                 }
-                for idea, author in await uow.idea_report.export(community.id)
+                for idea, author in await uow.repo(IdeaReportReader).export(community.id)
             ]
         if args.format == "json":
             print(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -297,19 +302,20 @@ def add_ideas_parser(
 def cmd_slack_manifest(args: argparse.Namespace) -> int:
     from adapters.slack.commands import CommandNames
     from adapters.slack.manifest import build_manifest, manifest_json
-    from bot.core import handlers  # noqa: F401  (registers every feature's commands)
-    from bot.core.registry import REGISTRY
+    from bot.features import assemble
+
+    registry = assemble().registry
 
     overrides = {}
     if args.config:
         settings = _load(args.config)
         overrides = settings.slack.command_names if settings.slack else {}
     try:
-        names = CommandNames(REGISTRY, overrides)
+        names = CommandNames(registry, overrides)
     except ValueError as exc:
         print(f"townsquare: slack: {exc}", file=sys.stderr)
         return 2
-    manifest = build_manifest(REGISTRY, names, url=args.url)
+    manifest = build_manifest(registry, names, url=args.url)
     text = manifest_json(manifest)
     if args.write:
         with open(args.write, "w", encoding="utf-8") as out:

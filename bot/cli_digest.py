@@ -51,7 +51,7 @@ def _now(value: str | None) -> datetime:
 
 def _week(value: str | None, community: Any, now: datetime) -> Any:
     """The week asked for, or the last complete week in the community's time zone."""
-    from bot.core.model.weeks import IsoWeek
+    from bot.core.weeks import IsoWeek
 
     if not value:
         return IsoWeek.last_complete(now, community.zone)
@@ -68,7 +68,7 @@ async def _with_reader(config: str, work: Callable[[Any, Any], Awaitable[Any]]) 
     """Run `work(settings, reader)` against the configured database, read-only."""
     from bot.cli import _load
     from storage.db import create_engine
-    from storage.metrics import SqlMetricsReader
+    from storage.metrics.reader import SqlMetricsReader
     from storage.migrate import SchemaOutOfDate, require_current
 
     settings = _load(config)
@@ -85,8 +85,8 @@ async def _with_reader(config: str, work: Callable[[Any, Any], Awaitable[Any]]) 
 
 def cmd_digest(args: argparse.Namespace) -> int:
     """Print the digest of a week (default: the last complete one)."""
-    from bot.core.handlers.digest import build_digest
-    from bot.core.model.digest_render import render_markdown, render_text
+    from bot.core.metrics.digest_render import render_markdown, render_text
+    from bot.core.metrics.handlers import build_digest
 
     async def work(settings: Any, reader: Any) -> Any:
         community = _community(settings, args.community)
@@ -113,9 +113,9 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 def cmd_metrics_export(args: argparse.Namespace) -> int:
     """Every metric for each of the last N weeks, as CSV or JSON."""
-    from bot.core.handlers.digest import policy_of
-    from bot.core.model.digest import flat_metrics, metrics_json
-    from bot.core.model.weeks import Period
+    from bot.core.metrics.digest import flat_metrics, metrics_json
+    from bot.core.metrics.handlers import policy_of
+    from bot.core.weeks import Period
 
     if args.weeks < 1:
         print("townsquare metrics export: --weeks must be at least 1", file=sys.stderr)

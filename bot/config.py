@@ -16,7 +16,8 @@ from pydantic import Field, ValidationError, model_validator
 
 from adapters.discord.settings import DiscordCommunity, DiscordSettings
 from adapters.slack.settings import SlackCommunity, SlackSettings
-from bot.core.settings import CommunitySettings, StrictModel
+from bot.core.settings import CommunitySettings
+from bot.core.settings_base import StrictModel
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///townsquare.db"
 

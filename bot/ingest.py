@@ -18,9 +18,11 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from bot.core.events import ContributionsRecorded, Event
-from bot.core.handlers.contributions import referral_credit
-from bot.core.model.contributions import ContributionFact, from_platform_event
+from bot.core.contributions.events import ContributionsRecorded
+from bot.core.contributions.handlers import referral_credit
+from bot.core.contributions.ports import ContributionRepository
+from bot.core.contributions.rules import ContributionFact, from_platform_event
+from bot.core.events import Event
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.settings import CommunitySettings
 
@@ -155,7 +157,7 @@ class ContributionIngestor:
         changes: list[ContributionsRecorded] = []
         async with self.uow_factory() as uow:
             for community_id, facts in by_community.items():
-                result = await uow.contributions.record(
+                result = await uow.repo(ContributionRepository).record(
                     facts, referral_credit(self.communities[community_id])
                 )
                 self.stats.inserted += result.inserted

@@ -8,7 +8,7 @@ describe). This module keeps the `programming.calendar` import path for the sche
 
 from __future__ import annotations
 
-from bot.core.model.calendar import (
+from bot.core.programming.calendar import (
     DEFAULT_ANNOUNCEMENT_LEAD,
     announcement_time,
     apply_overrides,
@@ -19,7 +19,7 @@ from bot.core.model.calendar import (
     resolve_wall_time,
     scheduled_dates,
 )
-from bot.core.model.recurrence import (
+from bot.core.programming.recurrence import (
     DEFAULT_ANCHOR,
     MAX_INTERVAL_WEEKS,
     WEEKDAY_NAMES,
@@ -27,7 +27,7 @@ from bot.core.model.recurrence import (
     Override,
     Recurrence,
 )
-from bot.core.model.recurrence_text import RecurrenceFormatError, describe, parse_recurrence
+from bot.core.programming.recurrence_text import RecurrenceFormatError, describe, parse_recurrence
 
 __all__ = [
     "DEFAULT_ANCHOR",

@@ -7,7 +7,7 @@ own idea of the schedule, so rebuilding the specs from the database at any time 
 Three sources of specs:
 
 * the programme: one spec per job of each happening occurrence (announce, reminders, line-up,
-  start, end), computed by `bot.core.model.programming.plan_jobs` from the occurrence's instant;
+  start, end), computed by `bot.core.programming.rules.plan_jobs` from the occurrence's instant;
 * open polls: one spec per poll, closing it at its closing time;
 * recurring community jobs (programming/recurring.py): the weekly digest, the cohort window,
   daily milestones, idea notices and so on.
@@ -22,23 +22,30 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.bus import JobRun
-from bot.core.commands import ClosePoll, Command
-from bot.core.handlers.programming.commands import (
+from bot.core.commands import Command
+from bot.core.feedback.commands import ClosePoll
+from bot.core.handlers import HandlerTable
+from bot.core.programming.calendar import next_occurrence, resolve_wall_time
+from bot.core.programming.commands import (
     AnnounceOccurrence,
     EndOccurrence,
     PostShowcaseLineup,
     RemindOccurrence,
     StartOccurrence,
 )
-from bot.core.model.calendar import next_occurrence, resolve_wall_time
-from bot.core.model.programming import END_GRACE, MIN_GRACE, JobPlan, Occurrence, Series, plan_jobs
-from bot.core.model.recurrence import Recurrence
+from bot.core.programming.recurrence import Recurrence
+from bot.core.programming.rules import END_GRACE, MIN_GRACE, JobPlan, Occurrence, Series, plan_jobs
 from bot.core.settings import CommunitySettings
 
 NextRun = Callable[[datetime], datetime | None]
 
 
 class Bus(Protocol):
+    """What the scheduler needs of the message bus: its handlers (which jobs exist) and handling."""
+
+    @property
+    def handlers(self) -> HandlerTable: ...
+
     async def handle(self, message: Any, actor: Any = None, *, job: JobRun | None = None) -> Any: ...
 
 

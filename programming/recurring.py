@@ -25,23 +25,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from bot.core.badges.commands import EvaluateBadges
 from bot.core.bus import JobRun
-from bot.core.commands import (
-    CloseCohortWindow,
-    CloseDuePolls,
-    Command,
-    EvaluateBadges,
-    PostIdeasReport,
-    PostOverdueApplications,
-    PostWeeklyDigest,
-    RunMilestones,
-    SendIdeaNotices,
-)
-from bot.core.handlers.table import HANDLERS, HandlerTable
-from bot.core.model.ideas_report import previous_month
-from bot.core.model.programming import MIN_GRACE
-from bot.core.model.weeks import IsoWeek
+from bot.core.cohorts.commands import CloseCohortWindow, RunMilestones
+from bot.core.commands import Command
+from bot.core.feedback.commands import CloseDuePolls, PostIdeasReport, SendIdeaNotices
+from bot.core.feedback.report_rules import previous_month
+from bot.core.gates.commands import PostOverdueApplications
+from bot.core.metrics.commands import PostWeeklyDigest
+from bot.core.programming.rules import MIN_GRACE
 from bot.core.settings import CommunitySettings
+from bot.core.weeks import IsoWeek
 from programming.jobs import Bus, JobSpec, NextRun, daily, hourly, monthly, weekly
 
 log = logging.getLogger("townsquare.scheduler")
@@ -52,13 +46,13 @@ Build = Callable[[CommunitySettings, datetime], Command]
 @dataclass(frozen=True)
 class RecurringJob:
     """A per-community job: when it runs, and the command for the run scheduled at an instant.
-    A job whose command is not `available()` (no handler is registered for it) gets no spec."""
+    A job whose command has no handler in the bus (its feature is not in the app) gets no spec."""
 
     name: str
     schedule: Callable[[CommunitySettings], NextRun]
     build: Build
     grace: timedelta = MIN_GRACE
-    available: Callable[[], bool] = lambda: True
+    command: type[Command] | None = None  # None: always available
 
 
 @dataclass
@@ -76,7 +70,7 @@ class JobRegistry:
         """One spec per (community, available job)."""
         specs = []
         for job in self.jobs.values():
-            if not job.available():
+            if job.command is not None and job.command not in bus.handlers.commands:
                 if job.name not in self._reported:
                     self._reported.add(job.name)
                     log.info("the %s job is off: no feature handles its command", job.name)
@@ -92,11 +86,6 @@ class JobRegistry:
         return specs
 
 
-def handled(kind: type[Command], handlers: HandlerTable = HANDLERS) -> Callable[[], bool]:
-    """True while a handler is registered for `kind` (checked when the specs are built)."""
-    return lambda: kind in handlers.commands
-
-
 def command_job(
     name: str,
     kind: type[Command],
@@ -110,7 +99,7 @@ def command_job(
         schedule,
         build or (lambda community, _at: kind(community_id=community.id)),
         grace,
-        available=handled(kind),
+        command=kind,
     )
 
 

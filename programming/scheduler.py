@@ -38,9 +38,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.core.bus import JobRun
-from bot.core.handlers.programming.commands import PlanProgramme
-from bot.core.model.programming import END_GRACE
+from bot.core.feedback.ports import PollRepository
 from bot.core.ports import Clock, UnitOfWork
+from bot.core.programming.commands import PlanProgramme
+from bot.core.programming.ports import OccurrenceRepository
+from bot.core.programming.rules import END_GRACE
 from bot.core.replies import Reply
 from bot.core.settings import CommunitySettings
 from programming.jobs import Bus, JobSpec, daily, occurrence_jobs, poll_jobs
@@ -200,8 +202,11 @@ class ProgrammeScheduler:
         """Every job spec: the occurrences and open polls in the database, the recurring jobs, upkeep."""
         by_id = {community.id: community for community in self.communities}
         async with self.uow_factory() as uow:
-            scheduled = await uow.occurrences.to_schedule(list(by_id), now - END_GRACE)
-            polls = {community_id: await uow.polls.open_polls(community_id) for community_id in by_id}
+            scheduled = await uow.repo(OccurrenceRepository).to_schedule(list(by_id), now - END_GRACE)
+            polls = {
+                community_id: await uow.repo(PollRepository).open_polls(community_id)
+                for community_id in by_id
+            }
         found = [
             spec
             for series, occurrence in scheduled

@@ -2,41 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Self
+from collections.abc import Callable, Mapping
+from typing import Self, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.ideas_report import SqlIdeaReportReader
-from storage.metrics import SqlMetricsReader
-from storage.repositories.badges import SqlBadgeRepository
-from storage.repositories.cohorts import SqlCohortRepository
-from storage.repositories.contributions import SqlContributionRepository
-from storage.repositories.delivery import (
-    SqlOutboxRepository,
-    SqlPlatformRefRepository,
-    SqlProcessedEventRepository,
-)
-from storage.repositories.gates import (
-    SqlApplicationRepository,
-    SqlGateRepository,
-    SqlReferralCodeRepository,
-)
-from storage.repositories.idea_notices import SqlIdeaNoticeRepository
-from storage.repositories.ideas import SqlIdeaRepository
-from storage.repositories.members import SqlCommunityRepository, SqlMemberRepository
-from storage.repositories.polls import SqlCouncilRepository, SqlPollRepository
-from storage.repositories.privacy import SqlPrivacyRepository
-from storage.repositories.programming import SqlOccurrenceRepository, SqlRsvpRepository, SqlSeriesRepository
-from storage.repositories.programming_entries import SqlQuestionRepository, SqlShowcaseRepository
-from storage.repositories.scheduling import SqlJobRunRepository, SqlLeaseRepository
+from storage.delivery import SqlOutboxRepository, SqlPlatformRefRepository, SqlProcessedEventRepository
+from storage.members import SqlCommunityRepository, SqlMemberRepository
+from storage.scheduling import SqlJobRunRepository, SqlLeaseRepository
+
+P = TypeVar("P")
+Binding = Callable[["SqlUnitOfWork"], object]
+"""Makes a feature's repository for one unit of work (usually `lambda uow: SqlX(uow.session)`)."""
+Bindings = Mapping[type, Binding]
+"""A feature's ports and the storage that implements them, listed in bot/features.py."""
 
 
 class SqlUnitOfWork:
     """`async with factory() as uow: ...; await uow.commit()`; leaving without commit rolls back."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], metrics: SqlMetricsReader) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine, bindings: Bindings
+    ) -> None:
         self._sessions = sessions
-        self.metrics = metrics  # reads on its own read-only connection, outside this transaction
+        self.engine = engine  # for readers that work outside this transaction (the metrics reader)
+        self._bindings = bindings
+        self._repos: dict[type, object] = {}
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
@@ -45,26 +36,21 @@ class SqlUnitOfWork:
         self.outbox = SqlOutboxRepository(self.session)
         self.processed = SqlProcessedEventRepository(self.session)
         self.refs = SqlPlatformRefRepository(self.session)
-        self.badges = SqlBadgeRepository(self.session)
-        self.gates = SqlGateRepository(self.session)
-        self.referrals = SqlReferralCodeRepository(self.session)
-        self.applications = SqlApplicationRepository(self.session)
-        self.ideas = SqlIdeaRepository(self.session)
-        self.idea_notices = SqlIdeaNoticeRepository(self.session)
-        self.polls = SqlPollRepository(self.session)
-        self.councils = SqlCouncilRepository(self.session)
-        self.idea_report = SqlIdeaReportReader(self.session)
-        self.cohorts = SqlCohortRepository(self.session)
-        self.contributions = SqlContributionRepository(self.session)
-        self.privacy = SqlPrivacyRepository(self.session)
-        self.series = SqlSeriesRepository(self.session)
-        self.occurrences = SqlOccurrenceRepository(self.session)
-        self.rsvps = SqlRsvpRepository(self.session)
-        self.questions = SqlQuestionRepository(self.session)
-        self.showcases = SqlShowcaseRepository(self.session)
         self.job_runs = SqlJobRunRepository(self.session)
         self.leases = SqlLeaseRepository(self.session)
         return self
+
+    def repo(self, port: type[P]) -> P:
+        """The implementation bound to `port`, made once per unit of work."""
+        found = self._repos.get(port)
+        if found is None:
+            binding = self._bindings.get(port)
+            if binding is None:
+                raise LookupError(
+                    f"no storage is bound to {port.__name__}: add its feature to bot/features.py"
+                )
+            found = self._repos[port] = binding(self)
+        return cast(P, found)
 
     async def __aexit__(self, *exc: object) -> None:
         try:
@@ -82,10 +68,10 @@ class SqlUnitOfWork:
 class SqlUnitOfWorkFactory:
     """Makes a fresh unit of work per command; never share one between tasks."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, bindings: Bindings) -> None:
         self.engine = engine
+        self.bindings = bindings
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self.metrics = SqlMetricsReader(engine)
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.sessions, self.metrics)
+        return SqlUnitOfWork(self.sessions, self.engine, self.bindings)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from matplotlib.image import imread
 
 from bot.charts import render_digest_chart
-from bot.core.model.digest import Digest
-from bot.core.model.metrics import (
+from bot.core.metrics.digest import Digest
+from bot.core.metrics.rules import (
     Actions,
     Activation,
     Activity,
@@ -23,7 +23,7 @@ from bot.core.model.metrics import (
     TrendPoint,
     WeekMetrics,
 )
-from bot.core.model.weeks import IsoWeek, Period
+from bot.core.weeks import IsoWeek, Period
 
 WEEK = IsoWeek(2026, 46)
 

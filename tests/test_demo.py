@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.model.digest_render import plain_who, sections
+from bot.core.metrics.digest_render import plain_who, sections
 from bot.demo.community import start_of
 from bot.demo.people import Way, plan_population
 from tests.core.test_digest import _digest, _week

@@ -24,8 +24,8 @@ from adapters.discord.invites import InviteTracker
 from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.referrals import PersonalInvites
 from bot.core.bus import MessageBus
-from bot.core.ports import Clock, ContributionSink
-from bot.core.registry import REGISTRY, Registry
+from bot.core.contributions.ports import ContributionSink
+from bot.core.ports import Clock
 
 log = logging.getLogger("townsquare.discord")
 
@@ -42,7 +42,6 @@ class TownsquareClient(discord.Client):
         communities: Communities,
         clock: Clock,
         *,
-        registry: Registry = REGISTRY,
         gateway_url: str | None = None,
         ack_budget: float = ACK_BUDGET_SECONDS,
         **options: Any,
@@ -54,7 +53,6 @@ class TownsquareClient(discord.Client):
         super().__init__(**options)
         self.communities = communities
         self.clock = clock
-        self.registry = registry
         self.gateway_url = gateway_url
         self.ack_budget = ack_budget
         self.tracker = InviteTracker()
@@ -76,7 +74,7 @@ class TownsquareClient(discord.Client):
         default_hooks: dict[str, ReplyHook] = {"refer": PersonalInvites(bus, self.tracker, self.clock)}
         self.router = InteractionRouter(
             bus,
-            self.registry,
+            bus.registry,
             self.communities,
             hooks={**default_hooks, **(hooks or {})},
             ack_budget=self.ack_budget,
@@ -97,7 +95,8 @@ class TownsquareClient(discord.Client):
 
     async def sync_commands(self) -> None:
         """Write each guild's commands when they differ from the registry's."""
-        payloads = command_payloads(self.registry)
+        assert self.router is not None, "bind() first"
+        payloads = command_payloads(self.router.registry)
         assert self.application_id is not None
         for guild_id in self.communities.guild_ids:
             try:

@@ -17,8 +17,9 @@ import discord
 from adapters.discord.identity import Communities, member_ref
 from adapters.discord.invites import InviteTracker
 from bot.core.bus import MessageBus, Source
+from bot.core.contributions.ports import ContributionSink
 from bot.core.events import MemberJoined, MemberLeft, MessagePosted, ReactionAdded
-from bot.core.ports import Clock, ContributionSink
+from bot.core.ports import Clock
 
 log = logging.getLogger("townsquare.discord.events")
 

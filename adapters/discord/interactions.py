@@ -89,9 +89,7 @@ class InteractionRouter:
             return
         community, actor = context
         invocation = Invocation(actor, community.id, _channel(interaction))
-        await self._answer(
-            interaction, invoke_button(self.bus, key, invocation, self.registry), component=True
-        )
+        await self._answer(interaction, invoke_button(self.bus, key, invocation), component=True)
 
     # --- commands --------------------------------------------------------------------------------
 
@@ -108,7 +106,7 @@ class InteractionRouter:
         name, raw = invoked_name(data)
         command = self.registry.commands.get(name)
         invocation = Invocation(actor, community.id, _channel(interaction), option_values(command, raw))
-        work = invoke_slash(self.bus, name, invocation, self.registry)
+        work = invoke_slash(self.bus, name, invocation)
         hook = self.hooks.get(name)
         await self._answer(interaction, _then(work, hook, interaction, community, actor) if hook else work)
 
@@ -134,9 +132,7 @@ class InteractionRouter:
             author_is_bot=bool(author.get("bot")),
         )
         invocation = Invocation(actor, community.id, _channel(interaction))
-        await self._answer(
-            interaction, invoke_message_action(self.bus, action.key, invocation, target, self.registry)
-        )
+        await self._answer(interaction, invoke_message_action(self.bus, action.key, invocation, target))
 
     def _is_staff(
         self,
@@ -178,7 +174,7 @@ class InteractionRouter:
         community, actor = context
         form_key, form_context = parsed
         invocation = Invocation(actor, community.id, _channel(interaction))
-        work = invoke_form(self.bus, form_key, invocation, form_answers(data), form_context, self.registry)
+        work = invoke_form(self.bus, form_key, invocation, form_answers(data), form_context)
         await self._answer(interaction, work, component=interaction.message is not None)
 
     # --- who, where ------------------------------------------------------------------------------

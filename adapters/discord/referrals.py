@@ -17,8 +17,8 @@ import discord
 from adapters.discord.invites import InviteTracker, invite_lifetime, mint_invite
 from bot.config import CommunityConfig
 from bot.core.bus import MessageBus
-from bot.core.commands import AttachInvite
-from bot.core.handlers.gates.referrals import CODE_FIELD, INVITE_FIELD, USES_FIELD
+from bot.core.gates.commands import AttachInvite
+from bot.core.gates.referrals import CODE_FIELD, INVITE_FIELD, USES_FIELD
 from bot.core.ports import Clock
 from bot.core.refs import Actor
 from bot.core.replies import Field, Reply

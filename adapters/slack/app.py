@@ -29,8 +29,9 @@ from adapters.slack.notifier import SlackNotifier
 from adapters.slack.render import FORM_CALLBACK
 from adapters.slack.settings import SlackSettings
 from bot.config import Settings
-from bot.core.ports import Clock, ContributionSink, UnitOfWork
-from bot.core.registry import REGISTRY, Registry
+from bot.core.contributions.ports import ContributionSink
+from bot.core.ports import Clock, UnitOfWork
+from bot.core.registry import Registry
 
 log = logging.getLogger("townsquare.slack")
 
@@ -72,9 +73,7 @@ class SlackAdapter:
     """Townsquare on Slack. The notifier exists from the start (the relay needs it); `attach()` builds
     the bolt app once the bus exists."""
 
-    def __init__(
-        self, settings: Settings, *, registry: Registry = REGISTRY, client: AsyncWebClient | None = None
-    ):
+    def __init__(self, settings: Settings, registry: Registry, *, client: AsyncWebClient | None = None):
         if settings.slack is None:
             raise SlackConfigError("no [slack] section in the configuration")
         self.settings = settings.slack

@@ -23,9 +23,10 @@ from adapters.slack.lobby import lobby_guide
 from adapters.slack.render import NO_PARSE, form_answers, form_metadata, form_view, mrkdwn, reply_message
 from bot.config import CommunityConfig
 from bot.core.bus import Source
+from bot.core.contributions.ports import ContributionSink
 from bot.core.events import Event
 from bot.core.invoke import invoke_button, invoke_form, invoke_message_action, invoke_slash
-from bot.core.ports import Clock, ContributionSink
+from bot.core.ports import Clock
 from bot.core.refs import Actor, MemberRef
 from bot.core.registry import Invocation, MessageTarget, Registry
 from bot.core.replies import OpenForm, Reply
@@ -187,7 +188,7 @@ class SlackListeners:
                 return
             actor = await self.identity.actor(community, command["user_id"], command.get("user_name", ""))
             invocation = Invocation(actor, community.id, where.channel_id, options)
-            result = await invoke_slash(self.bus, slash.name, invocation, self.registry)
+            result = await invoke_slash(self.bus, slash.name, invocation)
             await self.render(result, where, client)
 
     # --- buttons, modals, shortcuts -----------------------------------------------------------
@@ -211,9 +212,7 @@ class SlackListeners:
                 return
             actor = await self.identity.actor(community, where.user_id, body["user"].get("name", ""))
             key = str(action.get("action_id", ""))
-            result = await invoke_button(
-                self.bus, key, Invocation(actor, community.id, where.channel_id), self.registry
-            )
+            result = await invoke_button(self.bus, key, Invocation(actor, community.id, where.channel_id))
             await self.render(result, where, client)
 
     async def on_view(
@@ -229,7 +228,7 @@ class SlackListeners:
             actor = await self.identity.actor(community, where.user_id, body["user"].get("name", ""))
             answers = form_answers(view)
             invocation = Invocation(actor, community.id, channel_id)
-            result = await invoke_form(self.bus, form_key, invocation, answers, context, self.registry)
+            result = await invoke_form(self.bus, form_key, invocation, answers, context)
             await self.render(result, where, client)
 
     async def on_shortcut(
@@ -259,9 +258,7 @@ class SlackListeners:
             )
             actor = await self.identity.actor(community, where.user_id, body["user"].get("name", ""))
             invocation = Invocation(actor, community.id, channel_id)
-            result = await invoke_message_action(
-                self.bus, str(body.get("callback_id")), invocation, target, self.registry
-            )
+            result = await invoke_message_action(self.bus, str(body.get("callback_id")), invocation, target)
             await self.render(result, where, client)
 
     # --- events --------------------------------------------------------------------------------

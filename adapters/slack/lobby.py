@@ -3,8 +3,8 @@ channels they see. Whoever arrives in the lobby channel is told how to get in.""
 
 from __future__ import annotations
 
+from bot.core.gates.settings import GateMode
 from bot.core.registry import Registry
-from bot.core.settings import GateMode
 
 _HOW = {
     "join": "with a referral code from a member: `{cmd} CODE`",

@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.app import SlackAdapter, SlackConfigError
 from bot.bootstrap import App
 from bot.config import Settings
+from bot.core.registry import Registry
 
 log = logging.getLogger("townsquare.slack")
 
@@ -69,9 +70,9 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-def prepare_slack(settings: Settings) -> SlackAdapter:
+def prepare_slack(settings: Settings, registry: Registry) -> SlackAdapter:
     """The adapter (and its notifier, for build_app); SlackConfigError names a missing secret."""
-    adapter = SlackAdapter(settings)
+    adapter = SlackAdapter(settings, registry)
     if adapter.settings.signing_secret is None and not adapter.socket_mode:
         raise SlackConfigError(
             "SLACK_SIGNING_SECRET is not set: HTTP mode verifies every request from Slack with it"

@@ -6,7 +6,7 @@ import re
 
 from pydantic import Field, SecretStr, field_validator
 
-from bot.core.settings import StrictModel
+from bot.core.settings_base import StrictModel
 
 SLACK_COMMAND_RE = r"^[a-z0-9][a-z0-9_-]{0,30}$"  # Slack: at most 32 characters with the slash
 

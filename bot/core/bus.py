@@ -18,10 +18,11 @@ from bot.core.commands import Command, Permission
 from bot.core.context import Context
 from bot.core.errors import Forbidden, UserFacingError
 from bot.core.events import Event
-from bot.core.handlers.table import HandlerTable
-from bot.core.ports import ChartRenderer, Clock, UnitOfWork
+from bot.core.handlers import HandlerTable
+from bot.core.metrics.ports import ChartRenderer
+from bot.core.ports import Clock, UnitOfWork
 from bot.core.refs import Actor
-from bot.core.registry import Built
+from bot.core.registry import Built, Registry
 from bot.core.replies import Reply
 from bot.core.settings import CommunitySettings
 
@@ -60,6 +61,7 @@ class MessageBus:
         uow_factory: Callable[[], UnitOfWork],
         clock: Clock,
         handlers: HandlerTable,
+        registry: Registry,
         communities: Mapping[str, CommunitySettings],
         on_commit: Callable[[], None] | None = None,
         charts: ChartRenderer | None = None,
@@ -67,6 +69,7 @@ class MessageBus:
         self.uow_factory = uow_factory
         self.clock = clock
         self.handlers = handlers
+        self.registry = registry
         self.communities = communities
         self.on_commit = on_commit or (lambda: None)
         self.charts = charts
@@ -118,7 +121,14 @@ class MessageBus:
                 return Reply.nothing(), True
             if job is not None and not await uow.job_runs.claim(job.key, job.scheduled_for, now):
                 return Reply.nothing(), True
-            ctx = Context(uow=uow, clock=self.clock, community=settings, actor=actor, charts=self.charts)
+            ctx = Context(
+                uow=uow,
+                clock=self.clock,
+                community=settings,
+                registry=self.registry,
+                actor=actor,
+                charts=self.charts,
+            )
             if isinstance(message, Command):
                 await self._authorize(message, ctx)
                 handler = self.handlers.commands.get(type(message))

@@ -7,8 +7,10 @@ from datetime import datetime
 
 from bot.core.effects import Effect
 from bot.core.events import Event
-from bot.core.ports import ChartRenderer, Clock, UnitOfWork
+from bot.core.metrics.ports import ChartRenderer
+from bot.core.ports import Clock, UnitOfWork
 from bot.core.refs import Actor
+from bot.core.registry import Registry
 from bot.core.settings import CommunitySettings
 
 
@@ -19,6 +21,7 @@ class Context:
     uow: UnitOfWork
     clock: Clock
     community: CommunitySettings
+    registry: Registry
     actor: Actor | None = None
     charts: ChartRenderer | None = None  # None: posts go out without charts (tests, dry runs)
     events: list[Event] = field(default_factory=list)

@@ -16,9 +16,6 @@ class Event:
     community_id: str
 
 
-# --- platform facts (adapters build these from platform events; metadata only, never text) ---
-
-
 @dataclass(frozen=True, kw_only=True)
 class MemberJoined(Event):
     """Someone arrived on the platform side (joined the guild, joined the workspace)."""
@@ -61,47 +58,3 @@ class ReactionAdded(Event):
     at: datetime
     message_author: MemberRef | None = None
     is_bot: bool = False
-
-
-# --- domain events shared by several features ---------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class MemberAdmitted(Event):
-    """A person became a member (gates emit it; cohorts, badges and metrics subscribe)."""
-
-    member_id: int
-    member: MemberRef
-    method: str  # AdmissionMethod value
-    at: datetime
-    referrer_id: int | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class BadgeAwarded(Event):
-    """A badge was awarded, once (the announcement and role mapping subscribe)."""
-
-    member_id: int
-    member: MemberRef
-    badge_key: str
-    reason: str
-    at: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class CohortLaunched(Event):
-    """A cohort was formed from the pool and its private space requested."""
-
-    cohort_id: int
-    member_ids: tuple[int, ...]
-    at: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class ContributionsRecorded(Event):
-    """New contributions were recorded (by the ingest path or a handler); `member_ids` are the members
-    whose badge-visible stats moved (see RecordedContributions.rechecks). Badges subscribe."""
-
-    member_ids: tuple[int, ...]
-    first_contributors: tuple[int, ...] = ()
-    at: datetime

@@ -12,7 +12,7 @@ from typing import Protocol
 from bot.core.commands import Command
 from bot.core.errors import UserFacingError
 from bot.core.refs import Actor
-from bot.core.registry import REGISTRY, Built, Invocation, MessageTarget, Registry, may_invoke
+from bot.core.registry import Built, Invocation, MessageTarget, Registry, may_invoke
 from bot.core.replies import OpenForm, Reply
 
 log = logging.getLogger("townsquare.invoke")
@@ -21,6 +21,11 @@ STALE_BUTTON = "This button no longer does anything. Try the command again."
 
 
 class Bus(Protocol):
+    """What invoking needs of the message bus: its registry, and handling a command."""
+
+    @property
+    def registry(self) -> Registry: ...
+
     async def handle(self, message: Command, actor: Actor | None = None) -> Reply | Built: ...
 
 
@@ -41,11 +46,9 @@ async def _finish(bus: Bus, built: Built, actor: Actor) -> Reply | OpenForm:
     return result
 
 
-async def invoke_slash(
-    bus: Bus, name: str, invocation: Invocation, registry: Registry = REGISTRY
-) -> Reply | OpenForm:
+async def invoke_slash(bus: Bus, name: str, invocation: Invocation) -> Reply | OpenForm:
     """Run a slash command by name ("mydata export" for a subcommand)."""
-    command = registry.commands.get(name)
+    command = bus.registry.commands.get(name)
     if command is None:
         return Reply(text=f"/{name} is not a Townsquare command. Try /help.")
     if not may_invoke(command.permission, invocation.actor):
@@ -53,12 +56,10 @@ async def invoke_slash(
     return await _run(bus, command.build, invocation)
 
 
-async def invoke_button(
-    bus: Bus, key: str, invocation: Invocation, registry: Registry = REGISTRY
-) -> Reply | OpenForm:
+async def invoke_button(bus: Bus, key: str, invocation: Invocation) -> Reply | OpenForm:
     """Run the route of a pressed button `<area>:<verb>:<id>`."""
     try:
-        route, ident = registry.route_button(key)
+        route, ident = bus.registry.route_button(key)
     except KeyError:
         log.info("stale or unknown button %r", key[:100])
         return Reply(text=STALE_BUTTON)
@@ -73,20 +74,19 @@ async def invoke_form(
     invocation: Invocation,
     answers: Mapping[str, str],
     context: str = "",
-    registry: Registry = REGISTRY,
 ) -> Reply | OpenForm:
     """Turn a submitted form into its command."""
-    form = registry.forms.get(form_key)
+    form = bus.registry.forms.get(form_key)
     if form is None:
         return Reply(text="This form has expired. Start again with the command.")
     return await _run(bus, form.build, invocation, answers, context)
 
 
 async def invoke_message_action(
-    bus: Bus, key: str, invocation: Invocation, target: MessageTarget, registry: Registry = REGISTRY
+    bus: Bus, key: str, invocation: Invocation, target: MessageTarget
 ) -> Reply | OpenForm:
     """Run a message action ("Mark helpful") on a target message."""
-    action = registry.message_actions.get(key)
+    action = bus.registry.message_actions.get(key)
     if action is None:
         return Reply(text="That action is not available.")
     if not may_invoke(action.permission, invocation.actor):

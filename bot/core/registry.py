@@ -116,7 +116,7 @@ class RegistryError(ValueError):
 
 @dataclass
 class Registry:
-    """All invocables. Feature modules add theirs at import time."""
+    """All invocables of one app, merged from its features (bot.core.feature.Assembly)."""
 
     commands: dict[str, SlashCommand] = field(default_factory=dict)
     forms: dict[str, Form] = field(default_factory=dict)
@@ -149,6 +149,17 @@ class Registry:
         self.message_actions[action.key] = action
         return action
 
+    def merge(self, other: Registry) -> None:
+        """Add another registry's entries; a name registered twice is an error."""
+        for command in other.commands.values():
+            self.slash(command)
+        for form in other.forms.values():
+            self.form(form)
+        for route in other.buttons.values():
+            self.button(route)
+        for action in other.message_actions.values():
+            self.message_action(action)
+
     def route_button(self, key: str) -> tuple[ButtonRoute, str]:
         """Find the route for a button key `<area>:<verb>:<id>`; KeyError when unknown."""
         area, verb, ident = parse_button_key(key)
@@ -166,6 +177,3 @@ def parse_button_key(key: str) -> tuple[str, str, str]:
 def form_fields(*fields: FormField) -> tuple[FormField, ...]:
     """Spelling aid for declaring a form's fields."""
     return tuple(fields)
-
-
-REGISTRY = Registry()

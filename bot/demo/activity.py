@@ -13,9 +13,9 @@ from bisect import bisect_left
 from datetime import datetime, time, timedelta
 from itertools import accumulate
 
+from bot.core.cohorts.milestones import NUDGE
 from bot.core.effects import DirectMessage, Effect, GrantMemberAccess, OpenPrivateSpace
 from bot.core.events import MemberLeft, MessagePosted, ReactionAdded
-from bot.core.handlers.milestones import NUDGE
 from bot.core.registry import MessageTarget
 from bot.demo.community import ZONE, local
 from bot.demo.people import DAY_WEIGHTS, Person

@@ -79,7 +79,7 @@ def _progress(line: str) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the simulation, print the digest, say where everything is."""
-    from bot.core.model.digest_render import render_markdown, render_text
+    from bot.core.metrics.digest_render import render_markdown, render_text
     from bot.demo.run import DemoError, DemoOptions, run_demo
     from bot.logs import setup_logging
 

@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 
 from bot.core.effects import Effect, GrantMemberAccess, PostMessage
 from bot.core.events import MemberJoined
-from bot.core.handlers.gates.referrals import CODE_FIELD
+from bot.core.gates.referrals import CODE_FIELD
 from bot.core.replies import OpenForm, Reply
 from bot.demo.community import (
     ANSWERS_HOPING_FOR,

@@ -13,6 +13,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from bot.core.effects import Effect, PostMessage
+from bot.core.programming.ports import OccurrenceRepository
 from bot.core.replies import OpenForm, Reply
 from bot.core.text import mentions_in
 from bot.demo.community import AMA_QUESTIONS, IDEAS, SHOWCASE_ENTRIES, SHOWCASE_LINK
@@ -82,7 +83,7 @@ class Programme:
         """An announcement with RSVP buttons: people answer over the week; questions or entries come in."""
         world, now = self.world, self.world.now
         async with world.engine.app.uow_factory() as uow:  # read when it starts, as the post says
-            occurrence = await uow.occurrences.get(occurrence_id)
+            occurrence = await uow.repo(OccurrenceRepository).get(occurrence_id)
         if occurrence is None:
             return
         starts = occurrence.starts_at

@@ -22,9 +22,9 @@ from bot.bootstrap import build_app
 from bot.charts import render_digest_chart
 from bot.clock import FixedClock
 from bot.config import Settings, load_settings
-from bot.core.handlers.digest import build_digest
-from bot.core.model.digest import Digest
-from bot.core.model.weeks import IsoWeek
+from bot.core.metrics.digest import Digest
+from bot.core.metrics.handlers import build_digest
+from bot.core.weeks import IsoWeek
 from bot.demo.activity import Activity
 from bot.demo.community import COMMUNITY_ID, END_MONDAY, LAST_MORNING, ZONE, config_toml, local, start_of
 from bot.demo.engine import Counters, Engine
@@ -34,7 +34,7 @@ from bot.demo.programme import Programme
 from bot.demo.world import World
 from programming.scheduler import ProgrammeScheduler
 from storage.db import create_engine
-from storage.metrics import SqlMetricsReader
+from storage.metrics.reader import SqlMetricsReader
 from storage.migrate import upgrade
 
 Progress = Callable[[str], None]

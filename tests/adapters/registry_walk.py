@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import bot.core.handlers  # noqa: F401  (registers every feature's registry entries)
 from bot.core.errors import UserFacingError
 from bot.core.refs import Actor, MemberRef, Role
-from bot.core.registry import REGISTRY, Invocation, OptionType, SlashCommand
+from bot.core.registry import Invocation, OptionType, SlashCommand
 from bot.core.replies import OpenForm
+from bot.features import assemble
+
+REGISTRY = assemble().registry  # every feature's entries, as `townsquare run` has them
+
 
 SAMPLE_IDS = ("1", "1:1")  # button ids: one number, or two (a draft and an idea, a poll and an option)
 LONG_CONTEXT = "123456789012:123456789012"  # a form context as long as two large ids

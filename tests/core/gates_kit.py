@@ -9,10 +9,12 @@ from sqlalchemy import select
 from adapters.fake.platform import PLATFORM, FakePlatform
 from bot.bootstrap import App
 from bot.config import Settings
-from bot.core.model.members import AdmissionMethod, Member
+from bot.core.gates.ports import GateRepository
+from bot.core.members import AdmissionMethod, Member
 from bot.core.refs import Actor, MemberRef, Role
 from bot.core.replies import OpenForm, Reply
-from storage.tables import ApplicationRow, BadgeAwardRow, ReferralCodeRow
+from storage.badges.tables import BadgeAwardRow
+from storage.gates.tables import ApplicationRow, ReferralCodeRow
 from tests.conftest import COMMUNITY, make_settings
 
 MOD = "mod1"
@@ -33,7 +35,7 @@ async def seed_member(app: App, user_id: str | int) -> Member:
     """A member admitted before the test starts (by a lead, no effects)."""
     async with app.uow_factory() as uow:
         seen = await uow.members.upsert_seen(COMMUNITY, ref(user_id), app.clock.now())
-        await uow.gates.admit(
+        await uow.repo(GateRepository).admit(
             seen.id, method=AdmissionMethod.LEAD, referrer_id=None, confidence=None, now=app.clock.now()
         )
         member = await uow.members.get(seen.id)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.fake.platform import FakePlatform
 from bot.bootstrap import App
 from bot.core.effects import PostMessage, effect_from_json
-from bot.core.model.members import AdmissionMethod, MemberStatus
+from bot.core.members import AdmissionMethod, MemberStatus
 from bot.core.refs import Actor, Role
 from bot.core.replies import OpenForm, Reply
 from storage.tables import OutboxRow

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import App
-from bot.core.events import MemberAdmitted
-from bot.core.model.members import AdmissionMethod, Member, MemberStatus
+from bot.core.badges.ports import BadgeRepository
+from bot.core.gates.events import MemberAdmitted
+from bot.core.members import AdmissionMethod, Member, MemberStatus
 from bot.core.refs import MemberRef
 from tests.conftest import COMMUNITY
 
@@ -63,7 +64,7 @@ async def admit(app: App, user_id: int | str, *, at: datetime | None = None, **k
 
 async def give_badge(app: App, member: Member, key: str) -> None:
     async with app.uow_factory() as uow:
-        await uow.badges.award(COMMUNITY, member.id, key, "test", app.clock.now())
+        await uow.repo(BadgeRepository).award(COMMUNITY, member.id, key, "test", app.clock.now())
         await uow.commit()
 
 

@@ -16,20 +16,22 @@ from adapters.fake.platform import FakePlatform
 from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.config import load_settings
+from bot.core.badges.commands import EvaluateBadges
+from bot.core.badges.handlers import award_badge
+from bot.core.badges.rules import STAT_LABELS, MemberStats, newly_earned
+from bot.core.badges.settings import DEFAULT_CATALOGUE, BadgeSettings, StatName
 from bot.core.bus import MessageBus
-from bot.core.commands import Command, EvaluateBadges
+from bot.core.commands import Command
 from bot.core.context import Context
+from bot.core.contributions.rules import active_streak
 from bot.core.effects import AssignBadgeRole, PostMessage
 from bot.core.events import MemberJoined, MemberLeft, MessagePosted
-from bot.core.handlers import HANDLERS
-from bot.core.handlers.badges import award_badge
-from bot.core.handlers.table import HandlerTable
-from bot.core.model.badges import STAT_LABELS, MemberStats, newly_earned
-from bot.core.model.contributions import active_streak
+from bot.core.handlers import HandlerTable
 from bot.core.registry import MessageTarget
 from bot.core.replies import Reply
-from bot.core.settings import DEFAULT_CATALOGUE, BadgeSettings, CommunitySettings, StatName
-from storage.tables import BadgeAwardRow
+from bot.core.settings import CommunitySettings
+from bot.features import assemble
+from storage.badges.tables import BadgeAwardRow
 from tests.conftest import COMMUNITY
 from tests.core.support import add_member, count, ref
 
@@ -129,8 +131,8 @@ async def test_founding_is_never_revoked(
     app: App, platform: FakePlatform, engine: AsyncEngine, clock: FixedClock
 ) -> None:
     table = HandlerTable()
-    table.commands = dict(HANDLERS.commands)
-    table.events = HANDLERS.events
+    table.commands = dict(assemble().handlers.commands)
+    table.events = assemble().handlers.events
 
     @table.command(AwardFounding)
     async def award_founding(command: AwardFounding, ctx: Context) -> Reply:
@@ -139,7 +141,7 @@ async def test_founding_is_never_revoked(
         await award_badge(ctx, member.id, member.ref, "founding", "among the first 100 members")
         return Reply(text="ok")
 
-    bus = MessageBus(app.uow_factory, clock, table, app.bus.communities)
+    bus = MessageBus(app.uow_factory, clock, table, app.bus.registry, app.bus.communities)
     founder = await add_member(app, "founder")
     await bus.handle(AwardFounding(community_id=COMMUNITY, member_id=founder.id))
     await bus.handle(AwardFounding(community_id=COMMUNITY, member_id=founder.id))

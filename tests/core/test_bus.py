@@ -18,10 +18,11 @@ from bot.core.context import Context
 from bot.core.effects import PostMessage
 from bot.core.errors import InvalidInput
 from bot.core.events import MemberJoined, MemberLeft
-from bot.core.handlers.table import HandlerTable
-from bot.core.model.members import MemberStatus
+from bot.core.handlers import HandlerTable
+from bot.core.members import MemberStatus
 from bot.core.refs import Actor, MemberRef, Role
 from bot.core.replies import Reply
+from bot.features import bindings
 from storage.tables import MemberRow, OutboxRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import COMMUNITY
@@ -46,7 +47,7 @@ def _bus(app: App, clock: FixedClock) -> MessageBus:
             raise InvalidInput("Give the announcement a title.")
         return Reply(text="Announced.")
 
-    return MessageBus(app.uow_factory, clock, table, app.bus.communities)
+    return MessageBus(app.uow_factory, clock, table, app.bus.registry, app.bus.communities)
 
 
 MOD = Actor(MemberRef("fake", "m1"), COMMUNITY, frozenset({Role.MODERATOR}))
@@ -105,7 +106,7 @@ async def test_member_join_and_leave_are_recorded_once(
     joined = MemberJoined(community_id=COMMUNITY, member=ref, at=clock.now(), display_name="Ada")
     for _ in range(3):
         await app.bus.handle(joined, source=Source("fake", "join-42"))
-    async with SqlUnitOfWorkFactory(engine)() as uow:
+    async with SqlUnitOfWorkFactory(engine, bindings())() as uow:
         member = await uow.members.by_ref(COMMUNITY, ref)
     assert member is not None and member.status is MemberStatus.PENDING and member.display_name == "Ada"
     await app.bus.handle(

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.model.cohorts import Trigger, Waiting, cohort_sizes, next_window, plan_launch, split_balanced
+from bot.core.cohorts.rules import Trigger, Waiting, cohort_sizes, next_window, plan_launch, split_balanced
 
 T0 = datetime(2026, 11, 2, 16, 0, tzinfo=UTC)
 

@@ -12,13 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.fake.platform import FakeNotifier, FakePlatform
 from bot.bootstrap import App
 from bot.clock import FixedClock
-from bot.core.commands import CloseCohortWindow
+from bot.core.cohorts.commands import CloseCohortWindow
+from bot.core.cohorts.handlers import window_after
+from bot.core.cohorts.ports import CohortRepository
 from bot.core.effects import DirectMessage, OpenPrivateSpace, PostMessage
 from bot.core.events import MemberLeft
-from bot.core.handlers.cohorts import window_after
 from bot.core.replies import Reply
 from bot.core.text import mention, mentions_in
-from storage.tables import BuddyPairRow, CohortMemberRow, CohortPoolRow, CohortRow
+from storage.cohorts.tables import BuddyPairRow, CohortMemberRow, CohortPoolRow, CohortRow
 from tests.conftest import COMMUNITY
 from tests.core.support import add_member, admit, count, give_badge, ref
 
@@ -93,7 +94,7 @@ async def test_a_large_pool_splits_into_balanced_cohorts(app: App, engine: Async
     members = [await add_member(app, user) for user in range(1, 34)]
     async with app.uow_factory() as uow:
         for member in members:
-            await uow.cohorts.join_pool(COMMUNITY, member.id, app.clock.now())
+            await uow.repo(CohortRepository).join_pool(COMMUNITY, member.id, app.clock.now())
         await uow.commit()
     await _close_window(app)
     assert [size for _, _, size in await _cohorts(engine)] == [17, 16]
@@ -146,7 +147,7 @@ async def test_a_returning_member_gets_a_buddy_they_have_not_had(
         )
     # Cohort 1 ends; newcomer 1 leaves and comes back; a's and b's loads are even again.
     async with app.uow_factory() as uow:
-        await uow.cohorts.set_status(1, "graduated")
+        await uow.repo(CohortRepository).set_status(1, "graduated")
         await uow.commit()
     await app.bus.handle(MemberLeft(community_id=COMMUNITY, member=newcomers[0].ref, at=clock.now()))
     clock.advance(days=30)

@@ -17,11 +17,17 @@ from adapters.fake.platform import FakeNotifier, FakePlatform
 from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.config import ConfigError, load_settings
-from bot.core.commands import PostWeeklyDigest, PreviewDigest
 from bot.core.effects import PostMessage
-from bot.core.model.digest import Digest, Headline, HealthyRange, HealthyRanges, Status, Unit, headlines
-from bot.core.model.digest_render import digest_fields, flag_text, headline_text, render_markdown, render_text
-from bot.core.model.metrics import (
+from bot.core.metrics.commands import PostWeeklyDigest, PreviewDigest
+from bot.core.metrics.digest import Digest, Headline, HealthyRange, HealthyRanges, Status, Unit, headlines
+from bot.core.metrics.digest_render import (
+    digest_fields,
+    flag_text,
+    headline_text,
+    render_markdown,
+    render_text,
+)
+from bot.core.metrics.rules import (
     Actions,
     Activation,
     Activity,
@@ -36,10 +42,10 @@ from bot.core.model.metrics import (
     StalledNewcomer,
     WeekMetrics,
 )
-from bot.core.model.weeks import IsoWeek, Period
 from bot.core.refs import MemberRef, Role
 from bot.core.replies import Reply
 from bot.core.text import mention
+from bot.core.weeks import IsoWeek, Period
 from storage.tables import OutboxRow
 from tests.conftest import COMMUNITY
 from tests.storage.digest_fixture import Ids, seed_digest_community
@@ -295,7 +301,7 @@ async def test_health_reads_beside_an_open_write_transaction(
 ) -> None:
     """With a platform event id the bus claims it first (a write); the report reads beside it."""
     from bot.core.bus import Source
-    from bot.core.commands import ShowHealth
+    from bot.core.metrics.commands import ShowHealth
 
     clock.set(datetime(2026, 11, 12, 12, 0, tzinfo=UTC))
     lead = platform.actor("lead", Role.LEAD)

@@ -8,14 +8,15 @@ from adapters.fake.platform import FakeNotifier, FakePlatform
 from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.core.commands import AttachInvite
+from bot.core.badges.events import BadgeAwarded
 from bot.core.effects import DirectMessage, GrantMemberAccess, PostMessage
-from bot.core.events import BadgeAwarded, MemberJoined, MemberLeft
-from bot.core.handlers import HANDLERS
-from bot.core.handlers.table import HandlerTable
-from bot.core.model.members import MemberStatus
+from bot.core.events import MemberJoined, MemberLeft
+from bot.core.gates.commands import AttachInvite
+from bot.core.handlers import HandlerTable
+from bot.core.members import MemberStatus
 from bot.core.replies import OpenForm, Reply
 from bot.core.text import mention
+from bot.features import assemble
 from tests.conftest import COMMUNITY
 from tests.core.gates_kit import (
     badges,
@@ -43,8 +44,8 @@ def joined(clock: FixedClock, who: str, **extra: object) -> MemberJoined:
 def record_badges(app: App) -> list[BadgeAwarded]:
     seen: list[BadgeAwarded] = []
     table = HandlerTable()
-    table.commands = dict(HANDLERS.commands)
-    table.events = {kind: list(subs) for kind, subs in HANDLERS.events.items()}
+    table.commands = dict(assemble().handlers.commands)
+    table.events = {kind: list(subs) for kind, subs in assemble().handlers.events.items()}
 
     @table.event(BadgeAwarded)
     async def _record(event: BadgeAwarded, ctx: object) -> None:

@@ -10,10 +10,10 @@ from adapters.fake.platform import FakeNotifier, FakePlatform
 from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.core.commands import ApproveApplication, PostOverdueApplications
 from bot.core.effects import DirectMessage, EditMessage, GrantMemberAccess, PostMessage
 from bot.core.events import MemberLeft
-from bot.core.model.members import MemberStatus
+from bot.core.gates.commands import ApproveApplication, PostOverdueApplications
+from bot.core.members import MemberStatus
 from bot.core.refs import Role
 from bot.core.replies import OpenForm, Reply
 from bot.core.text import mention, mentions_in

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.model.applications import answer_problem, reapply_at
-from bot.core.model.gates import (
+from bot.core.gates.application_rules import answer_problem, reapply_at
+from bot.core.gates.rules import (
     ALPHABET,
     CODE_LENGTH,
     BurstStep,
@@ -32,7 +32,7 @@ from bot.core.model.gates import (
     next_month_start,
     normalize_code,
 )
-from bot.core.settings import GateSettings
+from bot.core.gates.settings import GateSettings
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 codes = st.text(alphabet=ALPHABET, min_size=CODE_LENGTH, max_size=CODE_LENGTH)

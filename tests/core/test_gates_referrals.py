@@ -11,15 +11,17 @@ from adapters.fake.platform import FakeNotifier, FakePlatform
 from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.core.commands import AttachInvite, SetGateMode
 from bot.core.effects import GrantMemberAccess, PostMessage
-from bot.core.events import MemberAdmitted, MemberLeft
-from bot.core.handlers import HANDLERS
-from bot.core.handlers.table import HandlerTable
-from bot.core.model.members import MemberStatus
+from bot.core.events import MemberLeft
+from bot.core.gates.commands import AttachInvite, SetGateMode
+from bot.core.gates.events import MemberAdmitted
+from bot.core.handlers import HandlerTable
+from bot.core.members import MemberStatus
 from bot.core.replies import Reply
 from bot.core.text import mention
-from storage.tables import OutboxRow, RedemptionAttemptRow
+from bot.features import assemble
+from storage.gates.tables import RedemptionAttemptRow
+from storage.tables import OutboxRow
 from tests.conftest import COMMUNITY
 from tests.core.gates_kit import (
     code_of,
@@ -45,8 +47,8 @@ def record_admissions(app: App) -> list[MemberAdmitted]:
     """Subscribe a recorder to MemberAdmitted on a copy of the handler table (as cohorts will)."""
     seen: list[MemberAdmitted] = []
     table = HandlerTable()
-    table.commands = dict(HANDLERS.commands)
-    table.events = {kind: list(subs) for kind, subs in HANDLERS.events.items()}
+    table.commands = dict(assemble().handlers.commands)
+    table.events = {kind: list(subs) for kind, subs in assemble().handlers.events.items()}
 
     @table.event(MemberAdmitted)
     async def _record(event: MemberAdmitted, ctx: object) -> None:

@@ -10,7 +10,7 @@ from bot.bootstrap import App
 from bot.core.refs import Role
 from bot.core.registry import MessageTarget
 from bot.core.replies import Reply
-from storage.tables import ContributionRow, MemberWeekRow
+from storage.contributions.tables import ContributionRow, MemberWeekRow
 from tests.core.support import add_member, count, ref
 
 

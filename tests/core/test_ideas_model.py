@@ -9,8 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.errors import InvalidInput
-from bot.core.model.idea_text import notice_text, post_view, shipped_text
-from bot.core.model.ideas import (
+from bot.core.feedback.idea_rules import (
     Idea,
     IdeaStatus,
     Notice,
@@ -26,7 +25,8 @@ from bot.core.model.ideas import (
     transition_problem,
     vote_weight,
 )
-from bot.core.model.polls import parse_allocation, parse_options
+from bot.core.feedback.idea_text import notice_text, post_view, shipped_text
+from bot.core.feedback.poll_rules import parse_allocation, parse_options
 from bot.core.refs import MemberRef
 from bot.core.text import mention, mentions_in
 

@@ -11,13 +11,15 @@ from adapters.fake.platform import FakeNotifier, FakePlatform
 from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.core.commands import CloseDuePolls, ClosePoll
+from bot.core.badges.ports import BadgeRepository
 from bot.core.effects import EditMessage, PostMessage
+from bot.core.feedback.commands import CloseDuePolls, ClosePoll
 from bot.core.refs import Actor, Role
 from bot.core.replies import OpenForm, Reply
 from bot.core.text import mentions_in
 from storage.db import create_engine
-from storage.tables import BallotRow, CouncilMemberRow, MemberRow
+from storage.feedback.tables import BallotRow, CouncilMemberRow
+from storage.tables import MemberRow
 from tests.conftest import COMMUNITY
 from tests.core.ideas_kit import admit, count, file, posts, queued
 
@@ -98,7 +100,7 @@ async def test_ineligible_members_are_refused_and_told_why(
     async with app.uow_factory() as uow:
         member = await uow.members.by_ref(COMMUNITY, bob.ref)
         assert member is not None
-        await uow.badges.award(COMMUNITY, member.id, "champion", "test", clock.now())
+        await uow.repo(BadgeRepository).award(COMMUNITY, member.id, "champion", "test", clock.now())
         await uow.commit()
 
     await _open(

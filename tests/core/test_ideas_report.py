@@ -34,10 +34,10 @@ from adapters.fake.platform import FakePlatform
 from bot.bootstrap import App
 from bot.cli import main
 from bot.clock import FixedClock
-from bot.core.commands import PostIdeasReport
-from bot.core.handlers.idea_reports import feedback_week
-from bot.core.model.ideas import IdeaStatus
-from bot.core.model.ideas_report import (
+from bot.core.feedback.commands import PostIdeasReport
+from bot.core.feedback.idea_reports import feedback_week
+from bot.core.feedback.idea_rules import IdeaStatus
+from bot.core.feedback.report_rules import (
     NO_FEEDBACK,
     FeedbackWeek,
     ReportIdea,

@@ -12,13 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.fake.platform import FakeNotifier, FakePlatform
 from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
-from bot.core.commands import SendIdeaNotices
 from bot.core.effects import AssignBadgeRole, DirectMessage, EditMessage, Effect, PostMessage
+from bot.core.feedback.commands import SendIdeaNotices
 from bot.core.ports import PlatformRef
 from bot.core.refs import Role
 from bot.core.replies import OpenForm, Reply
 from bot.core.text import mention, mentions_in
-from storage.tables import BadgeAwardRow, IdeaNoticeRow, IdeaRow, IdeaVoteRow, MemberRow
+from storage.badges.tables import BadgeAwardRow
+from storage.feedback.tables import IdeaNoticeRow, IdeaRow, IdeaVoteRow
+from storage.tables import MemberRow
 from tests.conftest import COMMUNITY, make_settings
 from tests.core.ideas_kit import admit, count, file, posts, queued
 

@@ -14,7 +14,9 @@ from bot.clock import FixedClock
 from bot.core.effects import EditMessage, PostMessage
 from bot.core.refs import Role
 from bot.core.replies import Reply
-from storage.tables import ContributionRow, IdeaDraftRow, IdeaRow, IdeaVoteRow, MemberRow, MemberWeekRow
+from storage.contributions.tables import ContributionRow, MemberWeekRow
+from storage.feedback.tables import IdeaDraftRow, IdeaRow, IdeaVoteRow
+from storage.tables import MemberRow
 from tests.conftest import COMMUNITY, make_settings
 from tests.core.ideas_kit import admit, count, file, posts, queued
 

@@ -19,7 +19,8 @@ from bot.core.effects import PostMessage
 from bot.core.events import MessagePosted, ReactionAdded
 from bot.core.text import mentions_in
 from bot.ingest import ContributionIngestor
-from storage.tables import ContributionRow, MemberRow, MemberWeekRow
+from storage.contributions.tables import ContributionRow, MemberWeekRow
+from storage.tables import MemberRow
 from tests.conftest import COMMUNITY, make_settings
 from tests.core.support import add_member, count, ref
 

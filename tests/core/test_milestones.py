@@ -8,13 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.fake.platform import FakeNotifier
 from bot.bootstrap import App
 from bot.clock import FixedClock
-from bot.core.commands import CloseCohortWindow, RunMilestones
+from bot.core.cohorts.commands import CloseCohortWindow, RunMilestones
 from bot.core.effects import DirectMessage, PostMessage
 from bot.core.events import MessagePosted
-from bot.core.model.members import Member
+from bot.core.members import Member
 from bot.core.replies import Reply
 from bot.core.text import mentions_in
-from storage.tables import BadgeAwardRow, CohortRow
+from storage.badges.tables import BadgeAwardRow
+from storage.cohorts.tables import CohortRow
 from tests.conftest import COMMUNITY
 from tests.core.support import add_member, admit, count, give_badge
 

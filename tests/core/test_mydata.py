@@ -13,14 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.fake.platform import FakePlatform
 from bot.bootstrap import App
 from bot.clock import FixedClock
-from bot.core.commands import CloseCohortWindow
+from bot.core.cohorts.commands import CloseCohortWindow
 from bot.core.effects import DirectMessage
-from bot.core.model.members import Member
-from bot.core.model.privacy import MarkReason
+from bot.core.members import Member
+from bot.core.privacy.ports import PrivacyRepository
+from bot.core.privacy.rules import MarkReason
 from bot.core.registry import MessageTarget
 from bot.core.replies import Reply
-from storage.repositories.privacy import declared_tables, names_member
-from storage.tables import AnonymousMarkRow, ApplicationRow, Base, MemberRow, OutboxRow
+from storage.gates.tables import ApplicationRow
+from storage.privacy.repository import declared_tables, names_member
+from storage.privacy.tables import AnonymousMarkRow
+from storage.tables import Base, MemberRow, OutboxRow
 from storage.types import UTCDateTime
 from tests.conftest import COMMUNITY
 from tests.core.support import add_member, admit, give_badge, ref
@@ -200,9 +203,13 @@ async def test_erase_leaves_no_row_referring_to_the_member(
     assert erased.ref.user_id not in marks[0][1]
     async with app.uow_factory() as uow:
         now = clock.now()
-        assert await uow.privacy.mark_until(COMMUNITY, ref("x"), MarkReason.REAPPLY_COOLDOWN, now)
-        assert not await uow.privacy.mark_until(COMMUNITY, ref("y"), MarkReason.REAPPLY_COOLDOWN, now)
-        assert not await uow.privacy.mark_until(
+        assert await uow.repo(PrivacyRepository).mark_until(
+            COMMUNITY, ref("x"), MarkReason.REAPPLY_COOLDOWN, now
+        )
+        assert not await uow.repo(PrivacyRepository).mark_until(
+            COMMUNITY, ref("y"), MarkReason.REAPPLY_COOLDOWN, now
+        )
+        assert not await uow.repo(PrivacyRepository).mark_until(
             COMMUNITY, ref("x"), MarkReason.REAPPLY_COOLDOWN, now + timedelta(days=28)
         )
     # Someone else's data is intact: their member row, their own contributions, their badge.

@@ -19,9 +19,11 @@ from bot.core.effects import (
     EditMessage,
     PostMessage,
 )
-from bot.core.handlers.programming.commands import PlanProgramme
-from bot.core.model.programming import OccurrenceStatus, SeriesStatus
-from storage.tables import ContributionRow, RsvpRow, SeriesRow
+from bot.core.programming.commands import PlanProgramme
+from bot.core.programming.ports import QuestionRepository, SeriesRepository
+from bot.core.programming.rules import OccurrenceStatus, SeriesStatus
+from storage.contributions.tables import ContributionRow
+from storage.programming.tables import RsvpRow, SeriesRow
 from tests.conftest import COMMUNITY, make_settings
 from tests.programming.support import (
     admit,
@@ -106,7 +108,10 @@ async def test_configured_series_sync_by_key_never_duplicating(
     # A key removed from the configuration cancels its series (and its coming occurrences).
     await configured("Ask the core team").bus.handle(PlanProgramme(community_id=COMMUNITY))
     async with renamed.uow_factory() as uow:
-        statuses = {s.key: s.status for s in await uow.series.of_community(COMMUNITY, active_only=False)}
+        statuses = {
+            s.key: s.status
+            for s in await uow.repo(SeriesRepository).of_community(COMMUNITY, active_only=False)
+        }
     assert statuses == {"weekly-ama": SeriesStatus.ACTIVE, "second": SeriesStatus.CANCELLED}
     assert {s.key for s, _ in await upcoming(renamed)} == {"weekly-ama"}
     # A changed rule re-plans what is not yet under way: Thursday's is called off, Friday's exists.
@@ -163,7 +168,9 @@ async def test_skip_checks_the_date_and_carries_questions_over(
     [(_, following)] = await upcoming(app)
     assert following.starts_at == THURSDAY_17 + timedelta(weeks=1)
     async with app.uow_factory() as uow:
-        assert [q.text for q in await uow.questions.of_occurrence(following.id)] == ["How do releases work?"]
+        assert [q.text for q in await uow.repo(QuestionRepository).of_occurrence(following.id)] == [
+            "How do releases work?"
+        ]
     again = text_of(await platform.slash(lead(platform), "occurrence skip", series=1, date="2026-11-05"))
     assert "already skipped" in again
 

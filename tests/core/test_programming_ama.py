@@ -13,14 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.fake.platform import FakeNotifier, FakePlatform
 from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
+from bot.core.badges.events import BadgeAwarded
 from bot.core.context import Context
 from bot.core.effects import DirectMessage, EditMessage, PostMessage
 from bot.core.errors import InvalidInput
-from bot.core.events import BadgeAwarded
-from bot.core.handlers.table import HANDLERS
-from bot.core.model.programming import validate_link
+from bot.core.programming.ports import QuestionRepository
+from bot.core.programming.rules import validate_link
 from bot.core.refs import MemberRef, Role
-from storage.tables import BadgeAwardRow, ContributionRow, MemberRow, MemberWeekRow
+from storage.badges.tables import BadgeAwardRow
+from storage.contributions.tables import ContributionRow, MemberWeekRow
+from storage.tables import MemberRow
 from tests.conftest import make_settings
 from tests.programming.support import admit, create_series, effects, lead, scheduler, text_of
 
@@ -73,7 +75,7 @@ async def test_votes_count_once_per_member_and_not_for_oneself(
     assert text_of(await platform.press(platform.actor("bo"), "ama:vote:1")) == "Upvoted."
     assert "already upvoted" in text_of(await platform.press(platform.actor("bo"), "ama:vote:1"))
     async with app.uow_factory() as uow:
-        question = await uow.questions.get(1)
+        question = await uow.repo(QuestionRepository).get(1)
     assert question is not None and question.votes == 1
     [edit] = await effects(app, EditMessage)
     assert edit.message_key == "ama:question:1" and "Upvotes: 1" in edit.text
@@ -128,7 +130,7 @@ async def test_hosting_and_presenting_award_their_badge_once(
     async def record(event: BadgeAwarded, ctx: Context) -> None:
         awarded.append(event)
 
-    monkeypatch.setitem(HANDLERS.events, BadgeAwarded, [record])
+    monkeypatch.setitem(app.bus.handlers.events, BadgeAwarded, [record])
     await create_series(platform, host=MemberRef("fake", "host"))
     await create_series(platform, kind="showcase", title="Demo day", recurrence="weekly on Friday 17:00")
     await admit(app, "host")

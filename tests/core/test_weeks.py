@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.model.weeks import IsoWeek, Period
+from bot.core.weeks import IsoWeek, Period
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Pacific/Auckland", "Asia/Kolkata"]
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from adapters.fake.platform import FakePlatform
 from bot.bootstrap import App
 from bot.core.effects import Effect, effect_from_json
-from bot.core.model.members import Member, MemberStatus
-from bot.core.model.programming import Occurrence, Series
+from bot.core.members import Member, MemberStatus
+from bot.core.programming.ports import OccurrenceRepository
+from bot.core.programming.rules import Occurrence, Series
 from bot.core.refs import Actor, MemberRef, Role
 from bot.core.replies import Reply
 from programming.scheduler import ProgrammeScheduler
@@ -62,12 +63,14 @@ def lead(platform: FakePlatform, user_id: str = "lead") -> Actor:
 async def upcoming(app: App) -> list[tuple[Series, Occurrence]]:
     """Happening occurrences from the clock's now on, soonest first."""
     async with app.uow_factory() as uow:
-        return await uow.occurrences.upcoming(app.settings.communities[0].id, app.clock.now(), 50)
+        return await uow.repo(OccurrenceRepository).upcoming(
+            app.settings.communities[0].id, app.clock.now(), 50
+        )
 
 
 async def occurrence(app: App, occurrence_id: int) -> Occurrence:
     async with app.uow_factory() as uow:
-        found = await uow.occurrences.get(occurrence_id)
+        found = await uow.repo(OccurrenceRepository).get(occurrence_id)
     assert found is not None
     return found
 

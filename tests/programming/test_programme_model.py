@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.model.programming import (
+from bot.core.programming.rules import (
     MIN_GRACE,
     Occurrence,
     OccurrenceStatus,

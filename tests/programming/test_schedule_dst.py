@@ -20,7 +20,7 @@ from sqlalchemy import select
 from adapters.fake.platform import FakePlatform
 from bot.bootstrap import App
 from bot.clock import FixedClock
-from bot.core.model.programming import (
+from bot.core.programming.rules import (
     Occurrence,
     OccurrenceStatus,
     Series,

@@ -13,7 +13,7 @@ from adapters.fake.platform import FakePlatform
 from bot.bootstrap import App, start_app
 from bot.clock import FixedClock, SystemClock
 from bot.core.effects import DirectMessage, PostMessage
-from bot.core.handlers.programming.commands import PlanProgramme
+from bot.core.programming.commands import PlanProgramme
 from programming.jobs import once
 from programming.recurring import JobRegistry, RecurringJob
 from programming.scheduler import LEASE, ProgrammeScheduler

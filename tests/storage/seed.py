@@ -10,25 +10,19 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.tables import (
+from storage.badges.tables import BadgeAwardRow
+from storage.cohorts.tables import BuddyPairRow, CohortMemberRow, CohortRow
+from storage.contributions.tables import ContributionRow, MemberWeekRow
+from storage.feedback.tables import IdeaRow, IdeaStatusChangeRow, IdeaVoteRow
+from storage.gates.tables import ApplicationRow
+from storage.programming.tables import (
     AmaQuestionRow,
-    ApplicationRow,
-    BadgeAwardRow,
-    BuddyPairRow,
-    CohortMemberRow,
-    CohortRow,
-    CommunityRow,
-    ContributionRow,
-    IdeaRow,
-    IdeaStatusChangeRow,
-    IdeaVoteRow,
-    MemberRow,
-    MemberWeekRow,
     OccurrenceRow,
     RsvpRow,
     SeriesRow,
     ShowcaseSubmissionRow,
 )
+from storage.tables import CommunityRow, MemberRow
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 

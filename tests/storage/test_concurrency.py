@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import FixedClock
 from bot.core.effects import DirectMessage
 from bot.core.refs import MemberRef
+from bot.features import bindings
 from storage.tables import CommunityRow, MemberRow, OutboxRow
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -17,7 +18,7 @@ from storage.uow import SqlUnitOfWorkFactory
 async def test_fifty_concurrent_writers_finish_without_lock_errors(
     engine: AsyncEngine, clock: FixedClock
 ) -> None:
-    factory = SqlUnitOfWorkFactory(engine)
+    factory = SqlUnitOfWorkFactory(engine, bindings())
     async with factory() as uow:
         await uow.communities.ensure("c", "C", "fake", clock.now())
         await uow.commit()

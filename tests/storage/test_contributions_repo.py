@@ -7,16 +7,19 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.model.contributions import ContributionFact, ContributionKind, week_start
+from bot.core.contributions.ports import ContributionRepository
+from bot.core.contributions.rules import ContributionFact, ContributionKind, week_start
 from bot.core.refs import MemberRef
-from storage.tables import ContributionRow, MemberRow, MemberWeekRow
+from bot.features import bindings
+from storage.contributions.tables import ContributionRow, MemberWeekRow
+from storage.tables import MemberRow
 from storage.uow import SqlUnitOfWorkFactory
 
 SUNDAY_NIGHT = datetime(2026, 11, 8, 23, 30, tzinfo=UTC)
 
 
 async def test_a_source_counts_once_and_rolls_up_by_week(engine: AsyncEngine) -> None:
-    uow_factory = SqlUnitOfWorkFactory(engine)
+    uow_factory = SqlUnitOfWorkFactory(engine, bindings())
     async with uow_factory() as uow:
         await uow.communities.ensure("c", "C", "fake", SUNDAY_NIGHT)
         member = await uow.members.upsert_seen("c", MemberRef("fake", "1"), SUNDAY_NIGHT)
@@ -32,7 +35,7 @@ async def test_a_source_counts_once_and_rolls_up_by_week(engine: AsyncEngine) ->
     for at, source in zip(moments, sources, strict=True):
         async with uow_factory() as uow:
             fact = ContributionFact("c", member.ref, ContributionKind.AMA_QUESTION, 2.0, source, at)
-            recorded.append(bool((await uow.contributions.record([fact])).inserted))
+            recorded.append(bool((await uow.repo(ContributionRepository).record([fact])).inserted))
             await uow.commit()
     assert recorded == [True, False, True, True]
     async with engine.connect() as conn:

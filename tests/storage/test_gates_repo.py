@@ -9,10 +9,12 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FixedClock
-from bot.core.model.applications import Answer, ApplicationStatus
-from bot.core.model.gates import ReferralCode
-from bot.core.model.members import AdmissionMethod, MemberStatus
+from bot.core.gates.application_rules import Answer, ApplicationStatus
+from bot.core.gates.ports import ApplicationRepository, GateRepository, ReferralCodeRepository
+from bot.core.gates.rules import ReferralCode
+from bot.core.members import AdmissionMethod, MemberStatus
 from bot.core.refs import MemberRef
+from bot.features import bindings
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 C = "c"
@@ -24,10 +26,10 @@ async def _seed(
     async with factory() as uow:
         await uow.communities.ensure(C, "C", "fake", clock.now())
         owner = await uow.members.upsert_seen(C, MemberRef("fake", "owner"), clock.now())
-        await uow.gates.admit(
+        await uow.repo(GateRepository).admit(
             owner.id, method=AdmissionMethod.LEAD, referrer_id=None, confidence=None, now=clock.now()
         )
-        code = await uow.referrals.create(
+        code = await uow.repo(ReferralCodeRepository).create(
             C,
             owner.id,
             "ABCDEFGHJK",
@@ -56,24 +58,29 @@ async def _race(
 async def test_concurrent_redemptions_never_pass_the_use_limit(
     engine: AsyncEngine, clock: FixedClock
 ) -> None:
-    factory = SqlUnitOfWorkFactory(engine)
+    factory = SqlUnitOfWorkFactory(engine, bindings())
     _, code = await _seed(factory, clock, max_uses=3)
-    assert await _race(factory, 10, lambda uow: uow.referrals.consume(code.id, clock.now())) == 3
+    assert (
+        await _race(factory, 10, lambda uow: uow.repo(ReferralCodeRepository).consume(code.id, clock.now()))
+        == 3
+    )
     async with factory() as uow:
-        fresh = await uow.referrals.by_code(C, code.code)
+        fresh = await uow.repo(ReferralCodeRepository).by_code(C, code.code)
     assert fresh is not None and fresh.uses == 3
 
 
 async def test_two_deciders_one_decision(engine: AsyncEngine, clock: FixedClock) -> None:
-    factory = SqlUnitOfWorkFactory(engine)
+    factory = SqlUnitOfWorkFactory(engine, bindings())
     owner_id, _ = await _seed(factory, clock)
     async with factory() as uow:
         applicant = await uow.members.upsert_seen(C, MemberRef("fake", "ada"), clock.now())
-        application = await uow.applications.add(C, applicant.id, (Answer("q?", "a"),), clock.now())
+        application = await uow.repo(ApplicationRepository).add(
+            C, applicant.id, (Answer("q?", "a"),), clock.now()
+        )
         await uow.commit()
 
     async def decide(uow: SqlUnitOfWork) -> bool:
-        return await uow.applications.decide(
+        return await uow.repo(ApplicationRepository).decide(
             application.id, ApplicationStatus.APPROVED, decided_by_id=owner_id, now=clock.now()
         )
 
@@ -81,48 +88,50 @@ async def test_two_deciders_one_decision(engine: AsyncEngine, clock: FixedClock)
 
 
 async def test_one_admission_and_one_burst_alert(engine: AsyncEngine, clock: FixedClock) -> None:
-    factory = SqlUnitOfWorkFactory(engine)
+    factory = SqlUnitOfWorkFactory(engine, bindings())
     await _seed(factory, clock)
     async with factory() as uow:
         newcomer = await uow.members.upsert_seen(C, MemberRef("fake", "new"), clock.now())
         await uow.commit()
 
     async def admit(uow: SqlUnitOfWork) -> bool:
-        return await uow.gates.admit(
+        return await uow.repo(GateRepository).admit(
             newcomer.id, method=AdmissionMethod.OPEN, referrer_id=None, confidence=None, now=clock.now()
         )
 
     assert await _race(factory, 5, admit) == 1
-    assert await _race(factory, 5, lambda uow: uow.gates.start_burst(C, clock.now())) == 1
+    assert await _race(factory, 5, lambda uow: uow.repo(GateRepository).start_burst(C, clock.now())) == 1
 
 
 async def test_consume_refuses_dead_codes_in_sql(engine: AsyncEngine, clock: FixedClock) -> None:
-    factory = SqlUnitOfWorkFactory(engine)
+    factory = SqlUnitOfWorkFactory(engine, bindings())
     owner_id, code = await _seed(factory, clock)
     async with factory() as uow:
-        assert not await uow.referrals.consume(code.id, code.expires_at)  # expired at that instant
+        assert not await uow.repo(ReferralCodeRepository).consume(
+            code.id, code.expires_at
+        )  # expired at that instant
         owner = await uow.members.get(owner_id)
         assert owner is not None
         owner.status = MemberStatus.LEFT
         await uow.members.save(owner)
-        assert not await uow.referrals.consume(code.id, clock.now())  # the owner left
+        assert not await uow.repo(ReferralCodeRepository).consume(code.id, clock.now())  # the owner left
         owner.status = MemberStatus.ADMITTED
         await uow.members.save(owner)
-        assert await uow.referrals.revoke(owner_id, clock.now()) == 1
-        assert not await uow.referrals.consume(code.id, clock.now())  # revoked
-        assert await uow.referrals.live_of(owner_id, clock.now()) == []
+        assert await uow.repo(ReferralCodeRepository).revoke(owner_id, clock.now()) == 1
+        assert not await uow.repo(ReferralCodeRepository).consume(code.id, clock.now())  # revoked
+        assert await uow.repo(ReferralCodeRepository).live_of(owner_id, clock.now()) == []
 
 
 async def test_join_log_counts_the_window_and_forgets_older_joins(
     engine: AsyncEngine, clock: FixedClock
 ) -> None:
-    factory = SqlUnitOfWorkFactory(engine)
+    factory = SqlUnitOfWorkFactory(engine, bindings())
     await _seed(factory, clock)
     window = timedelta(seconds=60)
     async with factory() as uow:
         counts = []
         for seconds in (0, 10, 50, 65, 130):
             at = clock.now() + timedelta(seconds=seconds)
-            counts.append(await uow.gates.record_join(C, at, at - window))
+            counts.append(await uow.repo(GateRepository).record_join(C, at, at - window))
         await uow.commit()
     assert counts == [1, 2, 3, 3, 1]

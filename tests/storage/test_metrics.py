@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.model.metrics import DigestData, MetricsPolicy
-from bot.core.model.weeks import IsoWeek, Period
-from storage.metrics import SqlMetricsReader
-from storage.metrics_sql import IS_HELPFUL, C
+from bot.core.metrics.rules import DigestData, MetricsPolicy
+from bot.core.weeks import IsoWeek, Period
+from storage.metrics.reader import SqlMetricsReader
+from storage.metrics.sql import IS_HELPFUL, C
 from tests.storage.digest_fixture import Ids, seed_digest_community
 from tests.storage.seed import Seed, at
 

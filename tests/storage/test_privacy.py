@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.privacy import Privacy
+from storage.privacy_declaration import Privacy
 from storage.tables import Base
 
 

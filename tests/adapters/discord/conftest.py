@@ -140,16 +140,18 @@ class Harness:
         ack_budget: float = 2.0,
         **options: Any,
     ) -> TownsquareClient:
-        """A new client bound to the bus; the relay delivers Discord effects through it."""
+        """A new client bound to the bus (one routing `registry` when given, with the same handlers); the
+        relay delivers Discord effects through it."""
         options.setdefault("guild_ready_timeout", 0.05)
         client = TownsquareClient(
-            Communities.of(self.settings.communities),
-            self.clock,
-            registry=registry or self.registry,
-            ack_budget=ack_budget,
-            **options,
+            Communities.of(self.settings.communities), self.clock, ack_budget=ack_budget, **options
         )
-        client.bind(bus or self.bus, self.sink)
+        bus = bus or self.bus
+        if registry is not None:
+            bus = MessageBus(
+                bus.uow_factory, bus.clock, bus.handlers, registry, bus.communities, on_commit=bus.on_commit
+            )
+        client.bind(bus, self.sink)
         self.app.relay.notifiers["discord"] = client.notifier
         self.clients.append(client)
         return client
@@ -177,7 +179,7 @@ async def harness(
     await app.ensure_communities()
     recorder = Recorder()
     registry, table = build(recorder)
-    bus = MessageBus(app.uow_factory, clock, table, app.bus.communities, on_commit=app.relay.wake)
+    bus = MessageBus(app.uow_factory, clock, table, registry, app.bus.communities, on_commit=app.relay.wake)
     yield Harness(fake_discord, square, settings, app, clock, recorder, registry, bus, RecordingSink())
     assert_no_mass_pings(fake_discord)
 

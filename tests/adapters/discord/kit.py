@@ -8,11 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from bot.core.commands import AttachInvite, Command, Permission
+from bot.core.commands import Command, Permission
 from bot.core.context import Context
 from bot.core.effects import DirectMessage, EditMessage, GrantMemberAccess, PostMessage
 from bot.core.events import Event, MemberJoined, MemberLeft
-from bot.core.handlers.table import HandlerTable
+from bot.core.gates.commands import AttachInvite
+from bot.core.handlers import HandlerTable
 from bot.core.refs import MemberRef
 from bot.core.registry import (
     ButtonRoute,

@@ -19,9 +19,8 @@ from adapters.discord.identity import Communities
 from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.core.commands import SendIdeaNotices
-from bot.core.handlers import HANDLERS  # noqa: F401  (registers the features' registry entries)
-from bot.core.model.members import AdmissionMethod, MemberStatus
+from bot.core.feedback.commands import SendIdeaNotices
+from bot.core.members import AdmissionMethod, MemberStatus
 from bot.core.refs import MemberRef
 from tests.adapters.discord.conftest import Square, assert_no_mass_pings
 from tests.adapters.discord.fake_discord import JSON, FakeDiscord, running_client

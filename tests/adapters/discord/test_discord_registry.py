@@ -19,10 +19,12 @@ from adapters.discord.components import (
 )
 from adapters.discord.render import CUSTOM_ID_MAX
 from bot.core.commands import Permission
-from bot.core.registry import REGISTRY
 from bot.core.replies import OpenForm
+from bot.features import assemble
 from tests.adapters.discord.conftest import Harness
 from tests.adapters.registry_walk import LONG_CONTEXT, button_keys, opened_forms
+
+REGISTRY = assemble().registry  # every feature's entries, as `townsquare run` has them
 
 Json = dict[str, Any]
 
@@ -64,6 +66,7 @@ async def test_every_slash_command_and_subcommand_is_synced_with_its_options(
 async def test_every_message_action_is_a_context_menu_command(
     synced: dict[tuple[int, str], Json],
 ) -> None:
+
     actions = [a for a in REGISTRY.message_actions.values() if _shown(a.permission)]
     assert {(MESSAGE_COMMAND, a.name) for a in actions} <= set(synced)
     assert len([key for key in synced if key[0] == MESSAGE_COMMAND]) <= 5  # Discord's limit

@@ -10,10 +10,11 @@ from hypothesis import strategies as st
 from adapters.discord.commands import command_payloads, needs_sync, normalise
 from adapters.discord.components import form_answers, parse_form_custom_id
 from adapters.discord.render import allowed_mentions, message, render_text
-from bot.core.handlers import HANDLERS  # noqa: F401  (registers every feature's registry entries)
 from bot.core.refs import MemberRef
-from bot.core.registry import REGISTRY
 from bot.core.text import mention, user_text
+from bot.features import assemble
+
+REGISTRY = assemble().registry  # every feature's entries, as `townsquare run` has them
 
 LIVE = re.compile(r"@(everyone|here)|<@&\d+>|<@!?(\d+)>", re.IGNORECASE)
 # Text users type, biased towards what Discord reads as mentions.

@@ -16,13 +16,14 @@ from adapters.discord.identity import Communities
 from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.core.handlers import HANDLERS  # noqa: F401  (registers the features' registry entries)
-from bot.core.model.members import AdmissionMethod, MemberStatus
+from bot.core.members import AdmissionMethod, MemberStatus
 from bot.core.refs import MemberRef
-from bot.core.registry import REGISTRY
+from bot.features import assemble
 from tests.adapters.discord.conftest import Square, assert_no_mass_pings
 from tests.adapters.discord.fake_discord import JSON, FakeDiscord, running_client
 from tests.adapters.discord.kit import community_config
+
+REGISTRY = assemble().registry  # every feature's entries, as `townsquare run` has them
 
 pytestmark = pytest.mark.skipif(
     "refer" not in REGISTRY.commands or "apply" not in REGISTRY.commands,
@@ -157,6 +158,7 @@ async def test_apply_then_moderator_approves(
 async def test_a_non_moderator_pressing_approve_changes_nothing(
     fake_discord: FakeDiscord, square: Square, live: tuple[App, TownsquareClient]
 ) -> None:
+
     fake, (app, _) = fake_discord, live
     post = await _apply(fake, square, app)
     approve = next(b for b in _buttons(post) if b.startswith("app:approve:"))

@@ -18,10 +18,11 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.core.bus import MessageBus, Source
 from bot.core.events import Event
-from bot.core.handlers.table import HandlerTable
-from bot.core.model.members import Member, MemberStatus
+from bot.core.handlers import HandlerTable
+from bot.core.members import Member, MemberStatus
 from bot.core.refs import Actor, MemberRef
-from bot.core.registry import REGISTRY, Registry
+from bot.core.registry import Registry
+from bot.features import assemble
 from storage.tables import OutboxRow
 from tests.adapters.slack.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.adapters.slack.fake_slack import (
@@ -35,6 +36,8 @@ from tests.adapters.slack.fake_slack import (
     SlackSender,
 )
 from tests.conftest import COMMUNITY
+
+REGISTRY = assemble().registry  # every feature's entries, as `townsquare run` has them
 
 MOD = "U0MOD0001"
 LEAD = "U0LEAD001"
@@ -126,6 +129,10 @@ class CountingBus:
     def __init__(self, inner: MessageBus) -> None:
         self.inner = inner
         self.calls: list[Any] = []
+
+    @property
+    def registry(self) -> Registry:
+        return self.inner.registry
 
     async def handle(self, message: Any, actor: Actor | None = None, *, source: Source | None = None) -> Any:
         self.calls.append(message)
@@ -223,8 +230,15 @@ async def running(
     app = build_app(settings, clock, {"slack": adapter.notifier}, engine=engine)
     await app.ensure_communities()
     inner = app.bus
-    if handlers is not None:
-        inner = MessageBus(app.uow_factory, clock, handlers, app.bus.communities, on_commit=app.relay.wake)
+    if handlers is not None or registry is not app.bus.registry:
+        inner = MessageBus(
+            app.uow_factory,
+            clock,
+            handlers or app.bus.handlers,
+            registry,
+            app.bus.communities,
+            on_commit=app.relay.wake,
+        )
     bus = CountingBus(inner)
     sink = RecordingSink()
     bolt = adapter.attach(bus, app.uow_factory, clock, sink)

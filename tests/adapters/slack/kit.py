@@ -11,14 +11,15 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from bot.core.commands import Command, Permission, ShowHelp
+from bot.core.commands import Command, Permission
 from bot.core.context import Context
 from bot.core.effects import EditMessage, GrantMemberAccess, PostMessage
 from bot.core.errors import Conflict, NotFound
 from bot.core.events import MemberJoined
-from bot.core.handlers.community import record_member_joined, show_help
-from bot.core.handlers.table import HandlerTable
-from bot.core.model.members import MemberStatus
+from bot.core.handlers import HandlerTable
+from bot.core.members import MemberStatus
+from bot.core.membership.commands import ShowHelp
+from bot.core.membership.handlers import record_member_joined, show_help
 from bot.core.refs import MemberRef
 from bot.core.registry import (
     ButtonRoute,

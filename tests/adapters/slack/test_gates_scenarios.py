@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import bot.core.handlers  # noqa: F401  (registers every feature's commands)
 from bot.clock import FixedClock
-from bot.core.model.members import MemberStatus
-from bot.core.registry import REGISTRY
+from bot.core.members import MemberStatus
+from bot.features import assemble
 from tests.adapters.slack.fake_slack import FakeSlackApi
 from tests.adapters.slack.harness import (
     APPLICATIONS,
@@ -28,6 +27,8 @@ from tests.adapters.slack.harness import (
     Running,
     running,
 )
+
+REGISTRY = assemble().registry  # every feature's entries, as `townsquare run` has them
 
 pytestmark = pytest.mark.skipif(
     not {"refer", "join", "apply"} <= set(REGISTRY.commands), reason="gates feature not merged yet"
@@ -77,6 +78,7 @@ def _answers(view: dict[str, Any]) -> dict[str, Any]:
 async def test_apply_then_a_moderator_approves(
     engine: AsyncEngine, db_url: str, clock: FixedClock, fake_slack: FakeSlackApi
 ) -> None:
+
     async with running(engine, db_url, clock, fake_slack, community={"gate": {"mode": "application"}}) as run:
         await _arrive(run, NEWCOMER)
         await run.slack.slash_command("/apply", user_id=NEWCOMER, channel_id=LOBBY, trigger_id="9.9.apply")

@@ -9,9 +9,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import bot.core.handlers  # noqa: F401  (registers every feature's commands)
 from bot.clock import FixedClock
-from bot.core.commands import SendIdeaNotices
+from bot.core.feedback.commands import SendIdeaNotices
 from tests.adapters.slack.fake_slack import BOT_USER_ID, TEAM_DOMAIN, ApiCall, FakeSlackApi
 from tests.adapters.slack.harness import (
     ANNOUNCEMENTS,

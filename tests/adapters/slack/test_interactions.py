@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FixedClock
-from bot.core.model.members import MemberStatus
+from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef
 from tests.adapters.slack.fake_slack import FakeSlackApi
 from tests.adapters.slack.harness import (

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import bot.core.handlers  # noqa: F401  (registers every feature's commands)
 from adapters.slack.commands import RESERVED, CommandNames
 from adapters.slack.manifest import (
     BOT_EVENTS,
@@ -18,10 +17,13 @@ from adapters.slack.manifest import (
     manifest_json,
 )
 from adapters.slack.render import FORM_CALLBACK, form_metadata, form_view
-from bot.core.registry import REGISTRY
 from bot.core.replies import OpenForm
+from bot.features import assemble
 from tests.adapters.registry_walk import LONG_CONTEXT, button_keys, opened_forms
 from tests.adapters.slack.kit import build_kit
+
+REGISTRY = assemble().registry  # every feature's entries, as `townsquare run` has them
+
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -21,7 +21,7 @@ from bot.bootstrap import build_app
 from bot.clock import FixedClock
 from tests.adapters.slack.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.adapters.slack.fake_slack import TEAM_ID, FakeSlackApi, SlackSender
-from tests.adapters.slack.harness import NEWCOMER, slack_settings
+from tests.adapters.slack.harness import NEWCOMER, REGISTRY, slack_settings
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -55,7 +55,7 @@ async def test_http_mode_serves_slack_on_the_configured_port(
 ) -> None:
     port = free_port()
     settings = slack_settings(db_url, fake_slack.base_url, {"host": "127.0.0.1", "port": port})
-    adapter = SlackAdapter(settings)
+    adapter = SlackAdapter(settings, REGISTRY)
     app = build_app(settings, clock, {"slack": adapter.notifier}, engine=engine)
     await app.ensure_communities()
     server = await start_slack(app, adapter)
@@ -84,7 +84,7 @@ async def test_a_refused_token_stops_start_up(
 ) -> None:
     fake_slack.tokens = {"xoxb-the-real-one"}
     settings = slack_settings(db_url, fake_slack.base_url, {"port": free_port()})
-    adapter = SlackAdapter(settings)
+    adapter = SlackAdapter(settings, REGISTRY)
     app = build_app(settings, clock, {"slack": adapter.notifier}, engine=engine)
 
     with pytest.raises(SlackConfigError, match=r"Slack refused SLACK_BOT_TOKEN \(invalid_auth\)"):
@@ -95,14 +95,14 @@ def test_two_communities_on_one_workspace_are_refused(db_url: str) -> None:
     settings = slack_settings(db_url, "https://slack.example/api/")
     twice = settings.model_copy(update={"communities": (*settings.communities, settings.communities[0])})
     with pytest.raises(SlackConfigError, match="both claim Slack workspace"):
-        SlackAdapter(twice)
+        SlackAdapter(twice, REGISTRY)
 
 
 async def test_socket_mode_when_an_app_token_is_set(
     engine: AsyncEngine, db_url: str, clock: FixedClock, fake_slack: FakeSlackApi
 ) -> None:
     settings = slack_settings(db_url, fake_slack.base_url, {"app_token": "xapp-test", "signing_secret": None})
-    adapter = SlackAdapter(settings)
+    adapter = SlackAdapter(settings, REGISTRY)
     app = build_app(settings, clock, {"slack": adapter.notifier}, engine=engine)
     await app.ensure_communities()
     server = await start_slack(app, adapter)

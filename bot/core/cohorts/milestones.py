@@ -1,0 +1,152 @@
+"""Onboarding milestones, run daily by the scheduler: day-3 nudge, day-7 activation check, day-14
+graduation. Each is recorded per member, so a repeated run sends nothing twice; a run that comes
+late (after downtime) skips a nudge whose moment has passed rather than sending it out of place.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bot.core.badges.handlers import award_for_rule
+from bot.core.badges.rules import RuleKind
+from bot.core.cohorts import feature
+from bot.core.cohorts.commands import RunMilestones
+from bot.core.cohorts.handlers import space_key
+from bot.core.cohorts.ports import CohortRepository
+from bot.core.cohorts.rules import (
+    MILESTONE_DAY,
+    CohortMember,
+    CohortStatus,
+    CohortView,
+    Milestone,
+    onboarding_day,
+)
+from bot.core.context import Context
+from bot.core.effects import DirectMessage, PostMessage
+from bot.core.replies import Reply
+from bot.core.text import mention
+
+NUDGE, ACTIVATION, GRADUATION = (
+    MILESTONE_DAY[m] for m in (Milestone.NUDGE, Milestone.ACTIVATION, Milestone.GRADUATION)
+)
+
+
+@feature.command(RunMilestones)
+async def run_milestones(command: RunMilestones, ctx: Context) -> Reply:
+    """Send whatever onboarding milestones are due in every active cohort."""
+    done: Counter[str] = Counter()
+    for view in await ctx.uow.repo(CohortRepository).active(command.community_id):
+        day = onboarding_day(view.cohort.launched_at, ctx.now())
+        current = [m for m in view.members if m.admitted]
+        if NUDGE <= day < ACTIVATION:
+            for member in current:
+                if member.first_contribution_at is None and await _once(ctx, member, Milestone.NUDGE):
+                    await _nudge(ctx, view, member)
+                    done["nudged"] += 1
+        if ACTIVATION <= day < GRADUATION:
+            for member in current:
+                if await _once(ctx, member, Milestone.ACTIVATION) and member.first_contribution_at is None:
+                    await _check_in(ctx, view, member)
+                    done["checked in"] += 1
+            await _progress(ctx, view, current)
+        if day >= GRADUATION:
+            done["graduated"] += await _graduate(ctx, view, current)
+    summary = ", ".join(f"{n} {what}" for what, n in done.items()) or "nothing due"
+    return Reply(text=f"Milestones: {summary}.")
+
+
+async def _once(ctx: Context, member: CohortMember, milestone: Milestone) -> bool:
+    return await ctx.uow.repo(CohortRepository).mark_milestone(member.member_id, milestone.value, ctx.now())
+
+
+async def _nudge(ctx: Context, view: CohortView, member: CohortMember) -> None:
+    """Day 3 without a contribution: a friendly word to the newcomer and to their buddy."""
+    buddies = view.buddies_of(member.member_id)
+    helper = f"Your buddy {', '.join(mention(b) for b in buddies)} is happy to help." if buddies else ""
+    key = f"milestone:{ctx.community.id}:{view.cohort.id}:day3:{member.member_id}"
+    await ctx.send(
+        DirectMessage(
+            ctx.community.id,
+            member.ref,
+            f"It's day {NUDGE} with {view.cohort.name}. A good first step: say hello in your cohort "
+            f"space, or answer someone's question. Small steps count. {helper}".strip(),
+        ),
+        dedupe_key=key,
+    )
+    for buddy in buddies:
+        await ctx.send(
+            DirectMessage(
+                ctx.community.id,
+                buddy,
+                f"{mention(member.ref)} from {view.cohort.name} hasn't posted yet (day {NUDGE}). "
+                "A hello from you, or a question they could answer, is often all it takes.",
+            ),
+            dedupe_key=f"{key}:buddy:{buddy}",
+        )
+
+
+async def _check_in(ctx: Context, view: CohortView, member: CohortMember) -> None:
+    """Day 7 without a contribution: not activated; the newcomer and their buddy hear about it."""
+    buddies = view.buddies_of(member.member_id)
+    key = f"milestone:{ctx.community.id}:{view.cohort.id}:day7:{member.member_id}"
+    await ctx.send(
+        DirectMessage(
+            ctx.community.id,
+            member.ref,
+            f"A week with {view.cohort.name} already. If you're not sure where to start, reply to the "
+            "welcome post in your cohort space or ask your buddy: one message is a start.",
+        ),
+        dedupe_key=key,
+    )
+    for buddy in buddies:
+        await ctx.send(
+            DirectMessage(
+                ctx.community.id,
+                buddy,
+                f"{mention(member.ref)} hasn't made a first contribution after {ACTIVATION} days. "
+                "Could you invite them to something specific, like a thread where their experience helps?",
+            ),
+            dedupe_key=f"{key}:buddy:{buddy}",
+        )
+
+
+async def _progress(ctx: Context, view: CohortView, current: list[CohortMember]) -> None:
+    """Day 7 in the cohort space: how many have made a first contribution (peer encouragement)."""
+    active = sum(1 for m in current if m.first_contribution_at is not None)
+    await ctx.send(
+        PostMessage(
+            ctx.community.id,
+            space_key(view.cohort),
+            f"Day {ACTIVATION}: {active} of {len(current)} of you have made a first contribution. "
+            "If you haven't yet, this is a good week for it; ask here if you're unsure where.",
+        ),
+        dedupe_key=f"milestone:{ctx.community.id}:{view.cohort.id}:day7",
+    )
+
+
+async def _graduate(ctx: Context, view: CohortView, current: list[CohortMember]) -> int:
+    """Day 14: graduates get the Cohort Graduate badge; the cohort's onboarding ends."""
+    require = ctx.community.cohorts.graduation_requires_contribution
+    graduates = []
+    for member in current:
+        await _once(ctx, member, Milestone.GRADUATION)
+        if require and member.first_contribution_at is None:
+            continue
+        if await ctx.uow.repo(CohortRepository).graduate(view.cohort.id, member.member_id, ctx.now()):
+            await award_for_rule(
+                ctx, member.member_id, member.ref, RuleKind.COHORT_GRADUATE, f"completed {view.cohort.name}"
+            )
+            graduates.append(member)
+    names = ", ".join(mention(m.ref) for m in graduates)
+    text = (
+        f"{view.cohort.name} graduates today: {names}. Congratulations, and thank you to every buddy. "
+        "This space stays open."
+        if graduates
+        else f"{view.cohort.name} completes its first {GRADUATION} days today. This space stays open."
+    )
+    await ctx.send(
+        PostMessage(ctx.community.id, space_key(view.cohort), text),
+        dedupe_key=f"milestone:{ctx.community.id}:{view.cohort.id}:day14",
+    )
+    await ctx.uow.repo(CohortRepository).set_status(view.cohort.id, CohortStatus.GRADUATED.value)
+    return len(graduates)

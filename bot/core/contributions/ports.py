@@ -1,0 +1,58 @@
+"""Ports of contributions: what its handlers need from storage, as Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from bot.core.badges.rules import MemberStats
+from bot.core.contributions.rules import ContributionFact, RecordedContributions, ReferralCredit
+from bot.core.events import Event
+from bot.core.refs import MemberRef
+
+
+@dataclass(frozen=True)
+class LeaderboardEntry:
+    """One line of the leaderboard."""
+
+    member_id: int
+    member: MemberRef
+    display_name: str
+    helpful_answers: int
+    activated_referrals: int
+
+
+class ContributionRepository(Protocol):
+    async def record(
+        self, facts: Sequence[ContributionFact], referral: ReferralCredit | None = None
+    ) -> RecordedContributions:
+        """Store contributions once per (community, source_id), keep the weekly rollups and
+        `member.first_contribution_at` current, and credit referrers (`referral`) when a referred
+        newcomer's first contribution comes in time. Members are created on first sight; bots are
+        skipped. Only newly inserted rows change the rollups, so a replay changes nothing."""
+        ...
+
+    async def stats(
+        self, community_id: str, member_ids: Sequence[int], current_week: date
+    ) -> dict[int, MemberStats]:
+        """All-time stats of admitted members (others are absent)."""
+        ...
+
+    async def recently_active(self, community_id: str, since_week: date) -> list[int]:
+        """Members with a contribution in or after `since_week`."""
+        ...
+
+    async def leaderboard(
+        self, community_id: str, since_week: date | None, limit: int
+    ) -> list[LeaderboardEntry]:
+        """Admitted members ranked by helpful answers plus activated referrals (never by volume)."""
+        ...
+
+
+class ContributionSink(Protocol):
+    """Where adapters send high-volume platform facts (messages, reactions): a bounded queue
+    written in batches, not one transaction per event."""
+
+    async def submit(self, event: Event) -> None: ...

@@ -1,0 +1,254 @@
+"""Referral codes: /refer, /revoke-code, /join CODE, and invites the Discord adapter mints for codes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core.commands import Permission
+from bot.core.context import Context
+from bot.core.errors import Conflict, GateClosed, InvalidInput, NotFound, RateLimited
+from bot.core.gates import feature
+from bot.core.gates.commands import AttachInvite, IssueReferralCode, RedeemReferral, RevokeReferralCodes
+from bot.core.gates.common import admit, gate_now, the_person, when
+from bot.core.gates.ports import GateRepository, ReferralCodeRepository
+from bot.core.gates.rules import (
+    Redemption,
+    ReferralCode,
+    allows_application,
+    allows_referral,
+    format_code,
+    generate_code,
+    judge_redemption,
+    lockout_until,
+    month_start,
+    next_month_start,
+    normalize_code,
+)
+from bot.core.gates.settings import GateMode
+from bot.core.members import AdmissionMethod, Member
+from bot.core.privacy.ports import PrivacyRepository
+from bot.core.privacy.rules import MarkReason
+from bot.core.registry import Invocation, Option, SlashCommand
+from bot.core.replies import Field, Reply
+
+# The /refer reply carries the code in a field of this name: the Discord adapter reads it to mint a
+# personal invite and sends AttachInvite(code, invite_code) back.
+CODE_FIELD = "Code"
+USES_FIELD = "Uses left"
+EXPIRES_FIELD = "Expires"
+INVITE_FIELD = "Invite"
+_DRAWS = 5  # 50-bit codes practically never collide; five draws make a collision loop impossible
+
+
+def _code_reply(ctx: Context, code: ReferralCode, fresh: bool) -> Reply:
+    shown = format_code(code.code)
+    fields = [
+        Field(CODE_FIELD, shown),
+        Field(USES_FIELD, str(code.uses_left)),
+        Field(EXPIRES_FIELD, when(ctx, code.expires_at)),
+    ]
+    if code.invite_code:
+        fields.append(Field(INVITE_FIELD, code.invite_code))
+    lead = "Here is your new referral code." if fresh else "Your referral code is still good."
+    return Reply(
+        title="Your referral code",
+        text=(
+            f"{lead} Give it only to someone you would vouch for: they join with /join {shown}. "
+            f"It admits {code.uses_left} more {'person' if code.uses_left == 1 else 'people'} "
+            f"until {when(ctx, code.expires_at)}. /revoke-code withdraws it."
+        ),
+        fields=tuple(fields),
+    )
+
+
+@feature.command(IssueReferralCode)
+async def issue_referral_code(command: IssueReferralCode, ctx: Context) -> Reply:
+    """The member's live code, or a new one within their monthly quota."""
+    _, mode = await gate_now(ctx)
+    if not allows_referral(mode):
+        raise GateClosed(
+            f"{ctx.community.name} admits newcomers by application now, so codes no longer let anyone in. "
+            "Point the person you have in mind to /apply."
+        )
+    member = await the_person(ctx)
+    now, gate = ctx.now(), ctx.community.gate
+    live = await ctx.uow.repo(ReferralCodeRepository).live_of(member.id, now)
+    if live:
+        return _code_reply(ctx, live[0], fresh=False)
+    made = await ctx.uow.repo(ReferralCodeRepository).created_since(
+        member.id, month_start(now, ctx.community.zone)
+    )
+    if made >= gate.codes_per_month:
+        raise RateLimited(
+            f"You have made {made} referral codes this month, the most a member can. You can make a new "
+            f"one from {when(ctx, next_month_start(now, ctx.community.zone))}; "
+            "if someone is waiting, they can ask a moderator."
+        )
+    for _ in range(_DRAWS):
+        code = await ctx.uow.repo(ReferralCodeRepository).create(
+            ctx.community.id,
+            member.id,
+            generate_code(),
+            now=now,
+            expires_at=now + timedelta(days=gate.code_ttl_days),
+            max_uses=gate.code_max_uses,
+        )
+        if code is not None:
+            return _code_reply(ctx, code, fresh=True)
+    raise RuntimeError("could not draw an unused referral code")  # 2^50 codes: not in this universe
+
+
+@feature.command(RevokeReferralCodes)
+async def revoke_referral_codes(command: RevokeReferralCodes, ctx: Context) -> Reply:
+    """Withdraw the member's live codes, or the one they name."""
+    member = await the_person(ctx)
+    only = None
+    if command.code:
+        only = normalize_code(command.code)
+        if only is None:
+            raise InvalidInput(
+                "That is not a referral code (they look like ABCDE-FGHJK). /refer shows yours."
+            )
+    count = await ctx.uow.repo(ReferralCodeRepository).revoke(member.id, ctx.now(), only)
+    if count == 0:
+        raise NotFound("You have no live referral code to withdraw. /refer gives you one.")
+    plural = "code" if count == 1 else f"{count} codes"
+    return Reply(text=f"Withdrawn: your {plural} no longer let anyone in. /refer gives you a new one.")
+
+
+def _refusal(outcome: Redemption, ctx: Context, code: ReferralCode | None, mode: GateMode) -> str:
+    also = " Or apply with /apply." if allows_application(mode) else ""
+    ask_new = "Ask the member who gave it to you for a new one (they get it with /refer)." + also
+    return {
+        Redemption.UNKNOWN: "That code does not match any referral code. Check it with the member who "
+        "gave it to you; codes look like ABCDE-FGHJK." + also,
+        Redemption.SELF: "That is your own referral code: it is for people you invite, not for you." + also,
+        Redemption.OWNER_GONE: "The member who owns that code is no longer part of the community, so it no "
+        "longer works. Ask another member for a code." + also,
+        Redemption.REVOKED: "Its owner withdrew that code. " + ask_new,
+        Redemption.EXPIRED: f"That code expired on {when(ctx, code.expires_at) if code else '?'}. " + ask_new,
+        Redemption.USED_UP: "That code has already let in as many people as it can. " + ask_new,
+    }[outcome]
+
+
+async def judge(
+    ctx: Context, code: ReferralCode | None, redeemer: Member
+) -> tuple[Redemption, Member | None]:
+    """The redemption outcome for `redeemer` and the code's owner (their membership decides too)."""
+    owner = await ctx.uow.members.get(code.owner_id) if code else None
+    outcome = judge_redemption(
+        code, owner_is_member=bool(owner and owner.is_admitted), redeemer_id=redeemer.id, now=ctx.now()
+    )
+    return outcome, owner
+
+
+async def consume(ctx: Context, code: ReferralCode, redeemer: Member) -> tuple[Redemption, Member | None]:
+    """Judge, then take one use in SQL; a newcomer who loses the race for the last use hears why."""
+    outcome, owner = await judge(ctx, code, redeemer)
+    if outcome is Redemption.OK and not await ctx.uow.repo(ReferralCodeRepository).consume(
+        code.id, ctx.now()
+    ):
+        fresh = await ctx.uow.repo(ReferralCodeRepository).by_code(code.community_id, code.code)
+        outcome, owner = await judge(ctx, fresh, redeemer)
+        if outcome is Redemption.OK:
+            outcome = Redemption.USED_UP  # the row changed under us; whatever it was, this use lost
+    return outcome, owner
+
+
+@feature.command(RedeemReferral)
+async def redeem_referral(command: RedeemReferral, ctx: Context) -> Reply:
+    """A newcomer joins with a member's code: admitted, credited to the referrer, or told what to do."""
+    person = await the_person(ctx)
+    name, gate, now = ctx.community.name, ctx.community.gate, ctx.now()
+    if person.is_admitted:
+        raise Conflict(
+            f"You are already a member of {name}; nothing to do. /refer gives you a code to share."
+        )
+    state, mode = await gate_now(ctx)
+    if state.admissions_paused:
+        raise GateClosed(
+            f"{name} has paused admissions for a little while. Try /join again later; codes stay valid "
+            "until they expire."
+        )
+    if not allows_referral(mode):
+        raise GateClosed(f"{name} admits newcomers by application now: use /apply to send yours.")
+    failures = await ctx.uow.repo(GateRepository).failed_attempts(person.id, now - timedelta(hours=1))
+    until = lockout_until(failures, gate.failed_redemptions_per_hour, now)
+    if until is None:  # erasing one's data deletes the attempts, not the lockout they caused
+        until = await ctx.uow.repo(PrivacyRepository).mark_until(
+            ctx.community.id, person.ref, MarkReason.REDEMPTION_LOCKOUT, now
+        )
+    if until is not None:
+        raise RateLimited(
+            f"Too many codes that did not work. Try again after {when(ctx, until)}, with the code exactly as "
+            "the member gave it to you."
+        )
+    typed = normalize_code(command.code)
+    code = await ctx.uow.repo(ReferralCodeRepository).by_code(ctx.community.id, typed) if typed else None
+    outcome, owner = (Redemption.UNKNOWN, None) if code is None else await consume(ctx, code, person)
+    if outcome is not Redemption.OK:
+        if mode == "open":  # a wrong code must not keep anyone out of an open community
+            await admit(ctx, person, method=AdmissionMethod.OPEN, welcome=f"Welcome to {name}! You're in.")
+            return Reply(text=f"That code did not work, but {name} is open to everyone: you're in. Welcome!")
+        # a refusal still commits: the failed attempt must count towards the lockout
+        await ctx.uow.repo(GateRepository).record_failed_attempt(ctx.community.id, person.id, now)
+        left = gate.failed_redemptions_per_hour - len(failures) - 1
+        tries = (
+            f"You can try {left} more time{'s' * (left != 1)} this hour."
+            if left
+            else "That was your last try this hour."
+        )
+        return Reply(text=f"{_refusal(outcome, ctx, code, mode)} {tries}")
+    welcome = f"Welcome to {name}! You're in, thanks to your referral."
+    if not await admit(
+        ctx, person, method=AdmissionMethod.CODE, welcome=welcome, referrer=owner, confidence="certain"
+    ):
+        raise Conflict(f"You were just let into {name} another way; the code was not used.")
+    return Reply(text=f"Welcome to {name}! You're in; look out for a welcome message.")
+
+
+@feature.command(AttachInvite)
+async def attach_invite(command: AttachInvite, ctx: Context) -> Reply:
+    """Remember the platform invite minted for a code, so joins through it are credited to the code."""
+    code = normalize_code(command.code)
+    if code is None or not await ctx.uow.repo(ReferralCodeRepository).attach_invite(
+        ctx.community.id, code, command.invite_code
+    ):
+        raise NotFound("No such referral code in this community.")
+    return Reply.nothing()
+
+
+feature.slash(
+    SlashCommand(
+        name="refer",
+        description="Get your personal referral code to invite someone you vouch for",
+        build=lambda inv: IssueReferralCode(community_id=inv.community_id),
+        permission=Permission.MEMBER,
+    )
+)
+feature.slash(
+    SlashCommand(
+        name="revoke-code",
+        description="Withdraw your referral codes (all of them, or the one you name)",
+        build=lambda inv: RevokeReferralCodes(community_id=inv.community_id, code=inv.options.get("code")),
+        options=(
+            Option("code", "Only this code (default: all your live codes)", required=False, max_length=20),
+        ),
+        permission=Permission.MEMBER,
+    )
+)
+
+
+def _join(inv: Invocation) -> RedeemReferral:
+    return RedeemReferral(community_id=inv.community_id, code=str(inv.options.get("code", "")))
+
+
+feature.slash(
+    SlashCommand(
+        name="join",
+        description="Join with the referral code a member gave you",
+        build=_join,
+        options=(Option("code", "The code, like ABCDE-FGHJK", max_length=20),),
+        permission=Permission.ANYONE,
+    )
+)

@@ -1,0 +1,372 @@
+"""The weekly digest: headline metrics with week-over-week change and healthy-range flags, what to
+act on, and the stable JSON form (documented in docs/metrics.md and docs/digest.schema.json).
+
+Pure composition over what the read side returned (`DigestData`); rendering to text, Markdown and
+a platform post lives in bot/core/model/digest_render.py, the chart in bot/charts.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.core.feedback.report_rules import FEEDBACK_WINDOW, FeedbackWeek
+from bot.core.metrics.rules import (
+    ACTIVATION_DAYS,
+    ACTIVE_WEEKS,
+    CohortReport,
+    DigestData,
+    Person,
+    WeekMetrics,
+)
+from bot.core.weeks import Period
+
+SCHEMA = "townsquare.digest/1"
+
+
+class Unit(StrEnum):
+    PERCENT = "percent"  # a ratio 0..1, shown as a percentage, changes in percentage points
+    NUMBER = "number"  # a rate, shown with two decimals
+    COUNT = "count"
+
+
+class Status(StrEnum):
+    OK = "ok"
+    LOW = "low"
+    HIGH = "high"
+    NO_DATA = "no_data"
+    UNRATED = "unrated"  # no healthy range is defined for this metric
+
+
+@dataclass(frozen=True)
+class HealthyRange:
+    """Where a metric should be; either bound may be open."""
+
+    low: float | None = None
+    high: float | None = None
+
+    def status(self, value: float | None) -> Status:
+        """Whether a value is inside the range."""
+        if value is None:
+            return Status.NO_DATA
+        if self.low is not None and value < self.low:
+            return Status.LOW
+        if self.high is not None and value > self.high:
+            return Status.HIGH
+        return Status.OK
+
+
+@dataclass(frozen=True)
+class HealthyRanges:
+    """The ranges the digest flags against (from the community's digest settings)."""
+
+    active_contributor_ratio: HealthyRange = HealthyRange(0.10, 0.20)
+    first_contribution_rate: HealthyRange = HealthyRange(0.30, None)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline metric now and a week earlier."""
+
+    key: str
+    label: str
+    unit: Unit
+    value: float | None
+    previous: float | None
+    healthy: HealthyRange | None = None
+
+    @property
+    def change(self) -> float | None:
+        """Value minus the previous week's (percentage points for percentages)."""
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def status(self) -> Status:
+        """Inside or outside the healthy range, when the metric has one."""
+        if self.healthy is None:
+            return Status.NO_DATA if self.value is None else Status.UNRATED
+        return self.healthy.status(self.value)
+
+    @property
+    def flagged(self) -> bool:
+        """True when a lead should look: outside the healthy range."""
+        return self.status in (Status.LOW, Status.HIGH)
+
+
+def headlines(now: WeekMetrics, before: WeekMetrics, ranges: HealthyRanges) -> tuple[Headline, ...]:
+    """The headline metrics in the order the digest shows them."""
+
+    def pair(key: str, label: str, unit: Unit, get: Any, healthy: HealthyRange | None = None) -> Headline:
+        return Headline(key, label, unit, get(now), get(before), healthy)
+
+    return (
+        pair(
+            "active_contributor_ratio",
+            "Active contributors",
+            Unit.PERCENT,
+            lambda m: m.activity.active_contributor_ratio,
+            ranges.active_contributor_ratio,
+        ),
+        pair(
+            "first_contribution_rate",
+            "First contribution within 7 days",
+            Unit.PERCENT,
+            lambda m: m.activation.first_contribution_rate,
+            ranges.first_contribution_rate,
+        ),
+        pair("referral_velocity", "Referral velocity", Unit.NUMBER, lambda m: m.referral_velocity),
+        pair("referral_share", "Referral share", Unit.PERCENT, lambda m: m.referrals.referral_share),
+        pair("peer_answer_rate", "Peer answers", Unit.PERCENT, lambda m: m.peer_answers.peer_answer_rate),
+        pair("engagement_depth", "Engagement depth", Unit.NUMBER, lambda m: m.activity.engagement_depth),
+        pair("members", "Members", Unit.COUNT, lambda m: m.growth.members),
+        pair("admitted", "Admitted", Unit.COUNT, lambda m: m.growth.admitted),
+        pair("left", "Left", Unit.COUNT, lambda m: m.growth.left),
+        pair("net_growth", "Net growth", Unit.COUNT, lambda m: m.growth.net),
+        pair(
+            "applications_past_sla",
+            "Applications past the SLA",
+            Unit.COUNT,
+            lambda m: m.applications.pending_past_sla,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A community's digest for one period."""
+
+    community_id: str
+    community_name: str
+    generated_at: datetime
+    data: DigestData
+    ranges: HealthyRanges = HealthyRanges()
+    sla_hours: int = 48
+    list_limit: int = 10  # cohorts shown in the text renderings (the JSON has them all)
+    badge_names: Mapping[str, str] = field(default_factory=dict)  # key -> name from the catalogue
+
+    def badge_name(self, key: str) -> str:
+        """How leads read a badge: its catalogue name and emoji; a badge from outside the catalogue
+        (the ideas feature's "shaped_the_product") by its key in words."""
+        return self.badge_names.get(key) or key.replace("_", " ").capitalize()
+
+    @property
+    def period(self) -> Period:
+        """What the digest covers."""
+        return self.data.current.period
+
+    @property
+    def headlines(self) -> tuple[Headline, ...]:
+        """Headline metrics with their change and flags."""
+        return headlines(self.data.current, self.data.previous, self.ranges)
+
+    @property
+    def flagged(self) -> tuple[Headline, ...]:
+        """Headlines outside their healthy range."""
+        return tuple(h for h in self.headlines if h.flagged)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON form: keys documented in docs/metrics.md, checked by docs/digest.schema.json."""
+        now = self.data.current
+        period = self.period
+        return {
+            "schema": SCHEMA,
+            "community": {"id": self.community_id, "name": self.community_name, "timezone": period.timezone},
+            "week": str(period.week),
+            "period": {"start": _ts(period.start), "end": _ts(period.end), "complete": period.complete},
+            "generated_at": _ts(self.generated_at),
+            "headline": {h.key: _headline_json(h) for h in self.headlines},
+            "metrics": metrics_json(now, self.sla_hours),
+            "cohorts": [_cohort_json(c) for c in self.data.cohorts],
+            "referrers": [
+                {
+                    "member": _person(r.referrer),
+                    "newcomers": r.newcomers,
+                    "activated": r.activated,
+                    "first_contribution_rate": r.first_contribution_rate,
+                }
+                for r in self.data.referrers
+            ],
+            "trend": [
+                {
+                    "week": str(p.week),
+                    "active_contributor_ratio": p.active_contributor_ratio,
+                    "first_contribution_rate": p.first_contribution_rate,
+                }
+                for p in self.data.trend
+            ],
+            "actions": self._actions_json(),
+            "feedback": feedback_json(self.data.feedback),
+        }
+
+    def _actions_json(self) -> dict[str, Any]:
+        a = self.data.actions
+        return {
+            "stalled_newcomers": {
+                "total": a.stalled_total,
+                "items": [
+                    {
+                        "member": _person(s.person),
+                        "admitted_at": _ts(s.admitted_at),
+                        "buddies": [_person(b) for b in s.buddies],
+                    }
+                    for s in a.stalled
+                ],
+            },
+            "applications_past_sla": {
+                "total": a.overdue_total,
+                "items": [
+                    {
+                        "application_id": o.application_id,
+                        "member": _person(o.person),
+                        "submitted_at": _ts(o.submitted_at),
+                    }
+                    for o in a.overdue
+                ],
+            },
+            "peer_helpers": [{"member": _person(h.person), "helpful_answers": h.answers} for h in a.helpers],
+            "referrers_activated": [
+                {"member": _person(r.person), "newcomers": r.newcomers} for r in a.referrers
+            ],
+            "next_week": [
+                {
+                    "occurrence_id": u.occurrence_id,
+                    "title": u.title,
+                    "kind": u.kind,
+                    "starts_at": _ts(u.starts_at),
+                    "going": u.going,
+                    "maybe": u.maybe,
+                }
+                for u in a.upcoming
+            ],
+            "badges_awarded": {
+                "total": a.badges_total,
+                "items": [
+                    {"member": _person(b.person), "badge": b.badge_key, "awarded_at": _ts(b.awarded_at)}
+                    for b in a.badges
+                ],
+            },
+        }
+
+
+def metrics_json(m: WeekMetrics, sla_hours: int) -> dict[str, Any]:
+    """Every metric of one period under its stable key (also the rows of `townsquare metrics export`)."""
+    period = m.period
+    return {
+        "activity": {
+            "members": m.activity.members,
+            "active_members": m.activity.active_members,
+            "active_contributor_ratio": m.activity.active_contributor_ratio,
+            "engagement_depth": m.activity.engagement_depth,
+            "window_weeks": [str(period.week.shift(-n)) for n in range(ACTIVE_WEEKS - 1, -1, -1)],
+        },
+        "activation": {
+            "newcomers": m.activation.newcomers,
+            "activated": m.activation.activated,
+            "first_contribution_rate": m.activation.first_contribution_rate,
+            "days": ACTIVATION_DAYS,
+        },
+        "referrals": {
+            "admissions": m.referrals.admissions,
+            "referral_admissions": m.referrals.referral_admissions,
+            "referral_share": m.referrals.referral_share,
+            "referral_velocity": m.referral_velocity,
+        },
+        "peer_answers": {
+            "helpful_answers": m.peer_answers.helpful_answers,
+            "by_peers": m.peer_answers.by_peers,
+            "peer_answer_rate": m.peer_answers.peer_answer_rate,
+        },
+        "applications": {
+            "submitted": m.applications.submitted,
+            "approved": m.applications.approved,
+            "rejected": m.applications.rejected,
+            "median_hours_to_decision": m.applications.median_hours_to_decision,
+            "pending": m.applications.pending,
+            "pending_past_sla": m.applications.pending_past_sla,
+            "sla_hours": sla_hours,
+        },
+        "programming": {
+            "occurrences": m.programming.occurrences,
+            "rsvps_going": m.programming.rsvps_going,
+            "rsvps_maybe": m.programming.rsvps_maybe,
+            "attended": m.programming.attended,
+            "ama_questions": m.programming.ama_questions,
+            "showcase_submissions": m.programming.showcase_submissions,
+        },
+        "growth": {
+            "admitted": m.growth.admitted,
+            "left": m.growth.left,
+            "net": m.growth.net,
+            "members": m.growth.members,
+        },
+    }
+
+
+def feedback_json(f: FeedbackWeek) -> dict[str, Any]:
+    """The feedback loop in the period: ideas, votes, status changes, shipped, implementation rate."""
+    return {
+        "ideas_filed": f.ideas_filed,
+        "votes": f.votes,
+        "status_changes": f.status_changes,
+        "shipped": [{"idea_id": idea_id, "title": title} for idea_id, title in f.shipped],
+        "implementation_rate": f.implementation_rate,
+        "submitted_in_window": f.submitted_in_window,
+        "shipped_in_window": f.shipped_in_window,
+        "window_days": FEEDBACK_WINDOW.days,
+    }
+
+
+def flat_metrics(m: WeekMetrics, sla_hours: int) -> dict[str, Any]:
+    """One period's metrics as a flat row ("activity.members" …) for CSV and BI tools."""
+    row: dict[str, Any] = {
+        "week": str(m.period.week),
+        "period_start": _ts(m.period.start),
+        "period_end": _ts(m.period.end),
+        "complete": m.period.complete,
+    }
+    for group, values in metrics_json(m, sla_hours).items():
+        for key, value in values.items():
+            if not isinstance(value, list):
+                row[f"{group}.{key}"] = value
+    return row
+
+
+def _headline_json(h: Headline) -> dict[str, Any]:
+    return {
+        "label": h.label,
+        "unit": h.unit.value,
+        "value": h.value,
+        "previous": h.previous,
+        "change": h.change,
+        "healthy": None if h.healthy is None else {"min": h.healthy.low, "max": h.healthy.high},
+        "status": h.status.value,
+    }
+
+
+def _cohort_json(c: CohortReport) -> dict[str, Any]:
+    return {
+        "id": c.cohort_id,
+        "name": c.name,
+        "launched_at": _ts(c.launched_at),
+        "size": c.size,
+        "active_by_week": list(c.active_by_week),
+        "retention": list(c.retention),
+        "dropped_14d": c.dropped_14d,
+        "drop_off_14d": c.drop_off_14d,
+        "newcomers": c.newcomers,
+        "activated": c.activated,
+        "first_contribution_rate": c.first_contribution_rate,
+    }
+
+
+def _person(p: Person) -> dict[str, Any]:
+    return {"id": p.id, "platform": p.ref.platform, "user_id": p.ref.user_id, "name": p.name}
+
+
+def _ts(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

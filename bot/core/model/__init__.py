@@ -1,1 +1,0 @@
-"""Plain dataclasses and pure rules, one module per feature."""

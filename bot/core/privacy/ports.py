@@ -1,0 +1,30 @@
+"""Ports of privacy: what its handlers need from storage, as Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.core.members import Member
+from bot.core.privacy.rules import AnonymousMark, MarkReason
+from bot.core.refs import MemberRef
+
+
+class PrivacyRepository(Protocol):
+    async def export(self, member_id: int) -> dict[str, Any]:
+        """Every exportable row that refers to the member, per table, as JSON-ready dicts."""
+        ...
+
+    async def erase(self, member: Member, marks: Sequence[AnonymousMark], now: datetime) -> dict[str, int]:
+        """Delete or forget the member in every table as declared, drop outbox items naming them,
+        keep only `marks` (hashed). Returns rows touched per table."""
+        ...
+
+    async def last_rejection_at(self, member_id: int) -> datetime | None: ...
+
+    async def mark_until(
+        self, community_id: str, ref: MemberRef, reason: MarkReason, now: datetime
+    ) -> datetime | None:
+        """When an erased person's anonymous mark for `reason` ends; None when none is in force."""
+        ...

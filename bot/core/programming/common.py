@@ -1,0 +1,220 @@
+"""What several programme handlers share: materialising occurrences, withdrawing and re-timing
+announced ones, finding the next occurrence of a kind, badges and contributions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.core.badges.events import BadgeAwarded
+from bot.core.badges.ports import BadgeRepository
+from bot.core.context import Context
+from bot.core.contributions.handlers import make_fact, record_contribution
+from bot.core.contributions.rules import ContributionKind
+from bot.core.effects import CancelScheduledEvent, CreateScheduledEvent, EditMessage
+from bot.core.errors import Forbidden, NotFound
+from bot.core.members import Member
+from bot.core.programming import render
+from bot.core.programming.calendar import is_occurrence_date
+from bot.core.programming.ports import OccurrenceRepository, RsvpRepository, SeriesRepository
+from bot.core.programming.rules import (
+    HAPPENING,
+    Occurrence,
+    OccurrenceStatus,
+    Series,
+    SeriesKind,
+    SeriesStatus,
+    next_slot,
+    slots,
+)
+from bot.core.refs import MemberRef
+
+PLAN_MARGIN = timedelta(days=1)  # materialise a day beyond the announcement lead
+LOOKAHEAD = 12  # dates looked at to find the next occurrence that is not skipped
+
+
+async def acting_member(ctx: Context) -> Member:
+    """The member behind the actor (the bus has checked they are admitted for MEMBER commands)."""
+    if ctx.actor is None:
+        raise Forbidden("That needs a member.")
+    member = await ctx.uow.members.by_ref(ctx.community.id, ctx.actor.ref)
+    if member is None:
+        raise Forbidden("That is for members. Use /join with a referral code, or /apply, to get in.")
+    return member
+
+
+async def series_in_community(ctx: Context, series_id: int) -> Series:
+    """The series with this id in the actor's community, or NotFound."""
+    series = await ctx.uow.repo(SeriesRepository).get(series_id)
+    if series is None or series.community_id != ctx.community.id:
+        raise NotFound(f"There is no series #{series_id}. /series list shows them.")
+    return series
+
+
+async def occurrence_in_community(ctx: Context, occurrence_id: int) -> tuple[Series, Occurrence]:
+    """The occurrence and its series, or NotFound (also for another community's occurrence)."""
+    occurrence = await ctx.uow.repo(OccurrenceRepository).get(occurrence_id)
+    series = await ctx.uow.repo(SeriesRepository).get(occurrence.series_id) if occurrence else None
+    if occurrence is None or series is None or series.community_id != ctx.community.id:
+        raise NotFound("That event no longer exists. /events shows what is coming.")
+    return series, occurrence
+
+
+async def plan_series(ctx: Context, series: Series) -> None:
+    """Materialise the occurrences the scheduler needs (through the announcement lead, and always
+    the next one), and bring future scheduled ones in line with the rule: a changed rule, duration
+    or time-zone database re-times them; a date that left the rule calls them off."""
+    if series.status is not SeriesStatus.ACTIVE:
+        return
+    now = ctx.now()
+    horizon = now + ctx.community.programming.announcement_lead + PLAN_MARGIN
+    rule = series.rule
+    for occurrence in await ctx.uow.repo(OccurrenceRepository).of_series(series.id, ending_after=now):
+        if occurrence.status is not OccurrenceStatus.SCHEDULED or occurrence.starts_at <= now:
+            continue  # moved, skipped or under way: a lead's decision or history, left alone
+        if not is_occurrence_date(rule, occurrence.local_date, series.anchor):
+            if await ctx.uow.repo(OccurrenceRepository).set_status(
+                occurrence.id, OccurrenceStatus.CANCELLED, only_from={OccurrenceStatus.SCHEDULED}
+            ):
+                await withdraw(ctx, series, occurrence)
+            continue
+        expected = slots(
+            series, occurrence.starts_at - timedelta(days=3), occurrence.starts_at + timedelta(days=3)
+        )
+        slot = next((s for s in expected if s.local_date == occurrence.local_date), None)
+        if slot and (slot.starts_at, slot.ends_at) != (occurrence.starts_at, occurrence.ends_at):
+            await retime(ctx, series, occurrence, slot.starts_at, slot.ends_at, OccurrenceStatus.SCHEDULED)
+    for slot in slots(series, now, horizon):
+        await ctx.uow.repo(OccurrenceRepository).ensure(
+            series.id, slot.local_date, slot.starts_at, slot.ends_at
+        )
+    after = now
+    for _ in range(LOOKAHEAD):  # the next one that will happen, past any skipped dates
+        slot = next_slot(series, after)
+        if (
+            await ctx.uow.repo(OccurrenceRepository).ensure(
+                series.id, slot.local_date, slot.starts_at, slot.ends_at
+            )
+        ).happening:
+            break
+        after = slot.starts_at
+
+
+async def retime(
+    ctx: Context,
+    series: Series,
+    occurrence: Occurrence,
+    starts_at: datetime,
+    ends_at: datetime,
+    status: OccurrenceStatus,
+) -> Occurrence:
+    """Give an occurrence new times; an announced one gets its post edited and its native event
+    replaced. Reminders follow by themselves: their run records are keyed by the scheduled time."""
+    occurrence.starts_at, occurrence.ends_at, occurrence.status = starts_at, ends_at, status
+    await ctx.uow.repo(OccurrenceRepository).save(occurrence)
+    if occurrence.announced_at is not None:
+        await refresh_announcement(ctx, series, occurrence)
+        stamp = starts_at.isoformat()
+        await ctx.send(
+            CancelScheduledEvent(ctx.community.id, render.event_key(occurrence.id)),
+            dedupe_key=f"event:cancel:{occurrence.id}:{stamp}",
+        )
+        await ctx.send(
+            scheduled_event(series, occurrence), dedupe_key=f"event:create:{occurrence.id}:{stamp}"
+        )
+    return occurrence
+
+
+def scheduled_event(series: Series, occurrence: Occurrence) -> CreateScheduledEvent:
+    """The native calendar event for an occurrence (the Slack adapter ignores it)."""
+    what = (
+        "Ask the host anything: queue questions with /ama."
+        if series.kind is SeriesKind.AMA
+        else ("Members show what they built: enter with /showcase.")
+    )
+    return CreateScheduledEvent(
+        community_id=series.community_id,
+        event_key=render.event_key(occurrence.id),
+        name=render.name(series)[:100],
+        starts_at=occurrence.starts_at,
+        ends_at=occurrence.ends_at,
+        description=what,
+        channel=series.channel,
+    )
+
+
+async def refresh_announcement(ctx: Context, series: Series, occurrence: Occurrence) -> None:
+    """Re-render an announced occurrence's post in place (RSVP counts, a new time)."""
+    if occurrence.announced_at is None:
+        return
+    counts = await ctx.uow.repo(RsvpRepository).counts(occurrence.id)
+    text, fields = render.announcement(series, occurrence, counts)
+    await ctx.send(
+        EditMessage(
+            ctx.community.id,
+            render.announcement_key(occurrence.id),
+            text,
+            actions=render.rsvp_actions(occurrence.id),
+            title=render.name(series),
+            fields=fields,
+        )
+    )
+
+
+async def withdraw(ctx: Context, series: Series, occurrence: Occurrence) -> None:
+    """An announced occurrence that will not happen: say so on its post, cancel its native event."""
+    if occurrence.announced_at is None:
+        return
+    await ctx.send(
+        EditMessage(
+            ctx.community.id, render.announcement_key(occurrence.id), render.called_off(series, occurrence)
+        ),
+        dedupe_key=f"withdraw:{occurrence.id}",
+    )
+    await ctx.send(
+        CancelScheduledEvent(ctx.community.id, render.event_key(occurrence.id)),
+        dedupe_key=f"event:cancel:{occurrence.id}:withdrawn",
+    )
+
+
+async def next_of_kind(ctx: Context, kind: SeriesKind) -> tuple[Series, Occurrence] | None:
+    """The next occurrence (not yet started) of any active series of this kind."""
+    for series in await ctx.uow.repo(SeriesRepository).of_community(ctx.community.id):
+        if series.kind is kind:
+            await plan_series(ctx, series)  # the next one exists even if the scheduler is behind
+    found = await ctx.uow.repo(OccurrenceRepository).upcoming(ctx.community.id, ctx.now(), 1, kind=kind)
+    return found[0] if found else None
+
+
+async def next_after(ctx: Context, series: Series, occurrence: Occurrence) -> Occurrence | None:
+    """The series' next happening occurrence after this one."""
+    await plan_series(ctx, series)
+    for other in await ctx.uow.repo(OccurrenceRepository).of_series(series.id, ending_after=ctx.now()):
+        if other.id != occurrence.id and other.status in HAPPENING and other.starts_at > occurrence.starts_at:
+            return other
+    return None
+
+
+async def award_badge(ctx: Context, member_id: int, member: MemberRef, badge_key: str, reason: str) -> None:
+    """Award once; the first award emits BadgeAwarded (announced by the badges feature)."""
+    now = ctx.now()
+    if await ctx.uow.repo(BadgeRepository).award(ctx.community.id, member_id, badge_key, reason, now):
+        ctx.emit(
+            BadgeAwarded(
+                community_id=ctx.community.id,
+                member_id=member_id,
+                member=member,
+                badge_key=badge_key,
+                reason=reason,
+                at=now,
+            )
+        )
+
+
+async def contribute(ctx: Context, member_id: int, kind: str, source_id: str, at: datetime) -> bool:
+    """Record a programme contribution once per source, weighted by the community's settings."""
+    member = await ctx.uow.members.get(member_id)
+    if member is None:
+        return False
+    return await record_contribution(
+        ctx, make_fact(ctx, ContributionKind(kind), member.ref, source_id, at=at)
+    )

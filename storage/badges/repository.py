@@ -1,0 +1,55 @@
+"""Badge awards: each (member, badge) at most once, and never deleted except by the member's own erasure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.core.badges.ports import BadgeAward
+from storage.badges.tables import BadgeAwardRow
+from storage.repository_base import SqlRepository, insert_ignore
+
+
+class SqlBadgeRepository(SqlRepository):
+    async def award(
+        self, community_id: str, member_id: int, badge_key: str, reason: str, now: datetime
+    ) -> bool:
+        result = await self.session.execute(
+            insert_ignore(self.dialect, BadgeAwardRow.__table__).values(
+                community_id=community_id,
+                member_id=member_id,
+                badge_key=badge_key,
+                reason=reason[:200],
+                awarded_at=now,
+            )
+        )
+        return bool(result.rowcount)
+
+    async def keys_of(self, member_id: int) -> set[str]:
+        rows = await self.session.execute(
+            select(BadgeAwardRow.badge_key).where(BadgeAwardRow.member_id == member_id)
+        )
+        return set(rows.scalars())
+
+    async def held(self, member_ids: Sequence[int]) -> dict[int, set[str]]:
+        if not member_ids:
+            return {}
+        rows = await self.session.execute(
+            select(BadgeAwardRow.member_id, BadgeAwardRow.badge_key).where(
+                BadgeAwardRow.member_id.in_(member_ids)
+            )
+        )
+        held: dict[int, set[str]] = {}
+        for member_id, key in rows:
+            held.setdefault(member_id, set()).add(key)
+        return held
+
+    async def awards_of(self, member_id: int) -> list[BadgeAward]:
+        rows = await self.session.execute(
+            select(BadgeAwardRow.badge_key, BadgeAwardRow.reason, BadgeAwardRow.awarded_at)
+            .where(BadgeAwardRow.member_id == member_id)
+            .order_by(BadgeAwardRow.awarded_at, BadgeAwardRow.id)
+        )
+        return [BadgeAward(key, reason, at) for key, reason, at in rows]

@@ -1,0 +1,296 @@
+"""Cohorts: the forming pool, cohorts and their newcomers, buddy pairs, milestones."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select, update
+
+from bot.core.cohorts.buddies import BuddyCandidate, Newcomer, parse_interests, words
+from bot.core.cohorts.rules import BuddyLink, Cohort, CohortMember, CohortStatus, CohortView, Waiting
+from bot.core.members import MemberStatus
+from bot.core.refs import MemberRef
+from storage.badges.tables import BadgeAwardRow
+from storage.cohorts.tables import BuddyPairRow, CohortMemberRow, CohortPoolRow, CohortRow, MilestoneRow
+from storage.gates.tables import ApplicationRow
+from storage.repository_base import SqlRepository, insert_ignore
+from storage.tables import CommunityRow, MemberRow
+
+ADMITTED = MemberStatus.ADMITTED.value
+
+
+def _cohort(row: CohortRow) -> Cohort:
+    return Cohort(
+        id=row.id,
+        community_id=row.community_id,
+        name=row.name,
+        launched_at=row.launched_at,
+        status=CohortStatus(row.status),
+    )
+
+
+class SqlCohortRepository(SqlRepository):
+    async def join_pool(self, community_id: str, member_id: int, since: datetime) -> bool:
+        result = await self.session.execute(
+            insert_ignore(self.dialect, CohortPoolRow.__table__).values(
+                member_id=member_id, community_id=community_id, waiting_since=since
+            )
+        )
+        return bool(result.rowcount)
+
+    async def waiting(self, community_id: str) -> list[Waiting]:
+        # PostgreSQL: a row lock on the community serialises launches (SQLite writers are serialised
+        # already by BEGIN IMMEDIATE). The queries below run after the lock, so they see the pool as
+        # any launch that committed meanwhile left it. FOR NO KEY UPDATE, because the pool insert
+        # before it already holds FOR KEY SHARE on the row (the foreign key): FOR UPDATE would deadlock.
+        await self.session.execute(
+            select(CommunityRow.id).where(CommunityRow.id == community_id).with_for_update(key_share=True)
+        )
+        gone = select(MemberRow.id).where(MemberRow.status != ADMITTED)
+        await self.session.execute(
+            delete(CohortPoolRow).where(
+                CohortPoolRow.community_id == community_id, CohortPoolRow.member_id.in_(gone)
+            ),
+            execution_options={"synchronize_session": False},
+        )
+        rows = await self.session.execute(
+            select(CohortPoolRow.member_id, CohortPoolRow.waiting_since)
+            .where(CohortPoolRow.community_id == community_id)
+            .order_by(CohortPoolRow.waiting_since, CohortPoolRow.member_id)
+        )
+        return [Waiting(member_id, since) for member_id, since in rows]
+
+    async def waiting_since(self, member_id: int) -> datetime | None:
+        return await self.session.scalar(
+            select(CohortPoolRow.waiting_since).where(CohortPoolRow.member_id == member_id)
+        )
+
+    async def waiting_count(self, community_id: str) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(CohortPoolRow)
+                .join(MemberRow, MemberRow.id == CohortPoolRow.member_id)
+                .where(CohortPoolRow.community_id == community_id, MemberRow.status == ADMITTED)
+            )
+            or 0
+        )
+
+    async def leave_pool(self, member_ids: Sequence[int]) -> None:
+        if member_ids:
+            await self.session.execute(
+                delete(CohortPoolRow).where(CohortPoolRow.member_id.in_(member_ids)),
+                execution_options={"synchronize_session": False},
+            )
+
+    async def in_active_cohort(self, member_id: int) -> bool:
+        found = await self.session.scalar(
+            select(CohortMemberRow.cohort_id)
+            .join(CohortRow, CohortRow.id == CohortMemberRow.cohort_id)
+            .where(CohortMemberRow.member_id == member_id, CohortRow.status == CohortStatus.ACTIVE.value)
+            .limit(1)
+        )
+        return found is not None
+
+    async def create(self, community_id: str, launched_at: datetime, member_ids: Sequence[int]) -> Cohort:
+        last = await self.session.scalar(
+            select(func.max(CohortRow.number)).where(CohortRow.community_id == community_id)
+        )
+        number = int(last or 0) + 1
+        row = CohortRow(
+            community_id=community_id,
+            number=number,
+            name=f"Cohort {number}",
+            launched_at=launched_at,
+            status=CohortStatus.ACTIVE.value,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        if member_ids:
+            await self.session.execute(
+                CohortMemberRow.__table__.insert(),
+                [{"cohort_id": row.id, "member_id": m, "graduated_at": None} for m in member_ids],
+            )
+        return _cohort(row)
+
+    async def buddy_candidates(self, community_id: str, badge_keys: Sequence[str]) -> list[BuddyCandidate]:
+        holders = (
+            select(BadgeAwardRow.member_id)
+            .where(BadgeAwardRow.community_id == community_id, BadgeAwardRow.badge_key.in_(badge_keys))
+            .distinct()
+        )
+        load = (
+            select(BuddyPairRow.buddy_id, func.count().label("load"))
+            .join(CohortRow, CohortRow.id == BuddyPairRow.cohort_id)
+            .where(CohortRow.status == CohortStatus.ACTIVE.value)
+            .group_by(BuddyPairRow.buddy_id)
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(MemberRow.id, MemberRow.interests, func.coalesce(load.c.load, 0))
+            .outerjoin(load, load.c.buddy_id == MemberRow.id)
+            .where(
+                MemberRow.community_id == community_id,
+                MemberRow.status == ADMITTED,
+                MemberRow.is_bot.is_(False),
+                MemberRow.id.in_(holders),
+            )
+            .order_by(MemberRow.id)
+        )
+        return [
+            BuddyCandidate(member_id=i, tags=frozenset(parse_interests(interests)), load=int(n))
+            for i, interests, n in rows
+        ]
+
+    async def past_pairs(self, member_ids: Sequence[int]) -> set[frozenset[int]]:
+        if not member_ids:
+            return set()
+        rows = await self.session.execute(
+            select(BuddyPairRow.newcomer_id, BuddyPairRow.buddy_id).where(
+                or_(BuddyPairRow.newcomer_id.in_(member_ids), BuddyPairRow.buddy_id.in_(member_ids))
+            )
+        )
+        return {frozenset((a, b)) for a, b in rows}
+
+    async def add_buddies(self, cohort_id: int, buddies: Mapping[int, Sequence[int]], now: datetime) -> None:
+        rows = [
+            {"cohort_id": cohort_id, "newcomer_id": newcomer, "buddy_id": buddy, "created_at": now}
+            for newcomer, chosen in buddies.items()
+            for buddy in chosen
+        ]
+        if rows:
+            await self.session.execute(BuddyPairRow.__table__.insert(), rows)
+
+    async def newcomers(self, member_ids: Sequence[int]) -> list[Newcomer]:
+        if not member_ids:
+            return []
+        rows = await self.session.execute(
+            select(MemberRow.id, MemberRow.interests).where(MemberRow.id.in_(member_ids))
+        )
+        interests = {member_id: text for member_id, text in rows}
+        answers: dict[int, list[str]] = {}
+        rows = await self.session.execute(
+            select(ApplicationRow.member_id, ApplicationRow.answers).where(
+                ApplicationRow.member_id.in_(member_ids)
+            )
+        )
+        for member_id, data in rows:
+            values = data.values() if isinstance(data, dict) else data if isinstance(data, list) else ()
+            answers.setdefault(member_id, []).extend(str(v) for v in values)
+        return [
+            Newcomer(
+                member_id=m,
+                tags=frozenset(parse_interests(interests.get(m, ""))),
+                words=words(" ".join(answers.get(m, [])) + " " + interests.get(m, "")),
+            )
+            for m in member_ids
+        ]
+
+    async def _views(self, cohorts: Sequence[CohortRow]) -> list[CohortView]:
+        if not cohorts:
+            return []
+        ids = [c.id for c in cohorts]
+        members = await self.session.execute(
+            select(CohortMemberRow.cohort_id, CohortMemberRow.graduated_at, MemberRow)
+            .join(MemberRow, MemberRow.id == CohortMemberRow.member_id)
+            .where(CohortMemberRow.cohort_id.in_(ids))
+            .order_by(MemberRow.id)
+        )
+        by_cohort: dict[int, list[CohortMember]] = {i: [] for i in ids}
+        for cohort_id, graduated_at, m in members:
+            by_cohort[cohort_id].append(
+                CohortMember(
+                    member_id=m.id,
+                    ref=MemberRef(m.platform, m.user_id),
+                    display_name=m.display_name,
+                    admitted=m.status == ADMITTED,
+                    first_contribution_at=m.first_contribution_at,
+                    graduated_at=graduated_at,
+                )
+            )
+        newcomer = MemberRow.__table__.alias("newcomer")
+        buddy = MemberRow.__table__.alias("buddy")
+        pairs = await self.session.execute(
+            select(
+                BuddyPairRow.cohort_id,
+                newcomer.c.id,
+                newcomer.c.platform,
+                newcomer.c.user_id,
+                buddy.c.id,
+                buddy.c.platform,
+                buddy.c.user_id,
+            )
+            .join(newcomer, newcomer.c.id == BuddyPairRow.newcomer_id)
+            .join(buddy, buddy.c.id == BuddyPairRow.buddy_id)
+            .where(BuddyPairRow.cohort_id.in_(ids))
+            .order_by(BuddyPairRow.id)
+        )
+        links: dict[int, list[BuddyLink]] = {i: [] for i in ids}
+        for cohort_id, n_id, n_platform, n_user, b_id, b_platform, b_user in pairs:
+            links[cohort_id].append(
+                BuddyLink(n_id, MemberRef(n_platform, n_user), b_id, MemberRef(b_platform, b_user))
+            )
+        return [CohortView(_cohort(c), tuple(by_cohort[c.id]), tuple(links[c.id])) for c in cohorts]
+
+    async def active(self, community_id: str) -> list[CohortView]:
+        rows = await self.session.execute(
+            select(CohortRow)
+            .where(CohortRow.community_id == community_id, CohortRow.status == CohortStatus.ACTIVE.value)
+            .order_by(CohortRow.id)
+        )
+        return await self._views(list(rows.scalars()))
+
+    async def view(self, cohort_id: int) -> CohortView | None:
+        row = await self.session.get(CohortRow, cohort_id)
+        return (await self._views([row]))[0] if row else None
+
+    async def of_member(self, member_id: int) -> CohortView | None:
+        row = await self.session.scalar(
+            select(CohortRow)
+            .join(CohortMemberRow, CohortMemberRow.cohort_id == CohortRow.id)
+            .where(CohortMemberRow.member_id == member_id)
+            .order_by(CohortRow.launched_at.desc(), CohortRow.id.desc())
+            .limit(1)
+        )
+        return (await self._views([row]))[0] if row else None
+
+    async def buddying(self, member_id: int) -> list[CohortView]:
+        rows = await self.session.execute(
+            select(CohortRow)
+            .where(
+                CohortRow.status == CohortStatus.ACTIVE.value,
+                CohortRow.id.in_(select(BuddyPairRow.cohort_id).where(BuddyPairRow.buddy_id == member_id)),
+            )
+            .order_by(CohortRow.id)
+        )
+        return await self._views(list(rows.scalars()))
+
+    async def mark_milestone(self, member_id: int, milestone: str, now: datetime) -> bool:
+        result = await self.session.execute(
+            insert_ignore(self.dialect, MilestoneRow.__table__).values(
+                member_id=member_id, milestone=milestone, done_at=now
+            )
+        )
+        return bool(result.rowcount)
+
+    async def milestones(self, member_id: int) -> dict[str, datetime]:
+        rows = await self.session.execute(
+            select(MilestoneRow.milestone, MilestoneRow.done_at).where(MilestoneRow.member_id == member_id)
+        )
+        return {name: at for name, at in rows}
+
+    async def graduate(self, cohort_id: int, member_id: int, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(CohortMemberRow)
+            .where(
+                CohortMemberRow.cohort_id == cohort_id,
+                CohortMemberRow.member_id == member_id,
+                CohortMemberRow.graduated_at.is_(None),
+            )
+            .values(graduated_at=now)
+        )
+        return bool(result.rowcount)
+
+    async def set_status(self, cohort_id: int, status: str) -> None:
+        await self.session.execute(update(CohortRow).where(CohortRow.id == cohort_id).values(status=status))

@@ -1,0 +1,157 @@
+"""The outbox, platform refs and processed platform event ids."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select, update
+
+from bot.core.effects import Effect, effect_from_json, effect_to_json
+from bot.core.ports import OutboxItem, PlatformRef
+from storage.repository_base import SqlRepository, insert_ignore, upsert
+from storage.tables import OutboxRow, PlatformRefRow, ProcessedEventRow
+
+
+def _item(row: OutboxRow) -> OutboxItem:
+    return OutboxItem(
+        id=row.id,
+        community_id=row.community_id,
+        platform=row.platform,
+        effect=effect_from_json(row.payload),
+        attempts=row.attempts,
+        status=row.status,
+        last_error=row.last_error,
+        created_at=row.created_at,
+    )
+
+
+class SqlOutboxRepository(SqlRepository):
+    async def add(
+        self, effect: Effect, *, platform: str, now: datetime, dedupe_key: str | None = None
+    ) -> bool:
+        values = dict(
+            community_id=effect.community_id,
+            platform=platform,
+            kind=effect.kind,
+            payload=effect_to_json(effect),
+            dedupe_key=dedupe_key,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        if dedupe_key is None:
+            self.session.add(OutboxRow(**values))
+            await self.session.flush()
+            return True
+        result = await self.session.execute(
+            insert_ignore(self.dialect, OutboxRow.__table__, index_elements=["dedupe_key"]).values(**values)
+        )
+        return bool(result.rowcount)
+
+    async def due(self, platforms: Sequence[str], now: datetime, limit: int) -> list[OutboxItem]:
+        rows = (
+            await self.session.execute(
+                select(OutboxRow)
+                .where(
+                    OutboxRow.status == "pending",
+                    OutboxRow.platform.in_(list(platforms)),
+                    OutboxRow.next_attempt_at <= now,
+                    or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
+                )
+                .order_by(OutboxRow.id)
+                .limit(limit)
+            )
+        ).scalars()
+        return [_item(row) for row in rows]
+
+    async def claim(self, item_id: int, now: datetime, lease_until: datetime) -> bool:
+        result = await self.session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.id == item_id,
+                OutboxRow.status == "pending",
+                or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
+            )
+            .values(claimed_until=lease_until)
+        )
+        return bool(result.rowcount)
+
+    async def mark_done(self, item_id: int, now: datetime) -> None:
+        await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == item_id)
+            .values(status="done", done_at=now, claimed_until=None, attempts=OutboxRow.attempts + 1)
+        )
+
+    async def mark_failed(self, item_id: int, error: str, next_attempt_at: datetime | None) -> None:
+        values: dict[str, object] = {
+            "attempts": OutboxRow.attempts + 1,
+            "last_error": error[:2000],
+            "claimed_until": None,
+        }
+        if next_attempt_at is None:
+            values["status"] = "parked"
+        else:
+            values["next_attempt_at"] = next_attempt_at
+        await self.session.execute(update(OutboxRow).where(OutboxRow.id == item_id).values(**values))
+
+    async def parked(self, community_id: str | None = None) -> list[OutboxItem]:
+        stmt = select(OutboxRow).where(OutboxRow.status == "parked").order_by(OutboxRow.id)
+        if community_id is not None:
+            stmt = stmt.where(OutboxRow.community_id == community_id)
+        return [_item(row) for row in (await self.session.execute(stmt)).scalars()]
+
+    async def requeue_parked(self, item_ids: Sequence[int], now: datetime) -> int:
+        result = await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(list(item_ids)), OutboxRow.status == "parked")
+            .values(status="pending", attempts=0, next_attempt_at=now, last_error=None)
+        )
+        return int(result.rowcount)
+
+
+class SqlPlatformRefRepository(SqlRepository):
+    async def get_many(self, community_id: str, keys: Sequence[str]) -> dict[str, PlatformRef]:
+        if not keys:
+            return {}
+        rows = (
+            await self.session.execute(
+                select(PlatformRefRow).where(
+                    PlatformRefRow.community_id == community_id, PlatformRefRow.key.in_(list(keys))
+                )
+            )
+        ).scalars()
+        return {row.key: PlatformRef(row.channel_id, row.message_id) for row in rows}
+
+    async def put(self, community_id: str, key: str, ref: PlatformRef, now: datetime) -> None:
+        stmt = upsert(self.dialect, PlatformRefRow.__table__).values(
+            community_id=community_id,
+            key=key,
+            channel_id=ref.channel_id,
+            message_id=ref.message_id,
+            created_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["community_id", "key"],
+            set_={"channel_id": ref.channel_id, "message_id": ref.message_id},
+        )
+        await self.session.execute(stmt)
+
+
+class SqlProcessedEventRepository(SqlRepository):
+    async def claim(self, platform: str, event_id: str, now: datetime) -> bool:
+        result = await self.session.execute(
+            insert_ignore(self.dialect, ProcessedEventRow.__table__).values(
+                platform=platform, event_id=event_id, handled_at=now
+            )
+        )
+        return bool(result.rowcount)
+
+    async def prune(self, before: datetime) -> int:
+        result = await self.session.execute(
+            delete(ProcessedEventRow).where(ProcessedEventRow.handled_at < before),
+            execution_options={"synchronize_session": False},
+        )
+        return int(result.rowcount)

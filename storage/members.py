@@ -1,0 +1,144 @@
+"""Communities and members."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from bot.core.members import AdmissionMethod, Member, MemberStatus
+from bot.core.refs import MemberRef
+from storage.repository_base import SqlRepository, insert_ignore
+from storage.tables import CommunityRow, MemberRow
+
+
+def to_member(row: MemberRow) -> Member:
+    """Row -> core dataclass."""
+    return Member(
+        id=row.id,
+        community_id=row.community_id,
+        ref=MemberRef(row.platform, row.user_id),
+        status=MemberStatus(row.status),
+        first_seen_at=row.first_seen_at,
+        display_name=row.display_name,
+        is_bot=row.is_bot,
+        is_staff=row.is_staff,
+        admitted_at=row.admitted_at,
+        left_at=row.left_at,
+        first_contribution_at=row.first_contribution_at,
+        referred_by_id=row.referred_by_id,
+        admission_method=AdmissionMethod(row.admission_method) if row.admission_method else None,
+        referral_confidence=row.referral_confidence,
+        interests=row.interests,
+        reminders_opt_out=row.reminders_opt_out,
+    )
+
+
+class SqlCommunityRepository(SqlRepository):
+    async def ensure(self, community_id: str, name: str, platform: str, now: datetime) -> None:
+        stmt = insert_ignore(self.dialect, CommunityRow.__table__).values(
+            id=community_id, name=name, platform=platform, created_at=now, admissions_paused=False
+        )
+        await self.session.execute(stmt)
+        await self.session.execute(
+            update(CommunityRow).where(CommunityRow.id == community_id).values(name=name, platform=platform)
+        )
+
+    async def get_state(self, community_id: str) -> dict[str, Any] | None:
+        row = await self.session.get(CommunityRow, community_id)
+        if row is None:
+            return None
+        return {
+            "gate_mode": row.gate_mode,
+            "gate_switch_on": row.gate_switch_on,
+            "admissions_paused": row.admissions_paused,
+        }
+
+    async def set_state(self, community_id: str, **values: Any) -> None:
+        allowed = {"gate_mode", "gate_switch_on", "admissions_paused"}
+        unknown = set(values) - allowed
+        if unknown:
+            raise ValueError(f"unknown community state: {sorted(unknown)}")
+        await self.session.execute(
+            update(CommunityRow).where(CommunityRow.id == community_id).values(**values)
+        )
+
+
+class SqlMemberRepository(SqlRepository):
+    async def get(self, member_id: int) -> Member | None:
+        row = await self.session.get(MemberRow, member_id)
+        return to_member(row) if row else None
+
+    async def by_ref(self, community_id: str, ref: MemberRef) -> Member | None:
+        row = await self._row(community_id, ref)
+        return to_member(row) if row else None
+
+    async def _row(self, community_id: str, ref: MemberRef) -> MemberRow | None:
+        return (
+            await self.session.execute(
+                select(MemberRow).where(
+                    MemberRow.community_id == community_id,
+                    MemberRow.platform == ref.platform,
+                    MemberRow.user_id == ref.user_id,
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def upsert_seen(
+        self,
+        community_id: str,
+        ref: MemberRef,
+        now: datetime,
+        *,
+        display_name: str = "",
+        is_bot: bool = False,
+    ) -> Member:
+        await self.session.execute(
+            insert_ignore(self.dialect, MemberRow.__table__).values(
+                community_id=community_id,
+                platform=ref.platform,
+                user_id=ref.user_id,
+                display_name=display_name[:100],
+                status=MemberStatus.PENDING.value,
+                is_bot=is_bot,
+                is_staff=False,
+                first_seen_at=now,
+                interests="",
+                reminders_opt_out=False,
+            )
+        )
+        row = await self._row(community_id, ref)
+        assert row is not None
+        if display_name and row.display_name != display_name[:100]:
+            row.display_name = display_name[:100]
+        return to_member(row)
+
+    async def save(self, member: Member) -> None:
+        row = await self.session.get(MemberRow, member.id)
+        if row is None:
+            raise LookupError(f"member {member.id} does not exist")
+        row.status = member.status.value
+        row.display_name = member.display_name[:100]
+        row.is_bot = member.is_bot
+        row.is_staff = member.is_staff
+        row.admitted_at = member.admitted_at
+        row.left_at = member.left_at
+        row.first_contribution_at = member.first_contribution_at
+        row.referred_by_id = member.referred_by_id
+        row.admission_method = member.admission_method.value if member.admission_method else None
+        row.referral_confidence = member.referral_confidence
+        row.interests = member.interests
+        row.reminders_opt_out = member.reminders_opt_out
+
+    async def count_admitted(self, community_id: str) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(MemberRow)
+                .where(
+                    MemberRow.community_id == community_id, MemberRow.status == MemberStatus.ADMITTED.value
+                )
+            )
+            or 0
+        )

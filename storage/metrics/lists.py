@@ -1,0 +1,372 @@
+"""Read-side SQL for the digest's breakdowns and action lists: cohorts, referrers, who to act on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, desc, distinct, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.core.metrics.rules import (
+    ACTIVATION_DAYS,
+    RETENTION_WEEKS,
+    TREND_WEEKS,
+    Actions,
+    ActivatedReferrer,
+    AwardedBadge,
+    CohortReport,
+    Helper,
+    MetricsPolicy,
+    OverdueApplication,
+    Person,
+    ReferrerReport,
+    StalledNewcomer,
+    Upcoming,
+)
+from bot.core.refs import MemberRef
+from bot.core.weeks import Period
+from storage.badges.tables import BadgeAwardRow
+from storage.cohorts.tables import BuddyPairRow, CohortMemberRow, CohortRow
+from storage.metrics.sql import (
+    IS_HELPFUL,
+    MW,
+    A,
+    C,
+    M,
+    activated_within_window,
+    count_if,
+    member_at,
+    pending_at,
+)
+from storage.programming.tables import OccurrenceRow, RsvpRow, SeriesRow
+
+CM = CohortMemberRow
+
+
+async def persons(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, Person]:
+    """The members with these ids, as people a report can name."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = await conn.execute(select(M.id, M.platform, M.user_id, M.display_name).where(M.id.in_(wanted)))
+    return {row.id: Person(row.id, MemberRef(row.platform, row.user_id), row.display_name) for row in rows}
+
+
+def _monday(moment: datetime) -> date:
+    """The rollup week (ISO Monday, UTC) an instant falls in."""
+    day = moment.date()
+    return day - timedelta(days=day.weekday())
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+async def _count(conn: AsyncConnection, stmt: Any) -> int:
+    return int(await conn.scalar(stmt) or 0)
+
+
+async def cohorts(conn: AsyncConnection, community_id: str, period: Period) -> tuple[CohortReport, ...]:
+    """Cohorts launched in the 12 weeks ending with the period: retention, drop-off, activation.
+
+    Cohorts that launched in the same rollup week share their week windows, so each launch week
+    takes two grouped queries however many cohorts it has."""
+    in_window = and_(
+        CohortRow.community_id == community_id,
+        CohortRow.launched_at >= period.shift(-(TREND_WEEKS - 1)).start,
+        CohortRow.launched_at < period.end,
+    )
+    rows = (
+        await conn.execute(
+            select(CohortRow.id, CohortRow.name, CohortRow.launched_at, func.count(CM.member_id))
+            .outerjoin(CM, CM.cohort_id == CohortRow.id)
+            .where(in_window)
+            .group_by(CohortRow.id, CohortRow.name, CohortRow.launched_at)
+            .order_by(CohortRow.launched_at, CohortRow.id)
+        )
+    ).all()
+    if not rows:
+        return ()
+    launch_weeks = sorted({_monday(row.launched_at) for row in rows})
+    active: dict[tuple[int, date], int] = {}
+    retained: dict[int, int] = {}
+    for first in launch_weeks:
+        launched_that_week = select(CohortRow.id).where(
+            in_window,
+            CohortRow.launched_at >= _midnight(first),
+            CohortRow.launched_at < _midnight(first + timedelta(weeks=1)),
+        )
+        last = min(first + timedelta(weeks=RETENTION_WEEKS - 1), period.rollup_week)
+        result = await conn.execute(
+            select(CM.cohort_id, MW.week_start, func.count(distinct(MW.member_id)))
+            .join(MW, MW.member_id == CM.member_id)
+            .where(
+                CM.cohort_id.in_(launched_that_week),
+                MW.week_start >= first,
+                MW.week_start <= last,
+                MW.count > 0,
+            )
+            .group_by(CM.cohort_id, MW.week_start)
+        )
+        active.update({(row[0], row[1]): int(row[2]) for row in result})
+        week2 = first + timedelta(weeks=1)
+        if week2 <= period.rollup_week:
+            contributed = exists().where(
+                MW.member_id == CM.member_id, MW.week_start >= first, MW.week_start <= week2, MW.count > 0
+            )
+            stayed = or_(M.left_at.is_(None), M.left_at >= _midnight(week2 + timedelta(weeks=1)))
+            result = await conn.execute(
+                select(CM.cohort_id, func.count())
+                .join(M, M.id == CM.member_id)
+                .where(CM.cohort_id.in_(launched_that_week), contributed, stayed)
+                .group_by(CM.cohort_id)
+            )
+            retained.update({row[0]: int(row[1]) for row in result})
+    activation = {
+        row[0]: (int(row[1]), int(row[2]))
+        for row in await conn.execute(
+            select(CM.cohort_id, func.count(), count_if(activated_within_window()))
+            .join(M, M.id == CM.member_id)
+            .where(
+                CM.cohort_id.in_(select(CohortRow.id).where(in_window)),
+                M.admitted_at.is_not(None),
+                M.admitted_at <= period.end - timedelta(days=ACTIVATION_DAYS),
+            )
+            .group_by(CM.cohort_id)
+        )
+    }
+    reports = []
+    for cohort_id, name, launched_at, size in rows:
+        first = _monday(launched_at)
+        weeks = [first + timedelta(weeks=k) for k in range(RETENTION_WEEKS)]
+        week2_reached = weeks[1] <= period.rollup_week
+        newcomers, activated = activation.get(cohort_id, (0, 0))
+        reports.append(
+            CohortReport(
+                cohort_id=cohort_id,
+                name=name,
+                launched_at=launched_at,
+                size=int(size),
+                active_by_week=tuple(
+                    active.get((cohort_id, w), 0) if w <= period.rollup_week else None for w in weeks
+                ),
+                dropped_14d=int(size) - retained.get(cohort_id, 0) if week2_reached else None,
+                newcomers=newcomers,
+                activated=activated,
+            )
+        )
+    return tuple(reports)
+
+
+async def referrers(
+    conn: AsyncConnection, community_id: str, period: Period, limit: int
+) -> tuple[ReferrerReport, ...]:
+    """First-contribution rate per referrer, over newcomers admitted in the 4 weeks whose 7 days
+    ended by the period's end (admitted in [end − 35 d, end − 7 d))."""
+    window = timedelta(days=ACTIVATION_DAYS)
+    rows = (
+        await conn.execute(
+            select(M.referred_by_id, func.count().label("n"), count_if(activated_within_window()).label("a"))
+            .where(
+                M.community_id == community_id,
+                M.referred_by_id.is_not(None),
+                M.admitted_at >= period.end - window - timedelta(weeks=4),
+                M.admitted_at < period.end - window,
+                M.is_bot.is_(False),
+            )
+            .group_by(M.referred_by_id)
+            .order_by(desc("n"), desc("a"), M.referred_by_id)
+            .limit(limit)
+        )
+    ).all()
+    people = await persons(conn, (row[0] for row in rows))
+    return tuple(ReferrerReport(people[row[0]], int(row[1]), int(row[2])) for row in rows if row[0] in people)
+
+
+async def actions(conn: AsyncConnection, community_id: str, period: Period, policy: MetricsPolicy) -> Actions:
+    """The lists a lead acts on, as of the period's end."""
+    stalled, stalled_total = await _stalled(conn, community_id, period, policy)
+    overdue, overdue_total = await _overdue(conn, community_id, period, policy)
+    badges, badges_total = await _badges(conn, community_id, period, policy.list_limit)
+    return Actions(
+        stalled=stalled,
+        stalled_total=stalled_total,
+        overdue=overdue,
+        overdue_total=overdue_total,
+        helpers=await _helpers(conn, community_id, period, policy.list_limit),
+        referrers=await _activated_referrers(conn, community_id, period, policy.list_limit),
+        upcoming=await _upcoming(conn, community_id, period, policy.list_limit),
+        badges=badges,
+        badges_total=badges_total,
+    )
+
+
+async def _stalled(
+    conn: AsyncConnection, community_id: str, period: Period, policy: MetricsPolicy
+) -> tuple[tuple[StalledNewcomer, ...], int]:
+    """Members admitted stalled_after..stalled_window days ago with no contribution by the period's end."""
+    end = period.end
+    where = and_(
+        M.community_id == community_id,
+        member_at(end),
+        M.admitted_at <= end - timedelta(days=policy.stalled_after_days),
+        M.admitted_at > end - timedelta(days=policy.stalled_window_days),
+        or_(M.first_contribution_at.is_(None), M.first_contribution_at >= end),
+    )
+    total = await _count(conn, select(func.count()).select_from(M).where(where))
+    rows = (
+        await conn.execute(
+            select(M.id, M.admitted_at).where(where).order_by(M.admitted_at, M.id).limit(policy.list_limit)
+        )
+    ).all()
+    ids = [row.id for row in rows]
+    buddies: dict[int, list[int]] = {}
+    if ids:
+        pairs = await conn.execute(
+            select(BuddyPairRow.newcomer_id, BuddyPairRow.buddy_id)
+            .where(BuddyPairRow.newcomer_id.in_(ids))
+            .order_by(BuddyPairRow.newcomer_id, BuddyPairRow.buddy_id)
+            .distinct()
+        )
+        for newcomer_id, buddy_id in pairs:
+            buddies.setdefault(newcomer_id, []).append(buddy_id)
+    people = await persons(conn, [*ids, *(b for bs in buddies.values() for b in bs)])
+    items = tuple(
+        StalledNewcomer(
+            people[row.id], row.admitted_at, tuple(people[b] for b in buddies.get(row.id, ()) if b in people)
+        )
+        for row in rows
+    )
+    return items, total
+
+
+async def _overdue(
+    conn: AsyncConnection, community_id: str, period: Period, policy: MetricsPolicy
+) -> tuple[tuple[OverdueApplication, ...], int]:
+    """Applications still undecided `sla_hours` after they were submitted, oldest first."""
+    where = pending_at(community_id, period.end, period.end - timedelta(hours=policy.sla_hours))
+    total = await _count(conn, select(func.count()).select_from(A).where(where))
+    rows = (
+        await conn.execute(
+            select(A.id, A.member_id, A.submitted_at)
+            .where(where)
+            .order_by(A.submitted_at, A.id)
+            .limit(policy.list_limit)
+        )
+    ).all()
+    people = await persons(conn, (row.member_id for row in rows))
+    items = tuple(
+        OverdueApplication(row.id, people[row.member_id], row.submitted_at)
+        for row in rows
+        if row.member_id in people
+    )
+    return items, total
+
+
+async def _helpers(
+    conn: AsyncConnection, community_id: str, period: Period, limit: int
+) -> tuple[Helper, ...]:
+    """Non-staff authors of answers marked helpful in the period, most first."""
+    rows = (
+        await conn.execute(
+            select(C.member_id, func.count().label("n"))
+            .where(
+                C.community_id == community_id,
+                IS_HELPFUL,
+                C.by_staff.is_(False),
+                C.occurred_at >= period.start,
+                C.occurred_at < period.end,
+            )
+            .group_by(C.member_id)
+            .order_by(desc("n"), C.member_id)
+            .limit(limit)
+        )
+    ).all()
+    people = await persons(conn, (row[0] for row in rows))
+    return tuple(Helper(people[row[0]], int(row[1])) for row in rows if row[0] in people)
+
+
+async def _activated_referrers(
+    conn: AsyncConnection, community_id: str, period: Period, limit: int
+) -> tuple[ActivatedReferrer, ...]:
+    """Members whose referred newcomers made their first contribution in the period."""
+    rows = (
+        await conn.execute(
+            select(M.referred_by_id, func.count().label("n"))
+            .where(
+                M.community_id == community_id,
+                M.referred_by_id.is_not(None),
+                M.first_contribution_at >= period.start,
+                M.first_contribution_at < period.end,
+                M.is_bot.is_(False),
+            )
+            .group_by(M.referred_by_id)
+            .order_by(desc("n"), M.referred_by_id)
+            .limit(limit)
+        )
+    ).all()
+    people = await persons(conn, (row[0] for row in rows))
+    return tuple(ActivatedReferrer(people[row[0]], int(row[1])) for row in rows if row[0] in people)
+
+
+async def _upcoming(
+    conn: AsyncConnection, community_id: str, period: Period, limit: int
+) -> tuple[Upcoming, ...]:
+    """The programme of the week after the period's week, with RSVP counts."""
+    following = Period.of(period.week.shift(1), period.timezone)
+    answers = (
+        select(
+            RsvpRow.occurrence_id,
+            count_if(RsvpRow.answer == "going").label("going"),
+            count_if(RsvpRow.answer == "maybe").label("maybe"),
+        )
+        .group_by(RsvpRow.occurrence_id)
+        .subquery()
+    )
+    rows = (
+        await conn.execute(
+            select(
+                OccurrenceRow.id,
+                SeriesRow.title,
+                SeriesRow.kind,
+                OccurrenceRow.starts_at,
+                func.coalesce(answers.c.going, 0),
+                func.coalesce(answers.c.maybe, 0),
+            )
+            .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+            .outerjoin(answers, answers.c.occurrence_id == OccurrenceRow.id)
+            .where(
+                SeriesRow.community_id == community_id,
+                OccurrenceRow.starts_at >= following.start,
+                OccurrenceRow.starts_at < following.end,
+                OccurrenceRow.status != "skipped",
+            )
+            .order_by(OccurrenceRow.starts_at, OccurrenceRow.id)
+            .limit(limit)
+        )
+    ).all()
+    return tuple(Upcoming(row[0], row[1], row[2], row[3], int(row[4]), int(row[5])) for row in rows)
+
+
+async def _badges(
+    conn: AsyncConnection, community_id: str, period: Period, limit: int
+) -> tuple[tuple[AwardedBadge, ...], int]:
+    """Badges awarded in the period, in the order they were awarded."""
+    where = and_(
+        BadgeAwardRow.community_id == community_id,
+        BadgeAwardRow.awarded_at >= period.start,
+        BadgeAwardRow.awarded_at < period.end,
+    )
+    total = await _count(conn, select(func.count()).select_from(BadgeAwardRow).where(where))
+    rows = (
+        await conn.execute(
+            select(BadgeAwardRow.member_id, BadgeAwardRow.badge_key, BadgeAwardRow.awarded_at)
+            .where(where)
+            .order_by(BadgeAwardRow.awarded_at, BadgeAwardRow.id)
+            .limit(limit)
+        )
+    ).all()
+    people = await persons(conn, (row[0] for row in rows))
+    return tuple(AwardedBadge(people[row[0]], row[1], row[2]) for row in rows if row[0] in people), total

@@ -1,0 +1,344 @@
+"""Read-side SQL for the health metrics and the weekly digest (definitions: docs/metrics.md).
+
+Everything is aggregated in SQL over the rollups (`member_week`), the member table and the small
+tables (applications, programme, badges); contribution rows are read only for helpful answers,
+through a partial index. Time boundaries are computed in Python and passed as parameters, so the
+same statements run on SQLite and PostgreSQL; the one per-row interval (first contribution within
+7 days of admission) is `seconds_between`, compiled for each dialect.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.core.feedback.report_rules import FEEDBACK_WINDOW
+from bot.core.metrics.rules import (
+    ACTIVATION_DAYS,
+    ACTIVE_WEEKS,
+    TREND_WEEKS,
+    Activation,
+    Activity,
+    Applications,
+    DigestData,
+    Growth,
+    MetricsPolicy,
+    PeerAnswers,
+    Programming,
+    Referrals,
+    TrendPoint,
+    WeekMetrics,
+    ratio,
+)
+from bot.core.weeks import Period
+from storage.db import read_only
+from storage.feedback.report import feedback_figures
+from storage.metrics.lists import actions, cohorts, referrers
+from storage.metrics.sql import (
+    DECIDED,
+    IS_HELPFUL,
+    MW,
+    REFERRAL_METHODS,
+    A,
+    C,
+    M,
+    activated_within_window,
+    count_if,
+    member_at,
+    pending_at,
+    seconds_between,
+)
+from storage.programming.tables import (
+    AmaQuestionRow,
+    OccurrenceRow,
+    RsvpRow,
+    SeriesRow,
+    ShowcaseSubmissionRow,
+)
+
+
+class MetricsQueries:
+    """The metrics of one community on one connection; activity and activation are memoised per
+    period because the trend, the week and the week before share them."""
+
+    def __init__(self, conn: AsyncConnection, community_id: str) -> None:
+        self.conn = conn
+        self.community_id = community_id
+        self._activity: dict[Period, Activity] = {}
+        self._activation: dict[Period, Activation] = {}
+
+    async def one(self, stmt: Any) -> tuple[int, ...]:
+        """The single row of an aggregate query of counts (PostgreSQL sums come back as Decimal)."""
+        return tuple(int(value or 0) for value in (await self.conn.execute(stmt)).one())
+
+    async def count(self, stmt: Any) -> int:
+        """A scalar count."""
+        return int(await self.conn.scalar(stmt) or 0)
+
+    async def members(self, moment: datetime) -> int:
+        """Members at a moment."""
+        return await self.count(
+            select(func.count()).select_from(M).where(M.community_id == self.community_id, member_at(moment))
+        )
+
+    async def activity(self, period: Period) -> Activity:
+        """Members active in the 4 rollup weeks ending with the period's week, among members at its end."""
+        if period in self._activity:
+            return self._activity[period]
+        first = period.week.shift(-(ACTIVE_WEEKS - 1)).monday
+        per_member = (
+            select(MW.member_id, func.count(distinct(MW.kind)).label("kinds"))
+            .join(M, M.id == MW.member_id)
+            .where(
+                MW.community_id == self.community_id,
+                MW.week_start >= first,
+                MW.week_start <= period.rollup_week,
+                MW.count > 0,
+                member_at(period.end),
+            )
+            .group_by(MW.member_id)
+            .subquery()
+        )
+        active, kinds = await self.one(
+            select(func.count(), func.coalesce(func.sum(per_member.c.kinds), 0)).select_from(per_member)
+        )
+        result = Activity(members=await self.members(period.end), active_members=active, kind_total=kinds)
+        self._activity[period] = result
+        return result
+
+    async def activation(self, period: Period) -> Activation:
+        """Newcomers admitted in [start − 7 d, end − 7 d): each has had 7 whole days by the period's end."""
+        if period in self._activation:
+            return self._activation[period]
+        window = timedelta(days=ACTIVATION_DAYS)
+        newcomers, activated = await self.one(
+            select(func.count(), count_if(activated_within_window())).where(
+                M.community_id == self.community_id,
+                M.admitted_at >= period.start - window,
+                M.admitted_at < period.end - window,
+                M.is_bot.is_(False),
+            )
+        )
+        result = Activation(newcomers=newcomers, activated=activated)
+        self._activation[period] = result
+        return result
+
+    async def referrals(self, period: Period) -> Referrals:
+        """Admissions in the 4 weeks ending with the period, and those a member's referral explains."""
+        referred = or_(M.referred_by_id.is_not(None), M.admission_method.in_(REFERRAL_METHODS))
+        admissions, by_referral = await self.one(
+            select(func.count(), count_if(referred)).where(
+                M.community_id == self.community_id,
+                M.admitted_at >= period.shift(-(ACTIVE_WEEKS - 1)).start,
+                M.admitted_at < period.end,
+                M.is_bot.is_(False),
+            )
+        )
+        return Referrals(admissions=admissions, referral_admissions=by_referral)
+
+    async def peer_answers(self, period: Period) -> PeerAnswers:
+        """Helpful answers in the period; `by_staff` records whether the author was staff then."""
+        total, peers = await self.one(
+            select(func.count(), count_if(C.by_staff.is_(False))).where(
+                C.community_id == self.community_id,
+                IS_HELPFUL,
+                C.occurred_at >= period.start,
+                C.occurred_at < period.end,
+            )
+        )
+        return PeerAnswers(helpful_answers=total, by_peers=peers)
+
+    async def applications(self, period: Period, sla_hours: int) -> Applications:
+        """Submitted and decided in the period; the queue at its end."""
+        cid, start, end = self.community_id, period.start, period.end
+        submitted = await self.count(
+            select(func.count()).where(A.community_id == cid, A.submitted_at >= start, A.submitted_at < end)
+        )
+        decided_in_period = and_(
+            A.community_id == cid, A.status.in_(DECIDED), A.decided_at >= start, A.decided_at < end
+        )
+        approved, rejected = await self.one(
+            select(count_if(A.status == "approved"), count_if(A.status == "rejected")).where(
+                decided_in_period
+            )
+        )
+        # Median is not portable SQL; a week's decisions are few, so their durations come back as numbers.
+        durations = (
+            await self.conn.scalars(
+                select(seconds_between(A.submitted_at, A.decided_at)).where(decided_in_period)
+            )
+        ).all()
+        median = float(statistics.median(durations)) / 3600 if durations else None
+        pending = await self.count(select(func.count()).where(pending_at(cid, end)))
+        late = await self.count(
+            select(func.count()).where(pending_at(cid, end, end - timedelta(hours=sla_hours)))
+        )
+        return Applications(
+            submitted=submitted,
+            approved=approved,
+            rejected=rejected,
+            median_hours_to_decision=median,
+            pending=pending,
+            pending_past_sla=late,
+        )
+
+    async def programming(self, period: Period) -> Programming:
+        """Sessions held in the period with RSVPs and attendance; questions and submissions made in it."""
+        held = and_(
+            SeriesRow.community_id == self.community_id,
+            OccurrenceRow.starts_at >= period.start,
+            OccurrenceRow.starts_at < period.end,
+            OccurrenceRow.status != "skipped",
+        )
+        occurrences = await self.count(
+            select(func.count()).select_from(OccurrenceRow).join(SeriesRow).where(held)
+        )
+        going, maybe, attended = await self.one(
+            select(
+                count_if(RsvpRow.answer == "going"),
+                count_if(RsvpRow.answer == "maybe"),
+                count_if(RsvpRow.attended.is_(True)),
+            )
+            .select_from(RsvpRow)
+            .join(OccurrenceRow)
+            .join(SeriesRow)
+            .where(held)
+        )
+
+        async def created(table: Any) -> int:
+            return await self.count(
+                select(func.count())
+                .select_from(table)
+                .join(OccurrenceRow, OccurrenceRow.id == table.occurrence_id)
+                .join(SeriesRow)
+                .where(
+                    SeriesRow.community_id == self.community_id,
+                    table.created_at >= period.start,
+                    table.created_at < period.end,
+                )
+            )
+
+        return Programming(
+            occurrences=occurrences,
+            rsvps_going=going,
+            rsvps_maybe=maybe,
+            attended=attended,
+            ama_questions=await created(AmaQuestionRow),
+            showcase_submissions=await created(ShowcaseSubmissionRow),
+        )
+
+    async def growth(self, period: Period, members: int) -> Growth:
+        """Admissions and departures in the period."""
+        admitted, left = await self.one(
+            select(
+                count_if(and_(M.admitted_at >= period.start, M.admitted_at < period.end)),
+                count_if(and_(M.left_at >= period.start, M.left_at < period.end)),
+            ).where(
+                M.community_id == self.community_id,
+                M.is_bot.is_(False),
+                or_(
+                    and_(M.admitted_at >= period.start, M.admitted_at < period.end),
+                    and_(M.left_at >= period.start, M.left_at < period.end),
+                ),
+            )
+        )
+        return Growth(admitted=admitted, left=left, members=members)
+
+    async def week(self, period: Period, policy: MetricsPolicy) -> WeekMetrics:
+        """Every metric of one period."""
+        activity = await self.activity(period)
+        return WeekMetrics(
+            period=period,
+            activity=activity,
+            activation=await self.activation(period),
+            referrals=await self.referrals(period),
+            peer_answers=await self.peer_answers(period),
+            applications=await self.applications(period, policy.sla_hours),
+            programming=await self.programming(period),
+            growth=await self.growth(period, activity.members),
+        )
+
+    async def trend(self, period: Period) -> tuple[TrendPoint, ...]:
+        """Active contributor ratio and first-contribution rate for the 12 weeks ending with the period."""
+        periods = period.trailing(TREND_WEEKS)
+        ratios = await self.active_ratios(periods)
+        points = []
+        for p, active_ratio in zip(periods, ratios, strict=True):
+            activation = await self.activation(p)
+            points.append(TrendPoint(p.week, active_ratio, activation.first_contribution_rate))
+        return tuple(points)
+
+    async def active_ratios(self, periods: Sequence[Period]) -> list[float | None]:
+        """The active contributor ratio of consecutive periods in two statements.
+
+        The rollup of all the weeks involved is read once: each member's active weeks become a
+        bit mask (week j -> 2^j), and a period counts the members whose mask meets its 4 weeks."""
+        first = periods[0].week.shift(-(ACTIVE_WEEKS - 1))
+        weeks = [first.shift(j).monday for j in range(len(periods) + ACTIVE_WEEKS - 1)]
+        bit = case({week: 1 << j for j, week in enumerate(weeks)}, value=MW.week_start)
+        # Distinct (member, week) pairs first, joined to the member before aggregating: every join
+        # happens on plain rows, so neither database can pick a plan that repeats the aggregate.
+        active_weeks = (
+            select(MW.member_id, bit.label("bit"))
+            .where(
+                MW.community_id == self.community_id,
+                MW.week_start >= weeks[0],
+                MW.week_start <= weeks[-1],
+                MW.count > 0,
+            )
+            .distinct()
+            .subquery()
+        )
+        state = (M.admitted_at, M.status, M.left_at, M.is_bot)
+        masks = (
+            select(*state, func.sum(active_weeks.c.bit).label("mask"))
+            .join(M, M.id == active_weeks.c.member_id)
+            .group_by(M.id, *state)
+            .subquery()
+        )
+        window = [sum(1 << j for j in range(i, i + ACTIVE_WEEKS)) for i in range(len(periods))]
+        active = await self.one(
+            select(
+                *(
+                    count_if(and_(member_at(p.end, masks.c), masks.c.mask.op("&")(w) != 0))
+                    for p, w in zip(periods, window, strict=True)
+                )
+            )
+        )
+        members = await self.one(
+            select(*(count_if(member_at(p.end)) for p in periods)).where(M.community_id == self.community_id)
+        )
+        return [ratio(a, m) for a, m in zip(active, members, strict=True)]
+
+
+class SqlMetricsReader:
+    """The MetricsReader port on SQL; every report runs on one read-only connection."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = read_only(engine)
+
+    async def week(self, community_id: str, period: Period, policy: MetricsPolicy) -> WeekMetrics:
+        async with self.engine.connect() as conn:
+            return await MetricsQueries(conn, community_id).week(period, policy)
+
+    async def digest(self, community_id: str, period: Period, policy: MetricsPolicy) -> DigestData:
+        async with self.engine.connect() as conn:
+            queries = MetricsQueries(conn, community_id)
+            current = await queries.week(period, policy)
+            previous = await queries.week(period.previous(), policy)
+            return DigestData(
+                current=current,
+                previous=previous,
+                trend=await queries.trend(period),
+                cohorts=await cohorts(conn, community_id, period),
+                referrers=await referrers(conn, community_id, period, policy.list_limit),
+                actions=await actions(conn, community_id, period, policy),
+                feedback=await feedback_figures(
+                    conn, community_id, period.start, period.end, period.end - FEEDBACK_WINDOW
+                ),
+            )

@@ -1,0 +1,11 @@
+"""Storage of privacy: export, erasure and the anonymous anti-abuse marks."""
+
+from __future__ import annotations
+
+from bot.core.privacy.ports import PrivacyRepository
+from storage.privacy.repository import SqlPrivacyRepository
+from storage.uow import Bindings
+
+BINDINGS: Bindings = {
+    PrivacyRepository: lambda uow: SqlPrivacyRepository(uow.session),
+}

@@ -1,0 +1,319 @@
+"""The programme: series, their occurrences and RSVPs."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime
+
+from sqlalchemy import Select, and_, func, select, update
+
+from bot.core.members import Member, MemberStatus
+from bot.core.programming.rules import (
+    HAPPENING,
+    NewSeries,
+    Occurrence,
+    OccurrenceStatus,
+    RsvpAnswer,
+    RsvpCounts,
+    Series,
+    SeriesKind,
+    SeriesStatus,
+)
+from bot.core.refs import MemberRef
+from storage.members import to_member
+from storage.programming.tables import OccurrenceRow, RsvpRow, SeriesRow
+from storage.repository_base import SqlRepository, insert_ignore, upsert
+from storage.tables import MemberRow
+
+_HAPPENING = [status.value for status in HAPPENING]
+
+
+def _series(row: SeriesRow, host: MemberRow | None) -> Series:
+    return Series(
+        id=row.id,
+        community_id=row.community_id,
+        kind=SeriesKind(row.kind),
+        title=row.title,
+        recurrence=row.recurrence,
+        timezone=row.timezone,
+        duration_minutes=row.duration_minutes,
+        channel=row.channel,
+        status=SeriesStatus(row.status),
+        created_at=row.created_at,
+        anchor=row.anchor,
+        host_id=row.host_id,
+        host=MemberRef(host.platform, host.user_id) if host is not None else None,
+        key=row.key,
+    )
+
+
+def _occurrence(row: OccurrenceRow) -> Occurrence:
+    return Occurrence(
+        id=row.id,
+        series_id=row.series_id,
+        local_date=row.local_date,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        status=OccurrenceStatus(row.status),
+        announced_at=row.announced_at,
+    )
+
+
+def _with_host() -> Select[tuple[SeriesRow, MemberRow]]:
+    """Series rows with their host's member row (None when there is no host)."""
+    return select(SeriesRow, MemberRow).outerjoin(MemberRow, MemberRow.id == SeriesRow.host_id)
+
+
+class SqlSeriesRepository(SqlRepository):
+    async def add(self, series: NewSeries, now: datetime) -> Series:
+        row = SeriesRow(**_values(series), status=SeriesStatus.ACTIVE.value, created_at=now)
+        self.session.add(row)
+        await self.session.flush()
+        found = await self.get(row.id)
+        assert found is not None
+        return found
+
+    async def upsert_configured(self, series: NewSeries, now: datetime) -> Series:
+        if series.key is None:
+            raise ValueError("only series defined in the configuration have a key")
+        values = _values(series)
+        changes = {k: v for k, v in values.items() if k not in ("community_id", "key", "anchor")}
+        stmt = upsert(self.dialect, SeriesRow.__table__).values(
+            **values, status=SeriesStatus.ACTIVE.value, created_at=now
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(index_elements=["community_id", "key"], set_=changes)
+        )
+        row = (
+            await self.session.execute(
+                _with_host().where(SeriesRow.community_id == series.community_id, SeriesRow.key == series.key)
+            )
+        ).one()
+        await self.session.refresh(row[0])
+        return _series(row[0], row[1])
+
+    async def get(self, series_id: int) -> Series | None:
+        row = (await self.session.execute(_with_host().where(SeriesRow.id == series_id))).one_or_none()
+        return _series(row[0], row[1]) if row else None
+
+    async def of_community(self, community_id: str, *, active_only: bool = True) -> list[Series]:
+        stmt = _with_host().where(SeriesRow.community_id == community_id).order_by(SeriesRow.id)
+        if active_only:
+            stmt = stmt.where(SeriesRow.status == SeriesStatus.ACTIVE.value)
+        return [_series(s, h) for s, h in await self.session.execute(stmt)]
+
+    async def set_status(self, series_id: int, status: SeriesStatus) -> bool:
+        result = await self.session.execute(
+            update(SeriesRow)
+            .where(SeriesRow.id == series_id, SeriesRow.status != status.value)
+            .values(status=status.value)
+        )
+        return bool(result.rowcount)
+
+
+def _values(series: NewSeries) -> dict[str, object]:
+    return {
+        "community_id": series.community_id,
+        "key": series.key,
+        "kind": series.kind.value,
+        "title": series.title[:200],
+        "host_id": series.host_id,
+        "recurrence": series.recurrence,
+        "timezone": series.timezone,
+        "anchor": series.anchor,
+        "duration_minutes": series.duration_minutes,
+        "channel": series.channel,
+    }
+
+
+class SqlOccurrenceRepository(SqlRepository):
+    async def ensure(
+        self, series_id: int, local_date: date, starts_at: datetime, ends_at: datetime
+    ) -> Occurrence:
+        await self.session.execute(
+            insert_ignore(self.dialect, OccurrenceRow.__table__).values(
+                series_id=series_id,
+                local_date=local_date,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                status=OccurrenceStatus.SCHEDULED.value,
+            )
+        )
+        found = await self.on_date(series_id, local_date)
+        assert found is not None
+        return found
+
+    async def get(self, occurrence_id: int) -> Occurrence | None:
+        row = await self.session.get(OccurrenceRow, occurrence_id, populate_existing=True)
+        return _occurrence(row) if row else None
+
+    async def on_date(self, series_id: int, local_date: date) -> Occurrence | None:
+        row = (
+            await self.session.execute(
+                select(OccurrenceRow)
+                .where(OccurrenceRow.series_id == series_id, OccurrenceRow.local_date == local_date)
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one_or_none()
+        return _occurrence(row) if row else None
+
+    async def save(self, occurrence: Occurrence) -> None:
+        await self.session.execute(
+            update(OccurrenceRow)
+            .where(OccurrenceRow.id == occurrence.id)
+            .values(
+                starts_at=occurrence.starts_at, ends_at=occurrence.ends_at, status=occurrence.status.value
+            )
+        )
+
+    async def mark_announced(self, occurrence_id: int, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(OccurrenceRow)
+            .where(OccurrenceRow.id == occurrence_id, OccurrenceRow.announced_at.is_(None))
+            .values(announced_at=now)
+        )
+        return bool(result.rowcount)
+
+    async def set_status(
+        self, occurrence_id: int, status: OccurrenceStatus, *, only_from: Collection[OccurrenceStatus]
+    ) -> bool:
+        result = await self.session.execute(
+            update(OccurrenceRow)
+            .where(OccurrenceRow.id == occurrence_id, OccurrenceRow.status.in_([s.value for s in only_from]))
+            .values(status=status.value)
+        )
+        return bool(result.rowcount)
+
+    async def of_series(self, series_id: int, *, ending_after: datetime) -> list[Occurrence]:
+        rows = await self.session.execute(
+            select(OccurrenceRow)
+            .where(OccurrenceRow.series_id == series_id, OccurrenceRow.ends_at > ending_after)
+            .order_by(OccurrenceRow.starts_at)
+            .execution_options(populate_existing=True)
+        )
+        return [_occurrence(row) for row in rows.scalars()]
+
+    async def upcoming(
+        self, community_id: str, after: datetime, limit: int, *, kind: SeriesKind | None = None
+    ) -> list[tuple[Series, Occurrence]]:
+        stmt = (
+            select(SeriesRow, MemberRow, OccurrenceRow)
+            .join(OccurrenceRow, OccurrenceRow.series_id == SeriesRow.id)
+            .outerjoin(MemberRow, MemberRow.id == SeriesRow.host_id)
+            .where(
+                SeriesRow.community_id == community_id,
+                SeriesRow.status == SeriesStatus.ACTIVE.value,
+                OccurrenceRow.status.in_(_HAPPENING),
+                OccurrenceRow.starts_at > after,
+            )
+            .order_by(OccurrenceRow.starts_at, OccurrenceRow.id)
+            .limit(limit)
+        )
+        if kind is not None:
+            stmt = stmt.where(SeriesRow.kind == kind.value)
+        return [(_series(s, h), _occurrence(o)) for s, h, o in await self.session.execute(stmt)]
+
+    async def to_schedule(
+        self, community_ids: Collection[str], ending_after: datetime
+    ) -> list[tuple[Series, Occurrence]]:
+        if not community_ids:
+            return []
+        stmt = (
+            select(SeriesRow, MemberRow, OccurrenceRow)
+            .join(OccurrenceRow, OccurrenceRow.series_id == SeriesRow.id)
+            .outerjoin(MemberRow, MemberRow.id == SeriesRow.host_id)
+            .where(
+                SeriesRow.community_id.in_(list(community_ids)),
+                OccurrenceRow.status.in_(_HAPPENING),
+                OccurrenceRow.ends_at > ending_after,
+            )
+            .order_by(OccurrenceRow.starts_at, OccurrenceRow.id)
+        )
+        return [(_series(s, h), _occurrence(o)) for s, h, o in await self.session.execute(stmt)]
+
+
+class SqlRsvpRepository(SqlRepository):
+    async def answer_of(self, occurrence_id: int, member_id: int) -> RsvpAnswer | None:
+        answer = await self.session.scalar(
+            select(RsvpRow.answer).where(
+                RsvpRow.occurrence_id == occurrence_id, RsvpRow.member_id == member_id
+            )
+        )
+        return RsvpAnswer(answer) if answer else None
+
+    async def answer(self, occurrence_id: int, member_id: int, answer: RsvpAnswer, now: datetime) -> bool:
+        inserted = await self.session.execute(
+            insert_ignore(self.dialect, RsvpRow.__table__).values(
+                occurrence_id=occurrence_id,
+                member_id=member_id,
+                answer=answer.value,
+                attended=False,
+                updated_at=now,
+            )
+        )
+        if inserted.rowcount:
+            return True
+        # Settled in SQL: pressing the same answer twice (or two presses racing) changes nothing.
+        changed = await self.session.execute(
+            update(RsvpRow)
+            .where(
+                RsvpRow.occurrence_id == occurrence_id,
+                RsvpRow.member_id == member_id,
+                RsvpRow.answer != answer.value,
+            )
+            .values(answer=answer.value, updated_at=now)
+        )
+        return bool(changed.rowcount)
+
+    async def check_in(self, occurrence_id: int, member_id: int, now: datetime) -> bool:
+        inserted = await self.session.execute(
+            insert_ignore(self.dialect, RsvpRow.__table__).values(
+                occurrence_id=occurrence_id,
+                member_id=member_id,
+                answer=RsvpAnswer.GOING.value,
+                attended=True,
+                updated_at=now,
+            )
+        )
+        if inserted.rowcount:
+            return True
+        changed = await self.session.execute(
+            update(RsvpRow)
+            .where(
+                RsvpRow.occurrence_id == occurrence_id,
+                RsvpRow.member_id == member_id,
+                RsvpRow.attended.is_(False),
+            )
+            .values(attended=True, answer=RsvpAnswer.GOING.value, updated_at=now)
+        )
+        return bool(changed.rowcount)
+
+    async def counts(self, occurrence_id: int) -> RsvpCounts:
+        rows = await self.session.execute(
+            select(RsvpRow.answer, func.count())
+            .where(RsvpRow.occurrence_id == occurrence_id)
+            .group_by(RsvpRow.answer)
+        )
+        counts = RsvpCounts()
+        for answer, count in rows:
+            setattr(counts, RsvpAnswer(answer).value, int(count))
+        return counts
+
+    async def going(self, occurrence_id: int) -> list[Member]:
+        rows = await self.session.execute(
+            select(MemberRow)
+            .join(RsvpRow, and_(RsvpRow.member_id == MemberRow.id, RsvpRow.occurrence_id == occurrence_id))
+            .where(RsvpRow.answer == RsvpAnswer.GOING.value, MemberRow.status == MemberStatus.ADMITTED.value)
+            .order_by(MemberRow.id)
+        )
+        return [to_member(row) for row in rows.scalars()]
+
+    async def answers_of(self, member_id: int, occurrence_ids: Collection[int]) -> dict[int, RsvpAnswer]:
+        if not occurrence_ids:
+            return {}
+        rows = await self.session.execute(
+            select(RsvpRow.occurrence_id, RsvpRow.answer).where(
+                RsvpRow.member_id == member_id, RsvpRow.occurrence_id.in_(list(occurrence_ids))
+            )
+        )
+        return {occurrence_id: RsvpAnswer(answer) for occurrence_id, answer in rows}

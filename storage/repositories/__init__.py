@@ -1,1 +1,0 @@
-"""SQL implementations of the core's repository ports, one module per area."""

@@ -1,0 +1,68 @@
+"""Scheduler bookkeeping: the unique run record per (job, scheduled time) and named leases."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select
+
+from storage.repository_base import SqlRepository, insert_ignore, upsert
+from storage.tables import JobRunRow, LeaseRow
+
+
+class SqlJobRunRepository(SqlRepository):
+    async def claim(self, job_key: str, scheduled_for: datetime, now: datetime) -> bool:
+        result = await self.session.execute(
+            insert_ignore(self.dialect, JobRunRow.__table__).values(
+                job_key=job_key, scheduled_for=scheduled_for, ran_at=now
+            )
+        )
+        return bool(result.rowcount)
+
+    async def ran(self, runs: Collection[tuple[str, datetime]]) -> set[tuple[str, datetime]]:
+        if not runs:
+            return set()
+        keys = {key for key, _ in runs}
+        rows = await self.session.execute(
+            select(JobRunRow.job_key, JobRunRow.scheduled_for).where(JobRunRow.job_key.in_(keys))
+        )
+        wanted = set(runs)
+        return {(key, at) for key, at in rows if (key, at) in wanted}
+
+    async def last_runs(self, job_keys: Collection[str]) -> dict[str, datetime]:
+        if not job_keys:
+            return {}
+        rows = await self.session.execute(
+            select(JobRunRow.job_key, func.max(JobRunRow.scheduled_for))
+            .where(JobRunRow.job_key.in_(list(job_keys)))
+            .group_by(JobRunRow.job_key)
+        )
+        return {key: at for key, at in rows}
+
+    async def prune(self, before: datetime) -> int:
+        result = await self.session.execute(delete(JobRunRow).where(JobRunRow.scheduled_for < before))
+        return int(result.rowcount)
+
+
+class SqlLeaseRepository(SqlRepository):
+    async def acquire(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        # One statement: insert the lease, or take it over when it is ours or expired. The
+        # conditional DO UPDATE is settled by the database (row lock on PostgreSQL, the write lock
+        # on SQLite), so two processes racing for it cannot both win.
+        table = LeaseRow.__table__
+        stmt = upsert(self.dialect, table).values(name=name, holder=holder, expires_at=until)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["name"],
+            set_={"holder": holder, "expires_at": until},
+            where=or_(table.c.holder == holder, table.c.expires_at < now),
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount)
+
+    async def release(self, name: str, holder: str) -> None:
+        await self.session.execute(delete(LeaseRow).where(LeaseRow.name == name, LeaseRow.holder == holder))
+
+    async def holder(self, name: str, now: datetime) -> str | None:
+        row = await self.session.get(LeaseRow, name, populate_existing=True)
+        return row.holder if row is not None and row.expires_at >= now else None
