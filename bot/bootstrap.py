@@ -17,6 +17,7 @@ from bot.core.ports import Clock, Notifier
 from bot.features import assemble, bindings
 from bot.ingest import ContributionIngestor
 from bot.relay import OutboxRelay, RetryPolicy
+from programming.recurring import JobRegistry, registry_of
 from programming.scheduler import ProgrammeScheduler
 from storage.db import create_engine
 from storage.migrate import require_current
@@ -36,8 +37,13 @@ class App:
     bus: MessageBus
     relay: OutboxRelay
     ingest: ContributionIngestor
+    assembly: Assembly
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     scheduler: ProgrammeScheduler | None = None
+
+    def jobs(self) -> JobRegistry:
+        """The recurring jobs the app's features declare, for a scheduler."""
+        return registry_of(self.assembly.jobs)
 
     async def ensure_communities(self) -> None:
         """Create (or rename) a row per configured community."""
@@ -98,6 +104,7 @@ def build_app(
         bus=bus,
         relay=relay,
         ingest=ingest,
+        assembly=assembly,
     )
 
 
@@ -108,5 +115,7 @@ async def start_app(app: App, config_path: str | None = None) -> None:
     await app.ensure_communities()
     app.tasks.append(asyncio.create_task(app.relay.run_forever(), name="outbox-relay"))
     app.ingest.start()
-    app.scheduler = ProgrammeScheduler(app.uow_factory, app.bus, app.clock, app.settings.communities)
+    app.scheduler = ProgrammeScheduler(
+        app.uow_factory, app.bus, app.clock, app.settings.communities, registry=app.jobs()
+    )
     app.tasks.append(asyncio.create_task(app.scheduler.run_forever(), name="scheduler"))

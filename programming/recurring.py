@@ -1,21 +1,11 @@
-"""Recurring community jobs: what each community gets on a schedule, and the command of each run.
+"""Recurring community jobs: the features' declarations (bot/core/<feature>/jobs.py) as the scheduler
+runs them.
 
 A `RecurringJob` knows its schedule (from the community's settings) and how to build its command
 for the run scheduled at an instant, so a run's arguments follow from that instant alone: the
 digest of the week that ended before it, the ideas report of the month before it. A run made late
 (within its grace, after a restart) or twice therefore asks for the same thing, and the run record
-plus the command's own dedupe key make it happen once.
-
-| job                   | command                  | when (community time unless said)   | grace |
-| --------------------- | ------------------------ | ----------------------------------- | ----- |
-| digest                | PostWeeklyDigest(week)   | [digest] weekday and time           | 6 h   |
-| cohort-window         | CloseCohortWindow        | [cohorts] window_weekday and time   | 6 h   |
-| milestones            | RunMilestones            | daily 10:00                         | 12 h  |
-| idea-notices          | SendIdeaNotices          | daily at [ideas] notice_time        | 12 h  |
-| ideas-report          | PostIdeasReport(month)   | monthly on [ideas] report_day 09:00 | 3 d   |
-| overdue-applications  | PostOverdueApplications  | daily 09:00                         | 12 h  |
-| badges                | EvaluateBadges           | Mondays 06:00                       | 2 d   |
-| close-due-polls       | CloseDuePolls            | hourly (UTC), so at start-up too    | 1 h   |
+plus the command's own dedupe key make it happen once. docs/programming.md lists the jobs.
 """
 
 from __future__ import annotations
@@ -23,19 +13,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
-from bot.core.badges.commands import EvaluateBadges
 from bot.core.bus import JobRun
-from bot.core.cohorts.commands import CloseCohortWindow, RunMilestones
 from bot.core.commands import Command
-from bot.core.feedback.commands import CloseDuePolls, PostIdeasReport, SendIdeaNotices
-from bot.core.feedback.report_rules import previous_month
-from bot.core.gates.commands import PostOverdueApplications
-from bot.core.metrics.commands import PostWeeklyDigest
 from bot.core.programming.rules import MIN_GRACE
+from bot.core.recurring import Daily, Hourly, Monthly, Recurring, Schedule, Weekly
 from bot.core.settings import CommunitySettings
-from bot.core.weeks import IsoWeek
 from programming.jobs import Bus, JobSpec, NextRun, daily, hourly, monthly, weekly
 
 log = logging.getLogger("townsquare.scheduler")
@@ -86,104 +70,33 @@ class JobRegistry:
         return specs
 
 
-def command_job(
-    name: str,
-    kind: type[Command],
-    schedule: Callable[[CommunitySettings], NextRun],
-    grace: timedelta,
-    build: Build | None = None,
-) -> RecurringJob:
-    """The job `name` sending `kind`; `build` gives its arguments (default: the community alone)."""
+def next_run_of(schedule: Schedule, community: CommunitySettings) -> NextRun:
+    """A declared schedule as instants, in the community's zone (hourly runs on the UTC hour)."""
+    match schedule:
+        case Weekly(weekday, at):
+            return weekly(weekday, at, community.timezone)
+        case Daily(at):
+            return daily(at, community.timezone)
+        case Monthly(day, at):
+            return monthly(day, at, community.timezone)
+        case Hourly():
+            return hourly
+
+
+def job_of(declared: Recurring) -> RecurringJob:
+    """The scheduler's form of a feature's declared job."""
     return RecurringJob(
-        name,
-        schedule,
-        build or (lambda community, _at: kind(community_id=community.id)),
-        grace,
-        command=kind,
+        declared.name,
+        lambda community: next_run_of(declared.schedule(community), community),
+        declared.command_for,
+        declared.grace,
+        command=declared.command,
     )
 
 
-# --- the commands of a run --------------------------------------------------------------------
-
-
-def digest_command(community: CommunitySettings, scheduled_for: datetime) -> PostWeeklyDigest:
-    """The digest of the last week that had ended, in the community's zone, by the scheduled instant."""
-    week = IsoWeek.last_complete(scheduled_for, community.zone)
-    return PostWeeklyDigest(community_id=community.id, week=str(week))
-
-
-def ideas_report_command(community: CommunitySettings, scheduled_for: datetime) -> PostIdeasReport:
-    """The insights report of the month before the scheduled instant, in the community's zone."""
-    return PostIdeasReport(community_id=community.id, month=previous_month(scheduled_for, community.zone))
-
-
-# --- schedules --------------------------------------------------------------------------------
-
-MILESTONES_AT = time(10, 0)  # daily milestone nudges go out mid-morning, community time
-LEADS_MORNING = time(9, 0)  # the overdue list and the monthly ideas report reach leads at 09:00
-BADGES_AT = (0, time(6, 0))  # Mondays 06:00: last week's streaks are complete
-
-
-def digest_schedule(community: CommunitySettings) -> NextRun:
-    """[communities.digest] weekday and time, in the community's zone."""
-    return weekly(community.digest.weekday, community.digest.time, community.timezone)
-
-
-def cohort_window_schedule(community: CommunitySettings) -> NextRun:
-    """[communities.cohorts] window_weekday and window_time, in the community's zone."""
-    return weekly(community.cohorts.window_weekday, community.cohorts.window_time, community.timezone)
-
-
-def milestones_schedule(community: CommunitySettings) -> NextRun:
-    """Every day at MILESTONES_AT, in the community's zone."""
-    return daily(MILESTONES_AT, community.timezone)
-
-
-def idea_notices_schedule(community: CommunitySettings) -> NextRun:
-    """Every day at [communities.ideas] notice_time, in the community's zone."""
-    return daily(community.ideas.notice_time, community.timezone)
-
-
-def ideas_report_schedule(community: CommunitySettings) -> NextRun:
-    """Every month on [communities.ideas] report_day at LEADS_MORNING, in the community's zone."""
-    return monthly(community.ideas.report_day, LEADS_MORNING, community.timezone)
-
-
-def overdue_applications_schedule(community: CommunitySettings) -> NextRun:
-    """Every day at LEADS_MORNING, in the community's zone."""
-    return daily(LEADS_MORNING, community.timezone)
-
-
-def badges_schedule(community: CommunitySettings) -> NextRun:
-    """Every week at BADGES_AT, in the community's zone."""
-    weekday, wall = BADGES_AT
-    return weekly(weekday, wall, community.timezone)
-
-
-def hourly_schedule(_community: CommunitySettings) -> NextRun:
-    """On the hour; with an hour's grace a (re)started scheduler runs it at once."""
-    return hourly
-
-
-RECURRING: tuple[RecurringJob, ...] = (
-    command_job("digest", PostWeeklyDigest, digest_schedule, timedelta(hours=6), digest_command),
-    command_job("cohort-window", CloseCohortWindow, cohort_window_schedule, timedelta(hours=6)),
-    command_job("milestones", RunMilestones, milestones_schedule, timedelta(hours=12)),
-    command_job("idea-notices", SendIdeaNotices, idea_notices_schedule, timedelta(hours=12)),
-    command_job(
-        "ideas-report", PostIdeasReport, ideas_report_schedule, timedelta(days=3), ideas_report_command
-    ),
-    command_job(
-        "overdue-applications", PostOverdueApplications, overdue_applications_schedule, timedelta(hours=12)
-    ),
-    command_job("badges", EvaluateBadges, badges_schedule, timedelta(days=2)),
-    command_job("close-due-polls", CloseDuePolls, hourly_schedule, MIN_GRACE),
-)
-
-
-def default_registry() -> JobRegistry:
-    """Every recurring job of RECURRING, per community."""
+def registry_of(declared: Sequence[Recurring]) -> JobRegistry:
+    """Every declared job of the app's features, per community."""
     registry = JobRegistry()
-    for job in RECURRING:
-        registry.add(job)
+    for job in declared:
+        registry.add(job_of(job))
     return registry

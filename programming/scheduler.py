@@ -46,7 +46,7 @@ from bot.core.programming.rules import END_GRACE
 from bot.core.replies import Reply
 from bot.core.settings import CommunitySettings
 from programming.jobs import Bus, JobSpec, daily, occurrence_jobs, poll_jobs
-from programming.recurring import JobRegistry, default_registry
+from programming.recurring import JobRegistry
 
 log = logging.getLogger("townsquare.scheduler")
 
@@ -78,7 +78,7 @@ class ProgrammeScheduler:
         clock: Clock,
         communities: Sequence[CommunitySettings],
         *,
-        registry: JobRegistry | None = None,
+        registry: JobRegistry,
         holder: str | None = None,
         lease_ttl: timedelta = timedelta(seconds=90),
         renew_every: timedelta = timedelta(seconds=30),
@@ -89,7 +89,7 @@ class ProgrammeScheduler:
         self.bus = bus
         self.clock = clock
         self.communities = tuple(communities)
-        self.registry = registry if registry is not None else default_registry()
+        self.registry = registry  # the recurring jobs of the app's features (registry_of)
         self.holder = holder or default_holder()
         self.lease_ttl = lease_ttl
         self.renew_every = renew_every

@@ -1,10 +1,11 @@
 """Features declare what they add; the composition root includes the ones it runs.
 
 A feature package keeps one `Feature`: its modules declare their command handlers, event
-subscribers and registry entries on it (`@feature.command(...)`, `feature.slash(...)`), and the
-package's `register(app)` adds them to an app's `Assembly`. Nothing app-wide is filled by import:
-each app (the runner, the demo, every test) builds its own handler table and registry from the
-features it lists, so two apps in one process never share state.
+subscribers, registry entries and recurring jobs on it (`@feature.command(...)`,
+`feature.slash(...)`, `feature.recurring(...)`), and the package's `register(app)` adds them to an
+app's `Assembly`. Nothing app-wide is filled by import: each app (the runner, the demo, every
+test) builds its own handler table, registry and job list from the features it lists, so two apps
+in one process never share state.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TypeVar
 from bot.core.commands import Command
 from bot.core.events import Event
 from bot.core.handlers import CommandHandler, EventHandler, HandlerTable
+from bot.core.recurring import Recurring
 from bot.core.registry import ButtonRoute, Form, MessageAction, Registry, SlashCommand
 
 C = TypeVar("C", bound=Command)
@@ -31,6 +33,7 @@ class Feature:
     name: str
     handlers: HandlerTable = field(default_factory=HandlerTable)
     registry: Registry = field(default_factory=Registry)
+    jobs: list[Recurring] = field(default_factory=list)
 
     def command(self, kind: type[C]) -> Callable[[H], H]:
         """Decorator: this function handles `kind` (exactly one handler per command)."""
@@ -52,6 +55,11 @@ class Feature:
     def message_action(self, entry: MessageAction) -> MessageAction:
         return self.registry.message_action(entry)
 
+    def recurring(self, job: Recurring) -> Recurring:
+        """Declare a per-community recurring job (the scheduler runs it for every community)."""
+        self.jobs.append(job)
+        return job
+
 
 @dataclass
 class Assembly:
@@ -60,6 +68,7 @@ class Assembly:
     handlers: HandlerTable = field(default_factory=HandlerTable)
     registry: Registry = field(default_factory=Registry)
     features: list[str] = field(default_factory=list)
+    jobs: list[Recurring] = field(default_factory=list)
 
     def include(self, feature: Feature) -> None:
         """Add a feature's handlers and entries; a second handler for one command is an error."""
@@ -68,6 +77,10 @@ class Assembly:
         self.features.append(feature.name)
         self.handlers.merge(feature.handlers)
         self.registry.merge(feature.registry)
+        for job in feature.jobs:
+            if any(job.name == other.name for other in self.jobs):
+                raise ValueError(f"recurring job {job.name} declared twice")
+            self.jobs.append(job)
 
 
 Register = Callable[[Assembly], None]

@@ -116,7 +116,13 @@ async def run_demo(options: DemoOptions, progress: Progress) -> DemoResult:
     app = build_app(settings, clock, {"fake": notifier}, engine=engine)
     app.ingest.flush_seconds = 0.0  # the simulation decides when to flush; never wait on real time
     scheduler = ProgrammeScheduler(
-        app.uow_factory, app.bus, clock, settings.communities, timers=False, plan_every=timedelta(days=1)
+        app.uow_factory,
+        app.bus,
+        clock,
+        settings.communities,
+        registry=app.jobs(),
+        timers=False,
+        plan_every=timedelta(days=1),
     )
     try:
         await app.ensure_communities()

@@ -35,6 +35,7 @@ async def admit(app: App, user_id: str, *, staff: bool = False) -> Member:
 def scheduler(app: App, **kwargs: Any) -> ProgrammeScheduler:
     """A scheduler without timers: tests call sync()/run_due() at the times they choose."""
     kwargs.setdefault("timers", False)
+    kwargs.setdefault("registry", app.jobs())
     return ProgrammeScheduler(app.uow_factory, app.bus, app.clock, app.settings.communities, **kwargs)
 
 

@@ -15,12 +15,15 @@ from bot.core.bus import JobRun
 from bot.core.effects import DirectMessage, PostMessage
 from bot.core.refs import Role
 from bot.core.replies import Reply
+from bot.features import assemble
 from programming.jobs import hourly, monthly
-from programming.recurring import RECURRING, JobRegistry
+from programming.recurring import JobRegistry, job_of
 from programming.scheduler import KEEP_PROCESSED_EVENTS, KEEP_RUN_RECORDS, MAINTENANCE
 from storage.tables import JobRunRow, ProcessedEventRow
 from tests.core.ideas_kit import admit, file
 from tests.programming.support import effects, scheduler
+
+RECURRING = [job_of(declared) for declared in assemble().jobs]  # every feature's jobs
 
 # conftest's clock starts on Monday 2 November 2026, 10:00 UTC; the community's zone is UTC.
 

@@ -8,7 +8,11 @@ feature = Feature("badges")
 
 
 def register(app: Assembly) -> None:
-    """Add this feature's handlers and registry entries to the app."""
-    from bot.core.badges import handlers  # noqa: F401  (their declarations fill `feature`)
+    """Add this feature's handlers, registry entries and jobs to the app."""
+    # importing the modules runs their declarations on `feature`
+    from bot.core.badges import (  # noqa: F401
+        handlers,
+        jobs,
+    )
 
     app.include(feature)

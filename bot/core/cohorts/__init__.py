@@ -8,7 +8,12 @@ feature = Feature("cohorts")
 
 
 def register(app: Assembly) -> None:
-    """Add this feature's handlers and registry entries to the app."""
-    from bot.core.cohorts import handlers, milestones  # noqa: F401  (their declarations fill `feature`)
+    """Add this feature's handlers, registry entries and jobs to the app."""
+    # importing the modules runs their declarations on `feature`
+    from bot.core.cohorts import (  # noqa: F401
+        handlers,
+        jobs,
+        milestones,
+    )
 
     app.include(feature)

@@ -8,7 +8,16 @@ feature = Feature("feedback")
 
 
 def register(app: Assembly) -> None:
-    """Add this feature's handlers and registry entries to the app."""
-    from bot.core.feedback import ballots, councils, idea_reports, idea_status, ideas, polls  # noqa: F401  (their declarations fill `feature`)
+    """Add this feature's handlers, registry entries and jobs to the app."""
+    # importing the modules runs their declarations on `feature`
+    from bot.core.feedback import (  # noqa: F401
+        ballots,
+        councils,
+        idea_reports,
+        idea_status,
+        ideas,
+        jobs,
+        polls,
+    )
 
     app.include(feature)

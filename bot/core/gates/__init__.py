@@ -9,7 +9,14 @@ feature = Feature("gates")
 
 
 def register(app: Assembly) -> None:
-    """Add this feature's handlers and registry entries to the app."""
-    from bot.core.gates import applications, joins, policy, referrals  # noqa: F401  (their declarations fill `feature`)
+    """Add this feature's handlers, registry entries and jobs to the app."""
+    # importing the modules runs their declarations on `feature`
+    from bot.core.gates import (  # noqa: F401
+        applications,
+        jobs,
+        joins,
+        policy,
+        referrals,
+    )
 
     app.include(feature)

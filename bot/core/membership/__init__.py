@@ -8,7 +8,11 @@ feature = Feature("membership")
 
 
 def register(app: Assembly) -> None:
-    """Add this feature's handlers and registry entries to the app."""
-    from bot.core.membership import handlers, profile  # noqa: F401  (their declarations fill `feature`)
+    """Add this feature's handlers, registry entries and jobs to the app."""
+    # importing the modules runs their declarations on `feature`
+    from bot.core.membership import (  # noqa: F401
+        handlers,
+        profile,
+    )
 
     app.include(feature)

@@ -8,7 +8,10 @@ feature = Feature("privacy")
 
 
 def register(app: Assembly) -> None:
-    """Add this feature's handlers and registry entries to the app."""
-    from bot.core.privacy import handlers  # noqa: F401  (their declarations fill `feature`)
+    """Add this feature's handlers, registry entries and jobs to the app."""
+    # importing the modules runs their declarations on `feature`
+    from bot.core.privacy import (  # noqa: F401
+        handlers,
+    )
 
     app.include(feature)

@@ -11,7 +11,14 @@ feature = Feature("programming")
 
 
 def register(app: Assembly) -> None:
-    """Add this feature's handlers and registry entries to the app."""
-    from bot.core.programming import ama, rsvp, scheduled, series, showcase  # noqa: F401  (their declarations fill `feature`)
+    """Add this feature's handlers, registry entries and jobs to the app."""
+    # importing the modules runs their declarations on `feature`
+    from bot.core.programming import (  # noqa: F401
+        ama,
+        rsvp,
+        scheduled,
+        series,
+        showcase,
+    )
 
     app.include(feature)
