@@ -13,6 +13,7 @@ from bot.charts import MatplotlibChartRenderer
 from bot.config import Settings
 from bot.core.bus import MessageBus
 from bot.core.feature import Assembly
+from bot.core.metrics.ports import ChartRenderer
 from bot.core.ports import Clock, Notifier
 from bot.features import assemble, bindings
 from bot.ingest import ContributionIngestor
@@ -93,7 +94,7 @@ def build_app(
         assembly.registry,
         {community.id: community for community in settings.communities},
         on_commit=relay.wake,
-        charts=MatplotlibChartRenderer(),
+        services={ChartRenderer: MatplotlibChartRenderer()},
     )
     ingest = ContributionIngestor(uow_factory, clock, bus.communities, on_recorded=bus.handle)
     return App(

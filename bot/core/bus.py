@@ -19,7 +19,6 @@ from bot.core.context import Context
 from bot.core.errors import Forbidden, UserFacingError
 from bot.core.events import Event
 from bot.core.handlers import HandlerTable
-from bot.core.metrics.ports import ChartRenderer
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.refs import Actor
 from bot.core.registry import Built, Registry
@@ -64,7 +63,7 @@ class MessageBus:
         registry: Registry,
         communities: Mapping[str, CommunitySettings],
         on_commit: Callable[[], None] | None = None,
-        charts: ChartRenderer | None = None,
+        services: Mapping[type, object] | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
@@ -72,7 +71,7 @@ class MessageBus:
         self.registry = registry
         self.communities = communities
         self.on_commit = on_commit or (lambda: None)
-        self.charts = charts
+        self.services = dict(services or {})  # feature services by port (the digest chart renderer)
 
     async def handle(
         self,
@@ -127,7 +126,7 @@ class MessageBus:
                 community=settings,
                 registry=self.registry,
                 actor=actor,
-                charts=self.charts,
+                services=self.services,
             )
             if isinstance(message, Command):
                 await self._authorize(message, ctx)

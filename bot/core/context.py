@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar, cast
 
 from bot.core.effects import Effect
 from bot.core.events import Event
-from bot.core.metrics.ports import ChartRenderer
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.refs import Actor
 from bot.core.registry import Registry
 from bot.core.settings import CommunitySettings
+
+S = TypeVar("S")
 
 
 @dataclass
@@ -23,12 +26,18 @@ class Context:
     community: CommunitySettings
     registry: Registry
     actor: Actor | None = None
-    charts: ChartRenderer | None = None  # None: posts go out without charts (tests, dry runs)
+    services: Mapping[type, object] = field(default_factory=dict)  # by port; see service()
     events: list[Event] = field(default_factory=list)
 
     def now(self) -> datetime:
         """The injected clock's time (aware UTC)."""
         return self.clock.now()
+
+    def service(self, port: type[S]) -> S | None:
+        """The app's implementation of a feature's service port, or None when the app has none (the
+        digest is posted without its chart in tests and dry runs)."""
+        found = self.services.get(port)
+        return cast(S, found) if found is not None else None
 
     def emit(self, event: Event) -> None:
         """Queue a domain event; its handlers run before the transaction commits."""

@@ -13,7 +13,7 @@ from bot.core.metrics import feature
 from bot.core.metrics.commands import PostWeeklyDigest, PreviewDigest, ShowHealth
 from bot.core.metrics.digest import Digest, HealthyRange, HealthyRanges, headlines
 from bot.core.metrics.digest_render import digest_fields, headline_fields, summary, title
-from bot.core.metrics.ports import MetricsReader
+from bot.core.metrics.ports import ChartRenderer, MetricsReader
 from bot.core.metrics.rules import MetricsPolicy
 from bot.core.registry import Invocation, Option, SlashCommand
 from bot.core.replies import Reply
@@ -122,7 +122,8 @@ async def post_weekly_digest(command: PostWeeklyDigest, ctx: Context) -> Reply:
             f"The digest of {week} can be posted once the week has ended ({ends.isoformat()})."
         )
     digest = await build_digest(ctx.uow.repo(MetricsReader), ctx.community, week, now)
-    image = await ctx.charts.digest_chart(digest) if ctx.charts is not None else None
+    charts = ctx.service(ChartRenderer)
+    image = await charts.digest_chart(digest) if charts is not None else None
     post = PostMessage(
         community_id=command.community_id,
         channel=DIGEST_CHANNEL,
