@@ -1,4 +1,8 @@
-"""Alembic environment: async engines, batch mode for SQLite, the models' metadata as target."""
+"""Alembic environment: async engines, batch mode for SQLite, the complete models' metadata as target.
+
+Schema changes are new revisions in versions/; a released revision is never edited (see
+docs/operations.md, enforced by tests/storage/test_migrations.py).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,10 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
-from storage.tables import Base
+from storage.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata()  # the base tables and every storage/<feature>/tables.py
 
 
 def _configure(connection: Connection) -> None:

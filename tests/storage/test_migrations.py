@@ -1,25 +1,68 @@
-"""Migrations: empty → head → empty → head on a real database, and the models agree with them."""
+"""Migrations: empty → head → empty → head on a real database, the models agree with them, the
+previous release upgrades to them, and a released revision is never edited.
+
+Every schema change is a new revision in migrations/versions (docs/operations.md). When a release
+ships new revisions, add their checksums to RELEASED below.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import os
 import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from alembic.script import ScriptDirectory
+from alembic.util import to_tuple
+from sqlalchemy import MetaData, inspect
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine
 from storage.migrate import (
+    MIGRATIONS,
     SchemaOutOfDate,
+    alembic_config,
     current_revision,
     downgrade,
     head_revision,
     require_current,
     upgrade,
 )
-from storage.tables import Base
+from storage.schema import metadata, table_modules
+from tests.conftest import BACKENDS, PG_URL, _admin
+
+VERSIONS = MIGRATIONS / "versions"
+
+RELEASED: dict[str, str] = {
+    # revision file -> sha256 of its bytes as released. Never change an entry: add a revision.
+    "0001_initial_schema.py": "138d9f6975c1d824381e0cd04a6b55c2bd6ddb17b74ef5686d8103ae09c95605",
+}
+
+
+def _released_head() -> str:
+    """The newest released revision: the one no other released revision revises."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    released = {
+        script.revision: script for script in scripts.walk_revisions() if Path(script.path).name in RELEASED
+    }
+    revised = {down for script in released.values() for down in to_tuple(script.down_revision, default=())}
+    heads = set(released) - revised
+    assert len(heads) == 1, f"the released revisions have {len(heads)} heads: {sorted(heads)}"
+    return heads.pop()
+
+
+def _diff(connection: Connection, target: MetaData) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, target))
 
 
 async def _tables(engine: AsyncEngine) -> set[str]:
@@ -33,12 +76,12 @@ async def test_upgrade_downgrade_round_trip(tmp_path: Path) -> None:
         assert await current_revision(engine) is None
         await upgrade(engine)
         assert await current_revision(engine) == head_revision()
-        assert await _tables(engine) == set(Base.metadata.tables)
+        assert await _tables(engine) == set(metadata().tables)
         await downgrade(engine)
         assert await current_revision(engine) is None
         assert await _tables(engine) == set()
         await upgrade(engine)
-        assert await _tables(engine) == set(Base.metadata.tables)
+        assert await _tables(engine) == set(metadata().tables)
     finally:
         await engine.dispose()
 
@@ -46,12 +89,73 @@ async def test_upgrade_downgrade_round_trip(tmp_path: Path) -> None:
 async def test_models_match_migrations(engine: AsyncEngine) -> None:
     """Autogenerate finds nothing to add: every model change has its migration."""
 
-    def diff(connection: object) -> list[object]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})  # type: ignore[arg-type]
-        return compare_metadata(context, Base.metadata)
-
     async with engine.connect() as conn:
-        assert await conn.run_sync(diff) == []
+        assert await conn.run_sync(_diff, metadata()) == []
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of its own: a new SQLite file, or a throw-away PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'release.db'}"
+        return
+    assert PG_URL
+    name = f"townsquare_release_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def test_previous_release_upgrades_to_the_models(empty_db_url: str) -> None:
+    """A database as the last release left it, upgraded to head, is exactly what the models say."""
+    engine = create_engine(empty_db_url)
+    try:
+        await upgrade(engine, _released_head())
+        assert await current_revision(engine) == _released_head()
+        await upgrade(engine)
+        assert await current_revision(engine) == head_revision()
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_diff, metadata()) == []
+    finally:
+        await engine.dispose()
+
+
+def test_released_revisions_are_never_edited() -> None:
+    """A released revision already ran on somebody's database: editing it changes nothing there."""
+    for name, released in RELEASED.items():
+        path = VERSIONS / name
+        assert path.exists(), f"{path} was released and must stay; add a new revision instead"
+        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert actual == released, (
+            f"{path.relative_to(MIGRATIONS.parent)} was released and must not be edited: databases "
+            "already at that revision will never run it again. Revert the edit (git checkout) and put "
+            "the change in a new revision: alembic -c migrations/alembic.ini revision --autogenerate "
+            "-m '...' (see docs/operations.md)."
+        )
+
+
+def test_unreleased_revisions_follow_the_released_head() -> None:
+    """New revisions extend the released history in one line; none branches off an older one."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert len(scripts.get_heads()) == 1, f"several heads: {scripts.get_heads()}; merge or rebase"
+    line = [s.revision for s in scripts.walk_revisions()]  # head first
+    released = {s.revision for s in scripts.walk_revisions() if Path(s.path).name in RELEASED}
+    assert line[line.index(_released_head()) :] == [r for r in line if r in released]
+
+
+def test_autogenerate_sees_every_table(tmp_path: Path) -> None:
+    """`alembic check`, in a fresh process as a developer runs it, finds the head schema complete:
+    migrations/env.py loads every feature's tables, not only those imported so far."""
+    db = tmp_path / "check.db"
+    env = {**os.environ, "TOWNSQUARE_DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
+    alembic = [sys.executable, "-m", "alembic", "-c", str(MIGRATIONS / "alembic.ini")]
+    root = MIGRATIONS.parent
+    for args in (["upgrade", "head"], ["check"]):
+        done = subprocess.run(alembic + args, cwd=root, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert len(table_modules()) >= 7 and "storage.gates.tables" in table_modules()
 
 
 async def test_run_refuses_an_out_of_date_schema(tmp_path: Path, sqlite_template: Path) -> None:
