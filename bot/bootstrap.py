@@ -15,7 +15,7 @@ from bot.core.bus import MessageBus
 from bot.core.feature import Assembly
 from bot.core.metrics.ports import ChartRenderer
 from bot.core.ports import Clock, Notifier
-from bot.features import assemble, bindings
+from bot.features import FEATURES, FeatureModule, assemble, bindings
 from bot.ingest import ContributionIngestor
 from bot.relay import OutboxRelay, RetryPolicy
 from programming.recurring import JobRegistry, registry_of
@@ -75,12 +75,13 @@ def build_app(
     notifiers: Mapping[str, Notifier] | None = None,
     engine: AsyncEngine | None = None,
     assembly: Assembly | None = None,
+    features: tuple[FeatureModule, ...] = FEATURES,
 ) -> App:
-    """Wire the core to storage and the given notifiers (one per platform); every feature of
-    bot/features.py unless `assembly` says otherwise."""
-    assembly = assembly or assemble()
+    """Wire the core to storage and the given notifiers (one per platform), with every feature of
+    `features` (bot/features.py's list by default); a given `assembly` must come from the same list."""
+    assembly = assembly or assemble(features)
     engine = engine or create_engine(settings.database.url, echo=settings.database.echo)
-    uow_factory = SqlUnitOfWorkFactory(engine, bindings())
+    uow_factory = SqlUnitOfWorkFactory(engine, bindings(features))
     policy = RetryPolicy(
         max_attempts=settings.outbox.max_attempts,
         base_delay_seconds=settings.outbox.base_delay_seconds,
