@@ -21,7 +21,8 @@ class AdmissionMethod(StrEnum):
     INVITE = "invite"
     APPLICATION = "application"
     OPEN = "open"
-    LEAD = "lead"  # added by a lead or imported as an existing member
+    LEAD = "lead"  # added by a lead
+    ADOPTED = "adopted"  # already in the community when Townsquare arrived (not growth, not a newcomer)
 
 
 @dataclass

@@ -7,12 +7,14 @@ joins starting one burst. That holds on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import bindparam, delete, exists, func, select, tuple_, update
 
 from bot.core.gates.application_rules import Answer, Application, ApplicationStatus
+from bot.core.gates.commands import ExistingMember
 from bot.core.gates.rules import GateState, ReferralCode
 from bot.core.gates.settings import GateMode
 from bot.core.members import AdmissionMethod, Member, MemberStatus
@@ -118,6 +120,72 @@ class SqlGateRepository(SqlRepository):
             .execution_options(synchronize_session="fetch")
         )
         return bool(result.rowcount)
+
+    async def adopt(self, community_id: str, people: Sequence[ExistingMember], now: datetime) -> list[int]:
+        humans = {(p.ref.platform, p.ref.user_id): p for p in people if not p.is_bot}
+        if not humans:
+            return []
+        await self.session.execute(
+            insert_ignore(self.dialect, MemberRow.__table__),
+            [
+                {
+                    "community_id": community_id,
+                    "platform": platform,
+                    "user_id": user_id,
+                    "display_name": person.display_name[:100],
+                    "status": MemberStatus.PENDING.value,
+                    "is_bot": False,
+                    "is_staff": False,
+                    "first_seen_at": min(person.joined_at or now, now),
+                    "interests": "",
+                    "reminders_opt_out": False,
+                }
+                for (platform, user_id), person in humans.items()
+            ],
+        )
+        rows = (
+            await self.session.execute(
+                select(MemberRow.id, MemberRow.platform, MemberRow.user_id).where(
+                    MemberRow.community_id == community_id,
+                    MemberRow.status != MemberStatus.ADMITTED.value,
+                    MemberRow.is_bot.is_(False),
+                    tuple_(MemberRow.platform, MemberRow.user_id).in_(list(humans)),
+                )
+            )
+        ).all()
+        if not rows:
+            return []
+        table = MemberRow.__table__
+        await self.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("member_id"), table.c.status != MemberStatus.ADMITTED.value)
+            .values(
+                status=MemberStatus.ADMITTED.value,
+                admitted_at=bindparam("joined_at"),
+                left_at=None,
+                admission_method=AdmissionMethod.ADOPTED.value,
+                referred_by_id=None,
+                referral_confidence=None,
+            ),
+            [
+                {"member_id": member_id, "joined_at": min(humans[(platform, user_id)].joined_at or now, now)}
+                for member_id, platform, user_id in rows
+            ],
+        )
+        return [member_id for member_id, _, _ in rows]
+
+    async def earliest_adopted(self, community_id: str, limit: int) -> list[Member]:
+        rows = await self.session.execute(
+            select(MemberRow)
+            .where(
+                MemberRow.community_id == community_id,
+                MemberRow.status == MemberStatus.ADMITTED.value,
+                MemberRow.admission_method == AdmissionMethod.ADOPTED.value,
+            )
+            .order_by(MemberRow.admitted_at, MemberRow.id)
+            .limit(limit)
+        )
+        return [to_member(row) for row in rows.scalars()]
 
     async def failed_attempts(self, member_id: int, since: datetime) -> list[datetime]:
         rows = await self.session.execute(

@@ -32,6 +32,7 @@ from storage.cohorts.tables import BuddyPairRow, CohortMemberRow, CohortRow
 from storage.metrics.sql import (
     IS_HELPFUL,
     MW,
+    NOT_ADOPTED,
     A,
     C,
     M,
@@ -213,6 +214,7 @@ async def _stalled(
         member_at(end),
         M.admitted_at <= end - timedelta(days=policy.stalled_after_days),
         M.admitted_at > end - timedelta(days=policy.stalled_window_days),
+        NOT_ADOPTED,
         or_(M.first_contribution_at.is_(None), M.first_contribution_at >= end),
     )
     total = await _count(conn, select(func.count()).select_from(M).where(where))

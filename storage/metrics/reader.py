@@ -43,6 +43,7 @@ from storage.metrics.sql import (
     DECIDED,
     IS_HELPFUL,
     MW,
+    NOT_ADOPTED,
     REFERRAL_METHODS,
     A,
     C,
@@ -122,6 +123,7 @@ class MetricsQueries:
                 M.admitted_at >= period.start - window,
                 M.admitted_at < period.end - window,
                 M.is_bot.is_(False),
+                NOT_ADOPTED,
             )
         )
         result = Activation(newcomers=newcomers, activated=activated)
@@ -137,6 +139,7 @@ class MetricsQueries:
                 M.admitted_at >= period.shift(-(ACTIVE_WEEKS - 1)).start,
                 M.admitted_at < period.end,
                 M.is_bot.is_(False),
+                NOT_ADOPTED,
             )
         )
         return Referrals(admissions=admissions, referral_admissions=by_referral)
@@ -236,7 +239,7 @@ class MetricsQueries:
         """Admissions and departures in the period."""
         admitted, left = await self.one(
             select(
-                count_if(and_(M.admitted_at >= period.start, M.admitted_at < period.end)),
+                count_if(and_(M.admitted_at >= period.start, M.admitted_at < period.end, NOT_ADOPTED)),
                 count_if(and_(M.left_at >= period.start, M.left_at < period.end)),
             ).where(
                 M.community_id == self.community_id,

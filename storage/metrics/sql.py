@@ -16,6 +16,8 @@ from storage.tables import MemberRow
 
 M, MW, C, A = MemberRow, MemberWeekRow, ContributionRow, ApplicationRow
 REFERRAL_METHODS = ("code", "invite")
+# Adopted members were there before Townsquare: members, but not admissions (growth) or newcomers.
+NOT_ADOPTED = M.admission_method.is_distinct_from("adopted")
 DECIDED = ("approved", "rejected")
 # A literal, not a bound parameter: only then can SQLite's planner (and PostgreSQL's generic plans)
 # match the partial index ix_contribution_helpful, whose WHERE is kind = 'helpful_answer'.

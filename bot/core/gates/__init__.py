@@ -12,6 +12,7 @@ def register(app: Assembly) -> None:
     """Add this feature's handlers, registry entries and jobs to the app."""
     # importing the modules runs their declarations on `feature`
     from bot.core.gates import (  # noqa: F401
+        adoption,
         applications,
         jobs,
         joins,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar
 
 from bot.core.commands import Command, Permission
@@ -123,4 +123,38 @@ class AddFoundingMember(Command):
 
     member: MemberRef
     reason: str
+    permission: ClassVar[Permission] = Permission.LEAD
+
+
+@dataclass(frozen=True)
+class ExistingMember:
+    """A person the platform says is already in the community (holds the member role, or sits in a
+    member channel): `joined_at` is when they joined the server or workspace, if the platform knows."""
+
+    ref: MemberRef
+    display_name: str = ""
+    joined_at: datetime | None = None
+    is_bot: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdoptMembers(Command):
+    """Make people who are already in the community members, by method `adopted` (one page at a time:
+    adapters send the platform's member list in batches). Idempotent."""
+
+    members: tuple[ExistingMember, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompleteAdoption(Command):
+    """The whole member list has been adopted: the earliest [gate] founding_from_existing adopted
+    members by join date get the Founding Member badge."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdmitMember(Command):
+    """/admit @user: a lead admits one person who is already in the community."""
+
+    member: MemberRef
+    display_name: str = ""
     permission: ClassVar[Permission] = Permission.LEAD

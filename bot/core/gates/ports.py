@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
 from bot.core.gates.application_rules import Answer, Application, ApplicationStatus
+from bot.core.gates.commands import ExistingMember
 from bot.core.gates.rules import GateState, ReferralCode
 from bot.core.gates.settings import GateMode
 from bot.core.members import AdmissionMethod, Member
@@ -48,6 +50,15 @@ class GateRepository(Protocol):
         now: datetime,
     ) -> bool:
         """Admit a person who is not a member; False when they already are (someone else admitted them)."""
+        ...
+
+    async def adopt(self, community_id: str, people: Sequence[ExistingMember], now: datetime) -> list[int]:
+        """Admit every person not yet admitted by method `adopted`, as of their join date (`now` when
+        unknown); returns the ids of those newly admitted. Bots are never adopted."""
+        ...
+
+    async def earliest_adopted(self, community_id: str, limit: int) -> list[Member]:
+        """The first `limit` members admitted by adoption, by join date (then id)."""
         ...
 
     async def failed_attempts(self, member_id: int, since: datetime) -> list[datetime]: ...

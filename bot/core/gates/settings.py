@@ -37,6 +37,7 @@ class GateSettings(StrictModel):
     reapply_cooldown_days: int = Field(30, ge=0, le=3650)
     application_sla_hours: int = Field(48, ge=1, le=24 * 60)
     founding_member_limit: int = Field(100, ge=0, le=100_000)
+    founding_from_existing: int = Field(0, ge=0, le=100_000)
     burst_joins: int = Field(10, ge=2, le=10_000)
     burst_window_seconds: int = Field(60, ge=1, le=86_400)
 
