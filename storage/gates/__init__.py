@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.core.gates.ports import ApplicationRepository, GateRepository, ReferralCodeRepository
-from storage.gates.repository import SqlApplicationRepository, SqlGateRepository, SqlReferralCodeRepository
+from storage.gates.applications import SqlApplicationRepository
+from storage.gates.referral_codes import SqlReferralCodeRepository
+from storage.gates.repository import SqlGateRepository
 from storage.uow import Bindings
 
 BINDINGS: Bindings = {
