@@ -42,6 +42,11 @@ class Reply:
     fields: tuple[Field, ...] = ()
     update_original: bool = False  # a button press may replace the message it was pressed on
     silent: bool = False  # nothing to say (a replayed event): adapters only acknowledge
+    counts: tuple[tuple[str, int], ...] = ()  # figures for a program caller (CLI, adoption); never shown
+
+    def count(self, name: str) -> int:
+        """A figure of `counts` by name (0 when absent)."""
+        return dict(self.counts).get(name, 0)
 
     @staticmethod
     def nothing() -> Reply:

@@ -173,6 +173,19 @@ class SqlGateRepository(SqlRepository):
         )
         return [member_id for member_id, _, _ in rows]
 
+    async def not_admitted(self, community_id: str, people: Sequence[ExistingMember]) -> int:
+        humans = list({(p.ref.platform, p.ref.user_id) for p in people if not p.is_bot})
+        if not humans:
+            return 0
+        admitted = await self.session.scalar(
+            select(func.count()).where(
+                MemberRow.community_id == community_id,
+                MemberRow.status == MemberStatus.ADMITTED.value,
+                tuple_(MemberRow.platform, MemberRow.user_id).in_(humans),
+            )
+        )
+        return len(humans) - int(admitted or 0)
+
     async def earliest_adopted(self, community_id: str, limit: int) -> list[Member]:
         rows = await self.session.execute(
             select(MemberRow)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 
+from adapters.adoption import adopt_pages
 from adapters.fake.platform import FakeNotifier, FakePlatform
 from bot.bootstrap import App
 from bot.config import Settings
@@ -117,3 +119,19 @@ async def test_a_lead_admits_one_person(app: App, platform: FakePlatform, notifi
     assert newbie is not None and newbie.is_admitted and newbie.admission_method is AdmissionMethod.ADOPTED
     again = await platform.slash(lead(platform), "admit", member=ref("newbie"))
     assert isinstance(again, Reply) and again.text == f"{mention(ref('newbie'))} is a member already."
+
+
+async def test_pages_through_the_shared_helper_with_a_dry_run_first(app: App) -> None:
+    async def pages() -> AsyncIterator[list[ExistingMember]]:
+        yield [existing(app, "p1", 30), existing(app, "p2", 20)]
+        yield []
+        yield [existing(app, "p3", 10), existing(app, "bot", 5, is_bot=True)]
+
+    dry = await adopt_pages(app.bus, COMMUNITY, pages(), dry_run=True)
+    assert (dry.listed, dry.adopted, dry.pages) == (4, 3, 2)
+    assert dry.line() == "test: would adopt 3 of 4 existing people (2 pages)"
+    assert await member(app, "p1") is None  # a dry run changes nothing
+    done = await adopt_pages(app.bus, COMMUNITY, pages())
+    assert done.line() == "test: adopted 3 of 4 existing people (2 pages); 2 new founding member(s)"
+    again = await adopt_pages(app.bus, COMMUNITY, pages())
+    assert (again.adopted, again.founding) == (0, 0)

@@ -23,9 +23,19 @@ from bot.core.text import mention
 
 @feature.command(AdoptMembers)
 async def adopt_members(command: AdoptMembers, ctx: Context) -> Reply:
-    """Admit everyone in the page who is not a member yet; says how many were new."""
-    adopted = await ctx.uow.repo(GateRepository).adopt(ctx.community.id, command.members, ctx.now())
-    return Reply(text=f"{len(adopted)} of {len(command.members)} existing people adopted as members.")
+    """Admit everyone in the page who is not a member yet; says how many were new (or would be)."""
+    gates = ctx.uow.repo(GateRepository)
+    if command.dry_run:
+        would = await gates.not_admitted(ctx.community.id, command.members)
+        return Reply(
+            text=f"{would} of {len(command.members)} existing people would be adopted as members.",
+            counts=(("adopted", would),),
+        )
+    adopted = await gates.adopt(ctx.community.id, command.members, ctx.now())
+    return Reply(
+        text=f"{len(adopted)} of {len(command.members)} existing people adopted as members.",
+        counts=(("adopted", len(adopted)),),
+    )
 
 
 @feature.command(CompleteAdoption)
@@ -43,7 +53,9 @@ async def complete_adoption(command: CompleteAdoption, ctx: Context) -> Reply:
             f"one of the first {limit} members (member #{rank}, joined {joined.astimezone(zone):%Y-%m-%d})"
         )
         awarded += await award_founding(ctx, member, reason)
-    return Reply(text=f"Adoption complete; {awarded} new founding member(s).")
+    return Reply(
+        text=f"Adoption complete; {awarded} new founding member(s).", counts=(("founding", awarded),)
+    )
 
 
 @feature.command(AdmitMember)

@@ -143,6 +143,7 @@ class AdoptMembers(Command):
     adapters send the platform's member list in batches). Idempotent."""
 
     members: tuple[ExistingMember, ...]
+    dry_run: bool = False  # count who would be adopted, change nothing
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -57,6 +57,10 @@ class GateRepository(Protocol):
         unknown); returns the ids of those newly admitted. Bots are never adopted."""
         ...
 
+    async def not_admitted(self, community_id: str, people: Sequence[ExistingMember]) -> int:
+        """How many of these people (bots aside) are not members: what `adopt` would admit."""
+        ...
+
     async def earliest_adopted(self, community_id: str, limit: int) -> list[Member]:
         """The first `limit` members admitted by adoption, by join date (then id)."""
         ...
