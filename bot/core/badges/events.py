@@ -18,3 +18,14 @@ class BadgeAwarded(Event):
     badge_key: str
     reason: str
     at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class BadgeEarned(Event):
+    """Another feature decided, for its own reason, that a member earned the badge `badge_key` (AMA
+    host, showcase presenter, founding member). Badges awards it once and then emits BadgeAwarded."""
+
+    member_id: int
+    member: MemberRef
+    badge_key: str
+    reason: str

@@ -1,8 +1,10 @@
 """Badges: award once, announce publicly, evaluate stat rules; /badges and /leaderboard.
 
-Other features award through `award_badge` (a key) or `award_for_rule` (every catalogue badge of a
-rule kind, e.g. RuleKind.AMA_HOST when an AMA is held). Nothing here or elsewhere revokes an award:
-only a member's own erasure deletes their badges.
+Other features never call in here: they emit events and badges reacts on the bus, in the same
+transaction. BadgeEarned names a badge a feature awards for its own reason (AMA host, founding
+member); MemberGraduated and IdeaShipped award every catalogue badge of their rule kind;
+ContributionsRecorded re-evaluates the stat rules. Nothing here or elsewhere revokes an award: only a
+member's own erasure deletes their badges.
 """
 
 from __future__ import annotations
@@ -11,15 +13,17 @@ from datetime import timedelta
 
 from bot.core.badges import feature
 from bot.core.badges.commands import EvaluateBadges, ShowBadges, ShowLeaderboard
-from bot.core.badges.events import BadgeAwarded
+from bot.core.badges.events import BadgeAwarded, BadgeEarned
 from bot.core.badges.ports import BadgeRepository
 from bot.core.badges.rules import MemberStats, RuleKind, criteria, newly_earned
+from bot.core.cohorts.events import MemberGraduated
 from bot.core.context import Context
 from bot.core.contributions.events import ContributionsRecorded
 from bot.core.contributions.ports import ContributionRepository
 from bot.core.contributions.rules import week_start
 from bot.core.effects import AssignBadgeRole, PostMessage
 from bot.core.errors import InvalidInput, NotFound
+from bot.core.feedback.events import IdeaShipped
 from bot.core.refs import MemberRef
 from bot.core.registry import Option, SlashCommand
 from bot.core.replies import Reply
@@ -83,6 +87,30 @@ async def evaluate_badges(ctx: Context, member_ids: tuple[int, ...] | list[int])
 async def evaluate_contributors(event: ContributionsRecorded, ctx: Context) -> None:
     """New contributions may complete a badge: check the members they belong to."""
     await evaluate_badges(ctx, event.member_ids)
+
+
+@feature.event(BadgeEarned)
+async def award_earned(event: BadgeEarned, ctx: Context) -> None:
+    """A feature says a member earned a badge for its own reason: award it once."""
+    await award_badge(ctx, event.member_id, event.member, event.badge_key, event.reason)
+
+
+@feature.event(MemberGraduated)
+async def award_graduate(event: MemberGraduated, ctx: Context) -> None:
+    """A cohort graduate gets every catalogue badge of the cohort-graduate rule."""
+    await award_for_rule(
+        ctx, event.member_id, event.member, RuleKind.COHORT_GRADUATE, f"completed {event.cohort_name}"
+    )
+
+
+@feature.event(IdeaShipped)
+async def award_idea_author(event: IdeaShipped, ctx: Context) -> None:
+    """The author of a shipped idea (built in: "shaped_the_product"), announced like any award."""
+    if event.author_id is None or event.author is None:
+        return
+    await award_for_rule(
+        ctx, event.author_id, event.author, RuleKind.IDEA_SHIPPED, f"idea #{event.idea_id} shipped"
+    )
 
 
 @feature.event(BadgeAwarded)

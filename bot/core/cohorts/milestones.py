@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.core.badges.handlers import award_for_rule
-from bot.core.badges.rules import RuleKind
 from bot.core.cohorts import feature
 from bot.core.cohorts.commands import RunMilestones
+from bot.core.cohorts.events import MemberGraduated
 from bot.core.cohorts.handlers import space_key
 from bot.core.cohorts.ports import CohortRepository
 from bot.core.cohorts.rules import (
@@ -125,7 +124,7 @@ async def _progress(ctx: Context, view: CohortView, current: list[CohortMember])
 
 
 async def _graduate(ctx: Context, view: CohortView, current: list[CohortMember]) -> int:
-    """Day 14: graduates get the Cohort Graduate badge; the cohort's onboarding ends."""
+    """Day 14: graduates are announced (MemberGraduated: badges award theirs); onboarding ends."""
     require = ctx.community.cohorts.graduation_requires_contribution
     graduates = []
     for member in current:
@@ -133,8 +132,15 @@ async def _graduate(ctx: Context, view: CohortView, current: list[CohortMember])
         if require and member.first_contribution_at is None:
             continue
         if await ctx.uow.repo(CohortRepository).graduate(view.cohort.id, member.member_id, ctx.now()):
-            await award_for_rule(
-                ctx, member.member_id, member.ref, RuleKind.COHORT_GRADUATE, f"completed {view.cohort.name}"
+            ctx.emit(
+                MemberGraduated(
+                    community_id=ctx.community.id,
+                    cohort_id=view.cohort.id,
+                    cohort_name=view.cohort.name,
+                    member_id=member.member_id,
+                    member=member.ref,
+                    at=ctx.now(),
+                )
             )
             graduates.append(member)
     names = ", ".join(mention(m.ref) for m in graduates)

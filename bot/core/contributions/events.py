@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.contributions.rules import ContributionKind
 from bot.core.events import Event
+from bot.core.refs import MemberRef
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -15,4 +17,16 @@ class ContributionsRecorded(Event):
 
     member_ids: tuple[int, ...]
     first_contributors: tuple[int, ...] = ()
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContributionMade(Event):
+    """Another feature saw a member contribute (an idea filed, an AMA question, an event attended).
+    Contributions records it once per `source_id`, weighted by the community's settings, and emits
+    ContributionsRecorded when it is new."""
+
+    member: MemberRef
+    kind: ContributionKind
+    source_id: str
     at: datetime

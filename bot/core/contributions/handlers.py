@@ -12,7 +12,7 @@ from datetime import datetime
 from bot.core.context import Context
 from bot.core.contributions import feature
 from bot.core.contributions.commands import MarkHelpful
-from bot.core.contributions.events import ContributionsRecorded
+from bot.core.contributions.events import ContributionMade, ContributionsRecorded
 from bot.core.contributions.ports import ContributionRepository
 from bot.core.contributions.rules import ContributionFact, ContributionKind, ReferralCredit
 from bot.core.effects import DirectMessage
@@ -72,6 +72,12 @@ async def record_contribution(ctx: Context, fact: ContributionFact) -> bool:
         )
     )
     return True
+
+
+@feature.event(ContributionMade)
+async def record_made(event: ContributionMade, ctx: Context) -> None:
+    """Another feature saw a contribution: record it once, on the shared path."""
+    await record_contribution(ctx, make_fact(ctx, event.kind, event.member, event.source_id, at=event.at))
 
 
 @feature.command(MarkHelpful)

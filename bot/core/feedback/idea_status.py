@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from bot.core.badges.handlers import award_for_rule
-from bot.core.badges.rules import RuleKind
 from bot.core.context import Context
 from bot.core.effects import DirectMessage, PostMessage
 from bot.core.errors import Conflict, InvalidInput, NotFound
@@ -18,6 +16,7 @@ from bot.core.feedback.commands import (
     SetIdeaNotifications,
     ShowIdeaActions,
 )
+from bot.core.feedback.events import IdeaShipped
 from bot.core.feedback.idea_rules import (
     SETTABLE,
     Idea,
@@ -56,7 +55,7 @@ async def _notify(
 
 
 async def _announce_shipped(ctx: Context, idea: Idea, voters: Sequence[Voter]) -> None:
-    """Close the loop in public: credit the author and the first voters by mention, badge the author."""
+    """Close the loop in public: credit the author and the first voters by mention; IdeaShipped."""
     author = await ctx.uow.members.get(idea.author_id) if idea.author_id is not None else None
     if author is not None and not author.is_admitted:
         author = None  # nobody who left is pinged
@@ -73,10 +72,16 @@ async def _announce_shipped(ctx: Context, idea: Idea, voters: Sequence[Voter]) -
         ),
         dedupe_key=f"idea-shipped:{idea.community_id}:{idea.id}",
     )
-    if author is None:
-        return
-    # Every catalogue badge of the rule (built in: "shaped_the_product"), announced like any award.
-    await award_for_rule(ctx, author.id, author.ref, RuleKind.IDEA_SHIPPED, f"idea #{idea.id} shipped")
+    # Badges award the author every catalogue badge of the idea-shipped rule, announced like any award.
+    ctx.emit(
+        IdeaShipped(
+            community_id=idea.community_id,
+            idea_id=idea.id,
+            author_id=author.id if author else None,
+            author=author.ref if author else None,
+            at=ctx.now(),
+        )
+    )
 
 
 def _status(value: str) -> IdeaStatus:

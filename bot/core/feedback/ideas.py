@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from bot.core.context import Context
-from bot.core.contributions.handlers import make_fact, record_contribution
+from bot.core.contributions.events import ContributionMade
 from bot.core.contributions.rules import ContributionKind
 from bot.core.effects import EditMessage, PostMessage
 from bot.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -41,7 +41,11 @@ async def acting_member(ctx: Context) -> Member:
 
 async def record(ctx: Context, member: Member, kind: ContributionKind, source_id: str) -> None:
     """Count filing or voting as a contribution, once per source, on the shared contribution path."""
-    await record_contribution(ctx, make_fact(ctx, kind, member.ref, source_id))
+    ctx.emit(
+        ContributionMade(
+            community_id=ctx.community.id, member=member.ref, kind=kind, source_id=source_id, at=ctx.now()
+        )
+    )
 
 
 async def refresh_post(ctx: Context, idea: Idea) -> None:

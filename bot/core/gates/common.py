@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.core.badges.events import BadgeAwarded
+from bot.core.badges.events import BadgeEarned
 from bot.core.badges.ports import BadgeRepository
 from bot.core.context import Context
 from bot.core.effects import DirectMessage, GrantMemberAccess, PostMessage
@@ -106,20 +106,17 @@ async def admit(
 
 
 async def award_founding(ctx: Context, member: Member, reason: str) -> bool:
-    """The permanent Founding Member badge; False when the member has it already (it is never revoked)."""
-    now = ctx.now()
-    if not await ctx.uow.repo(BadgeRepository).award(
-        ctx.community.id, member.id, FOUNDING_BADGE, reason, now
-    ):
+    """The permanent Founding Member badge (BadgeEarned, awarded by the badges feature in this
+    transaction); False when the member holds it already (it is never revoked)."""
+    if FOUNDING_BADGE in await ctx.uow.repo(BadgeRepository).keys_of(member.id):
         return False
     ctx.emit(
-        BadgeAwarded(
+        BadgeEarned(
             community_id=ctx.community.id,
             member_id=member.id,
             member=member.ref,
             badge_key=FOUNDING_BADGE,
             reason=reason,
-            at=now,
         )
     )
     return True

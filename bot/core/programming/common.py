@@ -1,14 +1,14 @@
 """What several programme handlers share: materialising occurrences, withdrawing and re-timing
-announced ones, finding the next occurrence of a kind, badges and contributions."""
+announced ones, finding the next occurrence of a kind, and the events that award badges and record
+contributions."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.core.badges.events import BadgeAwarded
-from bot.core.badges.ports import BadgeRepository
+from bot.core.badges.events import BadgeEarned
 from bot.core.context import Context
-from bot.core.contributions.handlers import make_fact, record_contribution
+from bot.core.contributions.events import ContributionMade
 from bot.core.contributions.rules import ContributionKind
 from bot.core.effects import CancelScheduledEvent, CreateScheduledEvent, EditMessage
 from bot.core.errors import Forbidden, NotFound
@@ -194,27 +194,30 @@ async def next_after(ctx: Context, series: Series, occurrence: Occurrence) -> Oc
     return None
 
 
-async def award_badge(ctx: Context, member_id: int, member: MemberRef, badge_key: str, reason: str) -> None:
-    """Award once; the first award emits BadgeAwarded (announced by the badges feature)."""
-    now = ctx.now()
-    if await ctx.uow.repo(BadgeRepository).award(ctx.community.id, member_id, badge_key, reason, now):
-        ctx.emit(
-            BadgeAwarded(
-                community_id=ctx.community.id,
-                member_id=member_id,
-                member=member,
-                badge_key=badge_key,
-                reason=reason,
-                at=now,
-            )
+def award_badge(ctx: Context, member_id: int, member: MemberRef, badge_key: str, reason: str) -> None:
+    """BadgeEarned: the badges feature awards it once and announces the first award."""
+    ctx.emit(
+        BadgeEarned(
+            community_id=ctx.community.id,
+            member_id=member_id,
+            member=member,
+            badge_key=badge_key,
+            reason=reason,
         )
+    )
 
 
-async def contribute(ctx: Context, member_id: int, kind: str, source_id: str, at: datetime) -> bool:
-    """Record a programme contribution once per source, weighted by the community's settings."""
+async def contribute(ctx: Context, member_id: int, kind: str, source_id: str, at: datetime) -> None:
+    """ContributionMade: the contributions feature records it once per source, weighted by settings."""
     member = await ctx.uow.members.get(member_id)
     if member is None:
-        return False
-    return await record_contribution(
-        ctx, make_fact(ctx, ContributionKind(kind), member.ref, source_id, at=at)
+        return
+    ctx.emit(
+        ContributionMade(
+            community_id=ctx.community.id,
+            member=member.ref,
+            kind=ContributionKind(kind),
+            source_id=source_id,
+            at=at,
+        )
     )
