@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
 
-from bot.core.cohorts.buddies import BuddyCandidate, Newcomer, parse_interests, words
+from bot.core.cohorts.buddy_rules import BuddyCandidate, Newcomer, parse_interests, words
 from bot.core.cohorts.rules import BuddyLink, Cohort, CohortMember, CohortStatus, CohortView, Waiting
 from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef

@@ -7,7 +7,7 @@ from collections import Counter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.cohorts.buddies import BuddyCandidate, Newcomer, assign_buddies, parse_interests, words
+from bot.core.cohorts.buddy_rules import BuddyCandidate, Newcomer, assign_buddies, parse_interests, words
 
 
 def _people(newcomers: int, candidates: int) -> tuple[list[Newcomer], list[BuddyCandidate]]:

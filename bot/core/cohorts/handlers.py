@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.core.cohorts import feature
-from bot.core.cohorts.buddies import assign_buddies
+from bot.core.cohorts.buddy_rules import assign_buddies
 from bot.core.cohorts.commands import CloseCohortWindow, ShowCohort
 from bot.core.cohorts.events import CohortLaunched
 from bot.core.cohorts.ports import CohortRepository

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.core.cohorts.buddies import BuddyCandidate, Newcomer
+from bot.core.cohorts.buddy_rules import BuddyCandidate, Newcomer
 from bot.core.cohorts.rules import Cohort, CohortView, Waiting
 
 

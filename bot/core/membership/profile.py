@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.badges.ports import BadgeRepository
 from bot.core.badges.rules import MemberStats
-from bot.core.cohorts.buddies import parse_interests
+from bot.core.cohorts.buddy_rules import parse_interests
 from bot.core.cohorts.ports import CohortRepository
 from bot.core.context import Context
 from bot.core.contributions.ports import ContributionRepository
