@@ -194,7 +194,7 @@ async def next_after(ctx: Context, series: Series, occurrence: Occurrence) -> Oc
     return None
 
 
-def award_badge(ctx: Context, member_id: int, member: MemberRef, badge_key: str, reason: str) -> None:
+def earn_badge(ctx: Context, member_id: int, member: MemberRef, badge_key: str, reason: str) -> None:
     """BadgeEarned: the badges feature awards it once and announces the first award."""
     ctx.emit(
         BadgeEarned(

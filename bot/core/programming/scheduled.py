@@ -20,7 +20,7 @@ from bot.core.programming.commands import (
     RemindOccurrence,
     StartOccurrence,
 )
-from bot.core.programming.common import award_badge, plan_series, scheduled_event
+from bot.core.programming.common import earn_badge, plan_series, scheduled_event
 from bot.core.programming.ports import (
     OccurrenceRepository,
     QuestionRepository,
@@ -198,12 +198,12 @@ async def end_occurrence(command: EndOccurrence, ctx: Context) -> Reply:
 async def _settle(ctx: Context, series: Series, occurrence: Occurrence) -> None:
     when = render.when(series, occurrence.starts_at)
     if series.kind is SeriesKind.AMA and series.host_id is not None and series.host is not None:
-        award_badge(ctx, series.host_id, series.host, AMA_HOST, f"Hosted {series.title[:100]} ({when})")
+        earn_badge(ctx, series.host_id, series.host, AMA_HOST, f"Hosted {series.title[:100]} ({when})")
     if series.kind is SeriesKind.SHOWCASE:
         for entry in await ctx.uow.repo(ShowcaseRepository).of_occurrence(
             occurrence.id, SubmissionStatus.ACCEPTED
         ):
-            award_badge(
+            earn_badge(
                 ctx,
                 entry.presenter_id,
                 entry.presenter,
