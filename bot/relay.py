@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.core.effects import optional_ref_keys, ref_keys
-from bot.core.ports import Clock, DeliveryError, Notifier, OutboxItem, UnitOfWork
+from bot.core.effects import Effect, optional_ref_keys, ref_keys
+from bot.core.ports import Clock, DeliveryError, Notifier, OutboxItem, PlatformRef, UnitOfWork
 
 log = logging.getLogger("townsquare.outbox")
 
@@ -69,17 +69,38 @@ class OutboxRelay:
                 return attempted
             progressed = False
             for item in items:
-                if await self._deliver(item):
+                if await self._deliver(item) is not None:
                     progressed = True
                 attempted += 1
             if not progressed or len(items) < self.batch_size:
                 return attempted
 
-    async def _deliver(self, item: OutboxItem) -> bool:
+    async def deliver_now(
+        self, community_id: str, kind: str, accept: Callable[[Effect], bool] = lambda _: True
+    ) -> int:
+        """Deliver this community's due items of one kind that `accept` picks, now, for an adapter that
+        shows their outcome in its answer (the /refer invite). Items are claimed as usual, so one the
+        background relay holds is left to it and none is delivered twice. Returns how many were."""
+        async with self.uow_factory() as uow:
+            items = await uow.outbox.due(
+                list(self.notifiers),
+                self.clock.now(),
+                self.batch_size,
+                community_id=community_id,
+                kinds=[kind],
+            )
+        delivered = 0
+        for item in items:
+            if accept(item.effect) and await self._deliver(item) is not None:
+                delivered += 1
+        return delivered
+
+    async def _deliver(self, item: OutboxItem) -> Mapping[str, PlatformRef] | None:
+        """Claim and deliver one item: the refs it produced, or None when someone else holds it."""
         now = self.clock.now()
         async with self.uow_factory() as uow:
             if not await uow.outbox.claim(item.id, now, now + self.lease):
-                return False
+                return None
             wanted = ref_keys(item.effect) + optional_ref_keys(item.effect)
             refs = await uow.refs.get_many(item.community_id, wanted)
             await uow.commit()
@@ -90,13 +111,13 @@ class OutboxRelay:
             new_refs = await self.notifiers[item.platform].deliver(item.effect, refs)
         except DeliveryError as exc:
             await self._failed(item, str(exc), retryable=exc.retryable)
-            return True
+            return {}
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001  (an adapter bug must not stop delivery of the rest)
             log.exception("outbox item %s (%s) raised", item.id, item.effect.kind)
             await self._failed(item, f"{type(exc).__name__}: {exc}", retryable=True)
-            return True
+            return {}
         async with self.uow_factory() as uow:
             done_at = self.clock.now()
             for key, ref in new_refs.items():
@@ -104,7 +125,7 @@ class OutboxRelay:
             await uow.outbox.mark_done(item.id, done_at)
             await uow.commit()
         log.info("delivered outbox item %s (%s) for %s", item.id, item.effect.kind, item.community_id)
-        return True
+        return new_refs
 
     async def _failed(self, item: OutboxItem, error: str, *, retryable: bool) -> None:
         attempts = item.attempts + 1

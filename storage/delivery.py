@@ -50,20 +50,26 @@ class SqlOutboxRepository(SqlRepository):
         )
         return bool(result.rowcount)
 
-    async def due(self, platforms: Sequence[str], now: datetime, limit: int) -> list[OutboxItem]:
-        rows = (
-            await self.session.execute(
-                select(OutboxRow)
-                .where(
-                    OutboxRow.status == "pending",
-                    OutboxRow.platform.in_(list(platforms)),
-                    OutboxRow.next_attempt_at <= now,
-                    or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
-                )
-                .order_by(OutboxRow.id)
-                .limit(limit)
-            )
-        ).scalars()
+    async def due(
+        self,
+        platforms: Sequence[str],
+        now: datetime,
+        limit: int,
+        *,
+        community_id: str | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> list[OutboxItem]:
+        query = select(OutboxRow).where(
+            OutboxRow.status == "pending",
+            OutboxRow.platform.in_(list(platforms)),
+            OutboxRow.next_attempt_at <= now,
+            or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
+        )
+        if community_id is not None:
+            query = query.where(OutboxRow.community_id == community_id)
+        if kinds is not None:
+            query = query.where(OutboxRow.kind.in_(list(kinds)))
+        rows = (await self.session.execute(query.order_by(OutboxRow.id).limit(limit))).scalars()
         return [_item(row) for row in rows]
 
     async def claim(self, item_id: int, now: datetime, lease_until: datetime) -> bool:

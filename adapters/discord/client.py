@@ -26,6 +26,7 @@ from adapters.discord.referrals import PersonalInvites
 from bot.core.bus import MessageBus
 from bot.core.contributions.ports import ContributionSink
 from bot.core.ports import Clock
+from bot.relay import OutboxRelay
 
 log = logging.getLogger("townsquare.discord")
 
@@ -56,7 +57,7 @@ class TownsquareClient(discord.Client):
         self.gateway_url = gateway_url
         self.ack_budget = ack_budget
         self.tracker = InviteTracker()
-        self.notifier = DiscordNotifier(self, communities, clock)
+        self.notifier = DiscordNotifier(self, communities, clock, self.tracker)
         self.router: InteractionRouter | None = None
         self.gateway_events: GatewayEvents | None = None
         self.started_once = False
@@ -71,7 +72,10 @@ class TownsquareClient(discord.Client):
     ) -> TownsquareClient:
         """Attach the core: the bus for commands and member events, the sink (the app's contribution
         ingest) for messages and reactions."""
-        default_hooks: dict[str, ReplyHook] = {"refer": PersonalInvites(bus, self.tracker, self.clock)}
+        self.notifier.referrals.follow_up = bus.handle
+        # The /refer answer delivers the member's new invite at once, through the same outbox.
+        prompt = OutboxRelay(bus.uow_factory, bus.clock, {"discord": self.notifier})
+        default_hooks: dict[str, ReplyHook] = {"refer": PersonalInvites(prompt, self.notifier.referrals)}
         self.router = InteractionRouter(
             bus,
             bus.registry,

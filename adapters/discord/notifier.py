@@ -16,12 +16,15 @@ import discord
 
 from adapters.discord import render
 from adapters.discord.identity import Communities, user_id
+from adapters.discord.invites import InviteTracker
+from adapters.discord.referrals import ReferralInvites
 from adapters.discord.settings import DiscordCommunity
 from bot.config import CommunityConfig
 from bot.core.effects import (
     AddToSpace,
     AssignBadgeRole,
     CancelScheduledEvent,
+    CreateReferralInvite,
     CreateScheduledEvent,
     DirectMessage,
     EditMessage,
@@ -48,10 +51,17 @@ class DiscordNotifier:
 
     platform = "discord"
 
-    def __init__(self, client: discord.Client, communities: Communities, clock: Clock) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        communities: Communities,
+        clock: Clock,
+        tracker: InviteTracker | None = None,
+    ) -> None:
         self.client = client
         self.communities = communities
         self.clock = clock
+        self.referrals = ReferralInvites(client, tracker or InviteTracker(), clock)
 
     async def deliver(self, effect: Effect, refs: Refs) -> Mapping[str, PlatformRef]:
         if self.client.http.token is None:
@@ -90,6 +100,8 @@ class DiscordNotifier:
             return await self._create_event(effect, refs, binding)
         elif isinstance(effect, CancelScheduledEvent):
             await self._cancel_event(refs[effect.event_key], binding)
+        elif isinstance(effect, CreateReferralInvite):
+            await self.referrals.create(effect, binding)
         return {}
 
     # --- messages --------------------------------------------------------------------------------

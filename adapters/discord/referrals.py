@@ -1,44 +1,121 @@
-"""`/refer` on Discord: the core hands out the referral code; the adapter adds a personal invite.
+"""Personal Discord invites for referral codes.
 
-The invite is minted in the welcome channel with the code's remaining uses and lifetime, and tied to
-the code (the core's `AttachInvite`), so a newcomer who joins through it is admitted and credited to
-the referrer once invite-use diffing is certain of the invite.
+The core's /refer handler queues `CreateReferralInvite` with the new code, in the command's own
+transaction. The notifier carries it out here: it mints a unique invite in the welcome channel with
+the code's uses and lifetime and ties it to the code (the core's `AttachInvite`, sent through the
+bus as the delivery's follow-up), so a newcomer who joins through it is admitted and credited to
+the referrer once invite-use diffing is certain of the invite. Delivery is at least once: if the
+follow-up fails the relay tries again, minting a fresh invite that replaces the first one.
+
+The /refer answer shows the link: its reply hook delivers the member's pending invite at once
+(through a relay limited to this effect, so the background relay never mints it twice) and waits
+for a delivery the background relay already has under way.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import timedelta
 from typing import Any
 
 import discord
 
 from adapters.discord.invites import InviteTracker, invite_lifetime, mint_invite
+from adapters.discord.settings import DiscordCommunity
 from bot.config import CommunityConfig
-from bot.core.bus import MessageBus
+from bot.core.bus import Message
+from bot.core.effects import CreateReferralInvite, Effect
 from bot.core.gates.commands import AttachInvite
-from bot.core.gates.referrals import CODE_FIELD, INVITE_FIELD, USES_FIELD
-from bot.core.ports import Clock
-from bot.core.refs import Actor
+from bot.core.gates.referrals import INVITE_FIELD
+from bot.core.ports import Clock, DeliveryError
+from bot.core.refs import Actor, MemberRef
 from bot.core.replies import Field, Reply
+from bot.relay import OutboxRelay
 
 log = logging.getLogger("townsquare.discord.referrals")
 
 INVITE_URL = "https://discord.gg/{code}"
+ANSWER_WAIT_SECONDS = 2.0  # how long the /refer answer waits for an invite the relay is minting
+FollowUp = Callable[[Message], Awaitable[object]]
+Key = tuple[str, MemberRef]
 
 
-def _field(reply: Reply, name: str) -> str | None:
-    return next((f.value for f in reply.fields if f.name == name), None)
+class ReferralInvites:
+    """Carries out CreateReferralInvite for the notifier and tells the /refer answer what it minted."""
+
+    def __init__(self, client: discord.Client, tracker: InviteTracker, clock: Clock) -> None:
+        self.client = client
+        self.tracker = tracker
+        self.clock = clock
+        self.follow_up: FollowUp | None = None  # the bus's `handle`, set when the client is bound
+        self._minted: dict[Key, asyncio.Future[str | None]] = {}
+
+    async def create(self, effect: CreateReferralInvite, binding: DiscordCommunity) -> None:
+        """Mint the invite and tie it to its code; raises DeliveryError when that cannot be done."""
+        if self.follow_up is None:
+            raise DeliveryError("the Discord client is not bound to the bus yet", retryable=True)
+        channel_id = binding.channels.by_name(effect.channel)
+        channel = self.client.get_channel(channel_id) if channel_id else None
+        if not isinstance(channel, discord.abc.GuildChannel):
+            raise DeliveryError(
+                f"no Discord channel to mint referral invites in: set communities.discord.channels."
+                f"{effect.channel}",
+                retryable=False,
+            )
+        future = self._future((effect.community_id, effect.referrer))
+        try:
+            now = self.clock.now()
+            invite = await mint_invite(
+                channel,
+                max_uses=effect.max_uses,
+                max_age=invite_lifetime(effect.expires_at, now),
+                reason=f"Townsquare: referral invite of {effect.referrer}",
+            )
+            self.tracker.created(binding.guild_id, invite.code, invite.max_uses or effect.max_uses)
+            attach = AttachInvite(community_id=effect.community_id, code=effect.code, invite_code=invite.code)
+            result = await self.follow_up(attach)
+            if isinstance(result, Reply) and result.text:
+                log.warning("referral invite %s not tied to its code: %s", invite.code, result.text)
+        except BaseException:
+            if not future.done():
+                future.set_result(None)
+            raise
+        if not future.done():
+            future.set_result(invite.code)
+
+    def _future(self, key: Key) -> asyncio.Future[str | None]:
+        future = self._minted.get(key)
+        if future is None or future.done():
+            future = asyncio.get_running_loop().create_future()
+            self._minted[key] = future
+        return future
+
+    async def minted(self, community_id: str, referrer: MemberRef, timeout: float) -> str | None:  # noqa: ASYNC109
+        """The invite code last minted for this referrer and not yet shown, waiting up to `timeout` for
+        one being minted; None when there is none."""
+        future = self._minted.get((community_id, referrer))
+        if future is None:
+            return None
+        try:
+            code = await asyncio.wait_for(asyncio.shield(future), timeout)
+        except TimeoutError:
+            return None
+        if self._minted.get((community_id, referrer)) is future:
+            del self._minted[(community_id, referrer)]
+        return code
 
 
 class PersonalInvites:
-    """The reply hook for /refer: mint (or show) the member's personal invite for their code."""
+    """The reply hook for /refer: show the member's personal invite as a link."""
 
-    def __init__(self, bus: MessageBus, tracker: InviteTracker, clock: Clock) -> None:
-        self.bus = bus
-        self.tracker = tracker
-        self.clock = clock
+    def __init__(
+        self, relay: OutboxRelay, invites: ReferralInvites, wait: float = ANSWER_WAIT_SECONDS
+    ) -> None:
+        self.relay = relay
+        self.invites = invites
+        self.wait = wait
 
     async def __call__(
         self,
@@ -47,37 +124,16 @@ class PersonalInvites:
         actor: Actor,
         reply: Reply,
     ) -> Reply:
-        code = _field(reply, CODE_FIELD)
-        if code is None or community.discord is None or interaction.guild is None:
-            return reply
-        existing = _field(reply, INVITE_FIELD)
+        existing = next((f.value for f in reply.fields if f.name == INVITE_FIELD), None)
         if existing:
             return _with_link(reply, INVITE_URL.format(code=existing), replace_field=True)
-        channel_id = community.discord.channels.welcome
-        channel = interaction.guild.get_channel(channel_id) if channel_id else None
-        if not isinstance(channel, discord.abc.GuildChannel):
-            log.warning("guild %s: no welcome channel to mint referral invites in", interaction.guild.id)
-            return reply
-        uses_text = _field(reply, USES_FIELD) or ""
-        uses = int(uses_text) if uses_text.isdigit() else community.gate.code_max_uses
-        now = self.clock.now()
-        lifetime = invite_lifetime(now + timedelta(days=community.gate.code_ttl_days), now)
-        try:
-            invite = await mint_invite(
-                channel, max_uses=uses, max_age=lifetime, reason=f"Townsquare: referral invite of {actor.ref}"
-            )
-        except discord.HTTPException as exc:
-            log.warning("guild %s: cannot create a referral invite: %s", interaction.guild.id, exc)
-            return reply
-        self.tracker.created(interaction.guild.id, invite.code, invite.max_uses or uses)
-        await self._attach(community.id, code, invite.code)
-        return _with_link(reply, invite.url)
 
-    async def _attach(self, community_id: str, code: str, invite_code: str) -> None:
-        attach = AttachInvite(community_id=community_id, code=code, invite_code=invite_code)
-        result = await self.bus.handle(attach)
-        if isinstance(result, Reply) and result.text:
-            log.warning("referral invite %s not tied to its code: %s", invite_code, result.text)
+        def theirs(effect: Effect) -> bool:
+            return isinstance(effect, CreateReferralInvite) and effect.referrer == actor.ref
+
+        await self.relay.deliver_now(community.id, "create_referral_invite", theirs)
+        code = await self.invites.minted(community.id, actor.ref, self.wait)
+        return _with_link(reply, INVITE_URL.format(code=code)) if code else reply
 
 
 def _with_link(reply: Reply, url: str, *, replace_field: bool = False) -> Reply:

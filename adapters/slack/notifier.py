@@ -24,6 +24,7 @@ from bot.core.effects import (
     AddToSpace,
     AssignBadgeRole,
     CancelScheduledEvent,
+    CreateReferralInvite,
     CreateScheduledEvent,
     DirectMessage,
     EditMessage,
@@ -129,6 +130,8 @@ class SlackNotifier:
             return {}
         if isinstance(effect, CreateScheduledEvent | CancelScheduledEvent):
             return {}  # Slack has no native calendar events; the announcement carries the date
+        if isinstance(effect, CreateReferralInvite):
+            return {}  # Slack has no invite links a member can pass on; the code alone lets people in
         raise DeliveryError(f"the Slack adapter cannot carry out {effect.kind}", retryable=False)
 
     # --- posts ---------------------------------------------------------------------------------

@@ -141,6 +141,21 @@ class CancelScheduledEvent:
     kind: Literal["cancel_scheduled_event"] = "cancel_scheduled_event"
 
 
+@dataclass(frozen=True)
+class CreateReferralInvite:
+    """Mint a personal platform invite for a referral code (a Discord invite in `channel`, limited to
+    the code's uses and lifetime) and tie it to the code, so joins through it credit the referrer.
+    Platforms without invites (Slack) accept it and do nothing: the code alone lets people in."""
+
+    community_id: str
+    code: str
+    referrer: MemberRef
+    max_uses: int
+    expires_at: datetime
+    channel: str = "welcome"
+    kind: Literal["create_referral_invite"] = "create_referral_invite"
+
+
 Effect = (
     PostMessage
     | EditMessage
@@ -152,6 +167,7 @@ Effect = (
     | AssignBadgeRole
     | CreateScheduledEvent
     | CancelScheduledEvent
+    | CreateReferralInvite
 )
 
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(Annotated[Effect, PydField(discriminator="kind")])

@@ -65,7 +65,15 @@ class OutboxRepository(Protocol):
         """Queue an effect; False when `dedupe_key` was queued before (the effect is dropped)."""
         ...
 
-    async def due(self, platforms: Sequence[str], now: datetime, limit: int) -> list[OutboxItem]: ...
+    async def due(
+        self,
+        platforms: Sequence[str],
+        now: datetime,
+        limit: int,
+        *,
+        community_id: str | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> list[OutboxItem]: ...
 
     async def claim(self, item_id: int, now: datetime, lease_until: datetime) -> bool: ...
 

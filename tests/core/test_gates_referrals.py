@@ -11,7 +11,13 @@ from adapters.fake.platform import FakeNotifier, FakePlatform
 from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.core.effects import GrantMemberAccess, PostMessage
+from bot.core.effects import (
+    CreateReferralInvite,
+    GrantMemberAccess,
+    PostMessage,
+    effect_from_json,
+    effect_to_json,
+)
 from bot.core.events import MemberLeft
 from bot.core.gates.commands import AttachInvite, SetGateMode
 from bot.core.gates.events import MemberAdmitted
@@ -261,6 +267,23 @@ async def test_two_newcomers_racing_for_the_last_use_exactly_one_wins(
 async def test_nothing_typed_is_echoed(app: App, platform: FakePlatform) -> None:
     reply = text(await platform.slash(platform.actor("x"), "join", code="@everyone \u27e6@fake:1\u27e7"))
     assert "@everyone" not in reply and "\u27e6" not in reply
+
+
+async def test_a_new_code_asks_for_its_personal_invite_in_the_same_transaction(
+    app: App, platform: FakePlatform, notifier: FakeNotifier, clock: FixedClock
+) -> None:
+    """The platform mints the invite from the outbox; the core never waits for it or reads it back."""
+    await seed_member(app, "ann")
+    shown = code_of(await platform.slash(platform.actor("ann"), "refer"))
+    await platform.slash(platform.actor("ann"), "refer")  # the same live code: no second invite
+    [row] = [r for r in await rows(app, OutboxRow) if r["kind"] == "create_referral_invite"]
+    assert row["dedupe_key"] == f"referral-invite:{COMMUNITY}:{shown.replace('-', '')}"
+    effect = CreateReferralInvite(COMMUNITY, shown, ref("ann"), 5, clock.now() + timedelta(days=7))
+    assert effect_from_json(row["payload"]) == effect
+    assert effect_from_json(effect_to_json(effect)) == effect
+    await app.relay.run_once()  # the fake platform (like Slack) has no invites: accepted, nothing more
+    assert notifier.of_kind(CreateReferralInvite) == [effect]
+    assert (await code_row(app, shown))["invite_code"] is None
 
 
 async def test_attach_invite_is_for_the_adapter_only(app: App, platform: FakePlatform) -> None:

@@ -1,4 +1,9 @@
-"""Referral codes: /refer, /revoke-code, /join CODE, and invites the Discord adapter mints for codes."""
+"""Referral codes: /refer, /revoke-code, /join CODE, and the platform invites minted for codes.
+
+A new code asks its platform for a personal invite (CreateReferralInvite, in the same transaction);
+the Discord notifier mints it and ties it to the code with AttachInvite, so a join through it is
+credited to the referrer. Platforms without invites accept the effect and do nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from datetime import timedelta
 
 from bot.core.commands import Permission
 from bot.core.context import Context
+from bot.core.effects import CreateReferralInvite
 from bot.core.errors import Conflict, GateClosed, InvalidInput, NotFound, RateLimited
 from bot.core.gates import feature
 from bot.core.gates.commands import AttachInvite, IssueReferralCode, RedeemReferral, RevokeReferralCodes
@@ -31,8 +37,8 @@ from bot.core.privacy.rules import MarkReason
 from bot.core.registry import Invocation, Option, SlashCommand
 from bot.core.replies import Field, Reply
 
-# The /refer reply carries the code in a field of this name: the Discord adapter reads it to mint a
-# personal invite and sends AttachInvite(code, invite_code) back.
+# The /refer reply's fields; once the code has a platform invite, INVITE_FIELD holds its code (the
+# Discord adapter shows it as a link).
 CODE_FIELD = "Code"
 USES_FIELD = "Uses left"
 EXPIRES_FIELD = "Expires"
@@ -94,6 +100,16 @@ async def issue_referral_code(command: IssueReferralCode, ctx: Context) -> Reply
             max_uses=gate.code_max_uses,
         )
         if code is not None:
+            await ctx.send(
+                CreateReferralInvite(
+                    community_id=ctx.community.id,
+                    code=format_code(code.code),
+                    referrer=member.ref,
+                    max_uses=code.uses_left,
+                    expires_at=code.expires_at,
+                ),
+                dedupe_key=f"referral-invite:{ctx.community.id}:{code.code}",
+            )
             return _code_reply(ctx, code, fresh=True)
     raise RuntimeError("could not draw an unused referral code")  # 2^50 codes: not in this universe
 

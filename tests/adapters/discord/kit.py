@@ -6,11 +6,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from bot.core.commands import Command, Permission
 from bot.core.context import Context
-from bot.core.effects import DirectMessage, EditMessage, GrantMemberAccess, PostMessage
+from bot.core.effects import (
+    CreateReferralInvite,
+    DirectMessage,
+    EditMessage,
+    GrantMemberAccess,
+    PostMessage,
+)
 from bot.core.events import Event, MemberJoined, MemberLeft
 from bot.core.gates.commands import AttachInvite
 from bot.core.handlers import HandlerTable
@@ -159,6 +166,13 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
 
     @table.command(GiveCode)
     async def give_code(cmd: GiveCode, ctx: Context) -> Reply:
+        # like the core's /refer: a new code asks for its personal invite in the same transaction
+        assert ctx.actor is not None
+        await ctx.send(
+            CreateReferralInvite(
+                cmd.community_id, "ABCDE-FGHJK", ctx.actor.ref, 3, ctx.now() + timedelta(days=7)
+            )
+        )
         return Reply(
             title="Your referral code",
             text="Here is your new referral code.",

@@ -9,10 +9,12 @@ from sqlalchemy import select
 from adapters.discord.invites import AMBIGUOUS, CERTAIN, LIKELY, Attribution, InviteUse, Snapshot, attribute
 from bot.core import commands as core_commands
 from bot.core.events import MemberJoined, MemberLeft, MessagePosted, ReactionAdded
-from bot.core.refs import MemberRef
+from bot.core.gates.commands import AttachInvite
+from bot.core.refs import Actor, MemberRef
 from storage.tables import ProcessedEventRow
 from tests.adapters.discord.conftest import Harness
 from tests.adapters.discord.fake_discord import JSON
+from tests.adapters.discord.kit import GiveCode
 
 
 async def _joined(harness: Harness, count: int = 1, timeout: float = 5.0) -> list[MemberJoined]:  # noqa: ASYNC109
@@ -177,3 +179,21 @@ async def test_messages_and_reactions_reach_the_sink_as_metadata_once(harness: H
     assert r.member == MemberRef("discord", str(square.member_id("lee")))
     assert r.message_author == MemberRef("discord", str(square.member_id("alice")))
     assert r.message_id == in_channel["id"]
+
+
+async def test_the_outbox_mints_and_ties_the_invite_when_the_answer_did_not(harness: Harness) -> None:
+    """The invite is an outbox effect of /refer's own transaction: the relay carries it out even when no
+    answer hook ran (the answer timed out, the process restarted before delivery)."""
+    fake, ids, square = harness.fake, harness.square.ids, harness.square
+    async with harness.running(harness.client()):
+        alice = Actor(MemberRef("discord", str(square.member_id("alice"))), harness.community.id)
+        await harness.bus.handle(GiveCode(community_id=harness.community.id), alice)
+        assert fake.requests_to("POST", f"/channels/{ids['channel:welcome']}/invites") == []
+        await harness.app.relay.run_once()
+        [minted] = fake.requests_to("POST", f"/channels/{ids['channel:welcome']}/invites")
+        assert minted.payload == {"max_age": 7 * 24 * 3600, "max_uses": 3, "temporary": False, "unique": True}
+        await harness.app.relay.run_once()  # delivered once: nothing is minted again
+        assert len(fake.requests_to("POST", f"/channels/{ids['channel:welcome']}/invites")) == 1
+    code = next(c for c, i in fake.invites.items() if i["max_uses"] == 3)
+    tied = [c for c in harness.recorder.commands if isinstance(c, AttachInvite)]
+    assert [(c.code, c.invite_code) for c in tied] == [("ABCDE-FGHJK", code)]
