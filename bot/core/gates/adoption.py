@@ -43,7 +43,7 @@ async def complete_adoption(command: CompleteAdoption, ctx: Context) -> Reply:
     """Founding badges for the earliest adopted members by join date, when the community asks for it."""
     limit = ctx.community.gate.founding_from_existing
     if limit == 0:
-        return Reply(text="Adoption complete.")
+        return Reply(text="Adoption complete.", counts=(("founding", 0),))
     awarded = 0
     earliest = await ctx.uow.repo(GateRepository).earliest_adopted(ctx.community.id, limit)
     for rank, member in enumerate(earliest, start=1):
