@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 import discord
 import yarl
 
+from adapters.discord.adoption import PAGE_SIZE, Adoption, holds_membership
 from adapters.discord.commands import command_payloads, sync_guild_commands
 from adapters.discord.components import RouteButton
 from adapters.discord.events import GatewayEvents
@@ -45,6 +46,8 @@ class TownsquareClient(discord.Client):
         *,
         gateway_url: str | None = None,
         ack_budget: float = ACK_BUDGET_SECONDS,
+        adopt_at_start: bool = True,
+        member_page_size: int = PAGE_SIZE,
         **options: Any,
     ) -> None:
         options.setdefault("intents", INTENTS)
@@ -63,6 +66,11 @@ class TownsquareClient(discord.Client):
         self.started_once = False
         self.invites_read = asyncio.Event()  # set once the invite counters are known (tests wait on it)
         self.synced_guilds: list[int] = []
+        self.adopt_at_start = adopt_at_start
+        self.member_page_size = member_page_size
+        self.adoption: Adoption | None = None
+        self.adopted = asyncio.Event()  # set once the start-up adoption has finished (tests wait on it)
+        self._background: set[asyncio.Task[Any]] = set()
 
     def bind(
         self,
@@ -84,6 +92,7 @@ class TownsquareClient(discord.Client):
             ack_budget=self.ack_budget,
         )
         self.gateway_events = GatewayEvents(bus, self.communities, self.tracker, sink, self.clock)
+        self.adoption = Adoption(bus, self.communities.by_guild.values(), page_size=self.member_page_size)
         return self
 
     # --- start-up, once ---------------------------------------------------------------------------
@@ -95,6 +104,7 @@ class TownsquareClient(discord.Client):
             return
         self.started_once = True
         self.add_dynamic_items(RouteButton)
+        self._watch_member_updates()
         await self.sync_commands()
 
     async def sync_commands(self) -> None:
@@ -122,6 +132,66 @@ class TownsquareClient(discord.Client):
             await self.tracker.prime(guild)
         self.invites_read.set()
         log.info("connected to Discord as %s for %d guild(s)", self.user, len(self.communities.guild_ids))
+        if self.adoption is not None and self.adopt_at_start and not self.adopted.is_set():
+            if not any(t.get_name() == "townsquare-adoption" for t in self._background):
+                self._spawn(self._adopt_existing(), "townsquare-adoption")
+
+    async def _adopt_existing(self) -> None:
+        """Existing members become members, once per start; interactions are served meanwhile."""
+        assert self.adoption is not None
+        try:
+            await self.adoption.adopt_all(self.http)
+        except Exception:  # noqa: BLE001  (logged once here; the bot keeps serving)
+            log.exception("adopting the existing members failed; `townsquare members import` retries it")
+        finally:
+            self.adopted.set()
+
+    async def idle(self) -> None:
+        """Wait until the background work (adoption, member updates) has finished."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._background.add(task)  # held until done: the loop keeps only weak references to tasks
+        task.add_done_callback(self._background.discard)
+
+    def _watch_member_updates(self) -> None:
+        """See every GUILD_MEMBER_UPDATE. discord.py dispatches `on_member_update` only for members in
+        its cache, and a large guild's members mostly are not (no chunking at start), so a role a
+        human grants to one of them would go unseen: wrap the parser instead (the same dict the
+        websocket reads its parsers from)."""
+        parsers: dict[str, Callable[[Any], None]] = self._connection.parsers
+        parse = parsers["GUILD_MEMBER_UPDATE"]
+
+        def parse_and_watch(data: Any) -> None:
+            held_before = self._held_membership(data)
+            parse(data)
+            if self.adoption is not None and held_before is not True:
+                self._spawn(self._member_updated(data, bool(held_before)), "townsquare-member-update")
+
+        parsers["GUILD_MEMBER_UPDATE"] = parse_and_watch
+
+    def _held_membership(self, data: Any) -> bool | None:
+        """Whether the cached member held a membership role before this update; None: not cached."""
+        community = self.communities.for_guild(int(data.get("guild_id", 0)))
+        guild = self.get_guild(int(data.get("guild_id", 0)))
+        member = guild.get_member(int(data["user"]["id"])) if guild is not None else None
+        if member is None or community is None or community.discord is None:
+            return None
+        return holds_membership(member.id, [r.id for r in member.roles], community.discord)
+
+    async def _member_updated(self, data: Any, held_before: bool) -> None:
+        assert self.adoption is not None
+        try:
+            await self.adoption.role_changed(data, held_before)
+        except Exception:  # noqa: BLE001  (one member update; logged, the next one still counts)
+            log.exception("adopting member %s after a role change failed", data.get("user", {}).get("id"))
+
+    async def close(self) -> None:
+        for task in list(self._background):  # adoption stops with the bot; the next start resumes it
+            task.cancel()
+        await super().close()
 
     async def on_socket_event_type(self, event: str) -> None:
         # discord.py resumes at READY's resume_gateway_url; behind a gateway proxy, resume through it.

@@ -250,6 +250,7 @@ class RecordedRequest:
     headers: CIMultiDictProxy[str]
     query: dict[str, str] = field(default_factory=dict)
     status: int = 0  # status the fake answered with
+    at: float = field(default_factory=time.monotonic)  # when the request arrived (time.monotonic)
 
     @property
     def payload(self) -> Any:
@@ -282,6 +283,28 @@ class _Failure:
     code: int | None
     message: str | None
     is_global: bool
+
+
+@dataclass
+class _Bucket:
+    """A route's rate limit, counted like Discord: `limit` requests per `per` seconds, the window
+    starting with its first request."""
+
+    method: str
+    pattern: re.Pattern[str]
+    limit: int
+    per: float
+    used: int = 0
+    window_ends: float = 0.0
+
+    def take(self, now: float) -> tuple[int, float] | None:
+        """(remaining, reset_after) after counting one request; None when the limit is exceeded."""
+        if now >= self.window_ends:
+            self.used, self.window_ends = 0, now + self.per
+        if self.used >= self.limit:
+            return None
+        self.used += 1
+        return self.limit - self.used, self.window_ends - now
 
 
 @dataclass
@@ -443,6 +466,8 @@ class FakeDiscord:
         self.allow_resume = True
         self._identify_close: tuple[int, str] | None = None
         self._failures: list[_Failure] = []
+        self._buckets: list[_Bucket] = []
+        self._delays: list[tuple[str, re.Pattern[str], float]] = []
 
         self._sessions: dict[str, _Session] = {}
         self._connections: list[_GatewayConnection] = []
@@ -1114,6 +1139,17 @@ class FakeDiscord:
             )
         )
 
+    def rate_limit(self, method: str, path_regex: str, limit: int, per: float) -> None:
+        """Count requests matching ``method`` and ``path_regex`` like Discord does: ``limit`` per ``per``
+        seconds, with exact ``X-RateLimit-Limit/Remaining/Reset/Reset-After`` headers. A client that
+        ignores them and sends one more within the window gets a 429 with ``retry_after``."""
+        self._buckets.append(_Bucket(method.upper(), re.compile(path_regex), limit, per))
+
+    def delay(self, method: str, path_regex: str, seconds: float) -> None:
+        """Answer requests matching ``method`` (or ``"*"``) and ``path_regex`` ``seconds`` late (a slow
+        Discord); the request is recorded when it arrives."""
+        self._delays.append((method.upper(), re.compile(path_regex), seconds))
+
     def close_on_identify(self, code: int | None, reason: str = "") -> None:
         """Answer the next IDENTIFYs by closing the socket with ``code`` (e.g. 4014, 4004); None resets."""
         default = {4004: "Authentication failed.", 4013: "Invalid intent(s).", 4014: "Disallowed intent(s)."}
@@ -1461,13 +1497,37 @@ class FakeDiscord:
             query=dict(request.query),
         )
         self.requests.append(record)
-        try:
-            response = await self._route(request, record)
-        except Exception as exc:  # a bug in the fake should be visible, not hang the client
-            response = _error(500, 0, f"fake discord error: {exc!r}")
+        for method, pattern, seconds in self._delays:
+            if method in ("*", record.method) and pattern.fullmatch(record.path):
+                await self._notify()  # waiters see the request now, its answer comes later
+                await asyncio.sleep(seconds)
+        bucket = next(
+            (
+                b
+                for b in self._buckets
+                if b.method in ("*", record.method) and b.pattern.fullmatch(record.path)
+            ),
+            None,
+        )
+        counted = bucket.take(time.monotonic()) if bucket is not None else None
+        if bucket is not None and counted is None:
+            retry = max(bucket.window_ends - time.monotonic(), 0.001)
+            limited = _Failure(record.method, bucket.pattern, 429, 1, retry, None, None, False)
+            response = _failure_response(limited, record)
+        else:
+            try:
+                response = await self._route(request, record)
+            except Exception as exc:  # a bug in the fake should be visible, not hang the client
+                response = _error(500, 0, f"fake discord error: {exc!r}")
         record.status = response.status
         if response.status < 400 and not record.path.startswith("/gateway"):
-            response.headers.update(_ratelimit_headers(f"{record.method} {record.path}"))
+            route = f"{record.method} {record.path}"
+            if bucket is not None and counted is not None:
+                headers = _ratelimit_headers(route, remaining=counted[0], reset_after=counted[1])
+                headers["X-RateLimit-Limit"] = str(bucket.limit)
+            else:
+                headers = _ratelimit_headers(route)
+            response.headers.update(headers)
         await self._notify()
         return response
 
