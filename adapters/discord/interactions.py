@@ -1,6 +1,6 @@
 """Interactions → registry → bus → an answer Discord accepts.
 
-Every interaction is answered within Discord's 3 seconds: the work runs while a short budget ticks;
+Every interaction is answered within a second: the work runs while a short budget (0.5 s) ticks;
 finished in time, the answer (a reply, an edit of the pressed message, or a form) is the first
 response; otherwise the interaction is deferred and the answer follows within the 15-minute token.
 Discord's "unknown interaction" (10062) and "already acknowledged" (40060) are logged, never raised.
@@ -31,7 +31,9 @@ from bot.core.replies import OpenForm, Reply
 
 log = logging.getLogger("townsquare.discord.interactions")
 
-ACK_BUDGET_SECONDS = 2.0  # Discord allows 3 s for the first response; keep a margin for the network
+# Discord allows 3 s for the first response, but a person expects an answer within a second: work not
+# done by then is deferred ("thinking…") and its answer follows. Fast work still answers directly.
+ACK_BUDGET_SECONDS = 0.5
 FOLLOW_UP_SECONDS = 14 * 60  # the interaction token lives 15 minutes
 SORRY = "Sorry, something went wrong on our side. Please try again in a moment."
 NOT_HERE = "Townsquare is not set up for this server."
