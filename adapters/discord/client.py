@@ -2,7 +2,8 @@
 
 `setup_hook` runs once per login, not on reconnects: it registers the persistent button and syncs the
 application commands (only when they changed). `on_ready` fires again after every new gateway
-session; it only re-reads the invite counters, which may have moved while the bot was away.
+session; it re-reads the invite counters, which may have moved while the bot was away, and the first
+time starts adopting the existing members in the background (adapters/discord/adoption.py).
 """
 
 from __future__ import annotations
