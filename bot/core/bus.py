@@ -19,6 +19,7 @@ from bot.core.context import Context
 from bot.core.errors import Forbidden, UserFacingError
 from bot.core.events import Event
 from bot.core.handlers import HandlerTable
+from bot.core.policy import refusal
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.refs import Actor
 from bot.core.registry import Built, Registry
@@ -129,7 +130,9 @@ class MessageBus:
                 services=self.services,
             )
             if isinstance(message, Command):
-                await self._authorize(message, ctx)
+                if actor is not None:
+                    ctx.member = await uow.members.by_ref(message.community_id, actor.ref)
+                self._authorize(message, ctx)
                 handler = self.handlers.commands.get(type(message))
                 if handler is None:
                     raise LookupError(f"no handler for {type(message).__name__}")
@@ -149,23 +152,17 @@ class MessageBus:
             for handler in self.handlers.events.get(type(event), []):
                 await handler(event, ctx)
 
-    async def _authorize(self, command: Command, ctx: Context) -> None:
+    def _authorize(self, command: Command, ctx: Context) -> None:
         """The permission every entry point gets checked against, whatever the platform showed."""
         need = command.permission
         actor = ctx.actor
-        if need is Permission.SYSTEM:
-            if actor is not None:
-                raise Forbidden("That can only be done by Townsquare itself.")
-            return
-        if actor is None or need is Permission.ANYONE:
-            return  # the system may send any command on a member's behalf
-        if actor.community_id != command.community_id:
+        if (
+            actor is not None
+            and need not in (Permission.SYSTEM, Permission.ANYONE)
+            and actor.community_id != command.community_id
+        ):
             raise Forbidden("That belongs to another community.")
-        if need is Permission.MODERATOR and not actor.is_moderator:
-            raise Forbidden("Only moderators can do that.")
-        if need is Permission.LEAD and not actor.is_lead:
-            raise Forbidden("Only community leads can do that.")
-        if need is Permission.MEMBER:
-            member = await ctx.uow.members.by_ref(command.community_id, actor.ref)
-            if member is None or not member.is_admitted:
-                raise Forbidden("That is for members. Use /join with a referral code, or /apply, to get in.")
+        admitted = ctx.member is not None and ctx.member.is_admitted
+        reason = refusal(need, actor, admitted=admitted)
+        if reason is not None:
+            raise Forbidden(reason)

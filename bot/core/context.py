@@ -1,4 +1,5 @@
-"""What a handler gets besides its command: the unit of work, the clock, the actor, the settings."""
+"""What a handler gets besides its command: the unit of work, the clock, the actor and their member row,
+the settings."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from datetime import datetime
 from typing import TypeVar, cast
 
 from bot.core.effects import Effect
+from bot.core.errors import Forbidden
 from bot.core.events import Event
+from bot.core.members import Member
+from bot.core.policy import MEMBERS_ONLY
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.refs import Actor
 from bot.core.registry import Registry
@@ -26,6 +30,7 @@ class Context:
     community: CommunitySettings
     registry: Registry
     actor: Actor | None = None
+    member: Member | None = None  # the actor's member row, looked up once by the bus (None: none yet)
     services: Mapping[type, object] = field(default_factory=dict)  # by port; see service()
     events: list[Event] = field(default_factory=list)
 
@@ -38,6 +43,18 @@ class Context:
         digest is posted without its chart in tests and dry runs)."""
         found = self.services.get(port)
         return cast(S, found) if found is not None else None
+
+    def acting_member(self) -> Member:
+        """The member behind the actor; Forbidden when Townsquare itself acts or the actor has no row.
+
+        The bus has already refused MEMBER commands to anyone not admitted; staff-only commands use
+        this when they need the acting lead's row.
+        """
+        if self.actor is None:
+            raise Forbidden("That needs a member to do it.")
+        if self.member is None:
+            raise Forbidden(MEMBERS_ONLY)
+        return self.member
 
     def emit(self, event: Event) -> None:
         """Queue a domain event; its handlers run before the transaction commits."""

@@ -1,6 +1,8 @@
 """Routing an invocation from any platform through the registry to the bus.
 
-Adapters call these four functions and render whatever comes back: a Reply, or a form to open.
+Adapters call these four functions and render whatever comes back: a Reply, or a form to open. An
+entry is offered to the actor by the policy (bot.core.policy); admission is not known here, so the bus
+decides it when the built command arrives.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from typing import Protocol
 
 from bot.core.commands import Command
 from bot.core.errors import UserFacingError
+from bot.core.policy import allowed
 from bot.core.refs import Actor
-from bot.core.registry import Built, Invocation, MessageTarget, Registry, may_invoke
+from bot.core.registry import Built, Invocation, MessageTarget, Registry
 from bot.core.replies import OpenForm, Reply
 
 log = logging.getLogger("townsquare.invoke")
@@ -51,7 +54,7 @@ async def invoke_slash(bus: Bus, name: str, invocation: Invocation) -> Reply | O
     command = bus.registry.commands.get(name)
     if command is None:
         return Reply(text=f"/{name} is not a Townsquare command. Try /help.")
-    if not may_invoke(command.permission, invocation.actor):
+    if not allowed(command.permission, invocation.actor, admitted=None):
         return Reply(text=f"/{name} is for {command.permission.value}s only.")
     return await _run(bus, command.build, invocation)
 
@@ -63,7 +66,7 @@ async def invoke_button(bus: Bus, key: str, invocation: Invocation) -> Reply | O
     except KeyError:
         log.info("stale or unknown button %r", key[:100])
         return Reply(text=STALE_BUTTON)
-    if not may_invoke(route.permission, invocation.actor):
+    if not allowed(route.permission, invocation.actor, admitted=None):
         return Reply(text=f"Only {route.permission.value}s can use this button.")
     return await _run(bus, route.build, invocation, ident)
 
@@ -79,6 +82,8 @@ async def invoke_form(
     form = bus.registry.forms.get(form_key)
     if form is None:
         return Reply(text="This form has expired. Start again with the command.")
+    if not allowed(form.permission, invocation.actor, admitted=None):
+        return Reply(text=f"Only {form.permission.value}s can send this form.")
     return await _run(bus, form.build, invocation, answers, context)
 
 
@@ -89,6 +94,6 @@ async def invoke_message_action(
     action = bus.registry.message_actions.get(key)
     if action is None:
         return Reply(text="That action is not available.")
-    if not may_invoke(action.permission, invocation.actor):
+    if not allowed(action.permission, invocation.actor, admitted=None):
         return Reply(text=f"Only {action.permission.value}s can do that.")
     return await _run(bus, action.build, invocation, target)

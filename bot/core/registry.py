@@ -1,7 +1,10 @@
 """The one list of what members can invoke: slash commands, buttons, forms and message actions.
 
 Both adapters register their platform commands from this registry and route every invocation back
-through it, so a command's options, its permission and the core command it builds are declared once.
+through it, so a command's options and the core command it builds are declared once. Every entry names
+the command class it stands for and takes its permission from it (bot.core.policy decides what that
+permission allows): an entry that builds one of several commands names the one whose permission gates
+it, and an entry that only answers or opens a form names the command that answer or form leads to.
 """
 
 from __future__ import annotations
@@ -59,7 +62,12 @@ class SlashCommand:
     description: str
     build: Callable[[Invocation], Built]
     options: tuple[Option, ...] = ()
-    permission: Permission = Permission.MEMBER
+    command: type[Command] = field(kw_only=True)
+
+    @property
+    def permission(self) -> Permission:
+        """Who may use it: the permission of the command it names."""
+        return self.command.permission
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,12 @@ class Form:
 
     key: str
     build: Callable[[Invocation, Mapping[str, str], str], Built]
+    command: type[Command] = field(kw_only=True)
+
+    @property
+    def permission(self) -> Permission:
+        """Who may submit it: the permission of the command it names."""
+        return self.command.permission
 
 
 @dataclass(frozen=True)
@@ -77,7 +91,12 @@ class ButtonRoute:
     area: str
     verb: str
     build: Callable[[Invocation, str], Built]
-    permission: Permission = Permission.MEMBER
+    command: type[Command] = field(kw_only=True)
+
+    @property
+    def permission(self) -> Permission:
+        """Who may press it: the permission of the command it names."""
+        return self.command.permission
 
 
 @dataclass(frozen=True)
@@ -98,16 +117,12 @@ class MessageAction:
     name: str
     key: str  # stable id, e.g. "mark_helpful" (Slack callback_id)
     build: Callable[[Invocation, MessageTarget], Built]
-    permission: Permission = Permission.MEMBER
+    command: type[Command] = field(kw_only=True)
 
-
-def may_invoke(permission: Permission, actor: Actor) -> bool:
-    """Whether an entry is offered to this actor; the bus re-checks the command's own permission."""
-    if permission is Permission.MODERATOR:
-        return actor.is_moderator
-    if permission is Permission.LEAD:
-        return actor.is_lead
-    return permission is not Permission.SYSTEM
+    @property
+    def permission(self) -> Permission:
+        """Who may use it: the permission of the command it names."""
+        return self.command.permission
 
 
 class RegistryError(ValueError):

@@ -123,3 +123,28 @@ async def test_commit_wakes_the_relay(app: App, clock: FixedClock, notifier: Fak
     bus.on_commit = lambda: woken.append(True)
     await bus.handle(Announce(community_id=COMMUNITY, text="x"), MOD)
     assert woken == [True]
+
+
+@dataclass(frozen=True, kw_only=True)
+class WhoAmI(Command):
+    """A test command whose handler reports the acting member the bus put on the context."""
+
+    permission: ClassVar[Permission] = Permission.ANYONE
+
+
+async def test_the_bus_puts_the_acting_member_on_the_context(app: App, clock: FixedClock) -> None:
+    table = HandlerTable()
+
+    @table.command(WhoAmI)
+    async def who_am_i(cmd: WhoAmI, ctx: Context) -> Reply:
+        return Reply(text=ctx.member.display_name if ctx.member else "nobody")
+
+    bus = MessageBus(app.uow_factory, clock, table, app.bus.registry, app.bus.communities)
+    ada = MemberRef("fake", "ada")
+    async with app.uow_factory() as uow:
+        await uow.members.upsert_seen(COMMUNITY, ada, clock.now(), display_name="Ada")
+        await uow.commit()
+    seen = await bus.handle(WhoAmI(community_id=COMMUNITY), Actor(ada, COMMUNITY))
+    stranger = await bus.handle(WhoAmI(community_id=COMMUNITY), Actor(MemberRef("fake", "x"), COMMUNITY))
+    system = await bus.handle(WhoAmI(community_id=COMMUNITY))
+    assert [r.text for r in (seen, stranger, system) if isinstance(r, Reply)] == ["Ada", "nobody", "nobody"]

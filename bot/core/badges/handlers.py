@@ -192,6 +192,7 @@ feature.slash(
         name="badges",
         description="The badges you can earn, and your progress",
         build=lambda inv: ShowBadges(community_id=inv.community_id, member=inv.actor.ref),
+        command=ShowBadges,
     )
 )
 feature.slash(
@@ -202,5 +203,6 @@ feature.slash(
         build=lambda inv: ShowLeaderboard(
             community_id=inv.community_id, period=inv.options.get("period") or "week"
         ),
+        command=ShowLeaderboard,
     )
 )

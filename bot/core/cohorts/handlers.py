@@ -275,5 +275,6 @@ feature.slash(
         name="cohort",
         description="Your onboarding cohort, your buddy and your progress",
         build=lambda inv: ShowCohort(community_id=inv.community_id, member=inv.actor.ref),
+        command=ShowCohort,
     )
 )

@@ -126,4 +126,6 @@ def _mark_helpful(inv: Invocation, target: MessageTarget) -> MarkHelpful:
     )
 
 
-feature.message_action(MessageAction(name="Mark helpful", key="mark_helpful", build=_mark_helpful))
+feature.message_action(
+    MessageAction(name="Mark helpful", key="mark_helpful", build=_mark_helpful, command=MarkHelpful)
+)

@@ -9,7 +9,7 @@ from bot.core.context import Context
 from bot.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.core.feedback import feature
 from bot.core.feedback.commands import AllocateVotes, CastBallot, ShowBallotForm
-from bot.core.feedback.ideas import acting_member, parse_id
+from bot.core.feedback.ideas import parse_id
 from bot.core.feedback.poll_rules import Eligibility, Poll, PollStatus, ineligibility, parse_allocation
 from bot.core.feedback.polls import closes_text
 from bot.core.feedback.ports import CouncilRepository, PollRepository
@@ -25,7 +25,7 @@ async def _ballot_target(ctx: Context, poll_id: int) -> tuple[Poll, Member]:
         raise NotFound("That poll does not exist any more.")
     if poll.status is PollStatus.CLOSED or ctx.now() >= poll.closes_at:
         raise Conflict("This poll has closed; ballots are no longer accepted.")
-    member = await acting_member(ctx)
+    member = ctx.acting_member()
     badges = (
         await ctx.uow.repo(BadgeRepository).keys_of(member.id)
         if poll.eligibility is Eligibility.BADGE
@@ -113,12 +113,13 @@ def _vote_button(inv: Invocation, ident: str) -> CastBallot:
     )
 
 
-feature.button(ButtonRoute("poll", "vote", _vote_button))
+feature.button(ButtonRoute("poll", "vote", _vote_button, command=CastBallot))
 feature.button(
     ButtonRoute(
         "poll",
         "ballot",
         lambda inv, ident: ShowBallotForm(community_id=inv.community_id, poll_id=parse_id(ident, "poll")),
+        command=ShowBallotForm,
     )
 )
 
@@ -129,4 +130,4 @@ def _allocated(inv: Invocation, answers: Mapping[str, str], context: str) -> All
     )
 
 
-feature.form(Form(key="poll_ballot", build=_allocated))
+feature.form(Form(key="poll_ballot", build=_allocated, command=AllocateVotes))

@@ -7,7 +7,6 @@ from bot.core.effects import DirectMessage
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.feedback import feature
 from bot.core.feedback.commands import AddCouncilMember, NominateMember, RemoveCouncilMember, ShowCouncil
-from bot.core.feedback.ideas import acting_member
 from bot.core.feedback.ports import CouncilRepository
 from bot.core.members import Member
 from bot.core.refs import MemberRef
@@ -83,7 +82,7 @@ async def show_council(command: ShowCouncil, ctx: Context) -> Reply:
 async def nominate_member(command: NominateMember, ctx: Context) -> Reply:
     """Nominate a member (yourself too) for a council election; the nominee is told privately."""
     name = _council(ctx, command.council)
-    nominator = await acting_member(ctx)
+    nominator = ctx.acting_member()
     nominee = await _member(ctx, command.member)
     council_id = await ctx.uow.repo(CouncilRepository).ensure(command.community_id, name, ctx.now())
     if not await ctx.uow.repo(CouncilRepository).nominate(council_id, nominee.id, nominator.id, ctx.now()):
@@ -116,7 +115,7 @@ feature.slash(
         build=lambda inv: AddCouncilMember(
             community_id=inv.community_id, member=inv.options["member"], council=inv.options.get("council")
         ),
-        permission=AddCouncilMember.permission,
+        command=AddCouncilMember,
     )
 )
 feature.slash(
@@ -127,7 +126,7 @@ feature.slash(
         build=lambda inv: RemoveCouncilMember(
             community_id=inv.community_id, member=inv.options["member"], council=inv.options.get("council")
         ),
-        permission=RemoveCouncilMember.permission,
+        command=RemoveCouncilMember,
     )
 )
 feature.slash(
@@ -136,6 +135,7 @@ feature.slash(
         description="Who sits on a council and who is nominated",
         options=(_council_option(),),
         build=lambda inv: ShowCouncil(community_id=inv.community_id, council=inv.options.get("council")),
+        command=ShowCouncil,
     )
 )
 feature.slash(
@@ -146,5 +146,6 @@ feature.slash(
         build=lambda inv: NominateMember(
             community_id=inv.community_id, member=inv.options["member"], council=inv.options.get("council")
         ),
+        command=NominateMember,
     )
 )

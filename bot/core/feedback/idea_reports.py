@@ -111,5 +111,6 @@ feature.slash(
         name="roadmap",
         description="What is planned, in progress and recently shipped",
         build=lambda inv: ShowRoadmap(community_id=inv.community_id),
+        command=ShowRoadmap,
     )
 )

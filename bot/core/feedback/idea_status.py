@@ -28,18 +28,10 @@ from bot.core.feedback.idea_rules import (
     transition_problem,
 )
 from bot.core.feedback.idea_text import idea_title, notice_text, shipped_text
-from bot.core.feedback.ideas import acting_member, parse_id, refresh_post
+from bot.core.feedback.ideas import parse_id, refresh_post
 from bot.core.feedback.ports import IdeaNoticeRepository, IdeaRepository
 from bot.core.registry import ButtonRoute, Form, Invocation, Option, OptionType, SlashCommand
 from bot.core.replies import Action, ActionStyle, FormField, OpenForm, Reply
-
-
-async def _actor_member_id(ctx: Context) -> int | None:
-    """The acting lead's member id, when they have a member row (leads may be staff-only users)."""
-    if ctx.actor is None:
-        return None
-    member = await ctx.uow.members.by_ref(ctx.community.id, ctx.actor.ref)
-    return member.id if member else None
 
 
 async def _notify(
@@ -107,7 +99,7 @@ async def change_idea_status(command: ChangeIdeaStatus, ctx: Context) -> Reply:
     reason = reason if new is IdeaStatus.DECLINED else None
     if not await ctx.uow.repo(IdeaRepository).set_status(idea.id, idea.status, new, ctx.now(), reason=reason):
         raise Conflict(f"#{idea.id} changed meanwhile; look at it again.")
-    by_id = await _actor_member_id(ctx)
+    by_id = ctx.member.id if ctx.member else None  # leads may be staff-only users without a row
     change_id = await ctx.uow.repo(IdeaNoticeRepository).add_change(
         idea.id, idea.status, new, by_id, reason, ctx.now()
     )
@@ -152,7 +144,7 @@ async def merge_idea(command: MergeIdea, ctx: Context) -> Reply:
     before = target.votes
     await ctx.uow.repo(IdeaRepository).merge_votes(source.id, target.id)
     target = replace(target, votes=await ctx.uow.repo(IdeaRepository).recount(target.id))
-    by_id = await _actor_member_id(ctx)
+    by_id = ctx.member.id if ctx.member else None  # leads may be staff-only users without a row
     change_id = await ctx.uow.repo(IdeaNoticeRepository).add_change(
         source.id, source.status, IdeaStatus.MERGED, by_id, None, ctx.now()
     )
@@ -189,7 +181,7 @@ async def show_idea_actions(command: ShowIdeaActions, ctx: Context) -> Reply:
 @feature.command(SetIdeaNotifications)
 async def set_idea_notifications(command: SetIdeaNotifications, ctx: Context) -> Reply:
     """Opt in or out of the private status-change messages."""
-    member = await acting_member(ctx)
+    member = ctx.acting_member()
     await ctx.uow.repo(IdeaNoticeRepository).set_opt_out(
         ctx.community.id, member.id, not command.enabled, ctx.now()
     )
@@ -257,12 +249,12 @@ feature.button(
         "idea",
         "manage",
         lambda inv, ident: ShowIdeaActions(community_id=inv.community_id, idea_id=parse_id(ident, "idea")),
-        permission=ShowIdeaActions.permission,
+        command=ShowIdeaActions,
     )
 )
-feature.button(ButtonRoute("idea", "set", _set_button, permission=ChangeIdeaStatus.permission))
-feature.button(ButtonRoute("idea", "decline", _decline_form, permission=ChangeIdeaStatus.permission))
-feature.form(Form(key="idea_decline", build=_declined))
+feature.button(ButtonRoute("idea", "set", _set_button, command=ChangeIdeaStatus))
+feature.button(ButtonRoute("idea", "decline", _decline_form, command=ChangeIdeaStatus))
+feature.form(Form(key="idea_decline", build=_declined, command=ChangeIdeaStatus))
 feature.slash(
     SlashCommand(
         name="ideas status",
@@ -278,7 +270,7 @@ feature.slash(
             status=str(inv.options["status"]),
             reason=inv.options.get("reason"),
         ),
-        permission=ChangeIdeaStatus.permission,
+        command=ChangeIdeaStatus,
     )
 )
 feature.slash(
@@ -292,7 +284,7 @@ feature.slash(
         build=lambda inv: MergeIdea(
             community_id=inv.community_id, idea_id=int(inv.options["id"]), into_id=int(inv.options["into"])
         ),
-        permission=MergeIdea.permission,
+        command=MergeIdea,
     )
 )
 feature.slash(
@@ -303,5 +295,6 @@ feature.slash(
         build=lambda inv: SetIdeaNotifications(
             community_id=inv.community_id, enabled=str(inv.options["setting"]) == "on"
         ),
+        command=SetIdeaNotifications,
     )
 )

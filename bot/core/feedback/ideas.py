@@ -9,7 +9,7 @@ from bot.core.context import Context
 from bot.core.contributions.events import ContributionMade
 from bot.core.contributions.rules import ContributionKind
 from bot.core.effects import EditMessage, PostMessage
-from bot.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bot.core.errors import Conflict, InvalidInput, NotFound
 from bot.core.feedback import feature
 from bot.core.feedback.commands import FileIdeaDraft, SubmitIdea, ToggleIdeaVote, VoteForSimilarIdea
 from bot.core.feedback.idea_rules import (
@@ -27,16 +27,6 @@ from bot.core.feedback.ports import IdeaRepository
 from bot.core.members import Member
 from bot.core.registry import ButtonRoute, Form, Invocation, SlashCommand
 from bot.core.replies import Action, ActionStyle, FormField, OpenForm, Reply
-
-
-async def acting_member(ctx: Context) -> Member:
-    """The member behind the actor (the bus has checked they are admitted for MEMBER commands)."""
-    if ctx.actor is None:
-        raise Forbidden("That needs a member to do it.")
-    member = await ctx.uow.members.by_ref(ctx.community.id, ctx.actor.ref)
-    if member is None:
-        raise Forbidden("That is for members. Use /join with a referral code, or /apply, to get in.")
-    return member
 
 
 async def record(ctx: Context, member: Member, kind: ContributionKind, source_id: str) -> None:
@@ -100,7 +90,7 @@ def _filed_reply(idea: Idea) -> Reply:
 @feature.command(SubmitIdea)
 async def submit_idea(command: SubmitIdea, ctx: Context) -> Reply:
     """Check the form; offer up to three similar open ideas to vote for instead, or file it."""
-    member = await acting_member(ctx)
+    member = ctx.acting_member()
     title, details = command.title.strip(), command.details.strip()
     if not 3 <= len(title) <= TITLE_MAX:
         raise InvalidInput(f"Give the idea a title of 3 to {TITLE_MAX} characters.")
@@ -138,7 +128,7 @@ async def submit_idea(command: SubmitIdea, ctx: Context) -> Reply:
 @feature.command(FileIdeaDraft)
 async def file_idea_draft(command: FileIdeaDraft, ctx: Context) -> Reply:
     """File the held idea after all."""
-    member = await acting_member(ctx)
+    member = ctx.acting_member()
     draft = await ctx.uow.repo(IdeaRepository).take_draft(ctx.community.id, command.draft_id, member.id)
     if draft is None:
         raise NotFound("That idea was filed or dropped already. Start again with /idea.")
@@ -178,7 +168,7 @@ async def cast_vote(ctx: Context, member: Member, idea_id: int, *, toggle: bool)
 @feature.command(ToggleIdeaVote)
 async def toggle_idea_vote(command: ToggleIdeaVote, ctx: Context) -> Reply:
     """Upvote: one vote per member; pressing again withdraws it."""
-    idea, outcome = await cast_vote(ctx, await acting_member(ctx), command.idea_id, toggle=True)
+    idea, outcome = await cast_vote(ctx, ctx.acting_member(), command.idea_id, toggle=True)
     if outcome is Press.WITHDRAWN:
         return Reply(text=f"Your vote for #{idea.id} is withdrawn ({idea.votes} votes now).")
     return Reply(
@@ -189,7 +179,7 @@ async def toggle_idea_vote(command: ToggleIdeaVote, ctx: Context) -> Reply:
 @feature.command(VoteForSimilarIdea)
 async def vote_for_similar_idea(command: VoteForSimilarIdea, ctx: Context) -> Reply:
     """Back an existing idea instead of filing a duplicate; the draft is dropped."""
-    member = await acting_member(ctx)
+    member = ctx.acting_member()
     if await ctx.uow.repo(IdeaRepository).take_draft(ctx.community.id, command.draft_id, member.id) is None:
         raise NotFound("That choice was made already. Start again with /idea if you want to.")
     idea, outcome = await cast_vote(ctx, member, command.idea_id, toggle=False)
@@ -233,7 +223,12 @@ IDEA_FORM = OpenForm(
 )
 
 feature.slash(
-    SlashCommand(name="idea", description="Suggest an idea for the product", build=lambda inv: IDEA_FORM)
+    SlashCommand(
+        name="idea",
+        description="Suggest an idea for the product",
+        build=lambda inv: IDEA_FORM,
+        command=SubmitIdea,
+    )
 )
 
 
@@ -246,12 +241,13 @@ def _submitted(inv: Invocation, answers: Mapping[str, str], _context: str) -> Su
     )
 
 
-feature.form(Form(key="idea", build=_submitted))
+feature.form(Form(key="idea", build=_submitted, command=SubmitIdea))
 feature.button(
     ButtonRoute(
         "idea",
         "vote",
         lambda inv, ident: ToggleIdeaVote(community_id=inv.community_id, idea_id=parse_id(ident, "idea")),
+        command=ToggleIdeaVote,
     )
 )
 feature.button(
@@ -259,6 +255,7 @@ feature.button(
         "idea",
         "file",
         lambda inv, ident: FileIdeaDraft(community_id=inv.community_id, draft_id=parse_id(ident, "draft")),
+        command=FileIdeaDraft,
     )
 )
 feature.button(
@@ -268,5 +265,6 @@ feature.button(
         lambda inv, ident: VoteForSimilarIdea(
             community_id=inv.community_id, draft_id=_pair(ident)[0], idea_id=_pair(ident)[1]
         ),
+        command=VoteForSimilarIdea,
     )
 )

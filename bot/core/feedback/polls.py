@@ -134,7 +134,7 @@ async def open_poll(command: OpenPoll, ctx: Context) -> Reply:
     if not 1 <= hours <= 24 * 60:
         raise InvalidInput("A poll stays open 1 hour to 60 days.")
     options, council_id = await _options(ctx, command, kind)
-    lead = await ctx.uow.members.by_ref(command.community_id, ctx.actor.ref) if ctx.actor else None
+    lead = ctx.member  # leads may be staff-only users without a member row
     poll = await ctx.uow.repo(PollRepository).create(
         command.community_id,
         question=question,
@@ -298,6 +298,6 @@ feature.slash(
             Option("council", "Elections: the council to fill", required=False),
         ),
         build=_poll,
-        permission=OpenPoll.permission,
+        command=OpenPoll,
     )
 )

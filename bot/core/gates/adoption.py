@@ -83,6 +83,6 @@ feature.slash(
         description="Admit someone already in the community as a member (leads)",
         build=_admit,
         options=(Option("member", "Who to admit", OptionType.MEMBER),),
-        permission=AdmitMember.permission,
+        command=AdmitMember,
     )
 )

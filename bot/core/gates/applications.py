@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.core.commands import Permission
 from bot.core.context import Context
 from bot.core.effects import DirectMessage, EditMessage, PostMessage
 from bot.core.errors import Conflict, Forbidden, GateClosed, InvalidInput, NotFound, RateLimited
@@ -344,11 +343,11 @@ feature.slash(
         name="apply",
         description="Apply to join: two short questions, about a minute",
         build=lambda inv: StartApplication(community_id=inv.community_id),
-        permission=Permission.ANYONE,
+        command=StartApplication,
     )
 )
-feature.form(Form(key=FORM_KEY, build=_answers))
-feature.form(Form(key=REJECT_FORM_KEY, build=_reject))
+feature.form(Form(key=FORM_KEY, build=_answers, command=SubmitApplication))
+feature.form(Form(key=REJECT_FORM_KEY, build=_reject, command=RejectApplication))
 feature.button(
     ButtonRoute(
         area="app",
@@ -356,7 +355,7 @@ feature.button(
         build=lambda inv, ident: ApproveApplication(
             community_id=inv.community_id, application_id=_application_id(ident)
         ),
-        permission=Permission.MODERATOR,
+        command=ApproveApplication,
     )
 )
 feature.button(
@@ -366,7 +365,7 @@ feature.button(
         build=lambda inv, ident: OpenRejection(
             community_id=inv.community_id, application_id=_application_id(ident)
         ),
-        permission=Permission.MODERATOR,
+        command=OpenRejection,
     )
 )
 feature.slash(
@@ -374,6 +373,6 @@ feature.slash(
         name="applications pending",
         description="Applications waiting longer than the moderators' service level",
         build=lambda inv: ListOverdueApplications(community_id=inv.community_id),
-        permission=Permission.LEAD,
+        command=ListOverdueApplications,
     )
 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import get_args
 
-from bot.core.commands import Permission
 from bot.core.context import Context
 from bot.core.effects import PostMessage
 from bot.core.errors import InvalidInput, NotFound
@@ -145,7 +144,7 @@ feature.slash(
                 max_length=10,
             ),
         ),
-        permission=Permission.LEAD,
+        command=SetGateMode,
     )
 )
 feature.slash(
@@ -153,7 +152,7 @@ feature.slash(
         name="gate status",
         description="The gate in force, and whether admissions are paused",
         build=lambda inv: ShowGate(community_id=inv.community_id),
-        permission=Permission.MODERATOR,
+        command=ShowGate,
     )
 )
 feature.slash(
@@ -161,7 +160,7 @@ feature.slash(
         name="admissions pause",
         description="Stop admitting anyone for now (a join burst, a raid)",
         build=lambda inv: PauseAdmissions(community_id=inv.community_id),
-        permission=Permission.MODERATOR,
+        command=PauseAdmissions,
     )
 )
 feature.button(
@@ -169,7 +168,7 @@ feature.button(
         area="admissions",
         verb="pause",
         build=lambda inv, _ident: PauseAdmissions(community_id=inv.community_id),
-        permission=Permission.MODERATOR,
+        command=PauseAdmissions,
     )
 )
 feature.slash(
@@ -177,7 +176,7 @@ feature.slash(
         name="admissions resume",
         description="Start admitting newcomers again",
         build=lambda inv: ResumeAdmissions(community_id=inv.community_id),
-        permission=Permission.LEAD,
+        command=ResumeAdmissions,
     )
 )
 feature.slash(
@@ -193,6 +192,6 @@ feature.slash(
             Option("member", "The member", type=OptionType.MEMBER),
             Option("reason", "Why they are a founding member", max_length=REASON_MAX),
         ),
-        permission=Permission.LEAD,
+        command=AddFoundingMember,
     )
 )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core.commands import Permission
 from bot.core.context import Context
 from bot.core.effects import CreateReferralInvite
 from bot.core.errors import Conflict, GateClosed, InvalidInput, NotFound, RateLimited
@@ -239,7 +238,7 @@ feature.slash(
         name="refer",
         description="Get your personal referral code to invite someone you vouch for",
         build=lambda inv: IssueReferralCode(community_id=inv.community_id),
-        permission=Permission.MEMBER,
+        command=IssueReferralCode,
     )
 )
 feature.slash(
@@ -250,7 +249,7 @@ feature.slash(
         options=(
             Option("code", "Only this code (default: all your live codes)", required=False, max_length=20),
         ),
-        permission=Permission.MEMBER,
+        command=RevokeReferralCodes,
     )
 )
 
@@ -265,6 +264,6 @@ feature.slash(
         description="Join with the referral code a member gave you",
         build=_join,
         options=(Option("code", "The code, like ABCDE-FGHJK", max_length=20),),
-        permission=Permission.ANYONE,
+        command=RedeemReferral,
     )
 )

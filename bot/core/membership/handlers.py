@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot.core.commands import Permission
 from bot.core.context import Context
 from bot.core.events import MemberJoined, MemberLeft
 from bot.core.members import MemberStatus
 from bot.core.membership import feature
 from bot.core.membership.commands import ShowHelp
-from bot.core.registry import Invocation, SlashCommand, may_invoke
+from bot.core.policy import allowed
+from bot.core.registry import SlashCommand
 from bot.core.replies import Reply
 
 
@@ -37,12 +37,12 @@ async def record_member_left(event: MemberLeft, ctx: Context) -> None:
 
 @feature.command(ShowHelp)
 async def show_help(command: ShowHelp, ctx: Context) -> Reply:
-    """List the slash commands the actor may use, with what each does."""
-    invocation = Invocation(actor=ctx.actor, community_id=command.community_id) if ctx.actor else None
+    """List the slash commands the actor may use, with what each does (all of them for Townsquare itself)."""
+    admitted = ctx.member is not None and ctx.member.is_admitted
     lines = [
         f"/{cmd.name} — {cmd.description}"
         for cmd in sorted(ctx.registry.commands.values(), key=lambda c: c.name)
-        if invocation is None or may_invoke(cmd.permission, invocation.actor)
+        if ctx.actor is None or allowed(cmd.permission, ctx.actor, admitted=admitted)
     ]
     return Reply(
         text="\n".join(lines) or "No commands are available to you here.", title="Townsquare commands"
@@ -54,6 +54,6 @@ feature.slash(
         name="help",
         description="What Townsquare can do for you here",
         build=lambda inv: ShowHelp(community_id=inv.community_id),
-        permission=Permission.ANYONE,
+        command=ShowHelp,
     )
 )

@@ -90,5 +90,6 @@ feature.slash(
                 max_length=INTERESTS_MAX_LENGTH,
             ),
         ),
+        command=ShowProfile,
     )
 )

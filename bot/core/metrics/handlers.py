@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.commands import Permission
 from bot.core.context import Context
 from bot.core.effects import PostMessage
 from bot.core.errors import InvalidInput
@@ -148,7 +147,7 @@ feature.slash(
         name="health",
         description="Community health now: the headline metrics and what is outside its healthy range",
         build=lambda inv: ShowHealth(community_id=inv.community_id),
-        permission=Permission.LEAD,
+        command=ShowHealth,
     )
 )
 feature.slash(
@@ -157,6 +156,6 @@ feature.slash(
         description="Preview the weekly digest as it stands now (only you see it)",
         build=_preview,
         options=(Option("week", "A past week instead, like 2026-W47", required=False, max_length=8),),
-        permission=Permission.LEAD,
+        command=PreviewDigest,
     )
 )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core.commands import Permission
 from bot.core.context import Context
 from bot.core.effects import DirectMessage
 from bot.core.gates.ports import GateRepository
@@ -111,7 +110,7 @@ feature.slash(
         name="mydata export",
         description="Get everything Townsquare stores about you, as JSON by DM",
         build=lambda inv: ExportMyData(community_id=inv.community_id, member=inv.actor.ref),
-        permission=Permission.ANYONE,
+        command=ExportMyData,
     )
 )
 feature.slash(
@@ -119,15 +118,15 @@ feature.slash(
         name="mydata erase",
         description="Erase everything Townsquare stores about you",
         build=_confirm_erase,
-        permission=Permission.ANYONE,
+        command=EraseMyData,
     )
 )
-feature.button(ButtonRoute("mydata", "erase", _erase, permission=Permission.ANYONE))
+feature.button(ButtonRoute("mydata", "erase", _erase, command=EraseMyData))
 feature.button(
     ButtonRoute(
         "mydata",
         "keep",
         lambda inv, ident: Reply(text="Nothing was erased.", update_original=True),
-        permission=Permission.ANYONE,
+        command=EraseMyData,
     )
 )

@@ -7,7 +7,7 @@ from bot.core.effects import EditMessage, PostMessage
 from bot.core.errors import Forbidden, InvalidInput
 from bot.core.programming import feature, render
 from bot.core.programming.commands import AskQuestion, MarkQuestionAnswered, UpvoteQuestion
-from bot.core.programming.common import acting_member, contribute, next_of_kind, occurrence_in_community
+from bot.core.programming.common import contribute, next_of_kind, occurrence_in_community
 from bot.core.programming.ports import QuestionRepository
 from bot.core.programming.rules import MAX_QUESTION_LENGTH, MIN_QUESTION_LENGTH, SeriesKind
 from bot.core.registry import ButtonRoute, Option, SlashCommand
@@ -24,7 +24,7 @@ def _upvote(question_id: int) -> tuple[Action, ...]:
 @feature.command(AskQuestion)
 async def ask_question(command: AskQuestion, ctx: Context) -> Reply:
     """Queue the question for the next AMA and post it with an upvote button; asking counts."""
-    member = await acting_member(ctx)
+    member = ctx.acting_member()
     text = user_text(command.text)
     if not MIN_QUESTION_LENGTH <= len(text) <= MAX_QUESTION_LENGTH:
         raise InvalidInput(f"Ask in {MIN_QUESTION_LENGTH} to {MAX_QUESTION_LENGTH} characters.")
@@ -56,7 +56,7 @@ async def ask_question(command: AskQuestion, ctx: Context) -> Reply:
 @feature.command(UpvoteQuestion)
 async def upvote_question(command: UpvoteQuestion, ctx: Context) -> Reply:
     """One vote per member per question, until the AMA starts; the post shows the new count."""
-    member = await acting_member(ctx)
+    member = ctx.acting_member()
     question = await ctx.uow.repo(QuestionRepository).get(command.question_id)
     if question is None:
         raise InvalidInput("That question no longer exists.")
@@ -82,7 +82,7 @@ async def upvote_question(command: UpvoteQuestion, ctx: Context) -> Reply:
 @feature.command(MarkQuestionAnswered)
 async def mark_question_answered(command: MarkQuestionAnswered, ctx: Context) -> Reply:
     """Only the series' host or a lead; the live list shows it answered."""
-    member = await acting_member(ctx)
+    member = ctx.acting_member()
     question = await ctx.uow.repo(QuestionRepository).get(command.question_id)
     if question is None:
         raise InvalidInput("That question no longer exists.")
@@ -121,6 +121,7 @@ feature.slash(
         description="Queue a question for the next AMA",
         build=lambda inv: AskQuestion(community_id=inv.community_id, text=str(inv.options["question"])),
         options=(Option("question", "Your question for the host", max_length=MAX_QUESTION_LENGTH),),
+        command=AskQuestion,
     )
 )
 feature.button(
@@ -128,6 +129,7 @@ feature.button(
         "ama",
         "vote",
         lambda inv, ident: UpvoteQuestion(community_id=inv.community_id, question_id=_question_id(ident)),
+        command=UpvoteQuestion,
     )
 )
 feature.button(
@@ -137,5 +139,6 @@ feature.button(
         lambda inv, ident: MarkQuestionAnswered(
             community_id=inv.community_id, question_id=_question_id(ident)
         ),
+        command=MarkQuestionAnswered,
     )
 )

@@ -11,8 +11,7 @@ from bot.core.context import Context
 from bot.core.contributions.events import ContributionMade
 from bot.core.contributions.rules import ContributionKind
 from bot.core.effects import CancelScheduledEvent, CreateScheduledEvent, EditMessage
-from bot.core.errors import Forbidden, NotFound
-from bot.core.members import Member
+from bot.core.errors import NotFound
 from bot.core.programming import render
 from bot.core.programming.calendar import is_occurrence_date
 from bot.core.programming.ports import OccurrenceRepository, RsvpRepository, SeriesRepository
@@ -30,16 +29,6 @@ from bot.core.refs import MemberRef
 
 PLAN_MARGIN = timedelta(days=1)  # materialise a day beyond the announcement lead
 LOOKAHEAD = 12  # dates looked at to find the next occurrence that is not skipped
-
-
-async def acting_member(ctx: Context) -> Member:
-    """The member behind the actor (the bus has checked they are admitted for MEMBER commands)."""
-    if ctx.actor is None:
-        raise Forbidden("That needs a member.")
-    member = await ctx.uow.members.by_ref(ctx.community.id, ctx.actor.ref)
-    if member is None:
-        raise Forbidden("That is for members. Use /join with a referral code, or /apply, to get in.")
-    return member
 
 
 async def series_in_community(ctx: Context, series_id: int) -> Series:

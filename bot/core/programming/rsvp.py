@@ -9,7 +9,6 @@ from bot.core.errors import InvalidInput
 from bot.core.programming import feature, render
 from bot.core.programming.commands import AnswerRsvp, ListEvents, RecordAttendance, SetReminderPreference
 from bot.core.programming.common import (
-    acting_member,
     contribute,
     occurrence_in_community,
     refresh_announcement,
@@ -29,7 +28,7 @@ _SAID = {RsvpAnswer.GOING: "going", RsvpAnswer.MAYBE: "maybe", RsvpAnswer.NO: "c
 @feature.command(ListEvents)
 async def list_events(command: ListEvents, ctx: Context) -> Reply:
     """What is coming, soonest first, with the member's own answers and RSVP buttons."""
-    member = await acting_member(ctx)
+    member = ctx.acting_member()
     coming = await ctx.uow.repo(OccurrenceRepository).upcoming(command.community_id, ctx.now(), EVENTS_LISTED)
     if not coming:
         return Reply(text="Nothing is scheduled yet.", title="Coming up")
@@ -53,7 +52,7 @@ async def list_events(command: ListEvents, ctx: Context) -> Reply:
 @feature.command(AnswerRsvp)
 async def answer_rsvp(command: AnswerRsvp, ctx: Context) -> Reply:
     """Record the answer; the same answer twice changes nothing, a new one updates the counts."""
-    member = await acting_member(ctx)
+    member = ctx.acting_member()
     series, occurrence = await occurrence_in_community(ctx, command.occurrence_id)
     if not occurrence.happening:
         raise InvalidInput(
@@ -79,7 +78,7 @@ async def answer_rsvp(command: AnswerRsvp, ctx: Context) -> Reply:
 async def record_attendance(command: RecordAttendance, ctx: Context) -> Reply:
     """Attendance is "I'm here" pressed during the event (from 15 min before to 30 min after):
     an RSVP is an intention, this is the fact that counts as a contribution."""
-    member = await acting_member(ctx)
+    member = ctx.acting_member()
     series, occurrence = await occurrence_in_community(ctx, command.occurrence_id)
     now = ctx.now()
     if not occurrence.check_in_open(now):
@@ -96,7 +95,7 @@ async def record_attendance(command: RecordAttendance, ctx: Context) -> Reply:
 @feature.command(SetReminderPreference)
 async def set_reminder_preference(command: SetReminderPreference, ctx: Context) -> Reply:
     """Event reminder DMs on or off for the member (channel reminders are for everyone)."""
-    member = await acting_member(ctx)
+    member = ctx.acting_member()
     if member.reminders_opt_out == (not command.enabled):
         return Reply(text=f"Event reminders are already {'on' if command.enabled else 'off'} for you.")
     member.reminders_opt_out = not command.enabled
@@ -123,17 +122,21 @@ def _id(ident: str) -> int:
 
 
 for _answer in RsvpAnswer:
-    feature.button(ButtonRoute("rsvp", _answer.value, _rsvp(_answer)))
+    feature.button(ButtonRoute("rsvp", _answer.value, _rsvp(_answer), command=AnswerRsvp))
 feature.button(
     ButtonRoute(
         "rsvp",
         "here",
         lambda inv, ident: RecordAttendance(community_id=inv.community_id, occurrence_id=_id(ident)),
+        command=RecordAttendance,
     )
 )
 feature.button(
     ButtonRoute(
-        "reminders", "off", lambda inv, _: SetReminderPreference(community_id=inv.community_id, enabled=False)
+        "reminders",
+        "off",
+        lambda inv, _: SetReminderPreference(community_id=inv.community_id, enabled=False),
+        command=SetReminderPreference,
     )
 )
 feature.slash(
@@ -141,6 +144,7 @@ feature.slash(
         name="events",
         description="What is coming up, with RSVP buttons",
         build=lambda inv: ListEvents(community_id=inv.community_id),
+        command=ListEvents,
     )
 )
 
@@ -150,8 +154,18 @@ def _reminders(enabled: bool) -> Callable[[Invocation], SetReminderPreference]:
 
 
 feature.slash(
-    SlashCommand(name="reminders off", description="Stop event reminder DMs", build=_reminders(False))
+    SlashCommand(
+        name="reminders off",
+        description="Stop event reminder DMs",
+        build=_reminders(False),
+        command=SetReminderPreference,
+    )
 )
 feature.slash(
-    SlashCommand(name="reminders on", description="Get event reminder DMs again", build=_reminders(True))
+    SlashCommand(
+        name="reminders on",
+        description="Get event reminder DMs again",
+        build=_reminders(True),
+        command=SetReminderPreference,
+    )
 )

@@ -6,7 +6,6 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from bot.core.commands import Permission
 from bot.core.context import Context
 from bot.core.errors import InvalidInput
 from bot.core.programming import feature, render
@@ -314,7 +313,7 @@ feature.slash(
             Option("timezone", "IANA zone, e.g. Europe/Berlin (default: the community's)", required=False),
             Option("host", "Who hosts it", OptionType.MEMBER, required=False),
         ),
-        permission=Permission.LEAD,
+        command=CreateSeries,
     )
 )
 feature.slash(
@@ -322,7 +321,7 @@ feature.slash(
         name="series list",
         description="Every series and its next date",
         build=lambda inv: ListSeries(community_id=inv.community_id),
-        permission=Permission.LEAD,
+        command=ListSeries,
     )
 )
 feature.slash(
@@ -331,7 +330,7 @@ feature.slash(
         description="Stop a series",
         build=lambda inv: CancelSeries(community_id=inv.community_id, series_id=int(inv.options["series"])),
         options=(Option("series", "Series number (see /series list)", OptionType.INTEGER, min_value=1),),
-        permission=Permission.LEAD,
+        command=CancelSeries,
     )
 )
 _DATED = (
@@ -348,7 +347,7 @@ feature.slash(
             local_date=_date(inv.options["date"]),
         ),
         options=_DATED,
-        permission=Permission.LEAD,
+        command=SkipOccurrence,
     )
 )
 feature.slash(
@@ -362,6 +361,6 @@ feature.slash(
             to=_wall_time(inv.options["to"]),
         ),
         options=(*_DATED, Option("to", "New local time, YYYY-MM-DD HH:MM", max_length=16)),
-        permission=Permission.LEAD,
+        command=MoveOccurrence,
     )
 )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from bot.core.commands import Permission
 from bot.core.context import Context
 from bot.core.effects import DirectMessage, EditMessage, PostMessage
 from bot.core.errors import InvalidInput
 from bot.core.programming import feature, render
 from bot.core.programming.commands import ReviewSubmission, SubmitShowcase
-from bot.core.programming.common import acting_member, contribute, next_of_kind, occurrence_in_community
+from bot.core.programming.common import contribute, next_of_kind, occurrence_in_community
 from bot.core.programming.ports import ShowcaseRepository
 from bot.core.programming.rules import (
     MAX_DESCRIPTION_LENGTH,
@@ -28,7 +27,7 @@ SHOWCASED = "showcase"
 @feature.command(SubmitShowcase)
 async def submit_showcase(command: SubmitShowcase, ctx: Context) -> Reply:
     """Enter the next showcase: straight into the line-up, or to a lead first when review is on."""
-    member = await acting_member(ctx)
+    member = ctx.acting_member()
     title = user_text(command.title)
     description = user_text(command.description)
     if not 1 <= len(title) <= MAX_TITLE_LENGTH:
@@ -135,6 +134,7 @@ feature.slash(
                 "description", "A sentence or two about it", required=False, max_length=MAX_DESCRIPTION_LENGTH
             ),
         ),
+        command=SubmitShowcase,
     )
 )
 for _verb, _accept in (("accept", True), ("reject", False)):
@@ -145,6 +145,6 @@ for _verb, _accept in (("accept", True), ("reject", False)):
             lambda inv, ident, accept=_accept: ReviewSubmission(
                 community_id=inv.community_id, submission_id=_entry_id(ident), accept=accept
             ),
-            permission=Permission.LEAD,
+            command=ReviewSubmission,
         )
     )

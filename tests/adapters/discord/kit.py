@@ -89,6 +89,20 @@ class GiveCode(Command):
     permission: ClassVar[Permission] = Permission.ANYONE
 
 
+@dataclass(frozen=True, kw_only=True)
+class Answer(Command):
+    """Named by entries that only answer: every registry entry takes its permission from a command."""
+
+    permission: ClassVar[Permission] = Permission.ANYONE
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseTopic(Command):
+    """Named by /topic close, which only answers but is for leads."""
+
+    permission: ClassVar[Permission] = Permission.LEAD
+
+
 @dataclass
 class Recorder:
     """What the test handlers saw."""
@@ -197,7 +211,7 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
             "ping",
             "Answers privately",
             lambda inv: Ping(community_id=inv.community_id),
-            permission=Permission.ANYONE,
+            command=Ping,
         )
     )
     registry.slash(
@@ -206,7 +220,7 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
             "Post something for moderators",
             lambda inv: Announce(community_id=inv.community_id, text=str(inv.options["text"])),
             options=(Option("text", "What to post", max_length=200),),
-            permission=Permission.MODERATOR,
+            command=Announce,
         )
     )
     registry.slash(
@@ -227,7 +241,7 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
                 ),
                 context="ctx-42",
             ),
-            permission=Permission.ANYONE,
+            command=SubmitSurvey,
         )
     )
     registry.form(
@@ -236,6 +250,7 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
             lambda inv, answers, context: SubmitSurvey(
                 community_id=inv.community_id, answers=tuple(sorted(answers.items())), context=context
             ),
+            command=SubmitSurvey,
         )
     )
     registry.button(
@@ -243,7 +258,7 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
             "thing",
             "approve",
             lambda inv, ident: ApproveThing(community_id=inv.community_id, thing_id=ident),
-            permission=Permission.MODERATOR,
+            command=ApproveThing,
         )
     )
     registry.button(
@@ -251,7 +266,7 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
             "thing",
             "rsvp",
             lambda inv, ident: Rsvp(community_id=inv.community_id, event_id=ident),
-            permission=Permission.ANYONE,
+            command=Rsvp,
         )
     )
 
@@ -260,9 +275,7 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
             return Reply(text="Bots cannot be marked.")
         return MarkThing(community_id=inv.community_id, message_id=target.message_id, author=target.author)
 
-    registry.message_action(
-        MessageAction("Mark helpful", "mark_helpful", mark_build, permission=Permission.ANYONE)
-    )
+    registry.message_action(MessageAction("Mark helpful", "mark_helpful", mark_build, command=MarkThing))
     registry.slash(
         SlashCommand(
             "slow",
@@ -276,7 +289,7 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
                 Option("seconds", "How long", OptionType.INTEGER, required=False, min_value=0, max_value=5),
                 Option("public", "Answer for everyone", OptionType.BOOLEAN, required=False),
             ),
-            permission=Permission.ANYONE,
+            command=Slow,
         )
     )
     registry.slash(
@@ -285,18 +298,18 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
             "Pick one of many topics",
             lambda inv: Reply(text=f"picked {inv.options['topic']} for {mention(inv.options['who'])}"),
             options=(Option("who", "For whom", OptionType.MEMBER), Option("topic", "Which", choices=MANY)),
-            permission=Permission.ANYONE,
+            command=Answer,
         )
     )
     registry.slash(
-        SlashCommand("topic close", "Lead only", lambda inv: Reply(text="closed"), permission=Permission.LEAD)
+        SlashCommand("topic close", "Lead only", lambda inv: Reply(text="closed"), command=CloseTopic)
     )
     registry.slash(
         SlashCommand(
             "refer",
             "Referral code",
             lambda inv: GiveCode(community_id=inv.community_id),
-            permission=Permission.ANYONE,
+            command=GiveCode,
         )
     )
     return registry, table

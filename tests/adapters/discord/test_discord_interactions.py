@@ -18,7 +18,7 @@ from bot.core.replies import Action
 from storage.tables import OutboxRow
 from tests.adapters.discord.conftest import Harness
 from tests.adapters.discord.fake_discord import JSON
-from tests.adapters.discord.kit import Announce, ApproveThing, MarkThing, SubmitSurvey
+from tests.adapters.discord.kit import Announce, Answer, ApproveThing, MarkThing, SubmitSurvey
 
 EPHEMERAL = 64
 
@@ -307,7 +307,9 @@ async def test_slow_button_is_acknowledged_then_updates_the_message(harness: Har
     from tests.adapters.discord.kit import Slow
 
     harness.registry.button(
-        ButtonRoute("thing", "rsvp", lambda inv, i: Slow(community_id=inv.community_id, seconds=0.5))
+        ButtonRoute(
+            "thing", "rsvp", lambda inv, i: Slow(community_id=inv.community_id, seconds=0.5), command=Slow
+        )
     )
     async with harness.running(harness.client(ack_budget=0.05)):
         press = fake.component_interaction("thing:rsvp:7", user=_member(harness, "alice"), guild=guild)
@@ -366,7 +368,7 @@ async def test_error_in_a_handler_becomes_an_apology(
     def broken(inv: object) -> PostMessage:
         raise RuntimeError("bug")
 
-    harness.registry.slash(SlashCommand("broken", "Fails", broken))  # type: ignore[arg-type]
+    harness.registry.slash(SlashCommand("broken", "Fails", broken, command=Answer))  # type: ignore[arg-type]
     with caplog.at_level(logging.ERROR):
         async with harness.running(harness.client()):
             body = await _answer(

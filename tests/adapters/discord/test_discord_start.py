@@ -26,6 +26,7 @@ from bot.core.registry import SlashCommand
 from bot.core.replies import Reply
 from tests.adapters.discord.conftest import Harness
 from tests.adapters.discord.fake_discord import FakeDiscord
+from tests.adapters.discord.kit import Answer
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -80,7 +81,7 @@ async def test_commands_are_synced_from_the_registry_once(harness: Harness) -> N
     assert len(gets) == 2
 
     # A changed registry is written again.
-    harness.registry.slash(SlashCommand("hello", "Says hello", lambda inv: Reply(text="hi")))
+    harness.registry.slash(SlashCommand("hello", "Says hello", lambda inv: Reply(text="hi"), command=Answer))
     async with harness.running(harness.client()):
         pass
     assert len(_command_puts(fake, guild_id)) == 2

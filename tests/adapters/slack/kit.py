@@ -37,6 +37,13 @@ QUESTIONS = ("What are you working on?", "What would you like to learn here?")
 
 
 @dataclass(frozen=True, kw_only=True)
+class Answer(Command):
+    """Named by entries that only answer: every registry entry takes its permission from a command."""
+
+    permission: ClassVar[Permission] = Permission.ANYONE
+
+
+@dataclass(frozen=True, kw_only=True)
 class PostNotice(Command):
     text: str
     permission: ClassVar[Permission] = Permission.MODERATOR
@@ -92,7 +99,7 @@ def build_kit() -> Kit:
             name="help",
             description="What Townsquare can do for you here",
             build=lambda inv: ShowHelp(community_id=inv.community_id),
-            permission=Permission.ANYONE,
+            command=ShowHelp,
         )
     )
     table.command(ShowHelp)(show_help)
@@ -103,7 +110,7 @@ def build_kit() -> Kit:
             description="Post a notice (moderators)",
             options=(Option("text", "What to say"),),
             build=lambda inv: PostNotice(community_id=inv.community_id, text=inv.options["text"]),
-            permission=Permission.MODERATOR,
+            command=PostNotice,
         )
     )
 
@@ -136,7 +143,7 @@ def build_kit() -> Kit:
                 Option("note", "Anything", required=False),
             ),
             build=echo,
-            permission=Permission.ANYONE,
+            command=Answer,
         )
     )
     reg.slash(
@@ -147,7 +154,7 @@ def build_kit() -> Kit:
             build=lambda inv: Reply(
                 text=f"Code {user_text(inv.options['code'])} noted. Next time: /join CODE."
             ),
-            permission=Permission.ANYONE,
+            command=Answer,
         )
     )
     reg.slash(
@@ -155,7 +162,7 @@ def build_kit() -> Kit:
             name="mydata export",
             description="Export your data",
             build=lambda inv: Reply(text="Your export is on its way."),
-            permission=Permission.ANYONE,
+            command=Answer,
         )
     )
     reg.slash(
@@ -164,7 +171,7 @@ def build_kit() -> Kit:
             description="Erase your data",
             options=(Option("confirm", "yes to confirm", OptionType.BOOLEAN),),
             build=lambda inv: Reply(text=f"erase confirmed={inv.options['confirm']}"),
-            permission=Permission.ANYONE,
+            command=Answer,
         )
     )
 
@@ -182,7 +189,7 @@ def build_kit() -> Kit:
                 ),
                 context="round-1",
             ),
-            permission=Permission.ANYONE,
+            command=SubmitSurvey,
         )
     )
     reg.form(
@@ -193,6 +200,7 @@ def build_kit() -> Kit:
                 answers=(answers.get("working_on", ""), answers.get("learn", "")),
                 context=context,
             ),
+            command=SubmitSurvey,
         )
     )
 
@@ -222,7 +230,7 @@ def build_kit() -> Kit:
             area="survey",
             verb="approve",
             build=lambda inv, ident: ApproveSurvey(community_id=inv.community_id, member_id=int(ident)),
-            permission=Permission.MODERATOR,
+            command=ApproveSurvey,
         )
     )
 
@@ -253,7 +261,7 @@ def build_kit() -> Kit:
             area="survey",
             verb="seen",
             build=lambda inv, ident: Reply(text=f"Seen by {mention(inv.actor.ref)}", update_original=True),
-            permission=Permission.ANYONE,
+            command=Answer,
         )
     )
 
@@ -269,7 +277,7 @@ def build_kit() -> Kit:
                 author=target.author,
                 author_is_staff=target.author_is_staff,
             ),
-            permission=Permission.ANYONE,
+            command=MarkTest,
         )
     )
 
@@ -284,7 +292,7 @@ def build_kit() -> Kit:
             name="slow",
             description="Takes its time",
             build=lambda inv: Slow(community_id=inv.community_id, via="command"),
-            permission=Permission.ANYONE,
+            command=Slow,
         )
     )
     reg.button(
@@ -292,18 +300,22 @@ def build_kit() -> Kit:
             area="slow",
             verb="press",
             build=lambda inv, ident: Slow(community_id=inv.community_id, via="button"),
-            permission=Permission.ANYONE,
+            command=Slow,
         )
     )
     reg.form(
-        Form(key="slow", build=lambda inv, answers, ctx: Slow(community_id=inv.community_id, via="form"))
+        Form(
+            key="slow",
+            build=lambda inv, answers, ctx: Slow(community_id=inv.community_id, via="form"),
+            command=Slow,
+        )
     )
     reg.message_action(
         MessageAction(
             name="Slow",
             key="slow",
             build=lambda inv, target: Slow(community_id=inv.community_id, via="shortcut"),
-            permission=Permission.ANYONE,
+            command=Slow,
         )
     )
 

@@ -10,10 +10,11 @@ from adapters.slack.commands import CommandNames, UsageError, parse_options, rea
 from bot.core.refs import MemberRef
 from bot.core.registry import Option, OptionType, Registry, SlashCommand
 from bot.core.replies import Reply
+from tests.adapters.slack.kit import Answer
 
 
 def command(*options: Option, name: str = "x") -> SlashCommand:
-    return SlashCommand(name, "test", build=lambda inv: Reply(), options=options)
+    return SlashCommand(name, "test", build=lambda inv: Reply(), options=options, command=Answer)
 
 
 MEMBER = Option("who", "someone", OptionType.MEMBER)

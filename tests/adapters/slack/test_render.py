@@ -24,6 +24,7 @@ from bot.core.registry import Registry, SlashCommand
 from bot.core.replies import Action, Field, FormField, OpenForm, Reply
 from bot.core.text import mention, user_text
 from tests.adapters.slack.harness import all_text
+from tests.adapters.slack.kit import Answer
 
 ALICE = MemberRef("slack", "U0ALICE01")
 ATTACKS = [
@@ -147,7 +148,7 @@ def test_forms_round_trip_through_a_modal() -> None:
 
 def test_renamed_commands_are_named_as_typed_on_slack() -> None:
     registry = Registry()
-    registry.slash(SlashCommand("join", "Join", build=lambda inv: Reply()))
+    registry.slash(SlashCommand("join", "Join", build=lambda inv: Reply(), command=Answer))
     names = CommandNames(registry)
     assert mrkdwn("Use /join CODE, or /joiner, or /join-community", names) == (
         "Use /join-community CODE, or /joiner, or /join-community"
