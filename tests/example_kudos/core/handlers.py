@@ -47,5 +47,6 @@ feature.slash(
         description="Thank a member, or see who has been thanked most",
         build=_build,
         options=(Option("member", "Who to thank (leave out to see the counts)", OptionType.MEMBER, False),),
+        command=GiveKudos,  # both commands it builds are for members
     )
 )
