@@ -9,7 +9,7 @@ from sqlalchemy import delete, or_, select, update
 
 from bot.core.effects import Effect, effect_from_json, effect_to_json
 from bot.core.ports import OutboxItem, PlatformRef
-from storage.repository_base import SqlRepository, insert_ignore, upsert
+from storage.repository_base import SqlRepository, affected_rows, insert_ignore, upsert
 from storage.tables import OutboxRow, PlatformRefRow, ProcessedEventRow
 
 
@@ -48,7 +48,7 @@ class SqlOutboxRepository(SqlRepository):
         result = await self.session.execute(
             insert_ignore(self.dialect, OutboxRow.__table__, index_elements=["dedupe_key"]).values(**values)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def due(
         self,
@@ -82,7 +82,7 @@ class SqlOutboxRepository(SqlRepository):
             )
             .values(claimed_until=lease_until)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def mark_done(self, item_id: int, now: datetime) -> None:
         await self.session.execute(
@@ -115,7 +115,7 @@ class SqlOutboxRepository(SqlRepository):
             .where(OutboxRow.id.in_(list(item_ids)), OutboxRow.status == "parked")
             .values(status="pending", attempts=0, next_attempt_at=now, last_error=None)
         )
-        return int(result.rowcount)
+        return int(affected_rows(result))
 
 
 class SqlPlatformRefRepository(SqlRepository):
@@ -153,11 +153,11 @@ class SqlProcessedEventRepository(SqlRepository):
                 platform=platform, event_id=event_id, handled_at=now
             )
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def prune(self, before: datetime) -> int:
         result = await self.session.execute(
             delete(ProcessedEventRow).where(ProcessedEventRow.handled_at < before),
             execution_options={"synchronize_session": False},
         )
-        return int(result.rowcount)
+        return int(affected_rows(result))

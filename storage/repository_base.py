@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import CursorResult, Result, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,3 +30,12 @@ def upsert(dialect: str, table: Table) -> Any:
     """An INSERT that can take `.on_conflict_do_update(...)` on either dialect."""
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(table)
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """How many rows an INSERT, UPDATE or DELETE touched.
+
+    AsyncSession.execute is typed to return Result, but for a DML statement without RETURNING the
+    object is a CursorResult, which is what carries rowcount.
+    """
+    return cast(CursorResult[Any], result).rowcount

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
 
-from storage.repository_base import SqlRepository, insert_ignore, upsert
+from storage.repository_base import SqlRepository, affected_rows, insert_ignore, upsert
 from storage.tables import JobRunRow, LeaseRow
 
 
@@ -18,7 +18,7 @@ class SqlJobRunRepository(SqlRepository):
                 job_key=job_key, scheduled_for=scheduled_for, ran_at=now
             )
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def ran(self, runs: Collection[tuple[str, datetime]]) -> set[tuple[str, datetime]]:
         if not runs:
@@ -42,7 +42,7 @@ class SqlJobRunRepository(SqlRepository):
 
     async def prune(self, before: datetime) -> int:
         result = await self.session.execute(delete(JobRunRow).where(JobRunRow.scheduled_for < before))
-        return int(result.rowcount)
+        return int(affected_rows(result))
 
 
 class SqlLeaseRepository(SqlRepository):
@@ -58,7 +58,7 @@ class SqlLeaseRepository(SqlRepository):
             where=or_(table.c.holder == holder, table.c.expires_at < now),
         )
         result = await self.session.execute(stmt)
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def release(self, name: str, holder: str) -> None:
         await self.session.execute(delete(LeaseRow).where(LeaseRow.name == name, LeaseRow.holder == holder))

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -43,6 +44,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
     __privacy__: ClassVar[Privacy]
+    # Every row class is declared with __tablename__, so its __table__ is a Table (DeclarativeBase types it
+    # as the wider FromClause, which insert()/delete() and .name do not accept).
+    __table__: ClassVar[Table]
 
 
 def member_fk(ondelete: str = "CASCADE", nullable: bool = False, index: bool = True) -> Any:

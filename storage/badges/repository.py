@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.core.badges.ports import BadgeAward
 from storage.badges.tables import BadgeAwardRow
-from storage.repository_base import SqlRepository, insert_ignore
+from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 
 
 class SqlBadgeRepository(SqlRepository):
@@ -25,7 +25,7 @@ class SqlBadgeRepository(SqlRepository):
                 awarded_at=now,
             )
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def keys_of(self, member_id: int) -> set[str]:
         rows = await self.session.execute(

@@ -14,7 +14,7 @@ from bot.core.refs import MemberRef
 from storage.badges.tables import BadgeAwardRow
 from storage.cohorts.tables import BuddyPairRow, CohortMemberRow, CohortPoolRow, CohortRow, MilestoneRow
 from storage.gates.tables import ApplicationRow
-from storage.repository_base import SqlRepository, insert_ignore
+from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import CommunityRow, MemberRow
 
 ADMITTED = MemberStatus.ADMITTED.value
@@ -37,7 +37,7 @@ class SqlCohortRepository(SqlRepository):
                 member_id=member_id, community_id=community_id, waiting_since=since
             )
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def waiting(self, community_id: str) -> list[Waiting]:
         # PostgreSQL: a row lock on the community serialises launches (SQLite writers are serialised
@@ -62,9 +62,10 @@ class SqlCohortRepository(SqlRepository):
         return [Waiting(member_id, since) for member_id, since in rows]
 
     async def waiting_since(self, member_id: int) -> datetime | None:
-        return await self.session.scalar(
+        found = await self.session.scalar(
             select(CohortPoolRow.waiting_since).where(CohortPoolRow.member_id == member_id)
         )
+        return found
 
     async def waiting_count(self, community_id: str) -> int:
         return int(
@@ -272,7 +273,7 @@ class SqlCohortRepository(SqlRepository):
                 member_id=member_id, milestone=milestone, done_at=now
             )
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def milestones(self, member_id: int) -> dict[str, datetime]:
         rows = await self.session.execute(
@@ -290,7 +291,7 @@ class SqlCohortRepository(SqlRepository):
             )
             .values(graduated_at=now)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def set_status(self, cohort_id: int, status: str) -> None:
         await self.session.execute(update(CohortRow).where(CohortRow.id == cohort_id).values(status=status))

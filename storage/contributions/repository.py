@@ -30,7 +30,7 @@ from bot.core.contributions.rules import (
 from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef
 from storage.contributions.tables import ContributionRow, MemberWeekRow
-from storage.repository_base import SqlRepository, insert_ignore, upsert
+from storage.repository_base import SqlRepository, affected_rows, insert_ignore, upsert
 from storage.tables import MemberRow
 
 ADMITTED = MemberStatus.ADMITTED.value
@@ -189,7 +189,7 @@ class SqlContributionRepository(SqlRepository):
                 )
                 .values(first_contribution_at=at)
             )
-            if result.rowcount and current is None:
+            if affected_rows(result) and current is None:
                 activated[member_id] = at
         return activated
 

@@ -12,7 +12,7 @@ from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef
 from storage.badges.tables import BadgeAwardRow
 from storage.feedback.tables import IdeaDraftRow, IdeaRow, IdeaVoteRow
-from storage.repository_base import SqlRepository, insert_ignore
+from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import MemberRow
 
 _OPEN = [s.value for s in OPEN]
@@ -95,11 +95,12 @@ class SqlIdeaRepository(SqlRepository):
         return {int(i): t for i, t in rows.all()}
 
     async def vote_of(self, idea_id: int, member_id: int) -> datetime | None:
-        return await self.session.scalar(
+        found = await self.session.scalar(
             select(IdeaVoteRow.voted_at).where(
                 IdeaVoteRow.idea_id == idea_id, IdeaVoteRow.member_id == member_id
             )
         )
+        return found
 
     async def add_vote(self, idea_id: int, member_id: int, now: datetime) -> bool:
         result = await self.session.execute(
@@ -107,13 +108,13 @@ class SqlIdeaRepository(SqlRepository):
                 idea_id=idea_id, member_id=member_id, voted_at=now
             )
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def remove_vote(self, idea_id: int, member_id: int) -> bool:
         result = await self.session.execute(
             delete(IdeaVoteRow).where(IdeaVoteRow.idea_id == idea_id, IdeaVoteRow.member_id == member_id)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def recount(self, idea_id: int) -> int:
         """Set the cached count from the votes themselves (never +1/-1, so it cannot drift)."""
@@ -173,7 +174,7 @@ class SqlIdeaRepository(SqlRepository):
         result = await self.session.execute(
             update(IdeaRow).where(IdeaRow.id == idea_id, IdeaRow.status == old.value).values(**values)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def merge_votes(self, source_id: int, target_id: int) -> None:
         """Copy the source's votes onto the target; a member who voted for both keeps one vote."""
@@ -253,4 +254,4 @@ class SqlIdeaRepository(SqlRepository):
             return None
         draft = Draft(id=row.id, member_id=row.member_id, title=row.title, details=row.details, area=row.area)
         result = await self.session.execute(delete(IdeaDraftRow).where(IdeaDraftRow.id == draft_id))
-        return draft if result.rowcount else None  # a concurrent press took it first
+        return draft if affected_rows(result) else None  # a concurrent press took it first

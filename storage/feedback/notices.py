@@ -12,7 +12,7 @@ from bot.core.feedback.idea_rules import IdeaStatus, Notice
 from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef
 from storage.feedback.tables import IdeaNoticeRow, IdeaOptOutRow, IdeaRow, IdeaStatusChangeRow
-from storage.repository_base import SqlRepository, insert_ignore
+from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import MemberRow
 
 
@@ -58,7 +58,7 @@ class SqlIdeaNoticeRepository(SqlRepository):
         if not rows:
             return 0
         result = await self.session.execute(insert_ignore(self.dialect, IdeaNoticeRow.__table__).values(rows))
-        return int(result.rowcount)
+        return int(affected_rows(result))
 
     async def pending(self, community_id: str) -> list[Notice]:
         target = aliased(IdeaRow)

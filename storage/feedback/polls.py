@@ -25,7 +25,7 @@ from storage.feedback.tables import (
     PollOptionRow,
     PollRow,
 )
-from storage.repository_base import SqlRepository, insert_ignore
+from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import MemberRow
 
 
@@ -129,7 +129,7 @@ class SqlPollRepository(SqlRepository):
             .where(PollRow.id == poll_id, PollRow.status == PollStatus.OPEN.value, PollRow.closes_at > now)
             .values(last_ballot_at=now)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def replace_ballot(
         self, poll_id: int, member_id: int, points: Mapping[int, int], now: datetime
@@ -167,7 +167,7 @@ class SqlPollRepository(SqlRepository):
             .where(PollRow.id == poll_id, PollRow.status == PollStatus.OPEN.value)
             .values(status=PollStatus.CLOSED.value, closed_at=now)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def tally(self, poll_id: int) -> tuple[dict[int, int], int]:
         """Points per option and the number of ballots."""
@@ -233,9 +233,10 @@ class SqlCouncilRepository(SqlRepository):
         return found
 
     async def find(self, community_id: str, name: str) -> int | None:
-        return await self.session.scalar(
+        found = await self.session.scalar(
             select(CouncilRow.id).where(CouncilRow.community_id == community_id, CouncilRow.name == name)
         )
+        return found
 
     async def add_member(self, council_id: int, member_id: int, now: datetime) -> bool:
         result = await self.session.execute(
@@ -243,7 +244,7 @@ class SqlCouncilRepository(SqlRepository):
                 council_id=council_id, member_id=member_id, added_at=now
             )
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def remove_member(self, council_id: int, member_id: int) -> bool:
         result = await self.session.execute(
@@ -251,7 +252,7 @@ class SqlCouncilRepository(SqlRepository):
                 CouncilMemberRow.council_id == council_id, CouncilMemberRow.member_id == member_id
             )
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def members(self, council_id: int) -> list[Person]:
         rows = await self.session.execute(
@@ -286,7 +287,7 @@ class SqlCouncilRepository(SqlRepository):
                 council_id=council_id, member_id=member_id, nominated_by_id=by_id, nominated_at=now
             )
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def nominees(self, council_id: int) -> list[Person]:
         rows = await self.session.execute(

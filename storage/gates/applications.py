@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from bot.core.gates.application_rules import Answer, Application, ApplicationStatus
 from storage.gates.tables import ApplicationRow
-from storage.repository_base import SqlRepository
+from storage.repository_base import SqlRepository, affected_rows
 
 
 def _application(row: ApplicationRow) -> Application:
@@ -75,7 +75,7 @@ class SqlApplicationRepository(SqlRepository):
             .values(status=status.value, decided_by_id=decided_by_id, decided_at=now, reason=reason)
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def pending(self, community_id: str, submitted_before: datetime | None = None) -> list[Application]:
         stmt = select(ApplicationRow).where(

@@ -10,7 +10,7 @@ from sqlalchemy import exists, func, select, update
 from bot.core.gates.rules import ReferralCode
 from bot.core.members import MemberStatus
 from storage.gates.tables import ReferralCodeRow
-from storage.repository_base import SqlRepository, insert_ignore
+from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import MemberRow
 
 
@@ -53,7 +53,7 @@ class SqlReferralCodeRepository(SqlRepository):
                 uses=0,
             )
         )
-        if not result.rowcount:
+        if not affected_rows(result):
             return None  # the code exists already (a collision): the caller draws another
         return await self.by_code(community_id, code)
 
@@ -119,7 +119,7 @@ class SqlReferralCodeRepository(SqlRepository):
             .values(uses=ReferralCodeRow.uses + 1)
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def revoke(self, owner_id: int, now: datetime, code: str | None = None) -> int:
         stmt = update(ReferralCodeRow).where(
@@ -132,7 +132,7 @@ class SqlReferralCodeRepository(SqlRepository):
         result = await self.session.execute(
             stmt.values(revoked_at=now).execution_options(synchronize_session=False)
         )
-        return int(result.rowcount)
+        return int(affected_rows(result))
 
     async def attach_invite(self, community_id: str, code: str, invite_code: str) -> bool:
         result = await self.session.execute(
@@ -141,4 +141,4 @@ class SqlReferralCodeRepository(SqlRepository):
             .values(invite_code=invite_code)
             .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))

@@ -19,7 +19,7 @@ from bot.core.gates.settings import GateMode
 from bot.core.members import AdmissionMethod, Member, MemberStatus
 from storage.gates.tables import JoinEventRow, RedemptionAttemptRow
 from storage.members import to_member
-from storage.repository_base import SqlRepository, insert_ignore
+from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import CommunityRow, MemberRow
 
 
@@ -51,7 +51,7 @@ class SqlGateRepository(SqlRepository):
             .where(CommunityRow.id == community_id, CommunityRow.admissions_paused != paused)
             .values(admissions_paused=paused)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def start_burst(self, community_id: str, now: datetime) -> bool:
         result = await self.session.execute(
@@ -59,7 +59,7 @@ class SqlGateRepository(SqlRepository):
             .where(CommunityRow.id == community_id, CommunityRow.join_burst_since.is_(None))
             .values(join_burst_since=now)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def end_burst(self, community_id: str) -> None:
         await self.session.execute(
@@ -118,7 +118,7 @@ class SqlGateRepository(SqlRepository):
             )
             .execution_options(synchronize_session="fetch")
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def adopt(self, community_id: str, people: Sequence[ExistingMember], now: datetime) -> list[int]:
         humans = {(p.ref.platform, p.ref.user_id): p for p in people if not p.is_bot}

@@ -21,7 +21,7 @@ from bot.core.text import mention
 from storage.gates.tables import ApplicationRow
 from storage.privacy.tables import AnonymousMarkRow
 from storage.privacy_declaration import Privacy
-from storage.repository_base import SqlRepository, upsert
+from storage.repository_base import SqlRepository, affected_rows, upsert
 from storage.tables import Base, CommunityRow, MemberRow, OutboxRow
 
 REJECTED = ApplicationStatus.REJECTED.value  # the gate's cooldown follows a rejection
@@ -29,7 +29,7 @@ REJECTED = ApplicationStatus.REJECTED.value  # the gate's cooldown follows a rej
 
 def declared_tables() -> list[tuple[Table, Privacy]]:
     """Every table with member columns, children before parents, the member table last."""
-    privacy = {m.local_table.name: m.class_.__privacy__ for m in Base.registry.mappers}
+    privacy = {m.class_.__table__.name: m.class_.__privacy__ for m in Base.registry.mappers}
     tables = [t for t in reversed(Base.metadata.sorted_tables) if privacy.get(t.name, Privacy()).columns]
     return [(t, privacy[t.name]) for t in tables]
 
@@ -87,8 +87,8 @@ class SqlPrivacyRepository(SqlRepository):
                     else delete(table).where(where)
                 )
                 result = await self.session.execute(stmt, execution_options={"synchronize_session": False})
-                if result.rowcount:
-                    touched[table.name] = touched.get(table.name, 0) + int(result.rowcount)
+                if affected_rows(result):
+                    touched[table.name] = touched.get(table.name, 0) + int(affected_rows(result))
         touched["outbox"] = await self._drop_outbox(member)
         await self.session.execute(
             delete(member_table).where(member_table.c.id == member.id),
@@ -156,7 +156,7 @@ class SqlPrivacyRepository(SqlRepository):
         salt = await self._salt(community_id, create=False)
         if not salt:
             return None  # nobody was ever erased here with a mark kept
-        return await self.session.scalar(
+        found = await self.session.scalar(
             select(AnonymousMarkRow.until).where(
                 AnonymousMarkRow.community_id == community_id,
                 AnonymousMarkRow.subject_hash == subject_hash(salt, ref),
@@ -164,6 +164,7 @@ class SqlPrivacyRepository(SqlRepository):
                 AnonymousMarkRow.until > now,
             )
         )
+        return found
 
     async def last_rejection_at(self, member_id: int) -> datetime | None:
         return await self.session.scalar(

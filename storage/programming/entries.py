@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from bot.core.programming.rules import Question, Submission, SubmissionStatus
 from bot.core.refs import MemberRef
 from storage.programming.tables import AmaQuestionRow, QuestionVoteRow, ShowcaseSubmissionRow
-from storage.repository_base import SqlRepository, insert_ignore
+from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import MemberRow
 
 
@@ -81,7 +81,7 @@ class SqlQuestionRepository(SqlRepository):
                 question_id=question_id, member_id=member_id, voted_at=now
             )
         )
-        if not inserted.rowcount:
+        if not affected_rows(inserted):
             return False
         # An increment in SQL, not read-modify-write: concurrent votes all count.
         await self.session.execute(
@@ -105,7 +105,7 @@ class SqlQuestionRepository(SqlRepository):
             .where(AmaQuestionRow.id == question_id, AmaQuestionRow.answered_at.is_(None))
             .values(answered_at=now)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def move_open(self, from_occurrence_id: int, to_occurrence_id: int) -> int:
         result = await self.session.execute(
@@ -113,7 +113,7 @@ class SqlQuestionRepository(SqlRepository):
             .where(AmaQuestionRow.occurrence_id == from_occurrence_id, AmaQuestionRow.answered_at.is_(None))
             .values(occurrence_id=to_occurrence_id)
         )
-        return int(result.rowcount)
+        return int(affected_rows(result))
 
 
 class SqlShowcaseRepository(SqlRepository):
@@ -176,7 +176,7 @@ class SqlShowcaseRepository(SqlRepository):
             )
             .values(status=status.value)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def of_occurrence(
         self, occurrence_id: int, status: SubmissionStatus | None = None
@@ -198,4 +198,4 @@ class SqlShowcaseRepository(SqlRepository):
             )
             .values(occurrence_id=to_occurrence_id)
         )
-        return int(result.rowcount)
+        return int(affected_rows(result))

@@ -22,7 +22,7 @@ from bot.core.programming.rules import (
 from bot.core.refs import MemberRef
 from storage.members import to_member
 from storage.programming.tables import OccurrenceRow, RsvpRow, SeriesRow
-from storage.repository_base import SqlRepository, insert_ignore, upsert
+from storage.repository_base import SqlRepository, affected_rows, insert_ignore, upsert
 from storage.tables import MemberRow
 
 _HAPPENING = [status.value for status in HAPPENING]
@@ -108,7 +108,7 @@ class SqlSeriesRepository(SqlRepository):
             .where(SeriesRow.id == series_id, SeriesRow.status != status.value)
             .values(status=status.value)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
 
 def _values(series: NewSeries) -> dict[str, object]:
@@ -172,7 +172,7 @@ class SqlOccurrenceRepository(SqlRepository):
             .where(OccurrenceRow.id == occurrence_id, OccurrenceRow.announced_at.is_(None))
             .values(announced_at=now)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def set_status(
         self, occurrence_id: int, status: OccurrenceStatus, *, only_from: Collection[OccurrenceStatus]
@@ -182,7 +182,7 @@ class SqlOccurrenceRepository(SqlRepository):
             .where(OccurrenceRow.id == occurrence_id, OccurrenceRow.status.in_([s.value for s in only_from]))
             .values(status=status.value)
         )
-        return bool(result.rowcount)
+        return bool(affected_rows(result))
 
     async def of_series(self, series_id: int, *, ending_after: datetime) -> list[Occurrence]:
         rows = await self.session.execute(
@@ -251,7 +251,7 @@ class SqlRsvpRepository(SqlRepository):
                 updated_at=now,
             )
         )
-        if inserted.rowcount:
+        if affected_rows(inserted):
             return True
         # Settled in SQL: pressing the same answer twice (or two presses racing) changes nothing.
         changed = await self.session.execute(
@@ -263,7 +263,7 @@ class SqlRsvpRepository(SqlRepository):
             )
             .values(answer=answer.value, updated_at=now)
         )
-        return bool(changed.rowcount)
+        return bool(affected_rows(changed))
 
     async def check_in(self, occurrence_id: int, member_id: int, now: datetime) -> bool:
         inserted = await self.session.execute(
@@ -275,7 +275,7 @@ class SqlRsvpRepository(SqlRepository):
                 updated_at=now,
             )
         )
-        if inserted.rowcount:
+        if affected_rows(inserted):
             return True
         changed = await self.session.execute(
             update(RsvpRow)
@@ -286,7 +286,7 @@ class SqlRsvpRepository(SqlRepository):
             )
             .values(attended=True, answer=RsvpAnswer.GOING.value, updated_at=now)
         )
-        return bool(changed.rowcount)
+        return bool(affected_rows(changed))
 
     async def counts(self, occurrence_id: int) -> RsvpCounts:
         rows = await self.session.execute(
