@@ -170,12 +170,13 @@ Effect = (
     | CreateReferralInvite
 )
 
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(Annotated[Effect, PydField(discriminator="kind")])
+_ADAPTER: TypeAdapter[Effect] = TypeAdapter(Annotated[Effect, PydField(discriminator="kind")])
 
 
 def effect_to_json(effect: Effect) -> dict[str, Any]:
     """A JSON-ready dict (bytes become base64) that `effect_from_json` turns back into the effect."""
-    return _ADAPTER.dump_python(effect, mode="json")
+    data: dict[str, Any] = _ADAPTER.dump_python(effect, mode="json")  # pydantic types the dump as Any
+    return data
 
 
 def effect_from_json(data: dict[str, Any]) -> Effect:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.core.context import Context
 from bot.core.effects import DirectMessage, EditMessage, PostMessage
 from bot.core.errors import InvalidInput
@@ -17,7 +19,7 @@ from bot.core.programming.rules import (
     SubmissionStatus,
     validate_link,
 )
-from bot.core.registry import ButtonRoute, Option, SlashCommand
+from bot.core.registry import ButtonRoute, Invocation, Option, SlashCommand
 from bot.core.replies import Action, ActionStyle, Reply
 from bot.core.text import user_text
 
@@ -137,14 +139,14 @@ feature.slash(
         command=SubmitShowcase,
     )
 )
-for _verb, _accept in (("accept", True), ("reject", False)):
-    feature.button(
-        ButtonRoute(
-            "showcase",
-            _verb,
-            lambda inv, ident, accept=_accept: ReviewSubmission(
-                community_id=inv.community_id, submission_id=_entry_id(ident), accept=accept
-            ),
-            command=ReviewSubmission,
-        )
+
+
+def _review(accept: bool) -> Callable[[Invocation, str], ReviewSubmission]:
+    """The button build for accepting or rejecting the submission named by the button's id."""
+    return lambda inv, ident: ReviewSubmission(
+        community_id=inv.community_id, submission_id=_entry_id(ident), accept=accept
     )
+
+
+for _verb, _accept in (("accept", True), ("reject", False)):
+    feature.button(ButtonRoute("showcase", _verb, _review(_accept), command=ReviewSubmission))
