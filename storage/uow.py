@@ -7,6 +7,15 @@ from typing import Self, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.core.ports import (
+    CommunityRepository,
+    JobRunRepository,
+    LeaseRepository,
+    MemberRepository,
+    OutboxRepository,
+    PlatformRefRepository,
+    ProcessedEventRepository,
+)
 from storage.delivery import SqlOutboxRepository, SqlPlatformRefRepository, SqlProcessedEventRepository
 from storage.members import SqlCommunityRepository, SqlMemberRepository
 from storage.scheduling import SqlJobRunRepository, SqlLeaseRepository
@@ -20,6 +29,16 @@ Bindings = Mapping[type, Binding]
 
 class SqlUnitOfWork:
     """`async with factory() as uow: ...; await uow.commit()`; leaving without commit rolls back."""
+
+    # Typed as the ports (the bot.core UnitOfWork protocol's attributes), set on entering.
+    session: AsyncSession
+    communities: CommunityRepository
+    members: MemberRepository
+    outbox: OutboxRepository
+    processed: ProcessedEventRepository
+    refs: PlatformRefRepository
+    job_runs: JobRunRepository
+    leases: LeaseRepository
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine, bindings: Bindings
