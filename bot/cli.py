@@ -8,15 +8,22 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import __version__
 from bot.core.feedback.ports import IdeaReportReader
 
+if TYPE_CHECKING:  # imported lazily at run time, for a fast --help
+    from adapters.slack.app import SlackAdapter
+    from adapters.slack.runner import SlackServer
+    from bot.bootstrap import App
+    from bot.config import Settings
+    from bot.core.registry import Registry
+
 DEFAULT_CONFIG = os.environ.get("TOWNSQUARE_CONFIG", "config.toml")
 
 
-def _load(path: str):  # noqa: ANN202  (returns bot.config.Settings; imported lazily for a fast --help)
+def _load(path: str) -> Settings:
     from bot.config import ConfigError, load_settings
     from bot.logs import setup_logging
 
@@ -128,7 +135,7 @@ async def _run(config: str, dry_run: bool) -> int:
     return 1 if failures else 0
 
 
-def _slack_adapter(settings, registry):  # noqa: ANN001, ANN202  (lazy imports: slack-bolt loads only when used)
+def _slack_adapter(settings: Settings, registry: Registry) -> SlackAdapter:  # slack-bolt loads only when used
     from adapters.slack.app import SlackConfigError
     from adapters.slack.runner import prepare_slack
 
@@ -139,7 +146,7 @@ def _slack_adapter(settings, registry):  # noqa: ANN001, ANN202  (lazy imports: 
         raise SystemExit(2) from None
 
 
-async def _start_slack(app, adapter):  # noqa: ANN001, ANN202
+async def _start_slack(app: App, adapter: SlackAdapter) -> SlackServer:
     from adapters.slack.app import SlackConfigError
     from adapters.slack.runner import start_slack
 
@@ -306,7 +313,7 @@ def cmd_slack_manifest(args: argparse.Namespace) -> int:
 
     registry = assemble().registry
 
-    overrides = {}
+    overrides: dict[str, str] = {}
     if args.config:
         settings = _load(args.config)
         overrides = settings.slack.command_names if settings.slack else {}

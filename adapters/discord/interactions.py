@@ -201,7 +201,8 @@ class InteractionRouter:
         return community, actor_for(user, community)
 
     def _is_route_button(self, interaction: discord.Interaction[Any]) -> bool:
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        data = interaction.data
+        custom_id = str(data.get("custom_id", "")) if data is not None else ""
         return bool(_ROUTE.fullmatch(custom_id))
 
     # --- answering -------------------------------------------------------------------------------

@@ -147,6 +147,6 @@ async def mint_invite(
     channel: discord.abc.GuildChannel, *, max_uses: int, max_age: int, reason: str
 ) -> discord.Invite:
     """A personal invite: unique, limited to the referral code's uses and lifetime."""
-    return await channel.create_invite(  # type: ignore[attr-defined]
+    return await channel.create_invite(
         max_uses=max(1, min(MAX_USES, max_uses)), max_age=max_age, unique=True, reason=reason
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -254,7 +255,8 @@ class SlackNotifier:
             page = await self.client.conversations_list(
                 types="private_channel", exclude_archived=True, limit=200, cursor=cursor
             )
-            for channel in page.get("channels", []):
+            channels: list[dict[str, Any]] = page.get("channels", [])
+            for channel in channels:
                 if channel.get("name") == name:
                     return str(channel["id"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
