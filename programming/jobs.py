@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 from zoneinfo import ZoneInfo
 
 from bot.core.bus import JobRun
@@ -110,8 +110,16 @@ def hourly(after: datetime) -> datetime:
 # --- the programme -----------------------------------------------------------------------------
 
 
+class _OccurrenceJob(TypedDict):
+    """The fields every occurrence job command has."""
+
+    community_id: str
+    occurrence_id: int
+    scheduled_for: datetime
+
+
 def _command(community_id: str, occurrence: Occurrence, plan: JobPlan) -> Command:
-    common = {"community_id": community_id, "occurrence_id": occurrence.id, "scheduled_for": plan.at}
+    common = _OccurrenceJob(community_id=community_id, occurrence_id=occurrence.id, scheduled_for=plan.at)
     if plan.name == "announce":
         return AnnounceOccurrence(**common)
     if plan.offset_minutes is not None:
@@ -121,6 +129,11 @@ def _command(community_id: str, occurrence: Occurrence, plan: JobPlan) -> Comman
     if plan.name == "start":
         return StartOccurrence(**common)
     return EndOccurrence(**common)
+
+
+def _handling(bus: Bus, command: Command) -> Callable[[JobRun], Awaitable[object]]:
+    """A job's `run`: hand `command` to the bus with the run record."""
+    return lambda run: bus.handle(command, job=run)
 
 
 def occurrence_jobs(
@@ -142,7 +155,7 @@ def occurrence_jobs(
             JobSpec(
                 key=f"{community.id}:occurrence:{occurrence.id}:{plan.name}",
                 next_run=once(plan.at),
-                run=lambda run, command=command: bus.handle(command, job=run),
+                run=_handling(bus, command),
                 grace=plan.grace,
             )
         )
@@ -164,7 +177,7 @@ def poll_jobs(bus: Bus, community_id: str, open_polls: Sequence[tuple[int, datet
             JobSpec(
                 key=f"{community_id}:poll:{poll_id}:close",
                 next_run=once(closes_at),
-                run=lambda run, command=command: bus.handle(command, job=run),
+                run=_handling(bus, command),
                 grace=POLL_CLOSE_GRACE,
             )
         )

@@ -22,13 +22,14 @@ from adapters.slack.identity import PLATFORM, IdentityResolver, SlackDirectory
 from adapters.slack.lobby import lobby_guide
 from adapters.slack.render import NO_PARSE, form_answers, form_metadata, form_view, mrkdwn, reply_message
 from bot.config import CommunityConfig
-from bot.core.bus import Source
+from bot.core.bus import Message, Source
 from bot.core.contributions.ports import ContributionSink
 from bot.core.events import Event
+from bot.core.invoke import Bus as InvokeBus
 from bot.core.invoke import invoke_button, invoke_form, invoke_message_action, invoke_slash
 from bot.core.ports import Clock
 from bot.core.refs import Actor, MemberRef
-from bot.core.registry import Invocation, MessageTarget, Registry
+from bot.core.registry import Built, Invocation, MessageTarget, Registry
 from bot.core.replies import OpenForm, Reply
 
 log = logging.getLogger("townsquare.slack")
@@ -39,10 +40,12 @@ UNKNOWN_WORKSPACE = "This Slack workspace is not set up for Townsquare yet; a co
 Respond = Callable[..., Awaitable[Any]]
 
 
-class Bus(Protocol):
+class Bus(InvokeBus, Protocol):
+    """The message bus as the listeners use it: invoking commands, and handling the events they hear."""
+
     async def handle(
-        self, message: Any, actor: Actor | None = None, *, source: Source | None = None
-    ) -> Any: ...
+        self, message: Message, actor: Actor | None = None, *, source: Source | None = None
+    ) -> Reply | Built: ...
 
 
 @dataclass(frozen=True)
