@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Final, TypedDict
 
 import aiohttp
 import discord
@@ -40,10 +41,21 @@ from bot.core.refs import MemberRef
 log = logging.getLogger("townsquare.discord.notifier")
 
 REASON = "Townsquare"
-THREAD_ARCHIVE_MINUTES = 10080  # a week: cohort threads stay open between meetings
+THREAD_ARCHIVE_MINUTES: Final = 10080  # a week: cohort threads stay open between meetings
 NAME_MAX = 100
 EVENT_DESCRIPTION_MAX = 1000
 Refs = Mapping[str, PlatformRef]
+
+
+class _EventFields(TypedDict):
+    """What every scheduled event is created with, whatever its location."""
+
+    name: str
+    start_time: datetime
+    end_time: datetime
+    description: str
+    privacy_level: discord.PrivacyLevel
+    reason: str
 
 
 class DiscordNotifier:
@@ -223,7 +235,11 @@ class DiscordNotifier:
                 discord.Object(self._bot_id(), type=discord.Member): _SPACE_ACCESS,
             }
             space = await guild.create_text_channel(
-                name, category=parent, overwrites=overwrites, topic=effect.topic[:1024] or None, reason=REASON
+                name,
+                category=parent,
+                overwrites=overwrites,
+                topic=effect.topic[:1024] or discord.utils.MISSING,
+                reason=REASON,
             )
         ref = PlatformRef(str(space.id))
         # From here on the space exists: a member who cannot be added is logged, never a reason to
@@ -275,14 +291,14 @@ class DiscordNotifier:
         channel_id = self._channel_id(effect.channel, refs, binding)
         channel = guild.get_channel(channel_id)
         ends_at = max(effect.ends_at, effect.starts_at + timedelta(minutes=1))
-        common = {
-            "name": render.clip(effect.name, NAME_MAX),
-            "start_time": effect.starts_at,
-            "end_time": ends_at,
-            "description": render.clip(render.render_text(effect.description)[0], EVENT_DESCRIPTION_MAX),
-            "privacy_level": discord.PrivacyLevel.guild_only,
-            "reason": REASON,
-        }
+        common = _EventFields(
+            name=render.clip(effect.name, NAME_MAX),
+            start_time=effect.starts_at,
+            end_time=ends_at,
+            description=render.clip(render.render_text(effect.description)[0], EVENT_DESCRIPTION_MAX),
+            privacy_level=discord.PrivacyLevel.guild_only,
+            reason=REASON,
+        )
         if isinstance(channel, discord.StageChannel):
             event = await guild.create_scheduled_event(
                 entity_type=discord.EntityType.stage_instance, channel=channel, **common
