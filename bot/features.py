@@ -28,7 +28,7 @@ from bot.core import (
     programming,
 )
 from bot.core.feature import Assembly, Register
-from storage.uow import Bindings
+from storage.uow import Binding, Bindings
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,10 @@ def assemble(features: tuple[FeatureModule, ...] = FEATURES) -> Assembly:
 
 def bindings(features: tuple[FeatureModule, ...] = FEATURES) -> Bindings:
     """Every port of the given features, bound to its storage."""
-    bound: dict[type, object] = {}
+    bound: dict[type, Binding] = {}
     for feature in features:
         for port, binding in feature.storage.items():
             if port in bound:
                 raise ValueError(f"{port.__name__} is bound twice")
             bound[port] = binding
-    return bound  # type: ignore[return-value]
+    return bound

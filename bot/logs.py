@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TextIO
 
 REDACTED = "[redacted]"
 
@@ -65,15 +65,18 @@ def _install_record_factory() -> None:
     _installed = True
 
 
+class _ConsoleHandler(logging.StreamHandler[TextIO]):
+    """The handler setup_logging installs, recognised so calling it again adds no second one."""
+
+
 def setup_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> None:
     """One line per record on stderr, secrets redacted everywhere."""
     add_secrets(secrets)
     _install_record_factory()
     root = logging.getLogger()
-    if not any(getattr(h, "_townsquare", False) for h in root.handlers):
-        handler = logging.StreamHandler()
+    if not any(isinstance(h, _ConsoleHandler) for h in root.handlers):
+        handler = _ConsoleHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler._townsquare = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(level)
     # Libraries that narrate routine work at INFO: only their warnings, unless DEBUG was asked for.

@@ -215,7 +215,7 @@ def option_values(command: SlashCommand | None, raw: Sequence[Mapping[str, Any]]
         if kind is OptionType.MEMBER or item.get("type") == OPTION_TYPES[OptionType.MEMBER]:
             values[name] = MemberRef("discord", str(value))
         elif kind is OptionType.INTEGER:
-            values[name] = int(value)  # type: ignore[arg-type]
+            values[name] = int(item["value"])
         elif kind is OptionType.BOOLEAN:
             values[name] = bool(value)
         else:

@@ -8,7 +8,7 @@ decides it when the built command arrives.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from bot.core.commands import Command
@@ -32,9 +32,11 @@ class Bus(Protocol):
     async def handle(self, message: Command, actor: Actor | None = None) -> Reply | Built: ...
 
 
-async def _run(bus: Bus, built_fn: object, invocation: Invocation, *args: object) -> Reply | OpenForm:
+async def _run(
+    bus: Bus, built_fn: Callable[..., Built], invocation: Invocation, *args: object
+) -> Reply | OpenForm:
     try:
-        built = built_fn(invocation, *args)  # type: ignore[operator]
+        built = built_fn(invocation, *args)
     except UserFacingError as exc:
         return Reply(text=exc.message, private=True)
     return await _finish(bus, built, invocation.actor)

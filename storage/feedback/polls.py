@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 
 from bot.core.feedback.poll_rules import (
     Eligibility,
@@ -217,7 +217,7 @@ class SqlPollRepository(SqlRepository):
         return [(int(i), at) for i, at in rows.all()]
 
 
-def _people(rows: Sequence[tuple[int, str, str, str]]) -> list[Person]:
+def _people(rows: Sequence[Row[tuple[int, str, str, str]]]) -> list[Person]:
     return [Person(member_id=m, ref=MemberRef(p, u), display_name=n) for m, p, u, n in rows]
 
 
@@ -261,7 +261,7 @@ class SqlCouncilRepository(SqlRepository):
             .where(CouncilMemberRow.council_id == council_id)
             .order_by(CouncilMemberRow.added_at, MemberRow.id)
         )
-        return _people(rows.all())  # type: ignore[arg-type]
+        return _people(rows.all())
 
     async def is_member(self, community_id: str, name: str, member_id: int) -> bool:
         found = await self.session.scalar(
@@ -296,7 +296,7 @@ class SqlCouncilRepository(SqlRepository):
             .where(CouncilNomineeRow.council_id == council_id)
             .order_by(CouncilNomineeRow.nominated_at, MemberRow.id)
         )
-        return _people(rows.all())  # type: ignore[arg-type]
+        return _people(rows.all())
 
     async def clear_nominees(self, council_id: int) -> None:
         await self.session.execute(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import get_args
+from typing import TypeGuard, get_args
 
 from bot.core.context import Context
 from bot.core.effects import PostMessage
@@ -27,6 +27,10 @@ from bot.core.text import mention, user_text
 MODES: tuple[str, ...] = get_args(GateMode)
 AS_CONFIGURED = "config"  # the /gate mode choice that drops a lead's override
 REASON_MAX = 150
+
+
+def _is_mode(value: str) -> TypeGuard[GateMode]:
+    return value in MODES
 
 
 async def _status(ctx: Context) -> str:
@@ -60,13 +64,15 @@ async def show_gate(command: ShowGate, ctx: Context) -> Reply:
 @feature.command(SetGateMode)
 async def set_gate_mode(command: SetGateMode, ctx: Context) -> Reply:
     """A lead's override of the configured gate, or back to the configuration."""
-    if command.mode is not None and command.mode not in MODES:
-        raise InvalidInput(
-            f"Pick one of: {', '.join(MODES)}, or {AS_CONFIGURED} to follow the configuration."
-        )
-    if command.switch_on is not None and command.mode != "referral":
+    mode: GateMode | None = None
+    if command.mode is not None:
+        if not _is_mode(command.mode):
+            raise InvalidInput(
+                f"Pick one of: {', '.join(MODES)}, or {AS_CONFIGURED} to follow the configuration."
+            )
+        mode = command.mode
+    if command.switch_on is not None and mode != "referral":
         raise InvalidInput("A switch date only applies to referral mode: pick mode referral with it.")
-    mode: GateMode | None = command.mode  # type: ignore[assignment]  # checked against MODES above
     await ctx.uow.repo(GateRepository).set_mode(ctx.community.id, mode, command.switch_on)
     return Reply(title="Gate updated", text=await _status(ctx))
 
