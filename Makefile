@@ -24,6 +24,6 @@ test: lint typecheck
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) *.egg-info townsquare.db townsquare.db-wal townsquare.db-shm \
+	rm -rf $(VENV) .mypy_cache *.egg-info townsquare.db townsquare.db-wal townsquare.db-shm \
 		townsquare-demo.db townsquare-demo.db-wal townsquare-demo.db-shm townsquare-demo.toml \
 		townsquare-demo-chart.png
