@@ -62,7 +62,7 @@ class SlackDirectory:
         if user_id in binding.moderator_users:
             roles.add(Role.MODERATOR)
         if user_id in binding.lead_users:
-            roles.add(Role.LEAD)
+            roles |= {Role.LEAD, Role.MODERATOR}  # leads can do what moderators do, as on Discord
         return frozenset(roles)
 
     def is_staff(self, community: CommunityConfig, user_id: str) -> bool:
