@@ -114,6 +114,11 @@ class SlackAdapter:
         return authorize
 
     @property
+    def bot_user_id(self) -> str:
+        """The bot's own user id (from auth.test; empty before check_token)."""
+        return str((self._auth_test or {}).get("user_id") or "")
+
+    @property
     def socket_mode(self) -> bool:
         return self.settings.app_token is not None
 

@@ -1,7 +1,9 @@
 """Who is acting, in which community: Slack workspace → community, Slack user → Actor.
 
-Roles come from the configuration (`moderator_users`, `lead_users`): with none configured nobody
-moderates (fail closed). MEMBER comes from the database; the bus checks it again for every command.
+Roles come from the configuration (`moderator_users`, `lead_users`, and the members of
+`moderator_groups` / `lead_groups`, read at start): with none configured nobody moderates (fail
+closed). A lead is a moderator too, as on Discord (`adapters/discord/identity.py`). MEMBER comes from
+the database; the bus checks it again for every command.
 A workspace that uninstalled the app or revoked its tokens is stopped until restart.
 """
 
@@ -37,6 +39,7 @@ class SlackDirectory:
             self._by_team[community.slack.team_id] = community
             self._by_id[community.id] = community
         self._stopped: dict[str, str] = {}
+        self._group_roles: dict[str, dict[str, frozenset[Role]]] = {}
 
     def __bool__(self) -> bool:
         return bool(self._by_id)
@@ -63,7 +66,25 @@ class SlackDirectory:
             roles.add(Role.MODERATOR)
         if user_id in binding.lead_users:
             roles |= {Role.LEAD, Role.MODERATOR}  # leads can do what moderators do, as on Discord
+        roles |= self._group_roles.get(community.id, {}).get(user_id, frozenset())
         return frozenset(roles)
+
+    def set_group_roles(self, community_id: str, moderators: Iterable[str], leads: Iterable[str]) -> None:
+        """Roles held through the configured user groups (replaces what was read before)."""
+        found: dict[str, set[Role]] = {}
+        for user in moderators:
+            found.setdefault(user, set()).add(Role.MODERATOR)
+        for user in leads:
+            found.setdefault(user, set()).update((Role.LEAD, Role.MODERATOR))
+        self._group_roles[community_id] = {user: frozenset(roles) for user, roles in found.items()}
+
+    def staff_users(self, community: CommunityConfig) -> set[str]:
+        """Everyone configured as a moderator or lead, by user id or through a user group."""
+        binding = community.slack
+        staff = set(self._group_roles.get(community.id, {}))
+        if binding is not None:
+            staff |= set(binding.moderator_users) | set(binding.lead_users)
+        return staff
 
     def is_staff(self, community: CommunityConfig, user_id: str) -> bool:
         return bool(self.roles(community, user_id))

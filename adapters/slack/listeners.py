@@ -25,6 +25,7 @@ from bot.config import CommunityConfig
 from bot.core.bus import Message, Source
 from bot.core.contributions.ports import ContributionSink
 from bot.core.events import Event
+from bot.core.gates.commands import AdoptMembers
 from bot.core.invoke import Bus as InvokeBus
 from bot.core.invoke import invoke_button, invoke_form, invoke_message_action, invoke_slash
 from bot.core.ports import Clock
@@ -298,9 +299,12 @@ class SlackListeners:
                 or event.get("user") == context.get("bot_user_id")
             ):
                 return
+            if event.get("channel") in community.slack.member_channels:
+                await self._adopt(community, str(event.get("user") or ""), client)
+                return
             lobby = community.slack.channels.lobby
             if not lobby or event.get("channel") != lobby:
-                return  # joins elsewhere (member channels after admission) say nothing new
+                return  # joins elsewhere say nothing new
             fact = slack_events.channel_join(community.id, event, self.clock.now())
             if fact is None:
                 return
@@ -311,6 +315,16 @@ class SlackListeners:
                 await client.chat_postEphemeral(
                     channel=lobby, user=fact.member.user_id, text=mrkdwn(text, self.names), **NO_PARSE
                 )
+
+    async def _adopt(self, community: CommunityConfig, user_id: str, client: AsyncWebClient) -> None:
+        """Someone a person (not the gate) added to a member channel is a member too; for whoever the
+        gate admitted (invited by the bot) this is a no-op."""
+        if not user_id:
+            return
+        found = await client.users_info(user=user_id)
+        person = slack_events.existing_member(found.get("user") or {})
+        if person is not None:
+            await self.bus.handle(AdoptMembers(community_id=community.id, members=(person,)))
 
     async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         slack_events.drop_content(event)  # first: the text goes no further than this line

@@ -3,6 +3,7 @@ Socket Mode when an app-level token is configured."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
@@ -11,6 +12,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.adoption import SLACK_FAILURES, adopt_at_start, load_staff_groups
 from adapters.slack.app import SlackAdapter, SlackConfigError
 from bot.bootstrap import App
 from bot.config import Settings
@@ -30,6 +32,7 @@ class SlackServer:
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self.port: int | None = None
+        self.adoption: asyncio.Task[object] | None = None  # the existing members, adopted after start
 
     async def start(self) -> None:
         settings = self.adapter.settings
@@ -58,6 +61,9 @@ class SlackServer:
         log.info("slack: listening on http://%s:%s%s", settings.host, self.port, EVENTS_PATH)
 
     async def stop(self) -> None:
+        if self.adoption is not None and not self.adoption.done():
+            self.adoption.cancel()
+            await asyncio.gather(self.adoption, return_exceptions=True)
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
@@ -81,9 +87,16 @@ def prepare_slack(settings: Settings, registry: Registry) -> SlackAdapter:
 
 
 async def start_slack(app: App, adapter: SlackAdapter) -> SlackServer:
-    """Attach the bolt app to the running core and start serving Slack."""
+    """Attach the bolt app to the running core and start serving Slack; the people already in each
+    workspace's member channels are adopted right after (`server.adoption`), while requests are served."""
     await adapter.check_token()
+    for community in adapter.directory.communities():  # before serving: roles from user groups
+        try:
+            await load_staff_groups(adapter.client, adapter.directory, community)
+        except SLACK_FAILURES as exc:
+            log.warning("slack %s: could not read the staff user groups: %s", community.id, exc)
     bolt = adapter.attach(app.bus, app.uow_factory, app.clock, app.ingest)
     server = SlackServer(adapter, bolt)
     await server.start()
+    server.adoption = asyncio.create_task(adopt_at_start(adapter, app.bus), name="slack adoption")
     return server

@@ -62,5 +62,8 @@ class SlackCommunity(StrictModel):
     team_id: str
     moderator_users: tuple[str, ...] = ()
     lead_users: tuple[str, ...] = ()
+    # User groups (S…) whose members moderate / lead, read with usergroups.users.list at start.
+    moderator_groups: tuple[str, ...] = ()
+    lead_groups: tuple[str, ...] = ()
     member_channels: tuple[str, ...] = ()
     channels: SlackChannels = SlackChannels()

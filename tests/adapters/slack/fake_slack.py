@@ -168,12 +168,17 @@ class FakeSlackApi:
             "conversations.list": self._conversations_list,
             "conversations.setTopic": self._conversations_set_topic,
             "users.info": self._users_info,
+            "users.list": self._users_list,
+            "conversations.members": self._conversations_members,
             "reactions.add": self._reactions_add,
             "usergroups.users.list": self._usergroups_users_list,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
             "apps.connections.open": self._apps_connections_open,
         }
+        self.page_cap = 1000
+        """Most items one page of a paginated method returns, whatever ``limit`` asks (Slack may return
+        fewer than asked); lower it to make a test page through several cursors."""
         self._runner: web.AppRunner | None = None
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_replies: list[JsonDict] = []
@@ -619,6 +624,32 @@ class FakeSlackApi:
     def _users_info(self, params: JsonDict) -> JsonDict:
         user_id = str(_require(params, "user", "user_not_found"))
         return {"user": self.users.get(user_id) or self.add_user(user_id)}
+
+    def _page(self, params: JsonDict, items: list[Any]) -> tuple[list[Any], JsonDict]:
+        """Cursor pagination as Slack does it: an opaque cursor, "" on the last page."""
+        limit = min(int(params.get("limit") or 100), self.page_cap, 1000)
+        cursor = str(params.get("cursor") or "")
+        try:
+            start = int(cursor.removeprefix("dXNlcjo"), 16) if cursor else 0
+        except ValueError:
+            raise ApiError("invalid_cursor") from None
+        end = start + limit
+        next_cursor = f"dXNlcjo{end:x}" if end < len(items) else ""
+        return items[start:end], {"next_cursor": next_cursor}
+
+    def _conversations_members(self, params: JsonDict) -> JsonDict:
+        channel = str(_require(params, "channel", "channel_not_found"))
+        if channel not in self.channels:
+            raise ApiError("channel_not_found")
+        info = self.channels[channel]
+        if info.get("is_private") and self.bot_user_id not in self.members[channel]:
+            raise ApiError("channel_not_found")
+        page, metadata = self._page(params, sorted(self.members[channel]))
+        return {"members": page, "response_metadata": metadata}
+
+    def _users_list(self, params: JsonDict) -> JsonDict:
+        page, metadata = self._page(params, [self.users[user] for user in sorted(self.users)])
+        return {"members": page, "cache_ts": self._ts_base, "response_metadata": metadata}
 
     def _reactions_add(self, params: JsonDict) -> JsonDict:
         channel = str(_require(params, "channel", "channel_not_found"))
