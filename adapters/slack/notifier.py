@@ -43,6 +43,10 @@ log = logging.getLogger("townsquare.slack")
 RETRYABLE_ERRORS = frozenset(
     {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
+# A DM Slack will never deliver: the newcomer gets it as an ephemeral message in the lobby instead.
+DM_CLOSED_ERRORS = frozenset(
+    {"cannot_dm_bot", "user_disabled", "messages_tab_disabled", "user_not_visible", "restricted_action"}
+)
 _CHANNEL_NAME = re.compile(r"[^a-z0-9_-]+")
 
 
@@ -105,7 +109,11 @@ class SlackNotifier:
             await self.client.chat_update(channel=ref.channel_id, ts=ref.message_id or "", **body, **NO_PARSE)
             return {}
         if isinstance(effect, DirectMessage):
-            await self._direct(effect)
+            try:
+                await self._direct(effect)
+            except SlackApiError as exc:
+                if not await self._in_lobby(effect, binding, exc):
+                    raise
             return {}
         if isinstance(effect, GrantMemberAccess):
             for channel in binding.member_channels:
@@ -208,6 +216,17 @@ class SlackNotifier:
             await self.client.files_upload_v2(
                 channel=channel, content=effect.attachment, filename=name, title=name, initial_comment=comment
             )
+
+    async def _in_lobby(self, effect: DirectMessage, binding: SlackCommunity, exc: SlackApiError) -> bool:
+        """DMs closed: the text goes to the lobby as a message only that person sees (a file cannot)."""
+        error = str(exc.response.get("error", "") or "")
+        lobby = binding.channels.lobby
+        if error not in DM_CLOSED_ERRORS or not lobby or effect.attachment is not None:
+            return False
+        body = message(effect.text, title=effect.title, actions=effect.actions, names=self.names)
+        await self.client.chat_postEphemeral(channel=lobby, user=effect.member.user_id, **body, **NO_PARSE)
+        log.info("DM to %s refused (%s); sent in the lobby instead", effect.member.user_id, error)
+        return True
 
     # --- channels ------------------------------------------------------------------------------
 

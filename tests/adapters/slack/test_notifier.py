@@ -33,6 +33,7 @@ from tests.adapters.slack.harness import (
     ANNOUNCEMENTS,
     APPLICATIONS,
     DIGEST,
+    LOBBY,
     MEMBER,
     MEMBER_CHANNELS,
     MOD,
@@ -328,3 +329,28 @@ async def test_a_post_goes_out_without_the_link_when_slack_has_no_permalink(run:
     assert [s for s, _, _ in await statuses(run)] == ["done", "done"]
     _, results = run.fake.calls_to("chat.postMessage")
     assert "context" not in [b["type"] for b in results.params["blocks"]]
+
+
+@pytest.mark.parametrize("error", ["cannot_dm_bot", "messages_tab_disabled"])
+async def test_closed_dms_go_to_the_lobby_as_a_message_only_they_see(run: Running, error: str) -> None:
+    run.fake.fail_next("conversations.open", error=error)
+    await queue(run, DirectMessage(COMMUNITY, ref(NEWCOMER), "Welcome! Use /apply to get in."))
+    await run.deliver()
+
+    assert [s for s, _, _ in await statuses(run)] == ["done"]  # delivered, not parked
+    [lobby] = run.fake.calls_to("chat.postEphemeral")
+    assert (lobby.params["channel"], lobby.params["user"]) == (LOBBY, NEWCOMER)
+    assert "Use /apply" in lobby.params["text"]
+    assert run.fake.calls_to("chat.postMessage") == []
+
+
+async def test_closed_dms_with_a_file_or_other_errors_are_parked_as_before(run: Running) -> None:
+    run.fake.fail_next("conversations.open", error="cannot_dm_bot")
+    run.fake.fail_next("chat.postMessage", error="channel_not_found")
+    await queue(run, DirectMessage(COMMUNITY, ref(NEWCOMER), "Your export", attachment=b"{}"))
+    await run.deliver()
+    await queue(run, DirectMessage(COMMUNITY, ref(MEMBER), "Hello"))
+    await run.deliver()
+
+    assert [s for s, _, _ in await statuses(run)] == ["parked", "parked"]
+    assert run.fake.calls_to("chat.postEphemeral") == []
