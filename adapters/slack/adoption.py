@@ -21,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.adoption import AdoptionReport, Bus, adopt_pages
 from adapters.slack.app import SlackAdapter, SlackConfigError, make_client
 from adapters.slack.events import existing_member
-from adapters.slack.identity import SlackDirectory
+from adapters.slack.identity import SlackDirectory, load_staff_groups
 from bot.config import CommunityConfig, Settings
 from bot.core.gates.commands import ExistingMember
 
@@ -30,30 +30,6 @@ log = logging.getLogger("townsquare.slack")
 PAGE = 1000  # conversations.members and users.list: Slack's largest page
 FEW = 200  # up to this many people, one users.info each beats paging through the whole workspace
 SLACK_FAILURES = (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError)
-
-
-async def _group_users(client: AsyncWebClient, group: str) -> list[str]:
-    found = await client.usergroups_users_list(usergroup=group)
-    return [str(user) for user in found.get("users") or []]
-
-
-async def load_staff_groups(
-    client: AsyncWebClient, directory: SlackDirectory, community: CommunityConfig
-) -> None:
-    """Read who moderates and leads through the configured user groups into the directory."""
-    binding = community.slack
-    if binding is None:
-        return
-    moderators = [user for group in binding.moderator_groups for user in await _group_users(client, group)]
-    leads = [user for group in binding.lead_groups for user in await _group_users(client, group)]
-    directory.set_group_roles(community.id, moderators, leads)
-    if binding.moderator_groups or binding.lead_groups:
-        log.info(
-            "slack %s: %d moderator(s) and %d lead(s) from user groups",
-            community.id,
-            len(moderators),
-            len(leads),
-        )
 
 
 async def channel_members(client: AsyncWebClient, channel: str) -> AsyncIterator[list[str]]:

@@ -165,6 +165,7 @@ class SlackAdapter:
         bolt.shortcut(re.compile(r".+"))(listeners.on_shortcut)
         bolt.event("team_join")(listeners.on_team_join)
         bolt.event("member_joined_channel")(listeners.on_member_joined_channel)
+        bolt.event("subteam_members_changed")(listeners.on_subteam_members_changed)
         bolt.event("message")(listeners.on_message)
         bolt.event("reaction_added")(listeners.on_reaction_added)
         bolt.event("app_uninstalled")(listeners.on_app_uninstalled)

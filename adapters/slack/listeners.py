@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import events as slack_events
 from adapters.slack.commands import CommandNames, UsageError, parse_options, usage
-from adapters.slack.identity import PLATFORM, IdentityResolver, SlackDirectory
+from adapters.slack.identity import PLATFORM, IdentityResolver, SlackDirectory, load_staff_groups
 from adapters.slack.lobby import lobby_guide
 from adapters.slack.render import NO_PARSE, form_answers, form_metadata, form_view, mrkdwn, reply_message
 from bot.config import CommunityConfig
@@ -325,6 +325,21 @@ class SlackListeners:
         person = slack_events.existing_member(found.get("user") or {})
         if person is not None:
             await self.bus.handle(AdoptMembers(community_id=community.id, members=(person,)))
+
+    async def on_subteam_members_changed(
+        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """A staff user group changed: roles follow at once, and whoever was added is a member."""
+        async with self._guard("subteam_members_changed"):
+            community = await self._community(body.get("team_id"), None, None)
+            binding = community.slack if community is not None else None
+            if community is None or binding is None:
+                return
+            if event.get("subteam_id") not in (*binding.moderator_groups, *binding.lead_groups):
+                return
+            await load_staff_groups(client, self.directory, community)
+            for user_id in event.get("added_users") or ():
+                await self._adopt(community, str(user_id), client)
 
     async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         slack_events.drop_content(event)  # first: the text goes no further than this line

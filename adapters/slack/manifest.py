@@ -20,16 +20,17 @@ PLACEHOLDER_URL = "https://townsquare.example.org/slack/events"
 BOT_SCOPES = (
     "channels:history",  # message.channels events: who posted where (the text is dropped on arrival)
     "channels:manage",  # invite admitted members into public member channels, remove them
-    "channels:read",  # member_joined_channel in public channels (the lobby)
+    "channels:read",  # member_joined_channel in public channels (the lobby); conversations.members
     "chat:write",  # post, update and ephemeral messages
     "commands",  # slash commands and the message shortcut
     "files:write",  # the digest chart
     "groups:history",  # message.groups events (metadata only)
-    "groups:read",  # member_joined_channel in private channels, finding cohort channels again
+    "groups:read",  # member_joined_channel in private channels, their members at start, cohort channels
     "groups:write",  # cohort channels are private: create them, invite, set their topic
     "im:write",  # direct messages to members
     "reactions:read",  # reaction_added
-    "users:read",  # team_join
+    "usergroups:read",  # moderators and leads named by user group (usergroups.users.list)
+    "users:read",  # team_join; names and bots among the existing members adopted at start
 )
 BOT_EVENTS = (
     "app_uninstalled",
@@ -37,6 +38,7 @@ BOT_EVENTS = (
     "message.channels",
     "message.groups",
     "reaction_added",
+    "subteam_members_changed",
     "team_join",
     "tokens_revoked",
 )

@@ -22,7 +22,7 @@ from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
 from bot.core.invoke import invoke_slash
 from bot.core.members import AdmissionMethod, Member, MemberStatus
-from bot.core.refs import MemberRef
+from bot.core.refs import MemberRef, Role
 from bot.core.registry import Invocation
 from programming.scheduler import ProgrammeScheduler
 from tests.adapters.slack.conftest import SIGNING_SECRET
@@ -214,3 +214,23 @@ async def test_members_import_counts_in_a_dry_run_then_adopts(
     assert (done.listed, done.adopted, done.pages) == (len(EVERYONE), len(EVERYONE), 1)
     assert {u for u, m in (await members(app)).items() if m.is_admitted} == EVERYONE
     assert "adopted 9 of 9" in done.line()
+
+
+async def test_a_staff_user_group_change_follows_at_once(
+    engine: AsyncEngine, db_url: str, clock: FixedClock, fake_slack: FakeSlackApi
+) -> None:
+    async with running(engine, db_url, clock, fake_slack, **BINDING) as run:
+        fake_slack.set_usergroup("S0MODS", [])
+        fake_slack.set_usergroup("S0LEADS", [OUTSIDER])
+        await run.slack.event(
+            {"type": "subteam_members_changed", "subteam_id": "S0LEADS", "added_users": [OUTSIDER]}
+        )
+        await run.slack.event(
+            {"type": "subteam_members_changed", "subteam_id": "S0OTHER", "added_users": [NEWCOMER]}
+        )
+        await run.settle()
+        community = run.adapter.directory.communities()[0]
+        assert run.adapter.directory.roles(community, OUTSIDER) == {Role.LEAD, Role.MODERATOR}
+        outsider, newcomer = await run.member(OUTSIDER), await run.member(NEWCOMER)
+        assert outsider is not None and outsider.is_admitted
+        assert newcomer is None or not newcomer.is_admitted  # not a staff group
