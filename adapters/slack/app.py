@@ -116,7 +116,7 @@ class SlackAdapter:
     @property
     def bot_user_id(self) -> str:
         """The bot's own user id (from auth.test; empty before check_token)."""
-        return str((self._auth_test or {}).get("user_id") or "")
+        return str(self._auth_test.get("user_id") or "") if self._auth_test is not None else ""
 
     @property
     def socket_mode(self) -> bool:
