@@ -38,6 +38,7 @@ from bot.core.effects import (
 from bot.core.ports import Clock, DeliveryError, PlatformRef
 from bot.core.refs import MemberRef
 
+DMS_CLOSED = 50007  # "Cannot send messages to this user"
 log = logging.getLogger("townsquare.discord.notifier")
 
 REASON = "Townsquare"
@@ -99,7 +100,11 @@ class DiscordNotifier:
         if isinstance(effect, EditMessage):
             await self._edit(effect, refs)
         elif isinstance(effect, DirectMessage):
-            await self._direct(effect)
+            try:
+                await self._direct(effect)
+            except discord.Forbidden as exc:
+                if not await self._in_lobby(effect, binding, exc):
+                    raise
         elif isinstance(effect, GrantMemberAccess | RevokeMemberAccess):
             await self._member_role(effect, binding)
         elif isinstance(effect, AssignBadgeRole):
@@ -161,6 +166,22 @@ class DiscordNotifier:
     async def _direct(self, effect: DirectMessage) -> None:
         channel = await self.client.create_dm(discord.Object(self._user(effect.member)))
         await channel.send(**render.from_dm(effect).send_kwargs())
+
+    async def _in_lobby(
+        self, effect: DirectMessage, binding: DiscordCommunity, exc: discord.Forbidden
+    ) -> bool:
+        """DMs closed (50007): the text goes to the welcome channel, pinging only that person (a file
+        cannot go there; it is parked as before)."""
+        lobby = binding.channels.welcome
+        if exc.code != DMS_CLOSED or lobby is None or effect.attachment is not None:
+            return False
+        uid = self._user(effect.member)
+        out = render.message(effect.text, title=effect.title, actions=effect.actions)
+        out.content = f"<@{uid}> {out.content or ''}".rstrip()
+        out.mentions = (uid,)
+        await self.client.get_partial_messageable(lobby, guild_id=binding.guild_id).send(**out.send_kwargs())
+        log.info("DM to %s refused (50007); sent in the welcome channel instead", uid)
+        return True
 
     # --- roles -----------------------------------------------------------------------------------
 

@@ -108,11 +108,26 @@ async def test_a_server_error_goes_back_to_the_outbox_and_is_delivered_later(har
     assert len(fake.sent_messages(welcome)) == 1
 
 
-async def test_closed_direct_messages_are_parked_not_retried(harness: Harness) -> None:
+async def test_closed_direct_messages_go_to_the_welcome_channel_pinging_only_that_member(
+    harness: Harness,
+) -> None:
+    fake, welcome = harness.fake, harness.square.ids["channel:welcome"]
+    nina, alice = harness.square.member_id("nina"), harness.square.member_id("alice")
+    fake.fail_next("POST", r"/channels/\d+/messages", 403, code=50007)
+    async with harness.running(harness.client()):
+        await _queue(harness, DirectMessage(COMMUNITY, _ref(harness, "nina"), f"Welcome! Ask <@{alice}>."))
+        await harness.app.relay.run_once()
+    assert [status for status, _, _ in await _outbox(harness)] == ["done"]  # delivered, not parked
+    [request] = fake.requests_to("POST", f"/channels/{welcome}/messages")
+    assert request.payload["content"].startswith(f"<@{nina}> Welcome!")
+    assert request.payload["allowed_mentions"] == {"parse": [], "users": [nina]}
+
+
+async def test_closed_direct_messages_with_a_file_are_parked_not_retried(harness: Harness) -> None:
     fake = harness.fake
     fake.fail_next("POST", r"/channels/\d+/messages", 403, code=50007)
     async with harness.running(harness.client()):
-        await _queue(harness, DirectMessage(COMMUNITY, _ref(harness, "nina"), "Welcome!"))
+        await _queue(harness, DirectMessage(COMMUNITY, _ref(harness, "nina"), "Export", attachment=b"{}"))
         await harness.app.relay.run_once()
     [(status, attempts, error)] = await _outbox(harness)
     assert (status, attempts) == ("parked", 1) and "50007" in (error or "")
