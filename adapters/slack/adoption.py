@@ -20,8 +20,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.adoption import AdoptionReport, Bus, adopt_pages
 from adapters.slack.app import SlackAdapter, SlackConfigError, make_client
-from adapters.slack.events import existing_member
-from adapters.slack.identity import SlackDirectory, load_staff_groups
+from adapters.slack.identity import SlackDirectory
+from adapters.slack.staff import existing_member, load_staff_groups
 from bot.config import CommunityConfig, Settings
 from bot.core.gates.commands import ExistingMember
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.events import MemberJoined, MessagePosted, ReactionAdded
-from bot.core.gates.commands import ExistingMember
 from bot.core.refs import MemberRef
 
 PLATFORM = "slack"
@@ -94,18 +93,6 @@ def channel_join(community_id: str, event: Mapping[str, Any], now: datetime) -> 
     if not user:
         return None
     return MemberJoined(community_id=community_id, member=MemberRef(PLATFORM, str(user)), at=now)
-
-
-def existing_member(user: Mapping[str, Any]) -> ExistingMember | None:
-    """A Slack user object as a person to adopt; None for bots, Slackbot and deactivated accounts."""
-    user_id = str(user.get("id") or "")
-    if not user_id or user.get("is_bot") or user_id == "USLACKBOT" or user.get("deleted"):
-        return None
-    profile = user.get("profile") or {}
-    name = (
-        profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
-    )
-    return ExistingMember(MemberRef(PLATFORM, user_id), str(name or user.get("name") or "")[:100])
 
 
 class RecentIds:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
-from slack_sdk.web.async_client import AsyncWebClient
-
 from adapters.slack.settings import SlackCommunity
 from bot.config import CommunityConfig
 from bot.core.ports import UnitOfWork
@@ -102,30 +100,6 @@ class SlackDirectory:
     def stopped(self, team_id: str | None) -> str | None:
         """Why a workspace is stopped, or None when it is running."""
         return self._stopped.get(team_id or "")
-
-
-async def _group_users(client: AsyncWebClient, group: str) -> list[str]:
-    found = await client.usergroups_users_list(usergroup=group)
-    return [str(user) for user in found.get("users") or []]
-
-
-async def load_staff_groups(
-    client: AsyncWebClient, directory: SlackDirectory, community: CommunityConfig
-) -> None:
-    """Read who moderates and leads through the configured user groups into the directory."""
-    binding = community.slack
-    if binding is None:
-        return
-    moderators = [user for group in binding.moderator_groups for user in await _group_users(client, group)]
-    leads = [user for group in binding.lead_groups for user in await _group_users(client, group)]
-    directory.set_group_roles(community.id, moderators, leads)
-    if binding.moderator_groups or binding.lead_groups:
-        log.info(
-            "slack %s: %d moderator(s) and %d lead(s) from user groups",
-            community.id,
-            len(moderators),
-            len(leads),
-        )
 
 
 class IdentityResolver:

@@ -18,9 +18,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import events as slack_events
 from adapters.slack.commands import CommandNames, UsageError, parse_options, usage
-from adapters.slack.identity import PLATFORM, IdentityResolver, SlackDirectory, load_staff_groups
+from adapters.slack.identity import PLATFORM, IdentityResolver, SlackDirectory
 from adapters.slack.lobby import lobby_guide
 from adapters.slack.render import NO_PARSE, form_answers, form_metadata, form_view, mrkdwn, reply_message
+from adapters.slack.staff import existing_member, load_staff_groups
 from bot.config import CommunityConfig
 from bot.core.bus import Message, Source
 from bot.core.contributions.ports import ContributionSink
@@ -322,7 +323,7 @@ class SlackListeners:
         if not user_id:
             return
         found = await client.users_info(user=user_id)
-        person = slack_events.existing_member(found.get("user") or {})
+        person = existing_member(found.get("user") or {})
         if person is not None:
             await self.bus.handle(AdoptMembers(community_id=community.id, members=(person,)))
 

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.adoption import SLACK_FAILURES, adopt_at_start
 from adapters.slack.app import SlackAdapter, SlackConfigError
-from adapters.slack.identity import load_staff_groups
+from adapters.slack.staff import load_staff_groups
 from bot.bootstrap import App
 from bot.config import Settings
 from bot.core.registry import Registry
