@@ -383,6 +383,11 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.cli_digest import add_parsers as add_digest_parsers
 
     add_digest_parsers(sub, config_arg)
+    from bot.cli_doctor import add_parser as add_doctor_parser
+    from bot.cli_members import add_parser as add_members_parser
+
+    add_members_parser(sub, config_arg)
+    add_doctor_parser(sub, config_arg)
     return parser
 
 

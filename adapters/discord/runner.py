@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import discord
 import yarl
 
 from adapters.discord.client import TownsquareClient
+from adapters.discord.doctor import check_all
 from adapters.discord.identity import Communities
 from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.settings import DISCORD_GATEWAY, DiscordSettings
+from adapters.doctor import log_problems
 from bot.bootstrap import App
 from bot.config import Settings
 from bot.core.ports import Clock
@@ -69,6 +73,7 @@ class DiscordRunner:
         self.section = section
         self.token = section.token.get_secret_value().strip()
         self.communities = Communities.of(settings.communities)
+        self.configured: Sequence[Any] = settings.communities
         self.client = TownsquareClient(self.communities, clock, gateway_url=section.gateway_url)
 
     @property
@@ -81,6 +86,7 @@ class DiscordRunner:
             log.warning("[discord] is configured but no community has platform = 'discord'")
         configure_endpoints(self.section)
         self.client.bind(app.bus, app.ingest)
+        doctor = asyncio.create_task(self._doctor(), name="discord-doctor")
         try:
             await self.client.start(self.token)
         except discord.PrivilegedIntentsRequired:
@@ -88,4 +94,15 @@ class DiscordRunner:
         except discord.LoginFailure:
             raise DiscordStartError(BAD_TOKEN) from None
         finally:
+            doctor.cancel()
             await self.client.close()
+
+    async def _doctor(self) -> None:
+        """`townsquare doctor`'s findings, one warning each, once connected (start-up never waits on it)."""
+        await self.client.wait_until_ready()
+        if self.client.user is None:
+            return
+        try:
+            log_problems(log, await check_all(self.client.http, self.configured, self.client.user.id))
+        except (discord.HTTPException, OSError) as exc:
+            log.warning("doctor: could not check the Discord setup at start (%s); run townsquare doctor", exc)

@@ -100,6 +100,11 @@ class SlackAdapter:
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
             raise SlackConfigError(f"cannot reach the Slack API at {self.client.base_url}: {exc}") from None
 
+    @property
+    def auth_test(self) -> AsyncSlackResponse | None:
+        """The auth.test answer of `check_token` (its headers carry the granted scopes)."""
+        return self._auth_test
+
     def _authorize_function(self) -> Callable[[], Awaitable[AuthorizeResult]]:
         """Bolt's authorization for every request, from the one auth.test (bolt's own single-workspace
         authorization would make it during the first request, delaying that acknowledgement)."""

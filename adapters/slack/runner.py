@@ -12,8 +12,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.doctor import log_problems
 from adapters.slack.adoption import SLACK_FAILURES, adopt_at_start
 from adapters.slack.app import SlackAdapter, SlackConfigError
+from adapters.slack.doctor import check_all
 from adapters.slack.staff import load_staff_groups
 from bot.bootstrap import App
 from bot.config import Settings
@@ -32,6 +34,7 @@ class SlackServer:
         self.bolt = bolt
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
+        self._doctor: asyncio.Task[None] | None = None
         self.port: int | None = None
         self.adoption: asyncio.Task[object] | None = None  # the existing members, adopted after start
 
@@ -61,10 +64,28 @@ class SlackServer:
         self.port = int(self._runner.addresses[0][1])
         log.info("slack: listening on http://%s:%s%s", settings.host, self.port, EVENTS_PATH)
 
+    def start_doctor(self, settings: Settings) -> None:
+        """Log `townsquare doctor`'s findings, one warning each, without holding start-up."""
+
+        async def doctor() -> None:
+            try:
+                log_problems(
+                    log, await check_all(self.adapter.client, settings.communities, self.adapter.auth_test)
+                )
+            except Exception as exc:  # noqa: BLE001  (a failed check must never stop the bot)
+                log.warning(
+                    "doctor: could not check the Slack setup at start (%s); run townsquare doctor", exc
+                )
+
+        self._doctor = asyncio.create_task(doctor(), name="slack-doctor")
+
     async def stop(self) -> None:
         if self.adoption is not None and not self.adoption.done():
             self.adoption.cancel()
             await asyncio.gather(self.adoption, return_exceptions=True)
+        if self._doctor is not None:
+            self._doctor.cancel()
+            self._doctor = None
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
@@ -100,4 +121,5 @@ async def start_slack(app: App, adapter: SlackAdapter) -> SlackServer:
     server = SlackServer(adapter, bolt)
     await server.start()
     server.adoption = asyncio.create_task(adopt_at_start(adapter, app.bus), name="slack adoption")
+    server.start_doctor(app.settings)
     return server

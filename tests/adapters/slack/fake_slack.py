@@ -166,6 +166,7 @@ class FakeSlackApi:
             "conversations.invite": self._conversations_invite,
             "conversations.kick": self._conversations_kick,
             "conversations.list": self._conversations_list,
+            "conversations.info": self._conversations_info,
             "conversations.setTopic": self._conversations_set_topic,
             "users.info": self._users_info,
             "users.list": self._users_list,
@@ -609,6 +610,15 @@ class FakeSlackApi:
                 continue
             found.append(channel)
         return {"channels": found, "response_metadata": {"next_cursor": ""}}
+
+    def _conversations_info(self, params: JsonDict) -> JsonDict:
+        """A channel with ``is_member`` for the bot; a private one without the bot is not found."""
+        channel_id = str(_require(params, "channel", "channel_not_found"))
+        channel = self.channels.get(channel_id)
+        is_member = self.bot_user_id in self.members[channel_id]
+        if channel is None or (channel.get("is_private") and not is_member):
+            raise ApiError("channel_not_found")
+        return {"channel": {**channel, "is_member": is_member}}
 
     def _conversations_set_topic(self, params: JsonDict) -> JsonDict:
         channel = str(_require(params, "channel", "channel_not_found"))
