@@ -28,6 +28,9 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
     "SLACK_APP_TOKEN": ("slack", "app_token"),
     "TOWNSQUARE_DATABASE_URL": ("database", "url"),
+    # Where Slack's HTTP mode listens: the Docker image sets 0.0.0.0 (a container's loopback is
+    # unreachable through a published port); outside a container the default stays 127.0.0.1.
+    "TOWNSQUARE_SLACK_HOST": ("slack", "host"),
 }
 
 

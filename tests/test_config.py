@@ -101,6 +101,16 @@ def test_environment_secrets_override_the_file(tmp_path: Path) -> None:
     assert "from-env" not in repr(settings)  # secrets never show in reprs
 
 
+def test_slack_listens_on_loopback_unless_the_docker_image_says_otherwise(tmp_path: Path) -> None:
+    path = _write(tmp_path, MINIMAL + "[slack]\n")
+    outside = load_settings(path, {})
+    assert outside.slack is not None and outside.slack.host == "127.0.0.1"
+    dockerfile = (Path(__file__).resolve().parent.parent / "Dockerfile").read_text()
+    assert "TOWNSQUARE_SLACK_HOST=0.0.0.0" in dockerfile
+    inside = load_settings(path, {"TOWNSQUARE_SLACK_HOST": "0.0.0.0"})
+    assert inside.slack is not None and inside.slack.host == "0.0.0.0"
+
+
 def test_environment_does_not_switch_a_platform_on(tmp_path: Path) -> None:
     settings = load_settings(_write(tmp_path, MINIMAL), {"DISCORD_TOKEN": "x", "SLACK_BOT_TOKEN": "y"})
     assert settings.discord is None and settings.slack is None
