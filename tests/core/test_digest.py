@@ -17,7 +17,7 @@ from adapters.fake.platform import FakeNotifier, FakePlatform
 from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.config import ConfigError, load_settings
-from bot.core.effects import PostMessage
+from bot.core.effects import DirectMessage, PostMessage
 from bot.core.metrics.commands import PostWeeklyDigest, PreviewDigest
 from bot.core.metrics.digest import Digest, Headline, HealthyRange, HealthyRanges, Status, Unit, headlines
 from bot.core.metrics.digest_render import (
@@ -48,6 +48,7 @@ from bot.core.text import mention
 from bot.core.weeks import IsoWeek, Period
 from storage.tables import OutboxRow
 from tests.conftest import COMMUNITY
+from tests.programming.support import outbox
 from tests.storage.digest_fixture import Ids, seed_digest_community
 
 W46 = IsoWeek(2026, 46)
@@ -256,7 +257,7 @@ async def test_health_is_for_leads_and_private(
     assert await _outbox(engine) == 0
 
 
-async def test_digest_preview_is_for_leads_posts_nothing(
+async def test_digest_preview_is_for_leads_posts_nothing_and_sends_them_the_chart(
     app: App, platform: FakePlatform, clock: FixedClock, engine: AsyncEngine, seeded: Ids
 ) -> None:
     clock.set(datetime(2026, 11, 19, 12, 0, tzinfo=UTC))
@@ -277,7 +278,15 @@ async def test_digest_preview_is_for_leads_posts_nothing(
     assert isinstance(wrong, Reply) and "like 2026-W47" in wrong.text
     refused = await app.bus.handle(PreviewDigest(community_id=COMMUNITY), platform.actor("m", Role.MEMBER))
     assert isinstance(refused, Reply) and "Only community leads" in refused.text
-    assert await _outbox(engine) == 0
+    assert "The chart is in your direct messages." in now.text
+    # Nothing goes to a channel: each preview's chart goes to the lead alone, as the weekly post's does.
+    queued = [effect for _, effect in await outbox(app)]
+    assert [type(e) for e in queued] == [DirectMessage, DirectMessage]
+    assert all(e.member == lead.ref and e.attachment[:8] == b"\x89PNG\r\n\x1a\n" for e in queued)
+    assert [e.attachment_name for e in queued] == [
+        f"digest-preview-{COMMUNITY}-2026-W47.png",
+        f"digest-preview-{COMMUNITY}-2026-W46.png",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.context import Context
-from bot.core.effects import PostMessage
+from bot.core.effects import DirectMessage, PostMessage
 from bot.core.errors import InvalidInput
 from bot.core.metrics import feature
 from bot.core.metrics.commands import PostWeeklyDigest, PreviewDigest, ShowHealth
@@ -102,12 +102,22 @@ async def preview_digest(command: PreviewDigest, ctx: Context) -> Reply:
     if week > current:
         raise InvalidInput(f"{week} has not started yet; the current week is {current}.")
     digest = await build_digest(ctx.uow.repo(MetricsReader), ctx.community, week, now)
-    return Reply(
-        title=f"Preview: {title(digest)}",
-        text=summary(digest) + "\nThis is a preview; nothing was posted.",
-        fields=digest_fields(digest),
-        private=True,
-    )
+    note = "\nThis is a preview; nothing was posted."
+    charts = ctx.service(ChartRenderer)
+    if charts is not None and ctx.actor is not None:
+        # A private reply cannot carry a file on Slack (ephemeral messages have no attachments), so the
+        # chart goes to the lead as a direct message with the PNG, which both platforms deliver.
+        await ctx.send(
+            DirectMessage(
+                command.community_id,
+                ctx.actor.ref,
+                f"The chart of your digest preview ({title(digest)}).",
+                attachment=await charts.digest_chart(digest),
+                attachment_name=f"digest-preview-{command.community_id}-{week}.png",
+            )
+        )
+        note = "\nThis is a preview; nothing was posted in a channel. The chart is in your direct messages."
+    return Reply(title=f"Preview: {title(digest)}", text=summary(digest) + note, fields=digest_fields(digest))
 
 
 @feature.command(PostWeeklyDigest)
