@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -130,6 +131,16 @@ class SqlMemberRepository(SqlRepository):
         row.referral_confidence = member.referral_confidence
         row.interests = member.interests
         row.reminders_opt_out = member.reminders_opt_out
+
+    async def referred_by(self, referrer_ids: Collection[int]) -> list[Member]:
+        if not referrer_ids:
+            return []
+        rows = await self.session.scalars(
+            select(MemberRow)
+            .where(MemberRow.referred_by_id.in_(list(referrer_ids)))
+            .order_by(MemberRow.first_seen_at, MemberRow.id)
+        )
+        return [to_member(row) for row in rows]
 
     async def count_admitted(self, community_id: str) -> int:
         return int(

@@ -133,6 +133,10 @@ class MemberRepository(Protocol):
 
     async def count_admitted(self, community_id: str) -> int: ...
 
+    async def referred_by(self, referrer_ids: Collection[int]) -> list[Member]:
+        """The members these members referred (`referred_by_id`), oldest first."""
+        ...
+
 
 class JobRunRepository(Protocol):
     async def claim(self, job_key: str, scheduled_for: datetime, now: datetime) -> bool:

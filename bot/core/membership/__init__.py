@@ -13,6 +13,7 @@ def register(app: Assembly) -> None:
     from bot.core.membership import (  # noqa: F401
         handlers,
         profile,
+        referrals,
     )
 
     app.include(feature)

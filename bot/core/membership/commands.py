@@ -31,3 +31,11 @@ class SetInterests(Command):
     member: MemberRef
     interests: str
     permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowReferralTree(Command):
+    """For leads: who referred a member, and everyone referred from them, level by level."""
+
+    member: MemberRef
+    permission: ClassVar[Permission] = Permission.LEAD

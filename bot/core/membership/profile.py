@@ -12,6 +12,7 @@ from bot.core.contributions.rules import week_start
 from bot.core.errors import NotFound
 from bot.core.membership import feature
 from bot.core.membership.commands import SetInterests, ShowProfile
+from bot.core.membership.referrals import referral_fields
 from bot.core.registry import Invocation, Option, OptionType, SlashCommand
 from bot.core.replies import Field, Reply
 from bot.core.text import mention, user_text
@@ -21,7 +22,7 @@ INTERESTS_MAX_LENGTH = 300
 
 @feature.command(ShowProfile)
 async def show_profile(command: ShowProfile, ctx: Context) -> Reply:
-    """Badges, helpful answers, activated referrals, streak, cohort and interests of a member."""
+    """Badges, helpful answers, referrals (by whom, whom, who activated), streak, cohort and interests."""
     member = await ctx.uow.members.by_ref(command.community_id, command.member)
     if member is None or not member.is_admitted:
         raise NotFound(f"{mention(command.member)} isn't a member here, so there is no profile to show.")
@@ -40,7 +41,7 @@ async def show_profile(command: ShowProfile, ctx: Context) -> Reply:
         Field("Member since", f"{since.astimezone(ctx.community.zone):%d %b %Y}"),
         Field("Badges", ", ".join(badges) or "none yet", inline=False),
         Field("Answers marked helpful", str(stats.helpful_answers)),
-        Field("Referred newcomers who contributed", str(stats.activated_referrals)),
+        *await referral_fields(ctx, member),
         Field("Active weeks in a row", str(stats.active_weeks)),
         Field("Cohort", cohort.cohort.name if cohort else "none"),
         Field("Interests", user_text(member.interests) or "not set (/profile interests:…)", inline=False),
