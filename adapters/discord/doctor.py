@@ -186,6 +186,8 @@ async def diagnose(section: DiscordSettings, communities: Sequence[Any]) -> list
     if not token:
         return [Problem(i, "DISCORD_TOKEN is not set", "export the bot token as DISCORD_TOKEN") for i in ids]
     restore = configure_endpoints(section)
+    # Townsquare uses no voice: the doctor's output should not open with voice library warnings.
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
     client = discord.Client(intents=discord.Intents(guilds=True))  # REST only: never connects
     try:
         try:

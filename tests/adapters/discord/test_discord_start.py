@@ -4,6 +4,7 @@ endpoint overrides for proxies, and `townsquare run` refusing a missing token.""
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -290,3 +291,27 @@ async def test_townsquare_run_stops_on_disallowed_intents(
     [reason] = [line for line in stderr.decode().splitlines() if line.startswith("townsquare: ")]
     assert reason.startswith("townsquare: discord: Discord refused the Server Members intent")
     assert len(fake_discord.identify_payloads) == 1
+
+
+async def test_townsquare_run_logs_the_doctor_s_findings_at_start(
+    fake_discord: FakeDiscord, square: object, tmp_path: Path
+) -> None:
+    fake = fake_discord
+    guild_id = next(iter(fake.guilds))
+    process = await _townsquare(tmp_path, fake, str(guild_id))
+    try:
+        await fake.wait_for_request(
+            "PUT", f"/applications/{fake.application_id}/guilds/{guild_id}/commands", timeout=60
+        )
+        await fake.wait_for_request("GET", re.compile(rf"/guilds/{guild_id}/members/\d+"), timeout=30)
+        await asyncio.sleep(0.5)
+    finally:
+        process.terminate()
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, stderr.decode()
+    warnings = [line.split(" WARNING ", 1)[1] for line in stderr.decode().splitlines() if " WARNING " in line]
+    assert (
+        "townsquare.discord: doctor: town: @everyone may create invites, so anyone can bring people in past "
+        "the gate. Fix: in Server Settings → Roles → @everyone, turn off Create Invite"
+    ) in warnings
+    assert any("doctor: town: no member role is configured" in line for line in warnings)
