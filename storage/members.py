@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -44,25 +43,6 @@ class SqlCommunityRepository(SqlRepository):
         await self.session.execute(stmt)
         await self.session.execute(
             update(CommunityRow).where(CommunityRow.id == community_id).values(name=name, platform=platform)
-        )
-
-    async def get_state(self, community_id: str) -> dict[str, Any] | None:
-        row = await self.session.get(CommunityRow, community_id)
-        if row is None:
-            return None
-        return {
-            "gate_mode": row.gate_mode,
-            "gate_switch_on": row.gate_switch_on,
-            "admissions_paused": row.admissions_paused,
-        }
-
-    async def set_state(self, community_id: str, **values: Any) -> None:
-        allowed = {"gate_mode", "gate_switch_on", "admissions_paused"}
-        unknown = set(values) - allowed
-        if unknown:
-            raise ValueError(f"unknown community state: {sorted(unknown)}")
-        await self.session.execute(
-            update(CommunityRow).where(CommunityRow.id == community_id).values(**values)
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, Self, TypeVar
+from typing import Protocol, Self, TypeVar
 
 from bot.core.effects import Effect
 from bot.core.members import Member
@@ -106,10 +106,6 @@ class PlatformRefRepository(Protocol):
 
 class CommunityRepository(Protocol):
     async def ensure(self, community_id: str, name: str, platform: str, now: datetime) -> None: ...
-
-    async def get_state(self, community_id: str) -> dict[str, Any] | None: ...
-
-    async def set_state(self, community_id: str, **values: Any) -> None: ...
 
 
 class MemberRepository(Protocol):

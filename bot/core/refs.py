@@ -26,14 +26,6 @@ class MemberRef:
 
 
 @dataclass(frozen=True)
-class ChannelRef:
-    """A platform channel (or thread) id."""
-
-    platform: str
-    channel_id: str
-
-
-@dataclass(frozen=True)
 class Actor:
     """Whoever triggered a command: the member, the community, their roles as the platform sees them."""
 

@@ -233,14 +233,6 @@ class SqlOccurrenceRepository(SqlRepository):
 
 
 class SqlRsvpRepository(SqlRepository):
-    async def answer_of(self, occurrence_id: int, member_id: int) -> RsvpAnswer | None:
-        answer = await self.session.scalar(
-            select(RsvpRow.answer).where(
-                RsvpRow.occurrence_id == occurrence_id, RsvpRow.member_id == member_id
-            )
-        )
-        return RsvpAnswer(answer) if answer else None
-
     async def answer(self, occurrence_id: int, member_id: int, answer: RsvpAnswer, now: datetime) -> bool:
         inserted = await self.session.execute(
             insert_ignore(self.dialect, RsvpRow.__table__).values(

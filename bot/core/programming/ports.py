@@ -77,8 +77,6 @@ class OccurrenceRepository(Protocol):
 
 
 class RsvpRepository(Protocol):
-    async def answer_of(self, occurrence_id: int, member_id: int) -> RsvpAnswer | None: ...
-
     async def answer(self, occurrence_id: int, member_id: int, answer: RsvpAnswer, now: datetime) -> bool:
         """Record the answer; False when the member had already given this same answer."""
         ...
