@@ -9,13 +9,13 @@ reactions are remembered in a bounded in-memory window before they reach the sin
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from datetime import datetime
 
 import discord
 
 from adapters.discord.identity import Communities, member_ref
 from adapters.discord.invites import InviteTracker
+from adapters.shared import RecentIds
 from bot.core.bus import MessageBus, Source
 from bot.core.contributions.ports import ContributionSink
 from bot.core.events import MemberJoined, MemberLeft, MessagePosted, ReactionAdded
@@ -24,23 +24,6 @@ from bot.core.ports import Clock
 log = logging.getLogger("townsquare.discord.events")
 
 COUNTED_MESSAGES = (discord.MessageType.default, discord.MessageType.reply)
-
-
-class RecentIds:
-    """A bounded set of recently seen event ids (replayed frames arrive within seconds)."""
-
-    def __init__(self, size: int = 20_000) -> None:
-        self.size = size
-        self._seen: OrderedDict[str, None] = OrderedDict()
-
-    def first_time(self, key: str) -> bool:
-        if key in self._seen:
-            self._seen.move_to_end(key)
-            return False
-        self._seen[key] = None
-        if len(self._seen) > self.size:
-            self._seen.popitem(last=False)
-        return True
 
 
 class GatewayEvents:
@@ -67,7 +50,7 @@ class GatewayEvents:
             return
         joined = member.joined_at or self.clock.now()
         key = f"member_add:{member.guild.id}:{member.id}:{joined.isoformat()}"
-        if not self.recent.first_time(key):
+        if not self.recent.claim(key):
             log.debug("replayed join %s ignored", key)
             return
         # The lock keeps attribution and its commit in join order: a concurrent join cannot take
@@ -109,7 +92,7 @@ class GatewayEvents:
         if message.type not in COUNTED_MESSAGES:
             return
         community = self.communities.for_guild(message.guild.id)
-        if community is None or not self.recent.first_time(f"message:{message.id}"):
+        if community is None or not self.recent.claim(f"message:{message.id}"):
             return
         await self.sink.submit(
             MessagePosted(
@@ -129,7 +112,7 @@ class GatewayEvents:
             return
         community = self.communities.for_guild(payload.guild_id)
         key = f"reaction:{payload.message_id}:{payload.user_id}:{payload.emoji}"
-        if community is None or not self.recent.first_time(key):
+        if community is None or not self.recent.claim(key):
             return
         author = payload.message_author_id
         await self.sink.submit(

@@ -20,8 +20,8 @@ from discord import app_commands
 from adapters.discord import render
 from adapters.discord.commands import MESSAGE_COMMAND, complete, focused_option, invoked_name, option_values
 from adapters.discord.components import KEY_TEMPLATE, build_modal, form_answers, parse_form_custom_id
-from adapters.discord.events import RecentIds
 from adapters.discord.identity import Communities, actor_for, member_ref, roles_of
+from adapters.shared import RecentIds
 from bot.config import CommunityConfig
 from bot.core.bus import MessageBus
 from bot.core.invoke import STALE_BUTTON, invoke_button, invoke_form, invoke_message_action, invoke_slash
@@ -69,7 +69,7 @@ class InteractionRouter:
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """Everything but buttons (those arrive through RouteButton's callback)."""
-        if not self._seen.first_time(f"interaction:{interaction.id}"):
+        if not self._seen.claim(f"interaction:{interaction.id}"):
             return  # a replayed INTERACTION_CREATE: answered already
         kind = interaction.type
         if kind is discord.InteractionType.application_command:
@@ -83,7 +83,7 @@ class InteractionRouter:
 
     async def on_button(self, interaction: discord.Interaction[Any], key: str) -> None:
         """A RouteButton was pressed: the registry decides who may press it and what it does."""
-        if not self._seen.first_time(f"button:{interaction.id}"):
+        if not self._seen.claim(f"button:{interaction.id}"):
             return  # a replayed INTERACTION_CREATE: answered already
         context = self._context(interaction)
         if context is None:

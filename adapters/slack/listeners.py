@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.shared import RecentIds
 from adapters.slack import events as slack_events
 from adapters.slack.commands import CommandNames, UsageError, parse_options, usage
 from adapters.slack.identity import PLATFORM, IdentityResolver, SlackDirectory
@@ -83,7 +84,7 @@ class SlackListeners:
         self.names = names
         self.sink = sink
         self.clock = clock
-        self.recent = slack_events.RecentIds()
+        self.recent = RecentIds()
 
     # --- plumbing ------------------------------------------------------------------------------
 
