@@ -1,8 +1,30 @@
-"""What the Discord and Slack adapters both need: replay suppression for event ids."""
+"""What the Discord and Slack adapters both need: replay suppression for event ids, and the one
+mapping from the core's effects to the notifier method that carries each out."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Protocol, TypeVar, assert_never
+
+from bot.core.effects import (
+    AddToSpace,
+    AssignBadgeRole,
+    CancelScheduledEvent,
+    CreateReferralInvite,
+    CreateScheduledEvent,
+    DirectMessage,
+    EditMessage,
+    Effect,
+    GrantMemberAccess,
+    OpenPrivateSpace,
+    PostMessage,
+    RevokeMemberAccess,
+)
+from bot.core.ports import PlatformRef
+
+Refs = Mapping[str, PlatformRef]
+Binding = TypeVar("Binding", contravariant=True)
 
 
 class RecentIds:
@@ -25,3 +47,66 @@ class RecentIds:
     def release(self, key: str) -> None:
         """Forget `key` (its handling failed; a retry should get through)."""
         self._seen.pop(key, None)
+
+
+class EffectHandlers(Protocol[Binding]):
+    """One method per effect; each returns where what it created now lives (empty when nothing)."""
+
+    async def post_message(self, effect: PostMessage, refs: Refs, binding: Binding) -> Refs: ...
+
+    async def edit_message(self, effect: EditMessage, refs: Refs, binding: Binding) -> Refs: ...
+
+    async def direct_message(self, effect: DirectMessage, refs: Refs, binding: Binding) -> Refs: ...
+
+    async def grant_member_access(self, effect: GrantMemberAccess, refs: Refs, binding: Binding) -> Refs: ...
+
+    async def revoke_member_access(
+        self, effect: RevokeMemberAccess, refs: Refs, binding: Binding
+    ) -> Refs: ...
+
+    async def open_private_space(self, effect: OpenPrivateSpace, refs: Refs, binding: Binding) -> Refs: ...
+
+    async def add_to_space(self, effect: AddToSpace, refs: Refs, binding: Binding) -> Refs: ...
+
+    async def assign_badge_role(self, effect: AssignBadgeRole, refs: Refs, binding: Binding) -> Refs: ...
+
+    async def create_scheduled_event(
+        self, effect: CreateScheduledEvent, refs: Refs, binding: Binding
+    ) -> Refs: ...
+
+    async def cancel_scheduled_event(
+        self, effect: CancelScheduledEvent, refs: Refs, binding: Binding
+    ) -> Refs: ...
+
+    async def create_referral_invite(
+        self, effect: CreateReferralInvite, refs: Refs, binding: Binding
+    ) -> Refs: ...
+
+
+async def carry_out(handlers: EffectHandlers[Binding], effect: Effect, refs: Refs, binding: Binding) -> Refs:
+    """Hand `effect` to the method of `handlers` that carries out its kind."""
+    match effect:
+        case PostMessage():
+            return await handlers.post_message(effect, refs, binding)
+        case EditMessage():
+            return await handlers.edit_message(effect, refs, binding)
+        case DirectMessage():
+            return await handlers.direct_message(effect, refs, binding)
+        case GrantMemberAccess():
+            return await handlers.grant_member_access(effect, refs, binding)
+        case RevokeMemberAccess():
+            return await handlers.revoke_member_access(effect, refs, binding)
+        case OpenPrivateSpace():
+            return await handlers.open_private_space(effect, refs, binding)
+        case AddToSpace():
+            return await handlers.add_to_space(effect, refs, binding)
+        case AssignBadgeRole():
+            return await handlers.assign_badge_role(effect, refs, binding)
+        case CreateScheduledEvent():
+            return await handlers.create_scheduled_event(effect, refs, binding)
+        case CancelScheduledEvent():
+            return await handlers.cancel_scheduled_event(effect, refs, binding)
+        case CreateReferralInvite():
+            return await handlers.create_referral_invite(effect, refs, binding)
+        case _:
+            assert_never(effect)

@@ -20,7 +20,7 @@ from adapters.discord.identity import Communities, user_id
 from adapters.discord.invites import InviteTracker
 from adapters.discord.referrals import ReferralInvites
 from adapters.discord.settings import DiscordCommunity
-from bot.config import CommunityConfig
+from adapters.shared import Refs, carry_out
 from bot.core.effects import (
     AddToSpace,
     AssignBadgeRole,
@@ -45,7 +45,6 @@ REASON = "Townsquare"
 THREAD_ARCHIVE_MINUTES: Final = 10080  # a week: cohort threads stay open between meetings
 NAME_MAX = 100
 EVENT_DESCRIPTION_MAX = 1000
-Refs = Mapping[str, PlatformRef]
 
 
 class _EventFields(TypedDict):
@@ -83,7 +82,7 @@ class DiscordNotifier:
         if community is None or community.discord is None:
             raise DeliveryError(f"{effect.community_id!r} is not a Discord community", retryable=False)
         try:
-            return await self._deliver(effect, refs, community, community.discord)
+            return await carry_out(self, effect, refs, community.discord)
         except discord.HTTPException as exc:
             retryable = exc.status == 429 or exc.status >= 500
             raise DeliveryError(
@@ -91,35 +90,6 @@ class DiscordNotifier:
             ) from exc
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise DeliveryError(f"cannot reach Discord: {type(exc).__name__}: {exc}", retryable=True) from exc
-
-    async def _deliver(
-        self, effect: Effect, refs: Refs, community: CommunityConfig, binding: DiscordCommunity
-    ) -> Mapping[str, PlatformRef]:
-        if isinstance(effect, PostMessage):
-            return await self._post(effect, refs, binding)
-        if isinstance(effect, EditMessage):
-            await self._edit(effect, refs)
-        elif isinstance(effect, DirectMessage):
-            try:
-                await self._direct(effect)
-            except discord.Forbidden as exc:
-                if not await self._in_lobby(effect, binding, exc):
-                    raise
-        elif isinstance(effect, GrantMemberAccess | RevokeMemberAccess):
-            await self._member_role(effect, binding)
-        elif isinstance(effect, AssignBadgeRole):
-            await self._badge_role(effect, binding)
-        elif isinstance(effect, OpenPrivateSpace):
-            return await self._open_space(effect, binding)
-        elif isinstance(effect, AddToSpace):
-            await self._add_to_space(refs[effect.space_key], effect.members)
-        elif isinstance(effect, CreateScheduledEvent):
-            return await self._create_event(effect, refs, binding)
-        elif isinstance(effect, CancelScheduledEvent):
-            await self._cancel_event(refs[effect.event_key], binding)
-        elif isinstance(effect, CreateReferralInvite):
-            await self.referrals.create(effect, binding)
-        return {}
 
     # --- messages --------------------------------------------------------------------------------
 
@@ -136,9 +106,7 @@ class DiscordNotifier:
             )
         return found
 
-    async def _post(
-        self, effect: PostMessage, refs: Refs, binding: DiscordCommunity
-    ) -> dict[str, PlatformRef]:
+    async def post_message(self, effect: PostMessage, refs: Refs, binding: DiscordCommunity) -> Refs:
         channel_id = self._channel_id(effect.channel, refs, binding)
         linked = refs.get(effect.link_key) if effect.link_key else None
         out = render.from_post(effect, message_link(binding.guild_id, linked) if linked else None)
@@ -157,15 +125,21 @@ class DiscordNotifier:
             where = PlatformRef(str(channel_id), str(sent.id))
         return {effect.message_key: where} if effect.message_key else {}
 
-    async def _edit(self, effect: EditMessage, refs: Refs) -> None:
+    async def edit_message(self, effect: EditMessage, refs: Refs, binding: DiscordCommunity) -> Refs:
         ref = refs[effect.message_key]
         channel = self.client.get_partial_messageable(int(ref.channel_id))
         out = render.from_edit(effect)
         await channel.get_partial_message(int(ref.message_id or 0)).edit(**out.edit_kwargs())
+        return {}
 
-    async def _direct(self, effect: DirectMessage) -> None:
+    async def direct_message(self, effect: DirectMessage, refs: Refs, binding: DiscordCommunity) -> Refs:
         channel = await self.client.create_dm(discord.Object(self._user(effect.member)))
-        await channel.send(**render.from_dm(effect).send_kwargs())
+        try:
+            await channel.send(**render.from_dm(effect).send_kwargs())
+        except discord.Forbidden as exc:
+            if not await self._in_lobby(effect, binding, exc):
+                raise
+        return {}
 
     async def _in_lobby(
         self, effect: DirectMessage, binding: DiscordCommunity, exc: discord.Forbidden
@@ -191,6 +165,18 @@ class DiscordNotifier:
         except ValueError as exc:
             raise DeliveryError(str(exc), retryable=False) from None
 
+    async def grant_member_access(
+        self, effect: GrantMemberAccess, refs: Refs, binding: DiscordCommunity
+    ) -> Refs:
+        await self._member_role(effect, binding)
+        return {}
+
+    async def revoke_member_access(
+        self, effect: RevokeMemberAccess, refs: Refs, binding: DiscordCommunity
+    ) -> Refs:
+        await self._member_role(effect, binding)
+        return {}
+
     async def _member_role(
         self, effect: GrantMemberAccess | RevokeMemberAccess, binding: DiscordCommunity
     ) -> None:
@@ -204,12 +190,13 @@ class DiscordNotifier:
         else:
             await self.client.http.remove_role(binding.guild_id, uid, role, reason=f"{REASON}: removed")
 
-    async def _badge_role(self, effect: AssignBadgeRole, binding: DiscordCommunity) -> None:
+    async def assign_badge_role(self, effect: AssignBadgeRole, refs: Refs, binding: DiscordCommunity) -> Refs:
         role = binding.roles.badges.get(effect.badge_key)
         if role is None:
-            return  # this community shows the badge without a role
+            return {}  # this community shows the badge without a role
         reason = f"{REASON}: badge {effect.badge_key}"
         await self.client.http.add_role(binding.guild_id, self._user(effect.member), role, reason=reason)
+        return {}
 
     # --- private spaces --------------------------------------------------------------------------
 
@@ -225,9 +212,9 @@ class DiscordNotifier:
     async def _guild(self, guild_id: int) -> discord.Guild:
         return self.client.get_guild(guild_id) or await self.client.fetch_guild(guild_id)
 
-    async def _open_space(
-        self, effect: OpenPrivateSpace, binding: DiscordCommunity
-    ) -> dict[str, PlatformRef]:
+    async def open_private_space(
+        self, effect: OpenPrivateSpace, refs: Refs, binding: DiscordCommunity
+    ) -> Refs:
         if binding.channels.cohort_parent is None:
             raise DeliveryError(
                 "no cohort parent: set communities.discord.channels.cohort_parent", retryable=False
@@ -273,6 +260,10 @@ class DiscordNotifier:
                 log.warning("space %s: topic not posted: %s", space.id, exc)
         return {effect.space_key: ref}
 
+    async def add_to_space(self, effect: AddToSpace, refs: Refs, binding: DiscordCommunity) -> Refs:
+        await self._add_to_space(refs[effect.space_key], effect.members)
+        return {}
+
     async def _add_to_space(
         self,
         ref: PlatformRef,
@@ -302,9 +293,9 @@ class DiscordNotifier:
 
     # --- scheduled events ------------------------------------------------------------------------
 
-    async def _create_event(
+    async def create_scheduled_event(
         self, effect: CreateScheduledEvent, refs: Refs, binding: DiscordCommunity
-    ) -> dict[str, PlatformRef]:
+    ) -> Refs:
         if effect.starts_at <= self.clock.now():
             log.info("scheduled event %s starts in the past; not created", effect.event_key)
             return {}
@@ -335,16 +326,27 @@ class DiscordNotifier:
             )
         return {effect.event_key: PlatformRef(str(channel_id), str(event.id))}
 
-    async def _cancel_event(self, ref: PlatformRef, binding: DiscordCommunity) -> None:
+    async def cancel_scheduled_event(
+        self, effect: CancelScheduledEvent, refs: Refs, binding: DiscordCommunity
+    ) -> Refs:
         guild = await self._guild(binding.guild_id)
         try:
-            event = await guild.fetch_scheduled_event(int(ref.message_id or 0))
+            event = await guild.fetch_scheduled_event(int(refs[effect.event_key].message_id or 0))
         except discord.NotFound:
-            return  # deleted by hand: nothing left to cancel
+            return {}  # deleted by hand: nothing left to cancel
         if event.status is discord.EventStatus.scheduled:
             await event.cancel(reason=REASON)
         elif event.status is discord.EventStatus.active:
             await event.end(reason=REASON)
+        return {}
+
+    # --- referral invites ------------------------------------------------------------------------
+
+    async def create_referral_invite(
+        self, effect: CreateReferralInvite, refs: Refs, binding: DiscordCommunity
+    ) -> Refs:
+        await self.referrals.create(effect, binding)
+        return {}
 
 
 def message_link(guild_id: int, ref: PlatformRef) -> str:

@@ -17,6 +17,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.shared import Refs, carry_out
 from adapters.slack.commands import CommandNames
 from adapters.slack.identity import PLATFORM, SlackDirectory
 from adapters.slack.render import NO_PARSE, fallback_text, message
@@ -86,62 +87,67 @@ class SlackNotifier:
         if stopped:
             raise DeliveryError(f"Slack workspace {binding.team_id} stopped ({stopped})", retryable=False)
         try:
-            return await self._deliver(effect, refs, binding)
+            return await carry_out(self, effect, refs, binding)
         except SlackApiError as exc:
             raise delivery_error(exc, effect.kind) from None
         except (aiohttp.ClientError, TimeoutError, SlackClientError) as exc:
             raise DeliveryError(f"{effect.kind}: {type(exc).__name__}: {exc}", retryable=True) from None
 
-    async def _deliver(
-        self, effect: Effect, refs: Mapping[str, PlatformRef], binding: SlackCommunity
-    ) -> Mapping[str, PlatformRef]:
-        if isinstance(effect, PostMessage):
-            return await self._post(effect, refs, binding)
-        if isinstance(effect, EditMessage):
-            ref = refs[effect.message_key]
-            body = message(
-                effect.text,
-                title=effect.title,
-                fields=effect.fields,
-                actions=effect.actions,
-                names=self.names,
-            )
-            await self.client.chat_update(channel=ref.channel_id, ts=ref.message_id or "", **body, **NO_PARSE)
-            return {}
-        if isinstance(effect, DirectMessage):
-            try:
-                await self._direct(effect)
-            except SlackApiError as exc:
-                if not await self._in_lobby(effect, binding, exc):
-                    raise
-            return {}
-        if isinstance(effect, GrantMemberAccess):
-            for channel in binding.member_channels:
-                await self._invite(channel, [effect.member])
-            return {}
-        if isinstance(effect, RevokeMemberAccess):
-            for channel in binding.member_channels:
-                await self._kick(channel, effect.member)
-            return {}
-        if isinstance(effect, OpenPrivateSpace):
-            channel_id = await self._create_private(channel_name(effect.name, effect.space_key))
-            await self._invite(channel_id, effect.members)
-            if effect.topic:
-                await self.client.conversations_setTopic(channel=channel_id, topic=effect.topic[:250])
-            return {effect.space_key: PlatformRef(channel_id)}
-        if isinstance(effect, AddToSpace):
-            await self._invite(refs[effect.space_key].channel_id, effect.members)
-            return {}
-        if isinstance(effect, AssignBadgeRole):
-            log.debug(
-                "badge roles do not exist on Slack; %s shows in the badge announcement", effect.badge_key
-            )
-            return {}
-        if isinstance(effect, CreateScheduledEvent | CancelScheduledEvent):
-            return {}  # Slack has no native calendar events; the announcement carries the date
-        if isinstance(effect, CreateReferralInvite):
-            return {}  # Slack has no invite links a member can pass on; the code alone lets people in
-        raise DeliveryError(f"the Slack adapter cannot carry out {effect.kind}", retryable=False)
+    async def edit_message(self, effect: EditMessage, refs: Refs, binding: SlackCommunity) -> Refs:
+        ref = refs[effect.message_key]
+        body = message(
+            effect.text,
+            title=effect.title,
+            fields=effect.fields,
+            actions=effect.actions,
+            names=self.names,
+        )
+        await self.client.chat_update(channel=ref.channel_id, ts=ref.message_id or "", **body, **NO_PARSE)
+        return {}
+
+    async def grant_member_access(
+        self, effect: GrantMemberAccess, refs: Refs, binding: SlackCommunity
+    ) -> Refs:
+        for channel in binding.member_channels:
+            await self._invite(channel, [effect.member])
+        return {}
+
+    async def revoke_member_access(
+        self, effect: RevokeMemberAccess, refs: Refs, binding: SlackCommunity
+    ) -> Refs:
+        for channel in binding.member_channels:
+            await self._kick(channel, effect.member)
+        return {}
+
+    async def open_private_space(self, effect: OpenPrivateSpace, refs: Refs, binding: SlackCommunity) -> Refs:
+        channel_id = await self._create_private(channel_name(effect.name, effect.space_key))
+        await self._invite(channel_id, effect.members)
+        if effect.topic:
+            await self.client.conversations_setTopic(channel=channel_id, topic=effect.topic[:250])
+        return {effect.space_key: PlatformRef(channel_id)}
+
+    async def add_to_space(self, effect: AddToSpace, refs: Refs, binding: SlackCommunity) -> Refs:
+        await self._invite(refs[effect.space_key].channel_id, effect.members)
+        return {}
+
+    async def assign_badge_role(self, effect: AssignBadgeRole, refs: Refs, binding: SlackCommunity) -> Refs:
+        log.debug("badge roles do not exist on Slack; %s shows in the badge announcement", effect.badge_key)
+        return {}
+
+    async def create_scheduled_event(
+        self, effect: CreateScheduledEvent, refs: Refs, binding: SlackCommunity
+    ) -> Refs:
+        return {}  # Slack has no native calendar events; the announcement carries the date
+
+    async def cancel_scheduled_event(
+        self, effect: CancelScheduledEvent, refs: Refs, binding: SlackCommunity
+    ) -> Refs:
+        return {}
+
+    async def create_referral_invite(
+        self, effect: CreateReferralInvite, refs: Refs, binding: SlackCommunity
+    ) -> Refs:
+        return {}  # Slack has no invite links a member can pass on; the code alone lets people in
 
     # --- posts ---------------------------------------------------------------------------------
 
@@ -159,9 +165,7 @@ class SlackNotifier:
             )
         return str(configured)
 
-    async def _post(
-        self, effect: PostMessage, refs: Mapping[str, PlatformRef], binding: SlackCommunity
-    ) -> Mapping[str, PlatformRef]:
+    async def post_message(self, effect: PostMessage, refs: Refs, binding: SlackCommunity) -> Refs:
         channel = self.channel_id(effect.channel, refs, binding)
         linked = refs.get(effect.link_key) if effect.link_key else None
         body = message(
@@ -201,6 +205,15 @@ class SlackNotifier:
             )
             return None
         return str(found.get("permalink") or "") or None
+
+    async def direct_message(self, effect: DirectMessage, refs: Refs, binding: SlackCommunity) -> Refs:
+        """A DM, or (DMs closed) a message in the lobby only that person sees."""
+        try:
+            await self._direct(effect)
+        except SlackApiError as exc:
+            if not await self._in_lobby(effect, binding, exc):
+                raise
+        return {}
 
     async def _direct(self, effect: DirectMessage) -> None:
         """A DM; with a file (a /mydata export) the text is the file's comment, so one message carries
