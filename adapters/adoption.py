@@ -12,16 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
+from bot.core.bus import Bus
 from bot.core.gates.commands import AdoptMembers, CompleteAdoption, ExistingMember
 from bot.core.replies import Reply
 
 log = logging.getLogger("townsquare.adoption")
-
-
-class Bus(Protocol):
-    async def handle(self, message: AdoptMembers | CompleteAdoption) -> object: ...
 
 
 @dataclass

@@ -18,13 +18,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol, TypedDict
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
-from bot.core.bus import JobRun
+from bot.core.bus import Bus, JobRun
 from bot.core.commands import Command
 from bot.core.feedback.commands import ClosePoll
-from bot.core.handlers import HandlerTable
 from bot.core.programming.calendar import next_occurrence, resolve_wall_time
 from bot.core.programming.commands import (
     AnnounceOccurrence,
@@ -38,15 +37,6 @@ from bot.core.programming.rules import END_GRACE, MIN_GRACE, JobPlan, Occurrence
 from bot.core.settings import CommunitySettings
 
 NextRun = Callable[[datetime], datetime | None]
-
-
-class Bus(Protocol):
-    """What the scheduler needs of the message bus: its handlers (which jobs exist) and handling."""
-
-    @property
-    def handlers(self) -> HandlerTable: ...
-
-    async def handle(self, message: Any, actor: Any = None, *, job: JobRun | None = None) -> Any: ...
 
 
 @dataclass(frozen=True)

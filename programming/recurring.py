@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.core.bus import JobRun
+from bot.core.bus import Bus, JobRun
 from bot.core.commands import Command
 from bot.core.programming.rules import MIN_GRACE
 from bot.core.recurring import Daily, Hourly, Monthly, Recurring, Schedule, Weekly
 from bot.core.settings import CommunitySettings
-from programming.jobs import Bus, JobSpec, NextRun, daily, hourly, monthly, weekly
+from programming.jobs import JobSpec, NextRun, daily, hourly, monthly, weekly
 
 log = logging.getLogger("townsquare.scheduler")
 

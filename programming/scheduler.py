@@ -37,7 +37,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from bot.core.bus import JobRun
+from bot.core.bus import Bus, JobRun
 from bot.core.feedback.ports import PollRepository
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.programming.commands import PlanProgramme
@@ -45,7 +45,7 @@ from bot.core.programming.ports import OccurrenceRepository
 from bot.core.programming.rules import END_GRACE
 from bot.core.replies import Reply
 from bot.core.settings import CommunitySettings
-from programming.jobs import Bus, JobSpec, daily, occurrence_jobs, poll_jobs
+from programming.jobs import JobSpec, daily, occurrence_jobs, poll_jobs
 from programming.recurring import JobRegistry
 
 log = logging.getLogger("townsquare.scheduler")

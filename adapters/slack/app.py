@@ -24,11 +24,12 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.commands import CommandNames
 from adapters.slack.identity import IdentityResolver, SlackDirectory
-from adapters.slack.listeners import Bus, SlackListeners
+from adapters.slack.listeners import SlackListeners
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.render import FORM_CALLBACK
 from adapters.slack.settings import SlackSettings
 from bot.config import Settings
+from bot.core.bus import Bus
 from bot.core.contributions.ports import ContributionSink
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.registry import Registry

@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -24,15 +24,14 @@ from adapters.slack.lobby import lobby_guide
 from adapters.slack.render import NO_PARSE, form_answers, form_metadata, form_view, mrkdwn, reply_message
 from adapters.slack.staff import existing_member, load_staff_groups
 from bot.config import CommunityConfig
-from bot.core.bus import Message, Source
+from bot.core.bus import Bus, Source
 from bot.core.contributions.ports import ContributionSink
 from bot.core.events import Event
 from bot.core.gates.commands import AdoptMembers
-from bot.core.invoke import Bus as InvokeBus
 from bot.core.invoke import invoke_button, invoke_form, invoke_message_action, invoke_slash
 from bot.core.ports import Clock
-from bot.core.refs import Actor, MemberRef
-from bot.core.registry import Built, Invocation, MessageTarget, Registry
+from bot.core.refs import MemberRef
+from bot.core.registry import Invocation, MessageTarget, Registry
 from bot.core.replies import OpenForm, Reply
 
 log = logging.getLogger("townsquare.slack")
@@ -41,14 +40,6 @@ APOLOGY = "Sorry, something went wrong on our side. Please try again in a minute
 UNKNOWN_WORKSPACE = "This Slack workspace is not set up for Townsquare yet; a community lead can add it."
 
 Respond = Callable[..., Awaitable[Any]]
-
-
-class Bus(InvokeBus, Protocol):
-    """The message bus as the listeners use it: invoking commands, and handling the events they hear."""
-
-    async def handle(
-        self, message: Message, actor: Actor | None = None, *, source: Source | None = None
-    ) -> Reply | Built: ...
 
 
 @dataclass(frozen=True)

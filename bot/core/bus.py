@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from bot.core.commands import Command, Permission
 from bot.core.context import Context
@@ -47,6 +48,28 @@ class JobRun:
 
     key: str
     scheduled_for: datetime
+
+
+class Bus(Protocol):
+    """The message bus as its callers see it: the registry (for invoking), the handler table (for the
+    scheduler's jobs), and handling one command or event."""
+
+    @property
+    def registry(self) -> Registry: ...
+
+    @property
+    def handlers(self) -> HandlerTable: ...
+
+    async def handle(
+        self,
+        message: Message,
+        actor: Actor | None = None,
+        *,
+        source: Source | None = None,
+        job: JobRun | None = None,
+    ) -> Reply | Built:
+        """Handle one command or event in its own unit of work."""
+        ...
 
 
 class UnknownCommunity(LookupError):

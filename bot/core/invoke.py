@@ -9,27 +9,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Protocol
 
+from bot.core.bus import Bus
 from bot.core.commands import Command
 from bot.core.errors import UserFacingError
 from bot.core.policy import allowed
 from bot.core.refs import Actor
-from bot.core.registry import Built, Invocation, MessageTarget, Registry
+from bot.core.registry import Built, Invocation, MessageTarget
 from bot.core.replies import OpenForm, Reply
 
 log = logging.getLogger("townsquare.invoke")
 
 STALE_BUTTON = "This button no longer does anything. Try the command again."
-
-
-class Bus(Protocol):
-    """What invoking needs of the message bus: its registry, and handling a command."""
-
-    @property
-    def registry(self) -> Registry: ...
-
-    async def handle(self, message: Command, actor: Actor | None = None) -> Reply | Built: ...
 
 
 async def _run(

@@ -16,12 +16,13 @@ from adapters.slack.app import SlackAdapter
 from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.core.bus import MessageBus, Source
+from bot.core.bus import JobRun, Message, MessageBus, Source
 from bot.core.events import Event
 from bot.core.handlers import HandlerTable
 from bot.core.members import Member, MemberStatus
 from bot.core.refs import Actor, MemberRef
-from bot.core.registry import Registry
+from bot.core.registry import Built, Registry
+from bot.core.replies import Reply
 from bot.features import assemble
 from storage.tables import OutboxRow
 from tests.adapters.slack.conftest import BOT_TOKEN, SIGNING_SECRET
@@ -134,9 +135,20 @@ class CountingBus:
     def registry(self) -> Registry:
         return self.inner.registry
 
-    async def handle(self, message: Any, actor: Actor | None = None, *, source: Source | None = None) -> Any:
+    @property
+    def handlers(self) -> HandlerTable:
+        return self.inner.handlers
+
+    async def handle(
+        self,
+        message: Message,
+        actor: Actor | None = None,
+        *,
+        source: Source | None = None,
+        job: JobRun | None = None,
+    ) -> Reply | Built:
         self.calls.append(message)
-        return await self.inner.handle(message, actor, source=source)
+        return await self.inner.handle(message, actor, source=source, job=job)
 
 
 @dataclass
