@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,11 +21,43 @@ from bot.ingest import ContributionIngestor
 from bot.relay import OutboxRelay, RetryPolicy
 from programming.recurring import JobRegistry, registry_of
 from programming.scheduler import ProgrammeScheduler
-from storage.db import create_engine
+from storage.db import create_engine, read_only
 from storage.migrate import require_current
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger("townsquare")
+
+
+@dataclass(frozen=True)
+class Storage:
+    """The engine built from settings and the unit-of-work factory over it."""
+
+    engine: AsyncEngine
+    uow_factory: SqlUnitOfWorkFactory
+
+
+def make_storage(
+    settings: Settings,
+    *,
+    reports: bool = False,
+    engine: AsyncEngine | None = None,
+    features: tuple[FeatureModule, ...] = FEATURES,
+) -> Storage:
+    """The one place an engine is built from settings. `reports=True` gives units of work that read
+    without taking SQLite's write lock (for the CLI's reports); the caller disposes the engine."""
+    engine = engine or create_engine(settings.database.url, echo=settings.database.echo)
+    unit_engine = read_only(engine) if reports else engine
+    return Storage(engine, SqlUnitOfWorkFactory(unit_engine, bindings(features)))
+
+
+@asynccontextmanager
+async def open_storage(settings: Settings, *, reports: bool = False) -> AsyncIterator[Storage]:
+    """`make_storage` for one command-line run: the engine is disposed on the way out."""
+    storage = make_storage(settings, reports=reports)
+    try:
+        yield storage
+    finally:
+        await storage.engine.dispose()
 
 
 @dataclass
@@ -80,8 +113,8 @@ def build_app(
     """Wire the core to storage and the given notifiers (one per platform), with every feature of
     `features` (bot/features.py's list by default); a given `assembly` must come from the same list."""
     assembly = assembly or assemble(features)
-    engine = engine or create_engine(settings.database.url, echo=settings.database.echo)
-    uow_factory = SqlUnitOfWorkFactory(engine, bindings(features))
+    storage = make_storage(settings, engine=engine, features=features)
+    uow_factory = storage.uow_factory
     policy = RetryPolicy(
         max_attempts=settings.outbox.max_attempts,
         base_delay_seconds=settings.outbox.base_delay_seconds,
@@ -100,7 +133,7 @@ def build_app(
     ingest = ContributionIngestor(uow_factory, clock, bus.communities, on_recorded=bus.handle)
     return App(
         settings=settings,
-        engine=engine,
+        engine=storage.engine,
         uow_factory=uow_factory,
         clock=clock,
         bus=bus,

@@ -51,17 +51,13 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 async def _migrate(config: str) -> None:
-    from storage.db import create_engine
+    from bot.bootstrap import open_storage
     from storage.migrate import current_revision, head_revision, upgrade
 
-    settings = _load(config)
-    engine = create_engine(settings.database.url)
-    try:
-        before = await current_revision(engine)
-        await upgrade(engine)
+    async with open_storage(_load(config)) as storage:
+        before = await current_revision(storage.engine)
+        await upgrade(storage.engine)
         print(f"database at {head_revision()} (was {before or 'empty'})")
-    finally:
-        await engine.dispose()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -164,14 +160,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 async def _outbox(config: str, retry: Sequence[int]) -> int:
-    from bot.features import bindings
-    from storage.db import create_engine
-    from storage.uow import SqlUnitOfWorkFactory
+    from bot.bootstrap import open_storage
 
-    settings = _load(config)
-    engine = create_engine(settings.database.url)
-    try:
-        async with SqlUnitOfWorkFactory(engine, bindings())() as uow:
+    async with open_storage(_load(config)) as storage:
+        async with storage.uow_factory() as uow:
             if retry:
                 from bot.clock import SystemClock
 
@@ -186,8 +178,6 @@ async def _outbox(config: str, retry: Sequence[int]) -> int:
             line = (item.id, item.community_id, item.effect.kind, f"{item.attempts} tries", item.last_error)
             print("\t".join(str(part) for part in line))
         return 0
-    finally:
-        await engine.dispose()
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
@@ -208,13 +198,11 @@ async def _ideas(args: argparse.Namespace) -> int:
     import csv
     import json
 
+    from bot.bootstrap import open_storage
     from bot.clock import SystemClock
     from bot.core.errors import UserFacingError
     from bot.core.feedback.idea_reports import build_report
     from bot.core.feedback.report_rules import previous_month, render_json, render_markdown
-    from bot.features import bindings
-    from storage.db import create_engine, read_only
-    from storage.uow import SqlUnitOfWorkFactory
 
     settings = _load(args.config)
     if args.community is None and len(settings.communities) > 1:
@@ -226,9 +214,8 @@ async def _ideas(args: argparse.Namespace) -> int:
     except KeyError as exc:
         print(f"townsquare: {exc.args[0]}", file=sys.stderr)
         return 2
-    engine = create_engine(settings.database.url)
-    try:
-        async with SqlUnitOfWorkFactory(read_only(engine), bindings())() as uow:
+    async with open_storage(settings, reports=True) as storage:
+        async with storage.uow_factory() as uow:
             if args.ideas_command == "report":
                 now = SystemClock().now()
                 month = args.month or previous_month(now, community.zone)
@@ -278,8 +265,6 @@ async def _ideas(args: argparse.Namespace) -> int:
             writer.writeheader()
             writer.writerows({k: _spreadsheet_safe(v) for k, v in row.items()} for row in rows)
         return 0
-    finally:
-        await engine.dispose()
 
 
 def cmd_ideas(args: argparse.Namespace) -> int:

@@ -66,21 +66,18 @@ def _week(value: str | None, community: Any, now: datetime) -> Any:
 
 async def _with_reader(config: str, work: Callable[[Any, Any], Awaitable[Any]]) -> Any:
     """Run `work(settings, reader)` against the configured database, read-only."""
+    from bot.bootstrap import open_storage
     from bot.cli import _load
-    from storage.db import create_engine
     from storage.metrics.reader import SqlMetricsReader
     from storage.migrate import SchemaOutOfDate, require_current
 
     settings = _load(config)
-    engine = create_engine(settings.database.url)
-    try:
+    async with open_storage(settings) as storage:
         try:
-            await require_current(engine, config)
+            await require_current(storage.engine, config)
         except SchemaOutOfDate as exc:
             raise CliError(str(exc)) from None
-        return await work(settings, SqlMetricsReader(engine))
-    finally:
-        await engine.dispose()
+        return await work(settings, SqlMetricsReader(storage.engine))
 
 
 def cmd_digest(args: argparse.Namespace) -> int:

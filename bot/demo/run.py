@@ -33,7 +33,6 @@ from bot.demo.people import plan_population
 from bot.demo.programme import Programme
 from bot.demo.world import World
 from programming.scheduler import ProgrammeScheduler
-from storage.db import create_engine
 from storage.metrics.reader import SqlMetricsReader
 from storage.migrate import upgrade
 
@@ -107,13 +106,12 @@ async def run_demo(options: DemoOptions, progress: Progress) -> DemoResult:
     began = wallclock.perf_counter()
     settings = _fresh_files(options)
     community = settings.communities[0]
-    engine = create_engine(settings.database.url)
-    await upgrade(engine)
     start = start_of(options.weeks)
     end = local(END_MONDAY, LAST_MORNING)
     clock = FixedClock(start - timedelta(hours=1))
     notifier = FakeNotifier()
-    app = build_app(settings, clock, {"fake": notifier}, engine=engine)
+    app = build_app(settings, clock, {"fake": notifier})
+    await upgrade(app.engine)
     app.ingest.flush_seconds = 0.0  # the simulation decides when to flush; never wait on real time
     scheduler = ProgrammeScheduler(
         app.uow_factory,
@@ -140,7 +138,7 @@ async def run_demo(options: DemoOptions, progress: Progress) -> DemoResult:
         await sim.flush()
         await sim.deliver()
         week = IsoWeek.last_complete(end, ZONE)
-        digest = await build_digest(SqlMetricsReader(engine), community, week, end)
+        digest = await build_digest(SqlMetricsReader(app.engine), community, week, end)
     finally:
         await scheduler.stop()
         await app.close()
