@@ -18,10 +18,11 @@ from typing import Any, Protocol
 
 import discord
 
-from adapters.adoption import AdoptionReport, Bus, adopt_pages
+from adapters.adoption import AdoptionReport, adopt_pages
 from adapters.discord.identity import member_ref, roles_of
 from adapters.discord.settings import DiscordCommunity
 from bot.config import CommunityConfig, Settings
+from bot.core.bus import Bus
 from bot.core.gates.commands import AdoptMembers, ExistingMember
 
 log = logging.getLogger("townsquare.discord.adoption")

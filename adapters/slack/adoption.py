@@ -18,11 +18,12 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.adoption import AdoptionReport, Bus, adopt_pages
+from adapters.adoption import AdoptionReport, adopt_pages
 from adapters.slack.app import SlackAdapter, SlackConfigError, make_client
 from adapters.slack.identity import SlackDirectory
 from adapters.slack.staff import existing_member, load_staff_groups
 from bot.config import CommunityConfig, Settings
+from bot.core.bus import Bus
 from bot.core.gates.commands import ExistingMember
 
 log = logging.getLogger("townsquare.slack")
