@@ -111,3 +111,11 @@ def test_next_window_keeps_local_time_across_daylight_saving() -> None:
     assert before == datetime(2026, 3, 23, 15, 0, tzinfo=UTC)  # CET
     assert after == datetime(2026, 3, 30, 14, 0, tzinfo=UTC)  # CEST: still 16:00 in Berlin
     assert next_window(before - timedelta(seconds=1), 0, time(16), berlin) == before
+
+
+def test_a_window_in_the_spring_forward_gap_moves_forward_whatever_its_fold() -> None:
+    """02:00 does not exist in New York on 8 March 2020; the window is 03:00 EDT (07:00 UTC) either way."""
+    after = datetime(2020, 3, 2, tzinfo=UTC)
+    for fold in (0, 1):
+        window = next_window(after, 6, time(2, 0, fold=fold), ZoneInfo("America/New_York"))
+        assert window == datetime(2020, 3, 8, 7, 0, tzinfo=UTC), fold

@@ -120,8 +120,10 @@ def next_window(after: datetime, weekday: int, at: time, zone: ZoneInfo) -> date
 
 
 def _local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
-    naive = datetime.combine(day, at)
-    # Round-tripping through UTC resolves a non-existent local time (spring forward) to a real one.
+    # fold=0 always: a repeated hour (fall back) means its first occurrence, and a non-existent one
+    # (spring forward) is read with the offset before the gap, so the round trip through UTC moves
+    # it forward by the gap; fold=1 would move it back an hour, before the time asked for.
+    naive = datetime.combine(day, at.replace(tzinfo=None, fold=0))
     return naive.replace(tzinfo=zone).astimezone(UTC)
 
 
