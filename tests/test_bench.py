@@ -28,3 +28,10 @@ def test_ingest_benchmark_prints_its_ratio() -> None:
 def test_burst_benchmark_counts_everything_once() -> None:
     out = _run("burst.py", "--events", "1500", "--members", "40", "--producers", "7")
     assert "all once" in out and "1650" in out  # 10 % replayed, still 1500 rows
+
+
+def test_adoption_benchmark_adopts_everyone_once() -> None:
+    out = _run("adoption.py", "--people", "250", "--page", "100")
+    assert "adopted 250 of 250 in 3 pages" in out
+    assert "second pass: adopted 0" in out
+    assert "members in the database: 250" in out
