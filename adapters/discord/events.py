@@ -59,7 +59,7 @@ class GatewayEvents:
             if member.bot:
                 code, confidence = None, None
             else:
-                found = await self.tracker.explain_join(member.guild)
+                found = await self.tracker.explain_join(member.guild, member.id)
                 code, confidence = found.code, found.confidence
                 if found.vanity:
                     log.info("guild %s: %s joined through the vanity URL", member.guild.id, member.id)

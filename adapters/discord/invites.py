@@ -1,25 +1,30 @@
 """Which invite brought a member in: invite-use diffing, per guild, under a lock.
 
 Discord does not say which invite a member used. The adapter keeps each guild's invite use counts (and
-the vanity URL's); after a join it fetches them again and compares. Exactly one personal invite used
-once more → "certain"; an invite that vanished on its last use (Discord deletes it) → "likely";
-anything else (two joins at once, nothing changed, the counts unreadable) → "ambiguous", and the
-newcomer falls back to `/join CODE`. A join through the vanity URL is not a referral.
+the vanity URL's); after a join it fetches them again and compares. A targeted invite (one that only
+the newcomer could accept, minted by `/refer member:@x`) used or gone → "certain". Otherwise the
+counts are all there is: exactly one invite used once more → "inferred"; an invite that vanished on
+its last use (Discord deletes it) → "likely"; anything else (two joins at once, nothing changed, the
+counts unreadable) → "ambiguous", and the newcomer falls back to `/join CODE`. A join through the
+vanity URL is not a referral. Which invites are targeted is remembered from their minting, in memory:
+after a restart a join through one is still matched by counts ("likely"), just not "certain".
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import discord
 
 log = logging.getLogger("townsquare.discord.invites")
 
-CERTAIN, LIKELY, AMBIGUOUS = "certain", "likely", "ambiguous"
+CERTAIN, INFERRED, LIKELY, AMBIGUOUS = "certain", "inferred", "likely", "ambiguous"
 MAX_AGE_SECONDS = 7 * 24 * 3600  # Discord's longest invite lifetime short of "never"
 MAX_USES = 100  # Discord's largest max_uses
 
@@ -47,8 +52,29 @@ class Attribution:
     vanity: bool = False
 
 
-def attribute(before: Snapshot, after: Snapshot) -> Attribution:
-    """Compare invite counters around one join (pure; the tests drive it directly)."""
+def used(before: Snapshot, after: Snapshot, code: str) -> bool:
+    """Whether the invite was used between the two snapshots: its count grew, or it vanished (used up)."""
+    was = before.invites.get(code)
+    now = after.invites.get(code)
+    if now is not None:
+        return now.uses > (was.uses if was else 0)
+    return was is not None and bool(was.max_uses) and was.uses + 1 == was.max_uses
+
+
+def attribute(
+    before: Snapshot, after: Snapshot, targets: Mapping[str, int] | None = None, user_id: int | None = None
+) -> Attribution:
+    """Compare invite counters around one join of `user_id` (pure; the tests drive it directly).
+    `targets` maps targeted invites to the one user who may accept each."""
+    targets = targets or {}
+    mine = [code for code, user in targets.items() if user == user_id and used(before, after, code)]
+    if len(mine) == 1:
+        return Attribution(mine[0], CERTAIN)
+    # another person's targeted invite cannot explain this join: leave it out of the counts
+    others = {code for code, user in targets.items() if user != user_id}
+    if others:
+        before = Snapshot({c: u for c, u in before.invites.items() if c not in others}, before.vanity_uses)
+        after = Snapshot({c: u for c, u in after.invites.items() if c not in others}, after.vanity_uses)
     grown = {
         code: use.uses - before.invites.get(code, InviteUse(0)).uses
         for code, use in after.invites.items()
@@ -71,7 +97,7 @@ def attribute(before: Snapshot, after: Snapshot) -> Attribution:
         return Attribution(None, AMBIGUOUS)
     if len(grown) == 1 and not vanished:
         code, by = next(iter(grown.items()))
-        return Attribution(code, CERTAIN) if by == 1 else Attribution(None, AMBIGUOUS)
+        return Attribution(code, INFERRED) if by == 1 else Attribution(None, AMBIGUOUS)
     if len(vanished) == 1 and not grown:
         return Attribution(vanished[0], LIKELY)
     return Attribution(None, AMBIGUOUS)
@@ -96,6 +122,7 @@ class InviteTracker:
     def __init__(self) -> None:
         self._snapshots: dict[int, Snapshot] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self._targets: dict[int, dict[str, int]] = {}  # guild → targeted invite code → the one user
 
     def lock(self, guild_id: int) -> asyncio.Lock:
         return self._locks.setdefault(guild_id, asyncio.Lock())
@@ -113,8 +140,11 @@ class InviteTracker:
                 )
                 self._snapshots.pop(guild.id, None)
 
-    def created(self, guild_id: int, code: str, max_uses: int) -> None:
-        """An invite appeared (minted by us or announced by INVITE_CREATE): it starts at zero uses."""
+    def created(self, guild_id: int, code: str, max_uses: int, target: int | None = None) -> None:
+        """An invite appeared (minted by us or announced by INVITE_CREATE): it starts at zero uses.
+        `target`: the one user who may accept it (a targeted invite we minted)."""
+        if target is not None:
+            self._targets.setdefault(guild_id, {})[code] = target
         snapshot = self._snapshots.get(guild_id)
         if snapshot is None or code in snapshot.invites:
             return
@@ -122,8 +152,8 @@ class InviteTracker:
         invites[code] = InviteUse(0, max_uses)
         self._snapshots[guild_id] = Snapshot(invites, snapshot.vanity_uses)
 
-    async def explain_join(self, guild: discord.Guild) -> Attribution:
-        """Which invite the join just seen used. Call while holding `lock(guild.id)`."""
+    async def explain_join(self, guild: discord.Guild, user_id: int | None = None) -> Attribution:
+        """Which invite the join of `user_id` just seen used. Call while holding `lock(guild.id)`."""
         before = self._snapshots.get(guild.id)
         try:
             after = await read_snapshot(guild)
@@ -133,7 +163,11 @@ class InviteTracker:
         self._snapshots[guild.id] = after
         if before is None:
             return Attribution(None, AMBIGUOUS)
-        return attribute(before, after)
+        targets = self._targets.get(guild.id, {})
+        found = attribute(before, after, targets, user_id)
+        for code in [c for c in targets if c in before.invites and c not in after.invites]:
+            del targets[code]  # used up, expired or deleted: it explains no later join
+        return found
 
 
 def invite_lifetime(expires_at: datetime | None, now: datetime) -> int:
@@ -150,3 +184,39 @@ async def mint_invite(
     return await channel.create_invite(
         max_uses=max(1, min(MAX_USES, max_uses)), max_age=max_age, unique=True, reason=reason
     )
+
+
+async def mint_targeted_invite(
+    http: discord.http.HTTPClient,
+    channel_id: int,
+    *,
+    user_id: int,
+    role_ids: Sequence[int],
+    max_age: int,
+    reason: str,
+) -> Mapping[str, Any]:
+    """A single-use invite that only `user_id` can accept and that gives `role_ids` on accept.
+
+    discord.py has no parameters for these, so this sends Create Channel Invite itself: Discord takes
+    the users allowed to accept as `target_users_file`, a CSV of user ids, in a multipart body whose
+    `payload_json` carries the rest. Raises discord.HTTPException (400/403 where the feature is off).
+    """
+    payload = {
+        "max_age": max_age,
+        "max_uses": 1,
+        "temporary": False,
+        "unique": True,
+        "role_ids": [str(r) for r in role_ids],
+    }
+    form: list[dict[str, Any]] = [
+        {"name": "payload_json", "value": json.dumps(payload)},
+        {
+            "name": "target_users_file",
+            "value": f"{user_id}\n".encode(),
+            "filename": "target_users.csv",
+            "content_type": "text/csv",
+        },
+    ]
+    route = discord.http.Route("POST", "/channels/{channel_id}/invites", channel_id=channel_id)
+    data: Mapping[str, Any] = await http.request(route, form=form, reason=reason)
+    return data

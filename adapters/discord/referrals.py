@@ -4,8 +4,14 @@ The core's /refer handler queues `CreateReferralInvite` with the new code, in th
 transaction. The notifier carries it out here: it mints a unique invite in the welcome channel with
 the code's uses and lifetime and ties it to the code (the core's `AttachInvite`, sent through the
 bus as the delivery's follow-up), so a newcomer who joins through it is admitted and credited to
-the referrer once invite-use diffing is certain of the invite. Delivery is at least once: if the
-follow-up fails the relay tries again, minting a fresh invite that replaces the first one.
+the referrer once invite-use diffing has matched the invite ("inferred"). Delivery is at least once:
+if the follow-up fails the relay tries again, minting a fresh invite that replaces the first one.
+
+A code for one person (`/refer member:@x`, the effect's `target`) gets a targeted invite instead:
+single use, acceptable only by that user, giving the member role on accept, so the join through it
+is "certain". Where Discord refuses targeted invites (the feature is not enabled for the guild or
+the bot: a 400 or 403), the notifier logs one warning and mints an ordinary personal invite, whose
+join is matched by use counts like any other.
 
 The /refer answer shows the link: its reply hook delivers the member's pending invite at once
 (through a relay limited to this effect, so the background relay never mints it twice) and waits
@@ -22,7 +28,7 @@ from typing import Any
 
 import discord
 
-from adapters.discord.invites import InviteTracker, invite_lifetime, mint_invite
+from adapters.discord.invites import InviteTracker, invite_lifetime, mint_invite, mint_targeted_invite
 from adapters.discord.settings import DiscordCommunity
 from bot.config import CommunityConfig
 from bot.core.bus import Message
@@ -37,6 +43,7 @@ from bot.relay import OutboxRelay
 log = logging.getLogger("townsquare.discord.referrals")
 
 INVITE_URL = "https://discord.gg/{code}"
+REFUSED = (400, 403)  # how Discord says no to targeted invites (feature not enabled, not allowed)
 ANSWER_WAIT_SECONDS = 2.0  # how long the /refer answer waits for an invite the relay is minting
 FollowUp = Callable[[Message], Awaitable[object]]
 Key = tuple[str, MemberRef]
@@ -66,24 +73,56 @@ class ReferralInvites:
             )
         future = self._future((effect.community_id, effect.referrer))
         try:
-            now = self.clock.now()
-            invite = await mint_invite(
-                channel,
-                max_uses=effect.max_uses,
-                max_age=invite_lifetime(effect.expires_at, now),
-                reason=f"Townsquare: referral invite of {effect.referrer}",
-            )
-            self.tracker.created(binding.guild_id, invite.code, invite.max_uses or effect.max_uses)
-            attach = AttachInvite(community_id=effect.community_id, code=effect.code, invite_code=invite.code)
+            code = await self._mint(channel, effect, binding)
+            attach = AttachInvite(community_id=effect.community_id, code=effect.code, invite_code=code)
             result = await self.follow_up(attach)
             if isinstance(result, Reply) and result.text:
-                log.warning("referral invite %s not tied to its code: %s", invite.code, result.text)
+                log.warning("referral invite %s not tied to its code: %s", code, result.text)
         except BaseException:
             if not future.done():
                 future.set_result(None)
             raise
         if not future.done():
-            future.set_result(invite.code)
+            future.set_result(code)
+
+    async def _mint(
+        self, channel: discord.abc.GuildChannel, effect: CreateReferralInvite, binding: DiscordCommunity
+    ) -> str:
+        """The new invite's code: targeted when the effect names someone and Discord allows it."""
+        max_age = invite_lifetime(effect.expires_at, self.clock.now())
+        reason = f"Townsquare: referral invite of {effect.referrer}"
+        target = int(effect.target.user_id) if effect.target and effect.target.platform == "discord" else None
+        if target is not None:
+            member_role = binding.roles.member if effect.grant_access else None
+            try:
+                data = await mint_targeted_invite(
+                    self.client.http,
+                    channel.id,
+                    user_id=target,
+                    role_ids=[member_role] if member_role else [],
+                    max_age=max_age,
+                    reason=f"{reason} for {target}",
+                )
+            except discord.HTTPException as exc:
+                if exc.status not in REFUSED:
+                    raise
+                log.warning(
+                    "guild %s: Discord refused a targeted invite (%s, code %s: %s); targeted invites are not "
+                    "available here, so %s gets an ordinary personal invite and its attribution falls back "
+                    "to use counts",
+                    binding.guild_id,
+                    exc.status,
+                    exc.code,
+                    exc.text,
+                    target,
+                )
+            else:
+                code = str(data["code"])
+                self.tracker.created(binding.guild_id, code, int(data.get("max_uses") or 1), target=target)
+                return code
+        invite = await mint_invite(channel, max_uses=effect.max_uses, max_age=max_age, reason=reason)
+        self.tracker.created(binding.guild_id, invite.code, invite.max_uses or effect.max_uses)
+        return invite.code
 
     def _future(self, key: Key) -> asyncio.Future[str | None]:
         future = self._minted.get(key)

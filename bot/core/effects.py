@@ -145,7 +145,10 @@ class CancelScheduledEvent:
 class CreateReferralInvite:
     """Mint a personal platform invite for a referral code (a Discord invite in `channel`, limited to
     the code's uses and lifetime) and tie it to the code, so joins through it credit the referrer.
-    Platforms without invites (Slack) accept it and do nothing: the code alone lets people in."""
+    With `target`, only that person may accept the invite (so a join through it is certainly theirs),
+    and `grant_access` asks the platform to give member access on accept where it can; a platform
+    that cannot target invites mints an ordinary personal one. Platforms without invites (Slack)
+    accept it and do nothing: the code alone lets people in."""
 
     community_id: str
     code: str
@@ -153,6 +156,8 @@ class CreateReferralInvite:
     max_uses: int
     expires_at: datetime
     channel: str = "welcome"
+    target: MemberRef | None = None
+    grant_access: bool = False
     kind: Literal["create_referral_invite"] = "create_referral_invite"
 
 

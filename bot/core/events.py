@@ -25,7 +25,7 @@ class MemberJoined(Event):
     display_name: str = ""
     is_bot: bool = False
     invite_code: str | None = None  # the referral invite that explains the join, when known
-    invite_confidence: str | None = None  # "certain" | "likely" | "ambiguous"
+    invite_confidence: str | None = None  # "certain" | "inferred" | "likely" | "ambiguous"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -72,7 +72,7 @@ class Joining:
             at=self.world.now,
             display_name=person.name,
             invite_code=invite,
-            invite_confidence="certain" if invite else None,
+            invite_confidence="inferred" if invite else None,
         )
 
     async def arrive(self, person: Person) -> None:

@@ -126,7 +126,7 @@ async def _invite(app: App, platform: FakePlatform, owner: str = "ann", invite: 
     return shown
 
 
-@pytest.mark.parametrize("confidence", ["certain", "likely"])
+@pytest.mark.parametrize("confidence", ["certain", "inferred", "likely"])
 async def test_a_confident_invite_join_admits_and_credits_the_referrer(
     app: App, platform: FakePlatform, notifier: FakeNotifier, clock: FixedClock, confidence: str
 ) -> None:

@@ -12,8 +12,10 @@ from bot.core.refs import MemberRef
 
 @dataclass(frozen=True, kw_only=True)
 class IssueReferralCode(Command):
-    """Give the member their live referral code, minting one within the monthly quota if needed."""
+    """Give the member their live referral code, minting one within the monthly quota if needed; with
+    `for_member` (someone who already has a platform account), a new single-use code for that person."""
 
+    for_member: MemberRef | None = None
     permission: ClassVar[Permission] = Permission.MEMBER
 
 

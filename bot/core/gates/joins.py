@@ -24,7 +24,9 @@ from bot.core.gates.settings import GateMode
 from bot.core.members import AdmissionMethod
 from bot.core.replies import Action, ActionStyle
 
-CONFIDENT = ("certain", "likely")  # an "ambiguous" invite match never earns a referral
+# "certain": an invite only this person could accept; "inferred"/"likely": matched by use counts (one
+# counter grew / one invite vanished on its last use). An "ambiguous" match never earns a referral.
+CONFIDENT = ("certain", "inferred", "likely")
 
 
 async def burst_guard(ctx: Context, at: datetime) -> None:

@@ -2,7 +2,9 @@
 
 A new code asks its platform for a personal invite (CreateReferralInvite, in the same transaction);
 the Discord notifier mints it and ties it to the code with AttachInvite, so a join through it is
-credited to the referrer. Platforms without invites accept the effect and do nothing.
+credited to the referrer. Platforms without invites accept the effect and do nothing. `/refer
+member:@x` makes a single-use code for one person who already has an account: their invite can
+only be accepted by them and gives member access on accept, so the join through it is `certain`.
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ from bot.core.gates.settings import GateMode
 from bot.core.members import AdmissionMethod, Member
 from bot.core.privacy.ports import PrivacyRepository
 from bot.core.privacy.rules import MarkReason
-from bot.core.registry import Invocation, Option, SlashCommand
+from bot.core.refs import MemberRef
+from bot.core.registry import Invocation, Option, OptionType, SlashCommand
 from bot.core.replies import Field, Reply
+from bot.core.text import mention
 
 # The /refer reply's fields; once the code has a platform invite, INVITE_FIELD holds its code (the
 # Discord adapter shows it as a link).
@@ -45,7 +49,7 @@ INVITE_FIELD = "Invite"
 _DRAWS = 5  # 50-bit codes practically never collide; five draws make a collision loop impossible
 
 
-def _code_reply(ctx: Context, code: ReferralCode, fresh: bool) -> Reply:
+def _code_reply(ctx: Context, code: ReferralCode, fresh: bool, for_member: MemberRef | None = None) -> Reply:
     shown = format_code(code.code)
     fields = [
         Field(CODE_FIELD, shown),
@@ -54,6 +58,16 @@ def _code_reply(ctx: Context, code: ReferralCode, fresh: bool) -> Reply:
     ]
     if code.invite_code:
         fields.append(Field(INVITE_FIELD, code.invite_code))
+    if for_member is not None:
+        return Reply(
+            title="A referral code for one person",
+            text=(
+                f"Here is a single-use code for {mention(for_member)}: they join with /join {shown} until "
+                f"{when(ctx, code.expires_at)}. Where the platform allows it, their invite below only "
+                "lets them in. /revoke-code withdraws it."
+            ),
+            fields=tuple(fields),
+        )
     lead = "Here is your new referral code." if fresh else "Your referral code is still good."
     return Reply(
         title="Your referral code",
@@ -66,9 +80,19 @@ def _code_reply(ctx: Context, code: ReferralCode, fresh: bool) -> Reply:
     )
 
 
+async def _check_target(ctx: Context, member: Member, target: MemberRef) -> None:
+    """A code for one person: not oneself, not someone who is a member already."""
+    if target == member.ref:
+        raise InvalidInput("That is you. Name the person you want to invite, or use /refer alone.")
+    known = await ctx.uow.members.by_ref(ctx.community.id, target)
+    if known is not None and known.is_admitted:
+        raise Conflict(f"{mention(target)} is already a member of {ctx.community.name}; nothing to do.")
+
+
 @feature.command(IssueReferralCode)
 async def issue_referral_code(command: IssueReferralCode, ctx: Context) -> Reply:
-    """The member's live code, or a new one within their monthly quota."""
+    """The member's live code, or a new one within their monthly quota; a single-use one for the
+    person named in `for_member`."""
     _, mode = await gate_now(ctx)
     if not allows_referral(mode):
         raise GateClosed(
@@ -76,10 +100,13 @@ async def issue_referral_code(command: IssueReferralCode, ctx: Context) -> Reply
             "Point the person you have in mind to /apply."
         )
     member = await the_person(ctx)
-    now, gate = ctx.now(), ctx.community.gate
-    live = await ctx.uow.repo(ReferralCodeRepository).live_of(member.id, now)
-    if live:
-        return _code_reply(ctx, live[0], fresh=False)
+    now, gate, target = ctx.now(), ctx.community.gate, command.for_member
+    if target is not None:
+        await _check_target(ctx, member, target)
+    else:
+        live = await ctx.uow.repo(ReferralCodeRepository).live_of(member.id, now)
+        if live:
+            return _code_reply(ctx, live[0], fresh=False)
     made = await ctx.uow.repo(ReferralCodeRepository).created_since(
         member.id, month_start(now, ctx.community.zone)
     )
@@ -96,7 +123,7 @@ async def issue_referral_code(command: IssueReferralCode, ctx: Context) -> Reply
             generate_code(),
             now=now,
             expires_at=now + timedelta(days=gate.code_ttl_days),
-            max_uses=gate.code_max_uses,
+            max_uses=1 if target is not None else gate.code_max_uses,
         )
         if code is not None:
             await ctx.send(
@@ -106,10 +133,12 @@ async def issue_referral_code(command: IssueReferralCode, ctx: Context) -> Reply
                     referrer=member.ref,
                     max_uses=code.uses_left,
                     expires_at=code.expires_at,
+                    target=target,
+                    grant_access=target is not None,
                 ),
                 dedupe_key=f"referral-invite:{ctx.community.id}:{code.code}",
             )
-            return _code_reply(ctx, code, fresh=True)
+            return _code_reply(ctx, code, fresh=True, for_member=target)
     raise RuntimeError("could not draw an unused referral code")  # 2^50 codes: not in this universe
 
 
@@ -237,7 +266,17 @@ feature.slash(
     SlashCommand(
         name="refer",
         description="Get your personal referral code to invite someone you vouch for",
-        build=lambda inv: IssueReferralCode(community_id=inv.community_id),
+        build=lambda inv: IssueReferralCode(
+            community_id=inv.community_id, for_member=inv.options.get("member")
+        ),
+        options=(
+            Option(
+                "member",
+                "Someone who already has an account: a single-use code (and invite) only for them",
+                type=OptionType.MEMBER,
+                required=False,
+            ),
+        ),
         command=IssueReferralCode,
     )
 )

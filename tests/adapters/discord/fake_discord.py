@@ -447,6 +447,11 @@ class FakeDiscord:
         self.channels: dict[int, JSON] = {}
         self.messages: dict[int, JSON] = {}
         self.invites: dict[str, JSON] = {}
+        # targeted invites (Create Channel Invite's target users and role_ids): who may accept, what
+        # roles they get; with ``targeted_invites`` off the fake refuses them like a guild without it
+        self.invite_targets: dict[str, set[str]] = {}
+        self.invite_roles: dict[str, list[str]] = {}
+        self.targeted_invites: tuple[int, int] | None = None  # None: allowed; else (status, code) refusal
         self.vanity: dict[int, JSON] = {}
         self.scheduled_events: dict[int, JSON] = {}
         self.thread_members: dict[int, set[int]] = {}
@@ -1252,6 +1257,21 @@ class FakeDiscord:
         member = member or self.member()
         await self.dispatch("GUILD_MEMBER_ADD", self.member_event(member, guild))
         return member
+
+    async def accept_invite(self, code: str, member: JSON | None = None) -> JSON:
+        """``member`` joins through invite ``code`` as Discord would: refused (PermissionError) when the
+        invite is targeted at other users; otherwise the use is counted, the invite deleted on its last
+        use, its ``role_ids`` given, and GUILD_MEMBER_ADD dispatched. Returns the member payload."""
+        invite = self.invites[code]
+        member = member or self.member()
+        allowed = self.invite_targets.get(code)
+        if allowed is not None and member["user"]["id"] not in allowed:
+            raise PermissionError(f"invite {code} can only be accepted by {sorted(allowed)}")
+        invite["uses"] += 1
+        if invite["max_uses"] and invite["uses"] >= invite["max_uses"]:
+            del self.invites[code]
+        member = {**member, "roles": [*member["roles"], *self.invite_roles.get(code, ())]}
+        return await self.member_join(int(invite["guild"]["id"]), member)
 
     async def member_leave(self, guild: JSON | int, member: JSON) -> None:
         """Dispatch GUILD_MEMBER_REMOVE for ``member``."""
@@ -2178,6 +2198,15 @@ class FakeDiscord:
         if ch is None or "guild_id" not in ch:
             return _error(404, 10003)
         body = call.body or {}
+        # the users allowed to accept: a CSV ``target_users_file`` part (one id a line), or JSON ids
+        targets = {str(u) for u in body.get("target_user_ids") or ()}
+        for part in call.record.files:
+            if part.name == "target_users_file":
+                targets |= {cell.strip() for cell in part.text.split() if cell.strip().isdigit()}
+        roles = [str(r) for r in body.get("role_ids") or ()]
+        if (targets or roles) and self.targeted_invites is not None:
+            status, code = self.targeted_invites
+            return _error(status, code, "Targeted invites are not available")
         invite = self.invite(
             int(ch["guild_id"]),
             channel=ch,
@@ -2185,6 +2214,10 @@ class FakeDiscord:
             max_age=int(body.get("max_age", 86400)),
             temporary=bool(body.get("temporary")),
         )
+        if targets:
+            self.invite_targets[invite["code"]] = targets
+        if roles:
+            self.invite_roles[invite["code"]] = roles
         return _ok(invite)
 
     async def _get_vanity(self, call: _Call) -> web.StreamResponse:

@@ -6,7 +6,16 @@ import asyncio
 
 from sqlalchemy import select
 
-from adapters.discord.invites import AMBIGUOUS, CERTAIN, LIKELY, Attribution, InviteUse, Snapshot, attribute
+from adapters.discord.invites import (
+    AMBIGUOUS,
+    CERTAIN,
+    INFERRED,
+    LIKELY,
+    Attribution,
+    InviteUse,
+    Snapshot,
+    attribute,
+)
 from bot.core import commands as core_commands
 from bot.core.events import MemberJoined, MemberLeft, MessagePosted, ReactionAdded
 from bot.core.gates.commands import AttachInvite
@@ -41,7 +50,7 @@ async def test_a_duplicated_member_join_is_handled_once(harness: Harness) -> Non
     assert claimed == [f"member_add:{guild['id']}:{newcomer['user']['id']}:{event.at.isoformat()}"]
 
 
-async def test_a_join_through_a_personal_invite_is_attributed_with_certainty(harness: Harness) -> None:
+async def test_a_join_through_a_personal_invite_is_inferred_from_its_use_count(harness: Harness) -> None:
     fake, guild, ids = harness.fake, harness.square.guild, harness.square.ids
     fake.invite(guild, code="other01", uses=4)
     async with harness.running(harness.client()):
@@ -61,7 +70,7 @@ async def test_a_join_through_a_personal_invite_is_attributed_with_certainty(har
         fake.bump_invite(code)  # Discord counts the use before it announces the member
         await fake.member_join(guild, fake.member("dora"))
         [event] = await _joined(harness)
-    assert (event.invite_code, event.invite_confidence) == (code, CERTAIN)
+    assert (event.invite_code, event.invite_confidence) == (code, INFERRED)
     tied = [c for c in harness.recorder.commands if type(c).__name__ == "AttachInvite"]
     if hasattr(core_commands, "AttachInvite"):  # the code is told which invite is its own
         assert [(c.code, c.invite_code) for c in tied] == [("ABCDE-FGHJK", code)]  # type: ignore[attr-defined]
@@ -104,8 +113,8 @@ async def test_joins_are_attributed_one_at_a_time(harness: Harness) -> None:
         await fake.member_join(guild, fake.member("ida"))
         events = await _joined(harness, 2)
     assert [(e.invite_code, e.invite_confidence) for e in events] == [
-        ("aaaa1111", CERTAIN),
-        ("bbbb2222", CERTAIN),
+        ("aaaa1111", INFERRED),
+        ("bbbb2222", INFERRED),
     ]
 
 
@@ -115,8 +124,8 @@ def test_attribution_rules() -> None:
             {c: InviteUse(*u) if isinstance(u, tuple) else InviteUse(u) for c, u in uses.items()}, vanity
         )
 
-    assert attribute(snap(a=1, b=2), snap(a=2, b=2)) == Attribution("a", CERTAIN)
-    assert attribute(snap(a=1), snap(a=1, new=1)) == Attribution("new", CERTAIN)  # made and used meanwhile
+    assert attribute(snap(a=1, b=2), snap(a=2, b=2)) == Attribution("a", INFERRED)
+    assert attribute(snap(a=1), snap(a=1, new=1)) == Attribution("new", INFERRED)  # made and used meanwhile
     assert attribute(snap(a=1), snap(a=3)) == Attribution(None, AMBIGUOUS)  # two joins through one invite
     assert attribute(snap(a=1, b=1), snap(a=2, b=2)) == Attribution(None, AMBIGUOUS)
     assert attribute(snap(a=1), snap(a=1)) == Attribution(None, AMBIGUOUS)  # nothing changed
@@ -125,6 +134,18 @@ def test_attribution_rules() -> None:
     assert attribute(snap(a=(1, 3)), snap()) == Attribution(None, AMBIGUOUS)  # revoked, not used up
     assert attribute(snap(5, a=1), snap(6, a=1)) == Attribution(None, None, vanity=True)
     assert attribute(snap(5, a=1), snap(6, a=2)) == Attribution(None, AMBIGUOUS)
+    # a targeted invite explains only its own user's join, and that for certain
+    alice, bob = 11, 22
+    assert attribute(snap(t=(0, 1), a=1), snap(a=2), {"t": alice}, alice) == Attribution("t", CERTAIN)
+    assert attribute(snap(t=(0, 1)), snap(), {"t": alice}, alice) == Attribution("t", CERTAIN)  # used up
+    assert attribute(snap(t=0, a=1), snap(t=1, a=2), {"t": alice}, alice) == Attribution("t", CERTAIN)
+    # someone else's targeted invite: left out, so a plain invite used at the same time is inferred
+    assert attribute(snap(t=(0, 1), a=1), snap(a=2), {"t": alice}, bob) == Attribution("a", INFERRED)
+    assert attribute(snap(t=(0, 1)), snap(), {"t": alice}, bob) == Attribution(None, AMBIGUOUS)
+    # two joins at once, one through a targeted invite: each is still explained
+    both_before, both_after = snap(t=(0, 1), a=1), snap(a=2)
+    assert attribute(both_before, both_after, {"t": alice}, alice) == Attribution("t", CERTAIN)
+    assert attribute(both_before, both_after, {"t": alice}, bob) == Attribution("a", INFERRED)
 
 
 async def test_leaving_is_recorded_once(harness: Harness) -> None:
