@@ -1,15 +1,18 @@
-"""Outbound text: mention tokens the adapters render, and neutralising what users typed.
+"""Outbound text: mention tokens, neutralising what users typed, and dates and times as shown.
 
 Core text is plain text. The only markup is a mention token made by `mention()`; adapters turn
 tokens into real platform mentions and escape everything else (so `@everyone`, `<!here>` or a
 role mention typed by a user never pings). Text a user typed goes through `user_text()`, which
-removes anything that could forge a token.
+removes anything that could forge a token. Dates and times shown to members go through `day()`
+and `moment()`, one format each, in the community's time zone.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.core.refs import MemberRef
 
@@ -41,3 +44,13 @@ def user_text(value: str, limit: int | None = None) -> str:
 def render_mentions(text: str, render: Callable[[MemberRef], str]) -> str:
     """Replace every mention token with what the platform uses (`<@123>` on Discord and Slack)."""
     return MENTION_RE.sub(lambda m: render(MemberRef(m.group(1), m.group(2))), text)
+
+
+def day(when: datetime, zone: ZoneInfo) -> str:
+    """A date as members read it, in their zone: "07 Dec 2026"."""
+    return f"{when.astimezone(zone):%d %b %Y}"
+
+
+def moment(when: datetime, zone: ZoneInfo) -> str:
+    """A date and time as members read it, with the zone named: "Mon 07 Dec 2026 16:00 Europe/Berlin"."""
+    return f"{when.astimezone(zone):%a %d %b %Y %H:%M} {zone.key}"

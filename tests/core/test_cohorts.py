@@ -182,7 +182,7 @@ async def test_cohort_command_shows_cohort_buddy_and_progress(
     assert (
         isinstance(reply, Reply)
         and "waiting for the next cohort" in reply.text
-        and "Mon 02 Nov 16:00" in reply.text
+        and "Mon 02 Nov 2026 16:00 UTC" in reply.text
     )
     for user in range(2, 11):
         await admit(app, user)

@@ -115,7 +115,7 @@ async def test_approve_admits_edits_the_post_in_place_and_tells_the_applicant(
     await app.relay.run_once()
     [edit] = notifier.of_kind(EditMessage)
     assert edit.message_key == "application:1" and edit.actions == ()
-    assert f"Approved by {mention(ref('mod1'))} at 2026-11-02 10:00 UTC" in edit.text
+    assert f"Approved by {mention(ref('mod1'))} at Mon 02 Nov 2026 10:00 UTC" in edit.text
     assert notifier.messages[posted_id] == edit.text  # the same message, edited
     assert notifier.of_kind(GrantMemberAccess) == [GrantMemberAccess(COMMUNITY, ref("ada"))]
     assert any("approved" in dm.text for dm in notifier.dms_to(ref("ada")))
@@ -161,7 +161,7 @@ async def test_two_moderators_pressing_at_once_make_one_decision(
     await app.relay.run_once()
     assert len(notifier.of_kind(EditMessage)) == 1 and len(notifier.of_kind(GrantMemberAccess)) == 1
     late = text(await platform.press(mod(platform, "mod3"), "app:reject:1"))
-    assert "already approved by" in late and "2026-11-02 10:00 UTC" in late
+    assert "already approved by" in late and "Mon 02 Nov 2026 10:00 UTC" in late
     # a Reject form opened before the approval is refused at submission
     refused = text(await platform.submit(mod(platform, "mod3"), "application_reject", {"reason": "no"}, "1"))
     assert "already approved by" in refused
@@ -181,13 +181,14 @@ async def test_reject_with_a_reason_then_the_cooldown(
     assert row["status"] == "rejected" and row["reason"] == "Please say more @fake:1 @here"
     await app.relay.run_once()
     [dm] = notifier.dms_to(ref("ada"))
-    assert "not accepted" in dm.text and "Please say more" in dm.text and "2026-12-02 10:00 UTC" in dm.text
+    assert "not accepted" in dm.text and "Please say more" in dm.text
+    assert "Wed 02 Dec 2026 10:00 UTC" in dm.text
     assert mentions_in(dm.text) == ()
     [edit] = notifier.of_kind(EditMessage)
     assert edit.text.startswith(f"Rejected by {mention(ref('mod1'))}") and edit.actions == ()
     assert (await member(app, "ada")).status is MemberStatus.PENDING  # type: ignore[union-attr]
 
-    assert "apply again from 2026-12-02 10:00 UTC" in text(
+    assert "apply again from Wed 02 Dec 2026 10:00 UTC" in text(
         await platform.slash(platform.actor("ada"), "apply")
     )
     clock.advance(days=30)
@@ -253,11 +254,11 @@ async def test_erasing_ones_data_does_not_lift_the_cooldown(
     assert await member(app, "ada") is None and await applications(app) == []
     # A fresh start as far as the tables go, but the anonymous mark holds the cooldown: the form
     # is refused, and so is a submission that skips it.
-    assert "apply again from 2026-12-02 10:00 UTC" in text(
+    assert "apply again from Wed 02 Dec 2026 10:00 UTC" in text(
         await platform.slash(platform.actor("ada"), "apply")
     )
     refused = await platform.submit(platform.actor("ada"), "application", GOOD)
-    assert "apply again from 2026-12-02 10:00 UTC" in text(refused)
+    assert "apply again from Wed 02 Dec 2026 10:00 UTC" in text(refused)
     assert await applications(app) == []
     assert isinstance(await platform.slash(platform.actor("bob"), "apply"), OpenForm)  # only Ada's mark
     clock.advance(days=29)

@@ -94,7 +94,7 @@ async def test_monthly_quota_then_a_new_month(app: App, platform: FakePlatform, 
         assert "Withdrawn" in text(await platform.slash(ann, "revoke-code"))
     assert len(shown) == 3
     refused = text(await platform.slash(ann, "refer"))
-    assert "3 referral codes this month" in refused and "2026-12-01 00:00 UTC" in refused
+    assert "3 referral codes this month" in refused and "Tue 01 Dec 2026 00:00 UTC" in refused
     clock.set(clock.now().replace(month=12, day=1, hour=0))
     assert code_of(await platform.slash(ann, "refer")) not in shown
 
@@ -159,7 +159,7 @@ async def test_each_dead_code_says_why_and_what_next(
     expired = code_of(await platform.slash(ann, "refer"))
     clock.advance(days=7)
     reply = await _refused_join(app, platform, "x3", expired)
-    assert "expired on 2026-11-09 10:00 UTC" in reply and "/refer" in reply
+    assert "expired on Mon 09 Nov 2026 10:00 UTC" in reply and "/refer" in reply
     assert (await code_row(app, expired))["uses"] == 0
 
 
@@ -201,7 +201,7 @@ async def test_five_failures_an_hour_then_a_lockout(
         reply = await _refused_join(app, platform, "guesser", f"AAAAA-AAAA{i}")
     assert "last try this hour" in reply
     locked = await _refused_join(app, platform, "guesser", good)  # even the right code waits
-    assert "Too many codes" in locked and "2026-11-02 11:01 UTC" in locked
+    assert "Too many codes" in locked and "Mon 02 Nov 2026 11:01 UTC" in locked
     assert len(await rows(app, RedemptionAttemptRow)) == 5  # the lockout itself is not an attempt
     clock.advance(minutes=57)
     assert "You're in" in text(await platform.slash(platform.actor("guesser"), "join", code=good))
@@ -218,7 +218,7 @@ async def test_erasing_ones_data_does_not_lift_a_lockout(
     await erase_my_data(platform, "guesser")
     assert await member(app, "guesser") is None and await rows(app, RedemptionAttemptRow) == []
     locked = await _refused_join(app, platform, "guesser", good)  # the mark ends when the lockout would
-    assert "Too many codes" in locked and "2026-11-02 11:01 UTC" in locked
+    assert "Too many codes" in locked and "Mon 02 Nov 2026 11:01 UTC" in locked
     clock.set(clock.now().replace(hour=11, minute=1))
     assert "You're in" in text(await platform.slash(platform.actor("guesser"), "join", code=good))
 

@@ -27,7 +27,7 @@ from bot.core.feedback.events import IdeaShipped
 from bot.core.refs import MemberRef
 from bot.core.registry import Option, SlashCommand
 from bot.core.replies import Reply
-from bot.core.text import mention, user_text
+from bot.core.text import day, mention, user_text
 
 LEADERBOARD_SIZE = 10
 PERIODS = ("week", "all")
@@ -156,7 +156,7 @@ async def show_badges(command: ShowBadges, ctx: Context) -> Reply:
     for badge in ctx.community.badges.catalogue:
         head = f"{badge.emoji} {badge.name}".strip()
         if badge.key in awards:
-            lines.append(f"{head}: earned {awards[badge.key].awarded_at.astimezone(zone):%d %b %Y}")
+            lines.append(f"{head}: earned {day(awards[badge.key].awarded_at, zone)}")
             continue
         progress = criteria(badge, stats, awards)
         detail = ", ".join(str(p) for p in progress) if progress else "awarded when it happens"

@@ -31,7 +31,7 @@ from bot.core.refs import MemberRef
 from bot.core.registry import SlashCommand
 from bot.core.replies import Reply
 from bot.core.settings import CommunitySettings
-from bot.core.text import mention
+from bot.core.text import day, mention, moment
 
 # Until the first cohort graduates nobody holds a buddy badge; the founding members stand in.
 FALLBACK_BUDDY_BADGES = ("founding",)
@@ -41,10 +41,6 @@ def window_after(community: CommunitySettings, after: datetime) -> datetime:
     """The community's next cohort window after `after` (aware UTC), for the scheduler and for display."""
     cfg = community.cohorts
     return next_window(after, cfg.window_weekday, cfg.window_time, community.zone)
-
-
-def _local(ctx: Context, when: datetime, fmt: str = "%a %d %b %H:%M") -> str:
-    return f"{when.astimezone(ctx.community.zone):{fmt}}"
 
 
 async def launch_due(ctx: Context, trigger: Trigger) -> list[Cohort]:
@@ -187,7 +183,7 @@ async def close_cohort_window(command: CloseCohortWindow, ctx: Context) -> Reply
     """The window closed: launch balanced cohorts, or a small one for those who waited too long."""
     launched = await launch_due(ctx, Trigger.WINDOW)
     waiting = await ctx.uow.repo(CohortRepository).waiting_count(command.community_id)
-    upcoming = _local(ctx, window_after(ctx.community, ctx.now()))
+    upcoming = moment(window_after(ctx.community, ctx.now()), ctx.community.zone)
     names = ", ".join(c.name for c in launched) or "no cohort"
     return Reply(text=f"Launched {names}; {waiting} still waiting. Next window: {upcoming}.")
 
@@ -203,7 +199,7 @@ async def show_cohort(command: ShowCohort, ctx: Context) -> Reply:
     if view is not None:
         lines += await _own_cohort(ctx, view, member.id)
     for buddying in await ctx.uow.repo(CohortRepository).buddying(member.id):
-        day = onboarding_day(buddying.cohort.launched_at, ctx.now())
+        n = onboarding_day(buddying.cohort.launched_at, ctx.now())
         mine = [b.newcomer_id for b in buddying.buddies if b.buddy_id == member.id]
         status = [
             f"{mention(m.ref)} ({'has contributed' if m.first_contribution_at else 'no contribution yet'})"
@@ -211,7 +207,7 @@ async def show_cohort(command: ShowCohort, ctx: Context) -> Reply:
             if m.member_id in mine
         ]
         lines.append(
-            f"You are a buddy in {buddying.cohort.name} (day {day} of {ONBOARDING_DAYS}): {', '.join(status)}"
+            f"You are a buddy in {buddying.cohort.name} (day {n} of {ONBOARDING_DAYS}): {', '.join(status)}"
         )
     if lines:
         return Reply(text="\n".join(lines), title="Your cohort")
@@ -224,10 +220,10 @@ async def show_cohort(command: ShowCohort, ctx: Context) -> Reply:
     waiting = await ctx.uow.repo(CohortRepository).waiting_count(command.community_id)
     return Reply(
         text=(
-            f"You're waiting for the next cohort since {_local(ctx, since, '%a %d %b')}, "
+            f"You're waiting for the next cohort since {day(since, ctx.community.zone)}, "
             f"with {waiting} newcomers in all. It launches when {cfg.max_size} are waiting, "
             "or at the window on "
-            f"{_local(ctx, window_after(ctx.community, ctx.now()))} ({ctx.community.timezone}) "
+            f"{moment(window_after(ctx.community, ctx.now()), ctx.community.zone)} "
             f"if at least {cfg.min_size} are."
         ),
         title="Your cohort",
@@ -238,9 +234,9 @@ async def _own_cohort(ctx: Context, view: CohortView, member_id: int) -> list[st
     me = view.member(member_id)
     assert me is not None
     launched = view.cohort.launched_at
-    day = onboarding_day(launched, ctx.now())
+    on_day = onboarding_day(launched, ctx.now())
     state = (
-        f"day {min(day, ONBOARDING_DAYS)} of {ONBOARDING_DAYS}"
+        f"day {min(on_day, ONBOARDING_DAYS)} of {ONBOARDING_DAYS}"
         if view.cohort.status is CohortStatus.ACTIVE
         else "completed"
     )
@@ -249,22 +245,22 @@ async def _own_cohort(ctx: Context, view: CohortView, member_id: int) -> list[st
     done = await ctx.uow.repo(CohortRepository).milestones(member_id)
 
     def _at_day(n: int) -> str:
-        return _local(ctx, launched + timedelta(days=n), "%a %d %b")
+        return day(launched + timedelta(days=n), ctx.community.zone)
 
     first = me.first_contribution_at
     graduation = MILESTONE_DAY[Milestone.GRADUATION]
     return [
-        f"{view.cohort.name}, launched {_local(ctx, launched, '%a %d %b')}: {state}.",
+        f"{view.cohort.name}, launched {day(launched, ctx.community.zone)}: {state}.",
         f"Your buddy: {', '.join(mention(b) for b in buddies)}"
         if buddies
         else "No buddy was available for you.",
         f"With you: {', '.join(others)}" if others else "You are the whole cohort.",
         f"{'✓' if Milestone.INTRO.value in done else '·'} Day 0: introductions",
-        f"✓ First contribution on {_local(ctx, first, '%a %d %b')}"
+        f"✓ First contribution on {day(first, ctx.community.zone)}"
         if first
         else f"· First contribution: not yet. Aim for day {MILESTONE_DAY[Milestone.ACTIVATION]} "
         f"({_at_day(MILESTONE_DAY[Milestone.ACTIVATION])}).",
-        f"✓ Graduated on {_local(ctx, me.graduated_at, '%a %d %b')}"
+        f"✓ Graduated on {day(me.graduated_at, ctx.community.zone)}"
         if me.graduated_at
         else f"· Day {graduation}: graduation on {_at_day(graduation)}",
     ]

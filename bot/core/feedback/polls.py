@@ -28,7 +28,7 @@ from bot.core.feedback.poll_rules import (
 from bot.core.feedback.ports import CouncilRepository, IdeaRepository, PollRepository
 from bot.core.registry import Invocation, Option, OptionType, SlashCommand
 from bot.core.replies import Action, ActionStyle, Reply
-from bot.core.text import mention, user_text
+from bot.core.text import mention, moment, user_text
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -43,8 +43,7 @@ def _enum(kind: type[E], value: str, what: str) -> E:
 
 def closes_text(ctx: Context, poll: Poll) -> str:
     """When a poll closes, in the community's time zone."""
-    local = poll.closes_at.astimezone(ctx.community.zone)
-    return f"{local:%a %d %b %H:%M} ({ctx.community.timezone})"
+    return moment(poll.closes_at, ctx.community.zone)
 
 
 def poll_post(ctx: Context, poll: Poll) -> tuple[str, tuple[Action, ...]]:

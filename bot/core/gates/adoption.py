@@ -18,7 +18,7 @@ from bot.core.gates.common import award_founding
 from bot.core.gates.ports import GateRepository
 from bot.core.registry import Invocation, Option, OptionType, SlashCommand
 from bot.core.replies import Reply
-from bot.core.text import mention
+from bot.core.text import day, mention
 
 
 @feature.command(AdoptMembers)
@@ -48,10 +48,8 @@ async def complete_adoption(command: CompleteAdoption, ctx: Context) -> Reply:
     earliest = await ctx.uow.repo(GateRepository).earliest_adopted(ctx.community.id, limit)
     for rank, member in enumerate(earliest, start=1):
         joined = member.admitted_at or member.first_seen_at
-        zone = ctx.community.zone
-        reason = (
-            f"one of the first {limit} members (member #{rank}, joined {joined.astimezone(zone):%Y-%m-%d})"
-        )
+        joined_on = day(joined, ctx.community.zone)
+        reason = f"one of the first {limit} members (member #{rank}, joined {joined_on})"
         awarded += await award_founding(ctx, member, reason)
     return Reply(
         text=f"Adoption complete; {awarded} new founding member(s).", counts=(("founding", awarded),)

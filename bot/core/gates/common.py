@@ -15,12 +15,12 @@ from bot.core.gates.rules import FOUNDING_BADGE, GateState, effective_mode, is_f
 from bot.core.gates.settings import GateMode
 from bot.core.members import AdmissionMethod, Member
 from bot.core.refs import Actor
-from bot.core.text import mention
+from bot.core.text import mention, moment
 
 
-def when(ctx: Context, moment: datetime) -> str:
+def when(ctx: Context, instant: datetime) -> str:
     """A time as people in the community read it: local date and time with the zone name."""
-    return f"{moment.astimezone(ctx.community.zone):%Y-%m-%d %H:%M} {ctx.community.timezone}"
+    return moment(instant, ctx.community.zone)
 
 
 def duration(span: timedelta) -> str:

@@ -15,7 +15,7 @@ from bot.core.membership.commands import SetInterests, ShowProfile
 from bot.core.membership.referrals import referral_fields
 from bot.core.registry import Invocation, Option, OptionType, SlashCommand
 from bot.core.replies import Field, Reply
-from bot.core.text import mention, user_text
+from bot.core.text import day, mention, user_text
 
 INTERESTS_MAX_LENGTH = 300
 
@@ -38,7 +38,7 @@ async def show_profile(command: ShowProfile, ctx: Context) -> Reply:
     cohort = await ctx.uow.repo(CohortRepository).of_member(member.id)
     since = member.admitted_at or member.first_seen_at
     fields = [
-        Field("Member since", f"{since.astimezone(ctx.community.zone):%d %b %Y}"),
+        Field("Member since", day(since, ctx.community.zone)),
         Field("Badges", ", ".join(badges) or "none yet", inline=False),
         Field("Answers marked helpful", str(stats.helpful_answers)),
         *await referral_fields(ctx, member),

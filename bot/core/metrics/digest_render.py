@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.core.feedback.report_rules import feedback_lines
 from bot.core.metrics.digest import Digest, Headline, HealthyRange, Status, Unit
 from bot.core.metrics.rules import Person
 from bot.core.replies import Field
-from bot.core.text import mention, user_text
+from bot.core.text import day, mention, moment, user_text
 
 Who = Callable[[Person], str]
 FIELD_LIMIT = 1024  # Discord's embed field value limit; Slack's is larger
@@ -94,14 +94,6 @@ class Section:
     lines: tuple[str, ...]
 
 
-def _local(moment: datetime, digest: Digest) -> str:
-    return moment.astimezone(digest.period.zone).strftime("%a %d %b %H:%M")
-
-
-def _day(moment: datetime, digest: Digest) -> str:
-    return moment.astimezone(digest.period.zone).strftime("%d %b")
-
-
 def _hours(delta: timedelta) -> int:
     return int(delta.total_seconds() // 3600)
 
@@ -140,7 +132,7 @@ def sections(digest: Digest, who: Who) -> tuple[Section, ...]:
         f"{who(r.person)} — {plural(r.newcomers, 'newcomer')} made a first contribution" for r in a.referrers
     ]
     upcoming = [
-        f"{_local(u.starts_at, digest)} {u.kind.upper() if u.kind == 'ama' else u.kind.title()}: "
+        f"{moment(u.starts_at, digest.period.zone)} {u.kind.upper() if u.kind == 'ama' else u.kind.title()}: "
         f"{user_text(u.title, 80)} — {u.going} going, {u.maybe} maybe"
         for u in a.upcoming
     ]
@@ -158,7 +150,7 @@ def sections(digest: Digest, who: Who) -> tuple[Section, ...]:
     )
     shown = digest.data.cohorts[-digest.list_limit :]
     cohorts = [
-        f"{user_text(c.name, 40)} ({c.size}, launched {_day(c.launched_at, digest)}): "
+        f"{user_text(c.name, 40)} ({c.size}, launched {day(c.launched_at, digest.period.zone)}): "
         + " · ".join(f"w{i + 1} {_pct(r)}" for i, r in enumerate(c.retention) if r is not None)
         + f"; 14-day drop-off {_pct(c.drop_off_14d)}; first contribution {_pct(c.first_contribution_rate)}"
         for c in shown
@@ -199,7 +191,7 @@ def title(digest: Digest) -> str:
 def summary(digest: Digest) -> str:
     """One line: the period and how many headlines are flagged."""
     period = digest.period
-    span = f"{_day(period.start, digest)} – {_day(period.end - timedelta(microseconds=1), digest)}"
+    span = f"{day(period.start, period.zone)} – {day(period.end - timedelta(microseconds=1), period.zone)}"
     state = "" if period.complete else " (week so far)"
     flagged = digest.flagged
     rated = [h for h in digest.headlines if h.healthy is not None and h.value is not None]

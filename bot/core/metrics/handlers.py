@@ -17,7 +17,7 @@ from bot.core.metrics.rules import MetricsPolicy
 from bot.core.registry import Invocation, Option, SlashCommand
 from bot.core.replies import Reply
 from bot.core.settings import CommunitySettings
-from bot.core.text import user_text
+from bot.core.text import moment, user_text
 from bot.core.weeks import IsoWeek, Period
 
 DIGEST_CHANNEL = "digest"
@@ -81,8 +81,10 @@ async def show_health(command: ShowHealth, ctx: Context) -> Reply:
     previous = await ctx.uow.repo(MetricsReader).week(command.community_id, period.previous(), policy)
     heads = headlines(current, previous, ranges_of(community))
     flagged = [h.label for h in heads if h.flagged]
-    local = now.astimezone(community.zone).strftime("%a %d %b %H:%M")
-    text = f"As of {local} ({period.week} so far); changes compare with the same point of last week."
+    text = (
+        f"As of {moment(now, community.zone)} ({period.week} so far); "
+        "changes compare with the same point of last week."
+    )
     if flagged:
         text += f"\nOutside the healthy range: {', '.join(flagged)}."
     return Reply(
