@@ -24,9 +24,9 @@ from adapters.discord.identity import Communities, actor_for, member_ref, roles_
 from adapters.shared import RecentIds
 from bot.config import CommunityConfig
 from bot.core.bus import MessageBus
-from bot.core.invoke import STALE_BUTTON, invoke_button, invoke_form, invoke_message_action, invoke_slash
+from bot.core.invoke import invoke_button, invoke_form, invoke_message_action, invoke_slash
 from bot.core.refs import Actor, Role
-from bot.core.registry import Invocation, MessageTarget, Registry
+from bot.core.registry import STALE_BUTTON, Invocation, MessageTarget, Registry
 from bot.core.replies import OpenForm, Reply
 
 log = logging.getLogger("townsquare.discord.interactions")

@@ -15,12 +15,10 @@ from bot.core.commands import Command
 from bot.core.errors import UserFacingError
 from bot.core.policy import allowed
 from bot.core.refs import Actor
-from bot.core.registry import Built, Invocation, MessageTarget
+from bot.core.registry import STALE_BUTTON, Built, Invocation, MessageTarget
 from bot.core.replies import OpenForm, Reply
 
 log = logging.getLogger("townsquare.invoke")
-
-STALE_BUTTON = "This button no longer does anything. Try the command again."
 
 
 async def _run(

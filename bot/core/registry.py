@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.core.commands import Command, Permission
+from bot.core.errors import InvalidInput
 from bot.core.refs import Actor, MemberRef
 from bot.core.replies import FormField, OpenForm, Reply
 
@@ -187,6 +188,35 @@ def parse_button_key(key: str) -> tuple[str, str, str]:
     if len(parts) != 3 or not all(parts[:2]):
         raise KeyError(key)
     return parts[0], parts[1], parts[2]
+
+
+_STALE = "This button no longer does anything."
+STALE_BUTTON = f"{_STALE} Try the command again."
+"""The private answer to a stale or forged button: an unknown key, or a malformed id."""
+_MAX_ID = 2**63 - 1  # the largest id a database row can have
+
+
+def id_parts(ident: str, count: int, hint: str = "") -> tuple[str, ...]:
+    """The `count` colon-separated parts of a button's id (or a form's context), none empty.
+
+    A stale or forged id is a private refusal (`InvalidInput`): `STALE_BUTTON`, or with `hint`
+    saying where to go instead of "Try the command again."
+    """
+    parts = tuple(ident.split(":"))
+    if len(parts) != count or not all(parts):
+        raise _stale(hint)
+    return parts
+
+
+def int_id(ident: str, hint: str = "") -> int:
+    """A button's id (or a form's context, or one part of either) as a row id; see `id_parts`."""
+    if not (ident.isascii() and ident.isdigit()) or int(ident) > _MAX_ID:
+        raise _stale(hint)
+    return int(ident)
+
+
+def _stale(hint: str) -> InvalidInput:
+    return InvalidInput(f"{_STALE} {hint}" if hint else STALE_BUTTON)
 
 
 def form_fields(*fields: FormField) -> tuple[FormField, ...]:

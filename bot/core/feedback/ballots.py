@@ -9,12 +9,11 @@ from bot.core.context import Context
 from bot.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.core.feedback import feature
 from bot.core.feedback.commands import AllocateVotes, CastBallot, ShowBallotForm
-from bot.core.feedback.ideas import parse_id
 from bot.core.feedback.poll_rules import Eligibility, Poll, PollStatus, ineligibility, parse_allocation
 from bot.core.feedback.polls import closes_text
 from bot.core.feedback.ports import CouncilRepository, PollRepository
 from bot.core.members import Member
-from bot.core.registry import ButtonRoute, Form, Invocation
+from bot.core.registry import ButtonRoute, Form, Invocation, id_parts, int_id
 from bot.core.replies import FormField, OpenForm, Reply
 
 
@@ -105,11 +104,11 @@ async def allocate_votes(command: AllocateVotes, ctx: Context) -> Reply:
 
 
 def _vote_button(inv: Invocation, ident: str) -> CastBallot:
-    poll_id, _, option_id = ident.partition(":")
+    poll_id, option_id = id_parts(ident, 2)
     return CastBallot(
         community_id=inv.community_id,
-        poll_id=parse_id(poll_id, "poll"),
-        option_id=parse_id(option_id, "option"),
+        poll_id=int_id(poll_id),
+        option_id=int_id(option_id),
     )
 
 
@@ -118,7 +117,7 @@ feature.button(
     ButtonRoute(
         "poll",
         "ballot",
-        lambda inv, ident: ShowBallotForm(community_id=inv.community_id, poll_id=parse_id(ident, "poll")),
+        lambda inv, ident: ShowBallotForm(community_id=inv.community_id, poll_id=int_id(ident)),
         command=ShowBallotForm,
     )
 )
@@ -126,7 +125,7 @@ feature.button(
 
 def _allocated(inv: Invocation, answers: Mapping[str, str], context: str) -> AllocateVotes:
     return AllocateVotes(
-        community_id=inv.community_id, poll_id=parse_id(context, "poll"), ballot=answers.get("ballot", "")
+        community_id=inv.community_id, poll_id=int_id(context), ballot=answers.get("ballot", "")
     )
 
 

@@ -28,9 +28,18 @@ from bot.core.feedback.idea_rules import (
     transition_problem,
 )
 from bot.core.feedback.idea_text import idea_title, notice_text, shipped_text
-from bot.core.feedback.ideas import parse_id, refresh_post
+from bot.core.feedback.ideas import refresh_post
 from bot.core.feedback.ports import IdeaNoticeRepository, IdeaRepository
-from bot.core.registry import ButtonRoute, Form, Invocation, Option, OptionType, SlashCommand
+from bot.core.registry import (
+    ButtonRoute,
+    Form,
+    Invocation,
+    Option,
+    OptionType,
+    SlashCommand,
+    id_parts,
+    int_id,
+)
 from bot.core.replies import Action, ActionStyle, FormField, OpenForm, Reply
 
 
@@ -217,12 +226,12 @@ async def send_idea_notices(command: SendIdeaNotices, ctx: Context) -> Reply:
 
 
 def _set_button(inv: Invocation, ident: str) -> ChangeIdeaStatus:
-    idea_id, _, status = ident.partition(":")
-    return ChangeIdeaStatus(community_id=inv.community_id, idea_id=parse_id(idea_id, "idea"), status=status)
+    idea_id, status = id_parts(ident, 2)
+    return ChangeIdeaStatus(community_id=inv.community_id, idea_id=int_id(idea_id), status=status)
 
 
 def _decline_form(inv: Invocation, ident: str) -> OpenForm:
-    idea_id = parse_id(ident, "idea")
+    idea_id = int_id(ident)
     return OpenForm(
         form_key="idea_decline",
         title=f"Decline idea #{idea_id}",
@@ -234,7 +243,7 @@ def _decline_form(inv: Invocation, ident: str) -> OpenForm:
 def _declined(inv: Invocation, answers: Mapping[str, str], context: str) -> ChangeIdeaStatus:
     return ChangeIdeaStatus(
         community_id=inv.community_id,
-        idea_id=parse_id(context, "idea"),
+        idea_id=int_id(context),
         status=IdeaStatus.DECLINED.value,
         reason=answers.get("reason", ""),
     )
@@ -248,7 +257,7 @@ feature.button(
     ButtonRoute(
         "idea",
         "manage",
-        lambda inv, ident: ShowIdeaActions(community_id=inv.community_id, idea_id=parse_id(ident, "idea")),
+        lambda inv, ident: ShowIdeaActions(community_id=inv.community_id, idea_id=int_id(ident)),
         command=ShowIdeaActions,
     )
 )

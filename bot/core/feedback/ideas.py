@@ -25,7 +25,7 @@ from bot.core.feedback.idea_rules import (
 from bot.core.feedback.idea_text import idea_title, post_view
 from bot.core.feedback.ports import IdeaRepository
 from bot.core.members import Member
-from bot.core.registry import ButtonRoute, Form, Invocation, SlashCommand
+from bot.core.registry import ButtonRoute, Form, Invocation, SlashCommand, id_parts, int_id
 from bot.core.replies import Action, ActionStyle, FormField, OpenForm, Reply
 
 
@@ -192,17 +192,9 @@ async def vote_for_similar_idea(command: VoteForSimilarIdea, ctx: Context) -> Re
 # --- registry ------------------------------------------------------------------------------------
 
 
-def parse_id(value: str, what: str) -> int:
-    """A numeric id from a button or form context; a friendly refusal otherwise."""
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput(f"That {what} is not a number.") from None
-
-
 def _pair(ident: str) -> tuple[int, int]:
-    first, _, second = ident.partition(":")
-    return parse_id(first, "id"), parse_id(second, "id")
+    first, second = id_parts(ident, 2)
+    return int_id(first), int_id(second)
 
 
 IDEA_FORM = OpenForm(
@@ -246,7 +238,7 @@ feature.button(
     ButtonRoute(
         "idea",
         "vote",
-        lambda inv, ident: ToggleIdeaVote(community_id=inv.community_id, idea_id=parse_id(ident, "idea")),
+        lambda inv, ident: ToggleIdeaVote(community_id=inv.community_id, idea_id=int_id(ident)),
         command=ToggleIdeaVote,
     )
 )
@@ -254,7 +246,7 @@ feature.button(
     ButtonRoute(
         "idea",
         "file",
-        lambda inv, ident: FileIdeaDraft(community_id=inv.community_id, draft_id=parse_id(ident, "draft")),
+        lambda inv, ident: FileIdeaDraft(community_id=inv.community_id, draft_id=int_id(ident)),
         command=FileIdeaDraft,
     )
 )

@@ -31,7 +31,7 @@ from bot.core.gates.rules import allows_application
 from bot.core.members import AdmissionMethod, Member, MemberStatus
 from bot.core.privacy.ports import PrivacyRepository
 from bot.core.privacy.rules import MarkReason
-from bot.core.registry import ButtonRoute, Form, Invocation, SlashCommand
+from bot.core.registry import ButtonRoute, Form, Invocation, SlashCommand, int_id
 from bot.core.replies import Action, ActionStyle, Field, FormField, OpenForm, Reply
 from bot.core.text import mention, user_text
 
@@ -319,9 +319,7 @@ async def post_overdue_applications(command: PostOverdueApplications, ctx: Conte
 
 
 def _application_id(ident: str) -> int:
-    if not ident.isdigit():
-        raise InvalidInput("This button is damaged. /applications pending lists the open applications.")
-    return int(ident)
+    return int_id(ident, "/applications pending lists the open applications.")
 
 
 def _answers(inv: Invocation, answers: Mapping[str, str], _context: str) -> SubmitApplication:

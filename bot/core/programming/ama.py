@@ -10,7 +10,7 @@ from bot.core.programming.commands import AskQuestion, MarkQuestionAnswered, Upv
 from bot.core.programming.common import contribute, next_of_kind, occurrence_in_community
 from bot.core.programming.ports import QuestionRepository
 from bot.core.programming.rules import MAX_QUESTION_LENGTH, MIN_QUESTION_LENGTH, SeriesKind
-from bot.core.registry import ButtonRoute, Option, SlashCommand
+from bot.core.registry import ButtonRoute, Option, SlashCommand, int_id
 from bot.core.replies import Action, ActionStyle, Reply
 from bot.core.text import user_text
 
@@ -108,13 +108,6 @@ async def mark_question_answered(command: MarkQuestionAnswered, ctx: Context) ->
     return Reply(text="Marked answered.")
 
 
-def _question_id(ident: str) -> int:
-    try:
-        return int(ident)
-    except ValueError:
-        raise InvalidInput("This button no longer does anything.") from None
-
-
 feature.slash(
     SlashCommand(
         name="ama",
@@ -128,7 +121,7 @@ feature.button(
     ButtonRoute(
         "ama",
         "vote",
-        lambda inv, ident: UpvoteQuestion(community_id=inv.community_id, question_id=_question_id(ident)),
+        lambda inv, ident: UpvoteQuestion(community_id=inv.community_id, question_id=int_id(ident)),
         command=UpvoteQuestion,
     )
 )
@@ -136,9 +129,7 @@ feature.button(
     ButtonRoute(
         "ama",
         "answered",
-        lambda inv, ident: MarkQuestionAnswered(
-            community_id=inv.community_id, question_id=_question_id(ident)
-        ),
+        lambda inv, ident: MarkQuestionAnswered(community_id=inv.community_id, question_id=int_id(ident)),
         command=MarkQuestionAnswered,
     )
 )

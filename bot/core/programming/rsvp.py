@@ -15,7 +15,7 @@ from bot.core.programming.common import (
 )
 from bot.core.programming.ports import OccurrenceRepository, RsvpRepository
 from bot.core.programming.rules import CHECK_IN_OPENS, RsvpAnswer
-from bot.core.registry import ButtonRoute, Invocation, SlashCommand
+from bot.core.registry import ButtonRoute, Invocation, SlashCommand, int_id
 from bot.core.replies import Action, ActionStyle, Reply
 
 EVENTS_LISTED = 10
@@ -110,15 +110,8 @@ async def set_reminder_preference(command: SetReminderPreference, ctx: Context) 
 
 def _rsvp(answer: RsvpAnswer) -> Callable[[Invocation, str], AnswerRsvp]:
     return lambda inv, ident: AnswerRsvp(
-        community_id=inv.community_id, occurrence_id=_id(ident), answer=answer
+        community_id=inv.community_id, occurrence_id=int_id(ident, "Try /events."), answer=answer
     )
-
-
-def _id(ident: str) -> int:
-    try:
-        return int(ident)
-    except ValueError:
-        raise InvalidInput("This button no longer does anything. Try /events.") from None
 
 
 for _answer in RsvpAnswer:
@@ -127,7 +120,9 @@ feature.button(
     ButtonRoute(
         "rsvp",
         "here",
-        lambda inv, ident: RecordAttendance(community_id=inv.community_id, occurrence_id=_id(ident)),
+        lambda inv, ident: RecordAttendance(
+            community_id=inv.community_id, occurrence_id=int_id(ident, "Try /events.")
+        ),
         command=RecordAttendance,
     )
 )

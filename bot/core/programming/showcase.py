@@ -19,7 +19,7 @@ from bot.core.programming.rules import (
     SubmissionStatus,
     validate_link,
 )
-from bot.core.registry import ButtonRoute, Invocation, Option, SlashCommand
+from bot.core.registry import ButtonRoute, Invocation, Option, SlashCommand, int_id
 from bot.core.replies import Action, ActionStyle, Reply
 from bot.core.text import user_text
 
@@ -112,13 +112,6 @@ async def _status(ctx: Context, entry: Submission) -> SubmissionStatus:
     return current.status if current else entry.status
 
 
-def _entry_id(ident: str) -> int:
-    try:
-        return int(ident)
-    except ValueError:
-        raise InvalidInput("This button no longer does anything.") from None
-
-
 feature.slash(
     SlashCommand(
         name="showcase",
@@ -144,7 +137,7 @@ feature.slash(
 def _review(accept: bool) -> Callable[[Invocation, str], ReviewSubmission]:
     """The button build for accepting or rejecting the submission named by the button's id."""
     return lambda inv, ident: ReviewSubmission(
-        community_id=inv.community_id, submission_id=_entry_id(ident), accept=accept
+        community_id=inv.community_id, submission_id=int_id(ident), accept=accept
     )
 
 
