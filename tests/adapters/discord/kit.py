@@ -19,15 +19,12 @@ from bot.core.effects import (
     PostMessage,
 )
 from bot.core.events import Event, MemberJoined, MemberLeft
+from bot.core.feature import Assembly, Feature
 from bot.core.gates.commands import AttachInvite
 from bot.core.handlers import HandlerTable
 from bot.core.refs import MemberRef
 from bot.core.registry import (
     ButtonRoute,
-    Form,
-    Invocation,
-    MessageAction,
-    MessageTarget,
     Option,
     OptionType,
     Registry,
@@ -35,6 +32,7 @@ from bot.core.registry import (
 )
 from bot.core.replies import Action, ActionStyle, Field, FormField, OpenForm, Reply
 from bot.core.text import mention, user_text
+from tests.adapters.kit_feature import Answer, SubmitSurvey, kit_feature
 
 POST_KEY = "thing:1"
 MANY = tuple(f"topic-{i:02d}" for i in range(40))
@@ -64,20 +62,6 @@ class Rsvp(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
-class SubmitSurvey(Command):
-    answers: tuple[tuple[str, str], ...]
-    context: str
-    permission: ClassVar[Permission] = Permission.ANYONE
-
-
-@dataclass(frozen=True, kw_only=True)
-class MarkThing(Command):
-    message_id: str
-    author: MemberRef
-    permission: ClassVar[Permission] = Permission.ANYONE
-
-
-@dataclass(frozen=True, kw_only=True)
 class Slow(Command):
     seconds: float
     public: bool = False
@@ -86,13 +70,6 @@ class Slow(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class GiveCode(Command):
-    permission: ClassVar[Permission] = Permission.ANYONE
-
-
-@dataclass(frozen=True, kw_only=True)
-class Answer(Command):
-    """Named by entries that only answer: every registry entry takes its permission from a command."""
-
     permission: ClassVar[Permission] = Permission.ANYONE
 
 
@@ -114,16 +91,17 @@ class Recorder:
 
 def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
     """A registry and handler table covering slash commands (with subcommands, typed options and many
-    choices), a form, moderator and member buttons, a message action and slow work."""
-    registry, table = Registry(), HandlerTable()
+    choices), a form, moderator and member buttons, a message action (the shared kit feature's) and slow
+    work."""
+    feature = Feature("discord-kit")
 
-    @table.command(Ping)
+    @feature.command(Ping)
     async def ping(cmd: Ping, ctx: Context) -> Reply:
         recorder.commands.append(cmd)
         assert ctx.actor is not None
         return Reply(text=f"pong {mention(ctx.actor.ref)} @everyone <@&1234567890123456789>")
 
-    @table.command(Announce)
+    @feature.command(Announce)
     async def announce(cmd: Announce, ctx: Context) -> Reply:
         recorder.commands.append(cmd)
         applicant = recorder.applicant or MemberRef("discord", "1")
@@ -141,7 +119,7 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
         )
         return Reply(text="Posted.")
 
-    @table.command(ApproveThing)
+    @feature.command(ApproveThing)
     async def approve(cmd: ApproveThing, ctx: Context) -> Reply:
         recorder.commands.append(cmd)
         assert ctx.actor is not None
@@ -155,30 +133,25 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
         await ctx.send(DirectMessage(cmd.community_id, applicant, "You're in! @here"))
         return Reply(text="Approved.")
 
-    @table.command(Rsvp)
+    @feature.command(Rsvp)
     async def rsvp(cmd: Rsvp, ctx: Context) -> Reply:
         recorder.commands.append(cmd)
         return Reply(
             text="1 going", update_original=True, actions=(Action("Going", f"thing:rsvp:{cmd.event_id}"),)
         )
 
-    @table.command(SubmitSurvey)
+    @feature.command(SubmitSurvey)
     async def survey(cmd: SubmitSurvey, ctx: Context) -> Reply:
         recorder.commands.append(cmd)
         return Reply(text="Thanks for answering.")
 
-    @table.command(MarkThing)
-    async def mark(cmd: MarkThing, ctx: Context) -> Reply:
-        recorder.commands.append(cmd)
-        return Reply(text="Marked as helpful.")
-
-    @table.command(Slow)
+    @feature.command(Slow)
     async def slow(cmd: Slow, ctx: Context) -> Reply:
         await asyncio.sleep(cmd.seconds)
         recorder.commands.append(cmd)
         return Reply(text="Finally done.", private=not cmd.public)
 
-    @table.command(GiveCode)
+    @feature.command(GiveCode)
     async def give_code(cmd: GiveCode, ctx: Context) -> Reply:
         # like the core's /refer: a new code asks for its personal invite in the same transaction
         assert ctx.actor is not None
@@ -193,20 +166,20 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
             fields=(Field("Code", "ABCDE-FGHJK"), Field("Uses left", "3"), Field("Expires", "soon")),
         )
 
-    @table.command(AttachInvite)
+    @feature.command(AttachInvite)
     async def attach_invite(cmd: AttachInvite, ctx: Context) -> Reply:
         recorder.commands.append(cmd)
         return Reply.nothing()
 
-    @table.event(MemberJoined)
+    @feature.event(MemberJoined)
     async def joined(event: MemberJoined, ctx: Context) -> None:
         recorder.events.append(event)
 
-    @table.event(MemberLeft)
+    @feature.event(MemberLeft)
     async def left(event: MemberLeft, ctx: Context) -> None:
         recorder.events.append(event)
 
-    registry.slash(
+    feature.slash(
         SlashCommand(
             "ping",
             "Answers privately",
@@ -214,7 +187,7 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
             command=Ping,
         )
     )
-    registry.slash(
+    feature.slash(
         SlashCommand(
             "announce",
             "Post something for moderators",
@@ -223,7 +196,7 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
             command=Announce,
         )
     )
-    registry.slash(
+    feature.slash(
         SlashCommand(
             "survey",
             "Two questions",
@@ -244,16 +217,7 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
             command=SubmitSurvey,
         )
     )
-    registry.form(
-        Form(
-            "survey",
-            lambda inv, answers, context: SubmitSurvey(
-                community_id=inv.community_id, answers=tuple(sorted(answers.items())), context=context
-            ),
-            command=SubmitSurvey,
-        )
-    )
-    registry.button(
+    feature.button(
         ButtonRoute(
             "thing",
             "approve",
@@ -261,7 +225,7 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
             command=ApproveThing,
         )
     )
-    registry.button(
+    feature.button(
         ButtonRoute(
             "thing",
             "rsvp",
@@ -270,13 +234,7 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
         )
     )
 
-    def mark_build(inv: Invocation, target: MessageTarget) -> Command | Reply:
-        if target.author_is_bot:
-            return Reply(text="Bots cannot be marked.")
-        return MarkThing(community_id=inv.community_id, message_id=target.message_id, author=target.author)
-
-    registry.message_action(MessageAction("Mark helpful", "mark_helpful", mark_build, command=MarkThing))
-    registry.slash(
+    feature.slash(
         SlashCommand(
             "slow",
             "Takes its time",
@@ -292,7 +250,7 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
             command=Slow,
         )
     )
-    registry.slash(
+    feature.slash(
         SlashCommand(
             "topic pick",
             "Pick one of many topics",
@@ -301,10 +259,10 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
             command=Answer,
         )
     )
-    registry.slash(
+    feature.slash(
         SlashCommand("topic close", "Lead only", lambda inv: Reply(text="closed"), command=CloseTopic)
     )
-    registry.slash(
+    feature.slash(
         SlashCommand(
             "refer",
             "Referral code",
@@ -312,7 +270,10 @@ def build(recorder: Recorder) -> tuple[Registry, HandlerTable]:
             command=GiveCode,
         )
     )
-    return registry, table
+    app = Assembly()
+    app.include(kit_feature(recorder.commands))
+    app.include(feature)
+    return app.registry, app.handlers
 
 
 @dataclass

@@ -12,13 +12,14 @@ from sqlalchemy import func, select
 
 from adapters.discord.identity import member_ref
 from bot.core.effects import PostMessage
-from bot.core.invoke import STALE_BUTTON
 from bot.core.refs import MemberRef
+from bot.core.registry import STALE_BUTTON
 from bot.core.replies import Action
 from storage.tables import OutboxRow
 from tests.adapters.discord.conftest import Harness
 from tests.adapters.discord.fake_discord import JSON
-from tests.adapters.discord.kit import Announce, Answer, ApproveThing, MarkThing, SubmitSurvey
+from tests.adapters.discord.kit import Announce, ApproveThing
+from tests.adapters.kit_feature import Answer, MarkHelpful, SubmitSurvey
 
 EPHEMERAL = 64
 
@@ -271,8 +272,8 @@ async def test_mark_helpful_context_menu(harness: Harness) -> None:
                 "Mark helpful", bot_message, user=_member(harness, "alice"), guild=guild
             ),
         )
-    assert body["data"]["content"] == "Marked as helpful."
-    [command] = [c for c in harness.recorder.commands if isinstance(c, MarkThing)]
+    assert body["data"]["content"] == f"Marked <@{target['author']['id']}>'s answer as helpful."
+    [command] = [c for c in harness.recorder.commands if isinstance(c, MarkHelpful)]
     assert command.author == MemberRef("discord", target["author"]["id"])
     assert command.message_id == target["id"]
     assert refused["data"]["content"] == "Bots cannot be marked."

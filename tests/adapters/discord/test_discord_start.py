@@ -27,7 +27,7 @@ from bot.core.registry import SlashCommand
 from bot.core.replies import Reply
 from tests.adapters.discord.conftest import Harness
 from tests.adapters.discord.fake_discord import FakeDiscord
-from tests.adapters.discord.kit import Answer
+from tests.adapters.kit_feature import Answer
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -2,7 +2,8 @@
 
 They stand in for features built elsewhere (gates, badges): a moderator-only post, a two-question
 form whose submission posts decision buttons, a moderator button that edits the post and grants
-access, a message action, and commands that wait for the test to let them finish.
+access, and commands that wait for the test to let them finish; the form's submission and the
+"Mark helpful" message action come from the kit feature shared with the Discord kit.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot.core.context import Context
 from bot.core.effects import EditMessage, GrantMemberAccess, PostMessage
 from bot.core.errors import Conflict, NotFound
 from bot.core.events import MemberJoined
+from bot.core.feature import Assembly, Feature
 from bot.core.handlers import HandlerTable
 from bot.core.members import MemberStatus
 from bot.core.membership.commands import ShowHelp
@@ -32,15 +34,10 @@ from bot.core.registry import (
 )
 from bot.core.replies import Action, ActionStyle, Field, FormField, OpenForm, Reply
 from bot.core.text import mention, user_text
+from tests.adapters.kit_feature import Answer, SubmitSurvey, kit_feature
 
 QUESTIONS = ("What are you working on?", "What would you like to learn here?")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Answer(Command):
-    """Named by entries that only answer: every registry entry takes its permission from a command."""
-
-    permission: ClassVar[Permission] = Permission.ANYONE
+KEYS = ("working_on", "learn")  # the survey form's fields, in QUESTIONS' order
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,25 +47,9 @@ class PostNotice(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
-class SubmitSurvey(Command):
-    answers: tuple[str, ...]
-    context: str
-    permission: ClassVar[Permission] = Permission.ANYONE
-
-
-@dataclass(frozen=True, kw_only=True)
 class ApproveSurvey(Command):
     member_id: int
     permission: ClassVar[Permission] = Permission.MODERATOR
-
-
-@dataclass(frozen=True, kw_only=True)
-class MarkTest(Command):
-    channel_id: str
-    message_id: str
-    author: MemberRef
-    author_is_staff: bool
-    permission: ClassVar[Permission] = Permission.ANYONE
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,10 +72,10 @@ class Kit:
 def build_kit() -> Kit:
     """A fresh registry and handler table (tests never touch the global REGISTRY/HANDLERS)."""
     kit = Kit()
-    reg, table = kit.registry, kit.handlers
+    feature = Feature("slack-kit")
 
     # --- commands -----------------------------------------------------------------------------
-    reg.slash(
+    feature.slash(
         SlashCommand(
             name="help",
             description="What Townsquare can do for you here",
@@ -102,9 +83,9 @@ def build_kit() -> Kit:
             command=ShowHelp,
         )
     )
-    table.command(ShowHelp)(show_help)
+    feature.command(ShowHelp)(show_help)
 
-    reg.slash(
+    feature.slash(
         SlashCommand(
             name="notice",
             description="Post a notice (moderators)",
@@ -114,7 +95,7 @@ def build_kit() -> Kit:
         )
     )
 
-    @table.command(PostNotice)
+    @feature.command(PostNotice)
     async def post_notice(cmd: PostNotice, ctx: Context) -> Reply:
         assert ctx.actor is not None
         await ctx.send(
@@ -133,7 +114,7 @@ def build_kit() -> Kit:
         note = user_text(inv.options.get("note", ""))
         return Reply(text=f"{mention(who)} ×{times}: {note}", private=False)
 
-    reg.slash(
+    feature.slash(
         SlashCommand(
             name="echo",
             description="Repeat after me",
@@ -146,7 +127,7 @@ def build_kit() -> Kit:
             command=Answer,
         )
     )
-    reg.slash(
+    feature.slash(
         SlashCommand(
             name="join",
             description="Join with a referral code",
@@ -157,7 +138,7 @@ def build_kit() -> Kit:
             command=Answer,
         )
     )
-    reg.slash(
+    feature.slash(
         SlashCommand(
             name="mydata export",
             description="Export your data",
@@ -165,7 +146,7 @@ def build_kit() -> Kit:
             command=Answer,
         )
     )
-    reg.slash(
+    feature.slash(
         SlashCommand(
             name="mydata erase",
             description="Erase your data",
@@ -176,7 +157,7 @@ def build_kit() -> Kit:
     )
 
     # --- the form, its decision buttons ----------------------------------------------------------
-    reg.slash(
+    feature.slash(
         SlashCommand(
             name="survey",
             description="Answer two questions",
@@ -184,38 +165,30 @@ def build_kit() -> Kit:
                 form_key="survey",
                 title="Tell us about you",
                 fields=(
-                    FormField("working_on", QUESTIONS[0], min_length=10, max_length=500),
-                    FormField("learn", QUESTIONS[1], min_length=10, max_length=500),
+                    FormField(KEYS[0], QUESTIONS[0], min_length=10, max_length=500),
+                    FormField(KEYS[1], QUESTIONS[1], min_length=10, max_length=500),
                 ),
                 context="round-1",
             ),
             command=SubmitSurvey,
         )
     )
-    reg.form(
-        Form(
-            key="survey",
-            build=lambda inv, answers, context: SubmitSurvey(
-                community_id=inv.community_id,
-                answers=(answers.get("working_on", ""), answers.get("learn", "")),
-                context=context,
-            ),
-            command=SubmitSurvey,
-        )
-    )
 
-    @table.command(SubmitSurvey)
+    @feature.command(SubmitSurvey)
     async def submit_survey(cmd: SubmitSurvey, ctx: Context) -> Reply:
         assert ctx.actor is not None
         kit.seen.append(cmd)
         member = await ctx.uow.members.upsert_seen(cmd.community_id, ctx.actor.ref, ctx.now())
+        answers = dict(cmd.answers)
         await ctx.send(
             PostMessage(
                 cmd.community_id,
                 "applications",
                 f"Application from {mention(member.ref)}",
                 title="New application",
-                fields=tuple(Field(q, user_text(a)) for q, a in zip(QUESTIONS, cmd.answers, strict=True)),
+                fields=tuple(
+                    Field(q, user_text(answers.get(key, ""))) for key, q in zip(KEYS, QUESTIONS, strict=True)
+                ),
                 actions=(
                     Action("Approve", f"survey:approve:{member.id}", ActionStyle.SUCCESS),
                     Action("Reject", f"survey:reject:{member.id}", ActionStyle.DANGER),
@@ -225,7 +198,7 @@ def build_kit() -> Kit:
         )
         return Reply(text="Thanks! A moderator will look at your answers.")
 
-    reg.button(
+    feature.button(
         ButtonRoute(
             area="survey",
             verb="approve",
@@ -234,7 +207,7 @@ def build_kit() -> Kit:
         )
     )
 
-    @table.command(ApproveSurvey)
+    @feature.command(ApproveSurvey)
     async def approve_survey(cmd: ApproveSurvey, ctx: Context) -> Reply:
         assert ctx.actor is not None
         member = await ctx.uow.members.get(cmd.member_id)
@@ -256,7 +229,7 @@ def build_kit() -> Kit:
         await ctx.send(GrantMemberAccess(cmd.community_id, member.ref))
         return Reply.nothing()
 
-    reg.button(
+    feature.button(
         ButtonRoute(
             area="survey",
             verb="seen",
@@ -265,29 +238,8 @@ def build_kit() -> Kit:
         )
     )
 
-    # --- message action ------------------------------------------------------------------------
-    reg.message_action(
-        MessageAction(
-            name="Mark helpful",
-            key="mark_helpful",
-            build=lambda inv, target: MarkTest(
-                community_id=inv.community_id,
-                channel_id=target.channel_id,
-                message_id=target.message_id,
-                author=target.author,
-                author_is_staff=target.author_is_staff,
-            ),
-            command=MarkTest,
-        )
-    )
-
-    @table.command(MarkTest)
-    async def mark_test(cmd: MarkTest, ctx: Context) -> Reply:
-        kit.seen.append(cmd)
-        return Reply(text=f"Marked {mention(cmd.author)}'s answer as helpful.")
-
     # --- commands that wait for the test ----------------------------------------------------------
-    reg.slash(
+    feature.slash(
         SlashCommand(
             name="slow",
             description="Takes its time",
@@ -295,7 +247,7 @@ def build_kit() -> Kit:
             command=Slow,
         )
     )
-    reg.button(
+    feature.button(
         ButtonRoute(
             area="slow",
             verb="press",
@@ -303,14 +255,14 @@ def build_kit() -> Kit:
             command=Slow,
         )
     )
-    reg.form(
+    feature.form(
         Form(
             key="slow",
             build=lambda inv, answers, ctx: Slow(community_id=inv.community_id, via="form"),
             command=Slow,
         )
     )
-    reg.message_action(
+    feature.message_action(
         MessageAction(
             name="Slow",
             key="slow",
@@ -319,7 +271,7 @@ def build_kit() -> Kit:
         )
     )
 
-    @table.command(Slow)
+    @feature.command(Slow)
     async def slow(cmd: Slow, ctx: Context) -> Reply:
         kit.seen.append(("slow started", cmd.via))
         await kit.release.wait()
@@ -327,9 +279,9 @@ def build_kit() -> Kit:
         return Reply(text=f"done ({cmd.via})")
 
     # --- events --------------------------------------------------------------------------------
-    table.event(MemberJoined)(record_member_joined)
+    feature.event(MemberJoined)(record_member_joined)
 
-    @table.event(MemberJoined)
+    @feature.event(MemberJoined)
     async def welcome(event: MemberJoined, ctx: Context) -> None:
         if kit.hold_joins:
             kit.seen.append(("join held", event.member.user_id))
@@ -337,4 +289,8 @@ def build_kit() -> Kit:
         # No dedupe key on purpose: a second run of this event would queue a second post.
         await ctx.send(PostMessage(event.community_id, "welcome", f"Welcome {mention(event.member)}!"))
 
+    app = Assembly()
+    app.include(kit_feature(kit.seen))  # first: its "Mark helpful" leads the manifest's shortcuts
+    app.include(feature)
+    kit.registry, kit.handlers = app.registry, app.handlers
     return kit

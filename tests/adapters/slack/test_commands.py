@@ -10,7 +10,7 @@ from adapters.slack.commands import CommandNames, UsageError, parse_options, rea
 from bot.core.refs import MemberRef
 from bot.core.registry import Option, OptionType, Registry, SlashCommand
 from bot.core.replies import Reply
-from tests.adapters.slack.kit import Answer
+from tests.adapters.kit_feature import Answer
 
 
 def command(*options: Option, name: str = "x") -> SlashCommand:

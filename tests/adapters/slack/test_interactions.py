@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import FixedClock
 from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef
+from tests.adapters.kit_feature import MarkHelpful, SubmitSurvey
 from tests.adapters.slack.fake_slack import FakeSlackApi
 from tests.adapters.slack.harness import (
     APPLICATIONS,
@@ -24,7 +25,7 @@ from tests.adapters.slack.harness import (
     Running,
     running,
 )
-from tests.adapters.slack.kit import QUESTIONS, Kit, MarkTest, SubmitSurvey, build_kit
+from tests.adapters.slack.kit import QUESTIONS, Kit, build_kit
 
 
 @pytest.fixture
@@ -179,7 +180,10 @@ async def test_form_opens_as_a_modal_and_its_submission_reaches_the_core(run: Ru
 
     assert (reply.status, reply.body) == (200, "")  # the modal closes at once
     [submitted] = [c for c in kit.seen if isinstance(c, SubmitSurvey)]
-    assert submitted.answers == ("A compiler for <!channel> pings", "Type systems & <@U0OTHER1> things")
+    assert submitted.answers == (
+        ("learn", "Type systems & <@U0OTHER1> things"),
+        ("working_on", "A compiler for <!channel> pings"),
+    )
     assert submitted.context == "round-1"
     [thanks] = run.fake.calls_to("chat.postEphemeral")  # no response_url after a modal: ephemeral there
     assert thanks.params["channel"] == APPLICATIONS and thanks.params["user"] == NEWCOMER
@@ -287,7 +291,7 @@ async def test_message_shortcut_sends_metadata_and_never_the_text(run: Running, 
     )
     await run.settle()
 
-    [marked] = [c for c in kit.seen if isinstance(c, MarkTest)]
+    [marked] = [c for c in kit.seen if isinstance(c, MarkHelpful)]
     assert (marked.channel_id, marked.message_id) == (APPLICATIONS, "1700000000.000300")
     assert marked.author == MemberRef("slack", MOD) and marked.author_is_staff
     [answer] = run.responses()

@@ -23,8 +23,8 @@ from bot.core.refs import MemberRef
 from bot.core.registry import Registry, SlashCommand
 from bot.core.replies import Action, Field, FormField, OpenForm, Reply
 from bot.core.text import mention, user_text
+from tests.adapters.kit_feature import Answer
 from tests.adapters.slack.harness import all_text
-from tests.adapters.slack.kit import Answer
 
 ALICE = MemberRef("slack", "U0ALICE01")
 ATTACKS = [
