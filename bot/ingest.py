@@ -100,7 +100,8 @@ class ContributionIngestor:
         if self._writer is None:
             return
         try:
-            await asyncio.wait_for(self.queue.join(), grace_seconds)
+            async with asyncio.timeout(grace_seconds):  # not wait_for: see OutboxRelay.run_forever
+                await self.queue.join()
         except TimeoutError:
             log.error(
                 "stopping with %d contributions still queued (the database is not taking writes)",
@@ -128,7 +129,8 @@ class ContributionIngestor:
                 if remaining <= 0:
                     break
                 try:
-                    batch.append(await asyncio.wait_for(self.queue.get(), remaining))
+                    async with asyncio.timeout(remaining):  # not wait_for: see OutboxRelay.run_forever
+                        batch.append(await self.queue.get())
                 except TimeoutError:
                     break
             await self._write_until_done(batch)

@@ -158,6 +158,9 @@ class OutboxRelay:
                 log.exception("outbox relay pass failed; retrying")
             self._wakeup.clear()
             try:
-                await asyncio.wait_for(self._wakeup.wait(), timeout=poll_seconds)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+                # arrives as the wake-up fires, and the relay then outlived App.close() forever.
+                async with asyncio.timeout(poll_seconds):
+                    await self._wakeup.wait()
             except TimeoutError:
                 pass
