@@ -138,7 +138,8 @@ class ReferralInvites:
         if future is None:
             return None
         try:
-            code = await asyncio.wait_for(asyncio.shield(future), timeout)
+            async with asyncio.timeout(timeout):  # not wait_for: it can swallow a cancellation on 3.11
+                code = await asyncio.shield(future)
         except TimeoutError:
             return None
         if self._minted.get((community_id, referrer)) is future:

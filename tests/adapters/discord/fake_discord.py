@@ -399,9 +399,17 @@ async def running_client(
         yield client
     finally:
         ready.cancel()
-        await client.close()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await asyncio.wait_for(task, timeout=5)
+        # Bounded on every step: asyncio.wait (unlike wait_for) never waits on a task that ignores its
+        # cancellation, so a client that will not stop fails one test instead of hanging the run.
+        closing = asyncio.create_task(client.close())
+        await asyncio.wait({closing}, timeout=10)
+        done, _ = await asyncio.wait({task}, timeout=5)
+        if not done:
+            task.cancel()
+            await asyncio.wait({task}, timeout=5)
+        if task.done() and not task.cancelled():
+            with contextlib.suppress(Exception):
+                task.result()
 
 
 # --------------------------------------------------------------------------- the fake
