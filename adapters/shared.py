@@ -19,9 +19,11 @@ from bot.core.effects import (
     GrantMemberAccess,
     OpenPrivateSpace,
     PostMessage,
+    RemoveProfile,
     RevokeMemberAccess,
+    SyncProfile,
 )
-from bot.core.ports import PlatformRef
+from bot.core.ports import DeliveryError, PlatformRef
 
 Refs = Mapping[str, PlatformRef]
 Binding = TypeVar("Binding", contravariant=True)
@@ -108,5 +110,9 @@ async def carry_out(handlers: EffectHandlers[Binding], effect: Effect, refs: Ref
             return await handlers.cancel_scheduled_event(effect, refs, binding)
         case CreateReferralInvite():
             return await handlers.create_referral_invite(effect, refs, binding)
+        case SyncProfile() | RemoveProfile():  # the sinks' notifier carries these (adapters/sinks)
+            raise DeliveryError(
+                f"{effect.kind} is for the business sinks, not a chat platform", retryable=False
+            )
         case _:
             assert_never(effect)

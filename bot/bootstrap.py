@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sinks.notifier import SinkNotifier
 from bot.charts import MatplotlibChartRenderer
 from bot.config import Settings
 from bot.core.bus import MessageBus
+from bot.core.effects import SINKS
 from bot.core.feature import Assembly
 from bot.core.metrics.ports import ChartRenderer
 from bot.core.ports import Clock, Notifier
@@ -99,6 +101,9 @@ class App:
                 await task
             except asyncio.CancelledError:
                 pass
+        sinks = self.relay.notifiers.get(SINKS)
+        if isinstance(sinks, SinkNotifier):
+            await sinks.close()
         await self.engine.dispose()
 
 
@@ -120,7 +125,7 @@ def build_app(
         base_delay_seconds=settings.outbox.base_delay_seconds,
         max_delay_seconds=settings.outbox.max_delay_seconds,
     )
-    relay = OutboxRelay(uow_factory, clock, notifiers or {}, policy)
+    relay = OutboxRelay(uow_factory, clock, with_sinks(settings, notifiers or {}), policy)
     bus = MessageBus(
         uow_factory,
         clock,
@@ -141,6 +146,15 @@ def build_app(
         ingest=ingest,
         assembly=assembly,
     )
+
+
+def with_sinks(settings: Settings, notifiers: Mapping[str, Notifier]) -> dict[str, Notifier]:
+    """The given notifiers, plus the business sinks' one when [webhook] or [hubspot] is configured
+    (unless the caller brought its own, as a dry run or a test does)."""
+    found = dict(notifiers)
+    if SINKS not in found and (settings.webhook is not None or settings.hubspot is not None):
+        found[SINKS] = SinkNotifier(settings.webhook, settings.hubspot)
+    return found
 
 
 async def start_app(app: App, config_path: str | None = None) -> None:

@@ -32,14 +32,7 @@ def _load(path: str) -> Settings:
     except ConfigError as exc:
         print(f"townsquare: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    secrets = []
-    if settings.discord and settings.discord.token:
-        secrets.append(settings.discord.token.get_secret_value())
-    if settings.slack:
-        for secret in (settings.slack.bot_token, settings.slack.signing_secret, settings.slack.app_token):
-            if secret:
-                secrets.append(secret.get_secret_value())
-    setup_logging(settings.logging.level, secrets)
+    setup_logging(settings.logging.level, settings.secret_values())
     return settings
 
 
@@ -68,6 +61,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 async def _run(config: str, dry_run: bool) -> int:
     from bot.bootstrap import build_app, start_app
     from bot.clock import SystemClock
+    from bot.core.effects import SINKS
     from bot.dryrun import LoggingNotifier
     from bot.features import assemble
     from storage.migrate import SchemaOutOfDate
@@ -94,7 +88,7 @@ async def _run(config: str, dry_run: bool) -> int:
                 file=sys.stderr,
             )
             return 2
-    notifiers: dict[str, Any] = {p: LoggingNotifier(p) for p in platforms} if dry_run else {}
+    notifiers: dict[str, Any] = {p: LoggingNotifier(p) for p in {*platforms, SINKS}} if dry_run else {}
     notifiers.update({runner.platform: runner.notifier for runner in runners})
     if slack is not None:
         notifiers["slack"] = slack.notifier

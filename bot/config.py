@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from adapters.discord.settings import DiscordCommunity, DiscordSettings
+from adapters.sinks.settings import HubSpotSettings, InboundSettings, WebhookSettings
 from adapters.slack.settings import SlackCommunity, SlackSettings
 from bot.core.settings import CommunitySettings
 from bot.core.settings_base import StrictModel
@@ -28,6 +29,9 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
     "SLACK_APP_TOKEN": ("slack", "app_token"),
     "TOWNSQUARE_DATABASE_URL": ("database", "url"),
+    "TOWNSQUARE_WEBHOOK_SECRET": ("webhook", "secret"),
+    "HUBSPOT_TOKEN": ("hubspot", "token"),
+    "TOWNSQUARE_INBOUND_SECRET": ("inbound", "secret"),
     # Where Slack's HTTP mode listens: the Docker image sets 0.0.0.0 (a container's loopback is
     # unreachable through a published port); outside a container the default stays 127.0.0.1.
     "TOWNSQUARE_SLACK_HOST": ("slack", "host"),
@@ -76,6 +80,9 @@ class Settings(StrictModel):
     outbox: OutboxSettings = OutboxSettings()
     discord: DiscordSettings | None = None
     slack: SlackSettings | None = None
+    webhook: WebhookSettings | None = None
+    hubspot: HubSpotSettings | None = None
+    inbound: InboundSettings | None = None
     communities: tuple[CommunityConfig, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -88,7 +95,25 @@ class Settings(StrictModel):
         shared = sorted({g for g in guilds if guilds.count(g) > 1})
         if shared:
             raise ValueError(f"a Discord guild can be one community only; repeated guild_id: {shared}")
+        syncing = [c.id for c in self.communities if c.business.sync]
+        if syncing and self.webhook is None and self.hubspot is None:
+            raise ValueError(
+                f"business.sync = true ({', '.join(syncing)}) needs a [webhook] or [hubspot] section to send to"
+            )
+        if self.inbound is not None and self.inbound.community not in (None, *ids):
+            raise ValueError(f"inbound.community {self.inbound.community!r} is not a community id here")
         return self
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for the log redaction."""
+        found = [
+            self.discord.token if self.discord else None,
+            *((self.slack.bot_token, self.slack.signing_secret, self.slack.app_token) if self.slack else ()),
+            self.webhook.secret if self.webhook else None,
+            self.hubspot.token if self.hubspot else None,
+            self.inbound.secret if self.inbound else None,
+        ]
+        return [secret.get_secret_value() for secret in found if secret is not None]
 
     def community(self, community_id: str) -> CommunityConfig:
         """The community with this id; KeyError names it when unknown."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import storage.badges
+import storage.business
 import storage.cohorts
 import storage.contributions
 import storage.feedback
@@ -18,6 +19,7 @@ import storage.privacy
 import storage.programming
 from bot.core import (
     badges,
+    business,
     cohorts,
     contributions,
     feedback,
@@ -49,6 +51,7 @@ FEATURES: tuple[FeatureModule, ...] = (
     FeatureModule(metrics.register, storage.metrics.BINDINGS),
     FeatureModule(feedback.register, storage.feedback.BINDINGS),
     FeatureModule(privacy.register, storage.privacy.BINDINGS),
+    FeatureModule(business.register, storage.business.BINDINGS),
 )
 
 

@@ -60,8 +60,12 @@ class Context:
         """Queue a domain event; its handlers run before the transaction commits."""
         self.events.append(event)
 
-    async def send(self, effect: Effect, *, dedupe_key: str | None = None) -> bool:
-        """Put an effect in the outbox, in this transaction. False when `dedupe_key` was used before."""
+    async def send(
+        self, effect: Effect, *, dedupe_key: str | None = None, platform: str | None = None
+    ) -> bool:
+        """Put an effect in the outbox, in this transaction. False when `dedupe_key` was used before.
+
+        It goes to the community's platform unless `platform` names another deliverer (SINKS)."""
         return await self.uow.outbox.add(
-            effect, platform=self.community.platform, now=self.now(), dedupe_key=dedupe_key
+            effect, platform=platform or self.community.platform, now=self.now(), dedupe_key=dedupe_key
         )

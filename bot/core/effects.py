@@ -161,6 +161,37 @@ class CreateReferralInvite:
     kind: Literal["create_referral_invite"] = "create_referral_invite"
 
 
+SINKS = "sink"  # the outbox "platform" of SyncProfile / RemoveProfile: the business's sinks
+
+
+@dataclass(frozen=True)
+class SyncProfile:
+    """Upsert a consenting member's community profile in the business's sinks (signed webhook, CRM).
+
+    `subject` is a stable pseudonym of the member (never a platform id); `change_id` is the
+    idempotency key of this change, sent along so a sink that sees it twice can ignore the copy.
+    Delivered by the sinks' notifier (platform "sink"), not by Discord or Slack.
+    """
+
+    community_id: str
+    subject: str
+    change_id: str
+    properties: tuple[tuple[str, str], ...]
+    email: str | None = None
+    kind: Literal["sync_profile"] = "sync_profile"
+
+
+@dataclass(frozen=True)
+class RemoveProfile:
+    """Remove a member's community profile from every sink (consent withdrawn, or data erased)."""
+
+    community_id: str
+    subject: str
+    change_id: str
+    reason: Literal["withdrawn", "erased"]
+    kind: Literal["remove_profile"] = "remove_profile"
+
+
 Effect = (
     PostMessage
     | EditMessage
@@ -173,6 +204,8 @@ Effect = (
     | CreateScheduledEvent
     | CancelScheduledEvent
     | CreateReferralInvite
+    | SyncProfile
+    | RemoveProfile
 )
 
 _ADAPTER: TypeAdapter[Effect] = TypeAdapter(Annotated[Effect, PydField(discriminator="kind")])

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from bot.core.badges.settings import BadgeSettings
+from bot.core.business.settings import BusinessSettings
 from bot.core.cohorts.settings import CohortSettings
 from bot.core.contributions.settings import ContributionSettings
 from bot.core.feedback.settings import IdeaSettings
@@ -35,6 +36,7 @@ class CommunitySettings(StrictModel):
     digest: DigestSettings = DigestSettings()
     ideas: IdeaSettings = IdeaSettings()
     programming: ProgrammingSettings = ProgrammingSettings()
+    business: BusinessSettings = BusinessSettings()
 
     @field_validator("timezone")
     @classmethod

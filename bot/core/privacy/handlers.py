@@ -15,6 +15,7 @@ from bot.core.gates.rules import lockout_until
 from bot.core.members import Member
 from bot.core.privacy import feature
 from bot.core.privacy.commands import EraseMyData, ExportMyData
+from bot.core.privacy.events import MemberErased
 from bot.core.privacy.ports import PrivacyRepository
 from bot.core.privacy.rules import AnonymousMark, MarkReason, package_export
 from bot.core.registry import ButtonRoute, Invocation, SlashCommand
@@ -75,6 +76,7 @@ async def erase_my_data(command: EraseMyData, ctx: Context) -> Reply:
         return Reply(text=NOTHING_STORED, update_original=True)
     marks = await anti_abuse_marks(ctx, member)
     await ctx.uow.repo(PrivacyRepository).erase(member, marks, ctx.now())
+    ctx.emit(MemberErased(community_id=command.community_id, member=command.member))
     kept = " An anonymous mark (not your id) keeps a running restriction until it ends." if marks else ""
     return Reply(
         text=(

@@ -1,0 +1,1 @@
+"""The business's systems as outbox destinations: a signed webhook and HubSpot (docs/business.md)."""

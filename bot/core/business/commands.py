@@ -1,0 +1,65 @@
+"""Commands of the business connection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from bot.core.commands import Command, Permission
+from bot.core.refs import MemberRef
+
+
+@dataclass(frozen=True, kw_only=True)
+class GiveConsent(Command):
+    """A member agrees (to the current consent text) to be linked to the business."""
+
+    member: MemberRef
+    email: str | None = None
+    permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class WithdrawConsent(Command):
+    """A member withdraws: nothing member-level is sent any more, and sinks are told to forget them."""
+
+    member: MemberRef
+    permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowConsent(Command):
+    """The consent text, its version, and whether the member has agreed to it."""
+
+    member: MemberRef
+    permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterInterest(Command):
+    """A member says what they want to know more about (/interest), or asks to talk to the team."""
+
+    member: MemberRef
+    topic: str | None = None  # None: the "Talk to the team" button
+    permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowLeads(Command):
+    """Leads: consenting members whose CQL score reaches the threshold, with the reasons."""
+
+    permission: ClassVar[Permission] = Permission.LEAD
+
+
+@dataclass(frozen=True, kw_only=True)
+class SyncProfiles(Command):
+    """The scheduler: send changed profiles of consenting members to the sinks; surface new CQLs."""
+
+    permission: ClassVar[Permission] = Permission.SYSTEM
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostBusinessReport(Command):
+    """The scheduler: the business section of a finished week's digest, to the leads' channel."""
+
+    week: str  # "2026-W47", in the community's time zone
+    permission: ClassVar[Permission] = Permission.SYSTEM

@@ -1,0 +1,105 @@
+"""Ports of the business connection: what its handlers need from storage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.core.business.outcomes import CustomerFact, Outcome
+from bot.core.business.rules import Activity
+from bot.core.refs import MemberRef
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A member's consent record."""
+
+    member_id: int
+    member: MemberRef
+    display_name: str
+    version: int
+    email: str | None
+    given_at: datetime
+    withdrawn_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class BusinessRepository(Protocol):
+    async def subject_key(self, community_id: str) -> str:
+        """The community's secret for pseudonymous subjects (created on first use)."""
+        ...
+
+    async def consent_of(self, member_id: int) -> Consent | None: ...
+
+    async def give_consent(
+        self, community_id: str, member_id: int, version: int, email: str | None, now: datetime
+    ) -> None:
+        """Record (or renew) consent; a renewal keeps the email unless a new one is given."""
+        ...
+
+    async def withdraw_consent(self, member_id: int, now: datetime) -> None:
+        """Mark consent withdrawn and forget the email."""
+        ...
+
+    async def consenting(self, community_id: str) -> list[Consent]:
+        """Members with active consent who are still admitted."""
+        ...
+
+    async def add_signal(
+        self, community_id: str, member_id: int, kind: str, topic: str, now: datetime
+    ) -> bool:
+        """Record a signal; False when the same one was given in the last day (counted once)."""
+        ...
+
+    async def activities(
+        self, community_id: str, since: datetime, member_ids: Sequence[int] | None
+    ) -> list[Activity]:
+        """Window metadata of admitted members (all, or only `member_ids`)."""
+        ...
+
+    async def synced(self, community_id: str, subject: str) -> str | None:
+        """The digest of the profile last sent for a subject, or None."""
+        ...
+
+    async def set_synced(
+        self, community_id: str, subject: str, member_id: int, digest: str, now: datetime
+    ) -> None: ...
+
+    async def forget_synced(self, community_id: str, subject: str) -> bool:
+        """Drop the sync state of a subject; True when there was one (the sinks know them)."""
+        ...
+
+    async def surfaced(self, community_id: str) -> set[int]:
+        """Members already surfaced as CQLs."""
+        ...
+
+    async def surface(self, community_id: str, member_id: int, score: float, now: datetime) -> None: ...
+
+    async def new_leads(self, community_id: str, since: datetime) -> list[tuple[MemberRef, float]]:
+        """Members first surfaced at or after `since`, who still consent."""
+        ...
+
+
+class BusinessReader(Protocol):
+    """The read side of the business report."""
+
+    async def admitted_count(self, community_id: str) -> int: ...
+
+    async def facts(self, community_id: str) -> list[CustomerFact]: ...
+
+    async def add_facts(self, community_id: str, facts: Sequence[tuple[str, CustomerFact]]) -> int:
+        """Store facts keyed by their external id; a known id is skipped. Returns how many were new."""
+        ...
+
+    async def active_members(self, community_id: str, since: datetime) -> set[int]:
+        """Members with a contribution at or after `since`."""
+        ...
+
+    async def outcome(self, community_id: str, since: datetime, until: datetime) -> Outcome:
+        """Peer vs staff answers in [since, until): support deflection's inputs."""
+        ...

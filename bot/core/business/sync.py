@@ -1,0 +1,75 @@
+"""The sync job: consenting members' profiles to the sinks (only what changed), and new CQLs.
+
+Runs hourly. A member counts as consenting only with an active consent to the current text
+version; after the text changes, nothing more is sent for them until they agree again. Erasure
+and withdrawal ask every sink to remove the profile (consent.py).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core.business import feature
+from bot.core.business.commands import SyncProfiles
+from bot.core.business.consent import remove_from_sinks
+from bot.core.business.ports import BusinessRepository
+from bot.core.business.rules import Activity, cql_score, profile_digest, profile_properties, subject_of
+from bot.core.context import Context
+from bot.core.effects import SINKS, SyncProfile
+from bot.core.privacy.events import MemberErased
+from bot.core.recurring import Hourly, Recurring
+from bot.core.replies import Reply
+
+
+@feature.command(SyncProfiles)
+async def sync_profiles(command: SyncProfiles, ctx: Context) -> Reply:
+    """Score every consenting member; surface new CQLs; queue an upsert for each changed profile."""
+    policy = ctx.community.business
+    repo = ctx.uow.repo(BusinessRepository)
+    consenting = [
+        c for c in await repo.consenting(command.community_id) if c.version >= policy.consent_version
+    ]
+    if not consenting:
+        return Reply.nothing()
+    now = ctx.now()
+    since = now - timedelta(days=policy.window_days)
+    activities = {
+        a.member_id: a
+        for a in await repo.activities(command.community_id, since, [c.member_id for c in consenting])
+    }
+    surfaced = await repo.surfaced(command.community_id)
+    key = await repo.subject_key(command.community_id)
+    sent = 0
+    for consent in consenting:
+        activity = activities.get(consent.member_id, Activity(consent.member_id))
+        score = cql_score(activity, policy)
+        if score.qualifies(policy.cql_threshold) and consent.member_id not in surfaced:
+            await repo.surface(command.community_id, consent.member_id, score.score, now)
+        if not policy.sync:
+            continue
+        properties = profile_properties(activity, score, policy)
+        digest = profile_digest(properties, consent.email)
+        subject = subject_of(key, consent.member)
+        if await repo.synced(command.community_id, subject) == digest:
+            continue
+        change = f"sync:{subject}:{digest[:16]}"
+        effect = SyncProfile(
+            community_id=command.community_id,
+            subject=subject,
+            change_id=change,
+            properties=properties,
+            email=consent.email,
+        )
+        await ctx.send(effect, platform=SINKS, dedupe_key=f"{change}:{now.isoformat()}")
+        await repo.set_synced(command.community_id, subject, consent.member_id, digest, now)
+        sent += 1
+    return Reply(text=f"{sent} profile(s) sent") if sent else Reply.nothing()
+
+
+@feature.event(MemberErased)
+async def forget_erased(event: MemberErased, ctx: Context) -> None:
+    """An erased member's profile is removed from every sink it went to."""
+    await remove_from_sinks(ctx, event.member, "erased")
+
+
+feature.recurring(Recurring("business-sync", SyncProfiles, lambda c: Hourly(), timedelta(hours=1)))

@@ -1,0 +1,13 @@
+"""Storage of the business connection."""
+
+from __future__ import annotations
+
+from bot.core.business.ports import BusinessReader, BusinessRepository
+from storage.business.reader import SqlBusinessReader
+from storage.business.repository import SqlBusinessRepository
+from storage.uow import Bindings
+
+BINDINGS: Bindings = {
+    BusinessRepository: lambda uow: SqlBusinessRepository(uow.session),
+    BusinessReader: lambda uow: SqlBusinessReader(uow.session),
+}

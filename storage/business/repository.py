@@ -1,0 +1,241 @@
+"""The business connection in SQL: consent, signals, sync state, surfaced leads, window activity."""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, func, select, update
+
+from bot.core.business.ports import Consent
+from bot.core.business.rules import Activity, SignalKind
+from bot.core.members import MemberStatus
+from bot.core.refs import MemberRef
+from storage.business.tables import BusinessKeyRow, ConsentRow, SignalRow, SurfacedLeadRow, SyncStateRow
+from storage.contributions.tables import ContributionRow
+from storage.repository_base import SqlRepository, affected_rows, insert_ignore
+from storage.tables import MemberRow
+
+SIGNAL_REPEAT = timedelta(days=1)
+
+
+class SqlBusinessRepository(SqlRepository):
+    async def subject_key(self, community_id: str) -> str:
+        key = await self.session.scalar(
+            select(BusinessKeyRow.subject_key).where(BusinessKeyRow.community_id == community_id)
+        )
+        if key:
+            return key
+        await self.session.execute(
+            insert_ignore(self.dialect, BusinessKeyRow.__table__).values(
+                community_id=community_id, subject_key=secrets.token_hex(32)
+            )
+        )
+        return await self.subject_key(community_id)
+
+    def _consent(self, row: ConsentRow, member: MemberRow) -> Consent:
+        return Consent(
+            member_id=row.member_id,
+            member=MemberRef(member.platform, member.user_id),
+            display_name=member.display_name,
+            version=row.version,
+            email=row.email,
+            given_at=row.given_at,
+            withdrawn_at=row.withdrawn_at,
+        )
+
+    async def consent_of(self, member_id: int) -> Consent | None:
+        found = (
+            await self.session.execute(
+                select(ConsentRow, MemberRow)
+                .join(MemberRow, MemberRow.id == ConsentRow.member_id)
+                .where(ConsentRow.member_id == member_id)
+            )
+        ).first()
+        return self._consent(found[0], found[1]) if found else None
+
+    async def give_consent(
+        self, community_id: str, member_id: int, version: int, email: str | None, now: datetime
+    ) -> None:
+        row = await self.session.scalar(select(ConsentRow).where(ConsentRow.member_id == member_id))
+        if row is None:
+            self.session.add(
+                ConsentRow(
+                    community_id=community_id, member_id=member_id, version=version, email=email, given_at=now
+                )
+            )
+            return
+        row.version, row.given_at, row.withdrawn_at = version, now, None
+        if email is not None:
+            row.email = email
+
+    async def withdraw_consent(self, member_id: int, now: datetime) -> None:
+        await self.session.execute(
+            update(ConsentRow).where(ConsentRow.member_id == member_id).values(withdrawn_at=now, email=None)
+        )
+
+    async def consenting(self, community_id: str) -> list[Consent]:
+        rows = await self.session.execute(
+            select(ConsentRow, MemberRow)
+            .join(MemberRow, MemberRow.id == ConsentRow.member_id)
+            .where(
+                ConsentRow.community_id == community_id,
+                ConsentRow.withdrawn_at.is_(None),
+                MemberRow.status == MemberStatus.ADMITTED.value,
+            )
+            .order_by(ConsentRow.member_id)
+        )
+        return [self._consent(c, m) for c, m in rows.tuples()]
+
+    async def add_signal(
+        self, community_id: str, member_id: int, kind: str, topic: str, now: datetime
+    ) -> bool:
+        recent = await self.session.scalar(
+            select(func.count()).where(
+                SignalRow.member_id == member_id,
+                SignalRow.kind == kind,
+                SignalRow.topic == topic,
+                SignalRow.at > now - SIGNAL_REPEAT,
+            )
+        )
+        if recent:
+            return False
+        self.session.add(
+            SignalRow(community_id=community_id, member_id=member_id, kind=kind, topic=topic, at=now)
+        )
+        return True
+
+    async def activities(
+        self, community_id: str, since: datetime, member_ids: Sequence[int] | None
+    ) -> list[Activity]:
+        members = select(MemberRow.id).where(
+            MemberRow.community_id == community_id, MemberRow.status == MemberStatus.ADMITTED.value
+        )
+        if member_ids is not None:
+            members = members.where(MemberRow.id.in_(list(member_ids)))
+        ids = list(await self.session.scalars(members))
+        kinds: dict[int, dict[str, int]] = defaultdict(dict)
+        channels: dict[int, dict[str, int]] = defaultdict(dict)
+        last: dict[int, datetime] = {}
+        window = and_(ContributionRow.community_id == community_id, ContributionRow.occurred_at >= since)
+        scope = ContributionRow.member_id.in_(members)
+        by_kind = select(
+            ContributionRow.member_id,
+            ContributionRow.kind,
+            func.count(),
+            func.max(ContributionRow.occurred_at),
+        )
+        for member_id, kind, n, latest in await self.session.execute(
+            by_kind.where(window, scope).group_by(ContributionRow.member_id, ContributionRow.kind)
+        ):
+            kinds[member_id][kind] = n
+            last[member_id] = max(latest, last.get(member_id, latest))
+        by_channel = select(ContributionRow.member_id, ContributionRow.channel_id, func.count())
+        for member_id, channel, n in await self.session.execute(
+            by_channel.where(window, scope, ContributionRow.channel_id.is_not(None)).group_by(
+                ContributionRow.member_id, ContributionRow.channel_id
+            )
+        ):
+            channels[member_id][channel] = n
+        interests: dict[int, list[str]] = defaultdict(list)
+        talk: set[int] = set()
+        for member_id, kind, topic in await self.session.execute(
+            select(SignalRow.member_id, SignalRow.kind, SignalRow.topic)
+            .where(
+                SignalRow.community_id == community_id,
+                SignalRow.at >= since,
+                SignalRow.member_id.in_(members),
+            )
+            .order_by(SignalRow.at.desc())
+        ):
+            if kind == SignalKind.TALK_TO_TEAM.value:
+                talk.add(member_id)
+            elif topic not in interests[member_id]:
+                interests[member_id].append(topic)
+        referrer = MemberRow.referred_by_id
+        referrals: dict[int, int] = {}
+        counted = await self.session.execute(
+            select(referrer, func.count())
+            .where(
+                MemberRow.community_id == community_id,
+                referrer.in_(members),
+                MemberRow.admitted_at.is_not(None),
+            )
+            .group_by(referrer)
+        )
+        for referrer_id, n in counted.tuples():
+            referrals[referrer_id] = int(n)
+        return [
+            Activity(
+                member_id=i,
+                kinds=kinds.get(i, {}),
+                channels=channels.get(i, {}),
+                interests=tuple(interests.get(i, ())),
+                talk_to_team=i in talk,
+                referrals=int(referrals.get(i, 0)),
+                last_active=last.get(i),
+            )
+            for i in ids
+        ]
+
+    async def synced(self, community_id: str, subject: str) -> str | None:
+        digest: str | None = await self.session.scalar(
+            select(SyncStateRow.digest).where(
+                SyncStateRow.community_id == community_id, SyncStateRow.subject == subject
+            )
+        )
+        return digest
+
+    async def set_synced(
+        self, community_id: str, subject: str, member_id: int, digest: str, now: datetime
+    ) -> None:
+        row = await self.session.get(SyncStateRow, (community_id, subject))
+        if row is None:
+            self.session.add(
+                SyncStateRow(
+                    community_id=community_id,
+                    subject=subject,
+                    member_id=member_id,
+                    digest=digest,
+                    synced_at=now,
+                )
+            )
+        else:
+            row.digest, row.synced_at, row.member_id = digest, now, member_id
+
+    async def forget_synced(self, community_id: str, subject: str) -> bool:
+        result = await self.session.execute(
+            delete(SyncStateRow).where(
+                SyncStateRow.community_id == community_id, SyncStateRow.subject == subject
+            )
+        )
+        return affected_rows(result) > 0
+
+    async def surfaced(self, community_id: str) -> set[int]:
+        return set(
+            await self.session.scalars(
+                select(SurfacedLeadRow.member_id).where(SurfacedLeadRow.community_id == community_id)
+            )
+        )
+
+    async def surface(self, community_id: str, member_id: int, score: float, now: datetime) -> None:
+        await self.session.execute(
+            insert_ignore(self.dialect, SurfacedLeadRow.__table__).values(
+                community_id=community_id, member_id=member_id, score=score, surfaced_at=now
+            )
+        )
+
+    async def new_leads(self, community_id: str, since: datetime) -> list[tuple[MemberRef, float]]:
+        rows = await self.session.execute(
+            select(MemberRow.platform, MemberRow.user_id, SurfacedLeadRow.score)
+            .join(MemberRow, MemberRow.id == SurfacedLeadRow.member_id)
+            .join(
+                ConsentRow,
+                and_(ConsentRow.member_id == SurfacedLeadRow.member_id, ConsentRow.withdrawn_at.is_(None)),
+            )
+            .where(SurfacedLeadRow.community_id == community_id, SurfacedLeadRow.surfaced_at >= since)
+            .order_by(SurfacedLeadRow.score.desc(), SurfacedLeadRow.member_id)
+        )
+        return [(MemberRef(p, u), s) for p, u, s in rows.tuples()]
