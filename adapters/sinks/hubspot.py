@@ -49,7 +49,10 @@ class HubSpotClient:
         }
         try:
             response = await self.client.post(
-                url, json={"inputs": [self._input(effect)]}, headers=headers, timeout=self.settings.timeout_seconds
+                url,
+                json={"inputs": [self._input(effect)]},
+                headers=headers,
+                timeout=self.settings.timeout_seconds,
             )
         except httpx.HTTPError as exc:
             raise DeliveryError(f"HubSpot unreachable: {type(exc).__name__}") from exc

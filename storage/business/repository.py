@@ -166,7 +166,8 @@ class SqlBusinessRepository(SqlRepository):
             .group_by(referrer)
         )
         for referrer_id, n in counted.tuples():
-            referrals[referrer_id] = int(n)
+            if referrer_id is not None:
+                referrals[referrer_id] = int(n)
         return [
             Activity(
                 member_id=i,
