@@ -98,7 +98,7 @@ class Settings(StrictModel):
         syncing = [c.id for c in self.communities if c.business.sync]
         if syncing and self.webhook is None and self.hubspot is None:
             raise ValueError(
-                f"business.sync = true ({', '.join(syncing)}) needs a [webhook] or [hubspot] section to send to"
+                f"business.sync = true ({', '.join(syncing)}) needs a [webhook] or [hubspot] section"
             )
         if self.inbound is not None and self.inbound.community not in (None, *ids):
             raise ValueError(f"inbound.community {self.inbound.community!r} is not a community id here")
