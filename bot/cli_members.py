@@ -91,7 +91,7 @@ def cmd_members_import(args: argparse.Namespace) -> int:
 
 def add_parser(sub: Any, config_arg: Callable[[argparse.ArgumentParser], None]) -> None:
     """Register `members import` on the main parser."""
-    members = sub.add_parser("members", help="adopt the people already on the server or workspace")
+    members = sub.add_parser("members", help="adopt the people on the server; export consenting members")
     actions = members.add_subparsers(dest="members_command", required=True, metavar="ACTION")
     p = actions.add_parser(
         "import",
@@ -101,3 +101,6 @@ def add_parser(sub: Any, config_arg: Callable[[argparse.ArgumentParser], None]) 
     p.add_argument("--community", metavar="ID", help="only this community (default: every one configured)")
     p.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
     p.set_defaults(func=cmd_members_import)
+    from bot.cli_business import add_parsers as add_business_parsers
+
+    add_business_parsers(sub, actions, config_arg)

@@ -11,6 +11,7 @@ from bot.core.business.outcomes import CustomerFact, FactKind, Outcome
 from bot.core.members import MemberStatus
 from storage.business.tables import BusinessFactRow
 from storage.contributions.tables import ContributionRow
+from storage.gates.tables import ReferralCodeRow
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import MemberRow
 
@@ -54,6 +55,20 @@ class SqlBusinessReader(SqlRepository):
             )
             added += affected_rows(result)
         return added
+
+    async def referral_owner(self, community_id: str, code: str) -> int | None:
+        owner: int | None = await self.session.scalar(
+            select(ReferralCodeRow.owner_id).where(
+                ReferralCodeRow.community_id == community_id, ReferralCodeRow.code == code
+            )
+        )
+        return owner
+
+    async def referrer_of(self, member_id: int) -> int | None:
+        referrer: int | None = await self.session.scalar(
+            select(MemberRow.referred_by_id).where(MemberRow.id == member_id)
+        )
+        return referrer
 
     async def active_members(self, community_id: str, since: datetime) -> set[int]:
         return set(

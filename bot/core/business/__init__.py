@@ -12,6 +12,7 @@ def register(app: Assembly) -> None:
     # importing the modules runs their declarations on `feature`
     from bot.core.business import (  # noqa: F401
         consent,
+        facts,
         leads,
         report,
         signals,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
 from bot.core.commands import Command, Permission
@@ -62,4 +63,30 @@ class PostBusinessReport(Command):
     """The scheduler: the business section of a finished week's digest, to the leads' channel."""
 
     week: str  # "2026-W47", in the community's time zone
+    permission: ClassVar[Permission] = Permission.SYSTEM
+
+
+@dataclass(frozen=True)
+class InboundFact:
+    """One fact from the business (a CSV row, or an item posted to the inbound endpoint).
+
+    It may name the member by platform user id (`member`), by the SHA-256 of their lower-cased
+    email (`email_sha256`), or carry the referral code the account signed up with.
+    """
+
+    external_id: str
+    customer: str
+    kind: str
+    occurred_at: datetime
+    revenue: float | None = None
+    member: str | None = None
+    email_sha256: str | None = None
+    referral_code: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportCustomerFacts(Command):
+    """Store the business's facts once each, linked to consenting members and to referrers."""
+
+    facts: tuple[InboundFact, ...]
     permission: ClassVar[Permission] = Permission.SYSTEM

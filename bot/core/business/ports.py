@@ -96,6 +96,14 @@ class BusinessReader(Protocol):
         """Store facts keyed by their external id; a known id is skipped. Returns how many were new."""
         ...
 
+    async def referral_owner(self, community_id: str, code: str) -> int | None:
+        """The member whose referral code this is."""
+        ...
+
+    async def referrer_of(self, member_id: int) -> int | None:
+        """Who referred this member, when someone did."""
+        ...
+
     async def active_members(self, community_id: str, since: datetime) -> set[int]:
         """Members with a contribution at or after `since`."""
         ...

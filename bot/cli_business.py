@@ -1,0 +1,218 @@
+"""`townsquare customers import FILE.csv` (the business's facts in) and `townsquare members export`
+(consenting members' profiles out, or aggregates only)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.core.business.commands import InboundFact
+
+COLUMNS = ("id", "customer", "event", "date", "revenue", "member", "email_sha256", "referral_code")
+MAX_ROWS = 1_000_000
+
+
+class FactFileError(Exception):
+    """A problem with the facts file; the message names the row and the column."""
+
+
+def _when(text: str, where: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise FactFileError(f"{where}: date {text!r} is not an ISO date such as 2026-11-30") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def parse_facts(path: Path, rows: Iterable[dict[str, str | None]]) -> list[InboundFact]:
+    """Rows of a facts CSV as InboundFacts; FactFileError names the first bad row and column."""
+    facts = []
+    for number, row in enumerate(rows, start=2):
+        where = f"{path}:{number}"
+        if number > MAX_ROWS:
+            raise FactFileError(f"{path}: more than {MAX_ROWS:,} rows; split the file")
+        value = {k: (row.get(k) or "").strip() for k in COLUMNS}
+        if not value["customer"] or not value["event"] or not value["date"]:
+            raise FactFileError(f"{where}: customer, event and date are required")
+        revenue = None
+        if value["revenue"]:
+            try:
+                revenue = float(value["revenue"])
+            except ValueError:
+                raise FactFileError(f"{where}: revenue {value['revenue']!r} is not a number") from None
+        external = (
+            value["id"] or hashlib.sha256("|".join(value[k] for k in COLUMNS[1:]).encode()).hexdigest()[:32]
+        )
+        facts.append(
+            InboundFact(
+                external_id=external[:128],
+                customer=value["customer"][:128],
+                kind=value["event"],
+                occurred_at=_when(value["date"], where),
+                revenue=revenue,
+                member=value["member"] or None,
+                email_sha256=value["email_sha256"].lower() or None,
+                referral_code=value["referral_code"] or None,
+            )
+        )
+    return facts
+
+
+def read_facts(path: Path) -> list[InboundFact]:
+    """Read and check a facts CSV (header row with at least customer, event, date)."""
+    try:
+        with path.open(newline="", encoding="utf-8") as file:
+            reader = csv.DictReader(file)
+            missing = {"customer", "event", "date"} - set(reader.fieldnames or ())
+            if missing:
+                raise FactFileError(
+                    f"{path}: the header lacks {', '.join(sorted(missing))} (columns: {', '.join(COLUMNS)})"
+                )
+            return parse_facts(path, reader)
+    except OSError as exc:
+        raise FactFileError(f"{path}: cannot read it: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise FactFileError(f"{path}: not UTF-8 text") from None
+
+
+async def _customers_import(args: argparse.Namespace) -> int:
+    from bot.bootstrap import build_app
+    from bot.cli import _load
+    from bot.cli_members import UsageError, select_communities
+    from bot.clock import SystemClock
+    from bot.core.business.commands import ImportCustomerFacts
+    from bot.core.replies import Reply
+    from storage.migrate import SchemaOutOfDate, require_current
+
+    settings = _load(args.config)
+    try:
+        (community,) = select_communities(settings, args.community or settings.communities[0].id)
+        facts = read_facts(Path(args.file))
+    except (UsageError, FactFileError) as exc:
+        print(f"townsquare customers import: {exc}", file=sys.stderr)
+        return 2
+    app = build_app(settings, SystemClock())
+    try:
+        try:
+            await require_current(app.engine, args.config)
+        except SchemaOutOfDate as exc:
+            print(f"townsquare customers import: {exc}", file=sys.stderr)
+            return 2
+        await app.ensure_communities()
+        result = await app.bus.handle(ImportCustomerFacts(community_id=community.id, facts=tuple(facts)))
+        text = result.text if isinstance(result, Reply) else ""
+        if isinstance(result, Reply) and result.private and "not one of" in text:
+            print(f"townsquare customers import: {args.file}: {text}", file=sys.stderr)
+            return 2
+        print(f"{community.id}: {text}")
+        return 0
+    finally:
+        await app.close()
+
+
+async def _members_export(args: argparse.Namespace) -> int:
+    from bot.bootstrap import open_storage
+    from bot.cli import _load
+    from bot.cli_members import UsageError, select_communities
+    from bot.core.business.ports import BusinessReader, BusinessRepository
+    from bot.core.business.rules import Level, cql_score, level_of
+    from storage.migrate import SchemaOutOfDate, require_current
+
+    settings = _load(args.config)
+    try:
+        (community,) = select_communities(settings, args.community or settings.communities[0].id)
+    except UsageError as exc:
+        print(f"townsquare members export: {exc}", file=sys.stderr)
+        return 2
+    policy = community.business
+    async with open_storage(settings, reports=True) as storage:
+        try:
+            await require_current(storage.engine, args.config)
+        except SchemaOutOfDate as exc:
+            print(f"townsquare members export: {exc}", file=sys.stderr)
+            return 2
+        async with storage.uow_factory() as uow:
+            repo = uow.repo(BusinessRepository)
+            since = datetime.now(UTC) - timedelta(days=policy.window_days)
+            consenting = {
+                c.member_id: c
+                for c in await repo.consenting(community.id)
+                if c.version >= policy.consent_version
+            }
+            if args.aggregates:
+                activities = await repo.activities(community.id, since, None)
+                members = await uow.repo(BusinessReader).admitted_count(community.id)
+                levels = {level.value: 0 for level in Level}
+                for activity in activities:
+                    levels[level_of(activity, policy).value] += 1
+                rows: list[dict[str, Any]] = [
+                    {"community": community.id, "members": members, "consenting": len(consenting), **levels}
+                ]
+            else:
+                rows = []
+                for activity in await repo.activities(community.id, since, list(consenting)):
+                    consent, score = consenting[activity.member_id], cql_score(activity, policy)
+                    rows.append(
+                        {
+                            "platform": consent.member.platform,
+                            "user_id": consent.member.user_id,
+                            "display_name": consent.display_name,
+                            "email": consent.email or "",
+                            "level": level_of(activity, policy).value,
+                            "cql_score": score.score,
+                            "cql_reasons": "; ".join(score.reasons),
+                            "referrals": activity.referrals,
+                            "last_active": activity.last_active.date().isoformat()
+                            if activity.last_active
+                            else "",
+                            "consent_version": consent.version,
+                        }
+                    )
+    _write(rows, args.format)
+    return 0
+
+
+def _write(rows: list[dict[str, Any]], fmt: str) -> None:
+    try:
+        if fmt == "json":
+            json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
+            sys.stdout.write("\n")
+        elif rows:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head` closed the pipe: stop quietly (Python's documented recipe)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def add_parsers(
+    sub: Any, members_actions: Any, config_arg: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    """Register `customers import` and `members export`."""
+    customers = sub.add_parser("customers", help="bring in the business's facts (sign-ups, customers, churn)")
+    actions = customers.add_subparsers(dest="customers_command", required=True, metavar="ACTION")
+    p = actions.add_parser(
+        "import", help="import a CSV: id,customer,event,date,revenue,member,email_sha256,referral_code"
+    )
+    config_arg(p)
+    p.add_argument("file", metavar="FILE.csv")
+    p.add_argument("--community", metavar="ID", help="the community the facts belong to (default: the first)")
+    p.set_defaults(func=lambda a: asyncio.run(_customers_import(a)))
+    p = members_actions.add_parser(
+        "export", help="consenting members' level, lead score and referrals (or --aggregates only)"
+    )
+    config_arg(p)
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--aggregates", action="store_true", help="counts only: no member-level rows at all")
+    p.add_argument("--community", metavar="ID", help="default: the first community configured")
+    p.set_defaults(func=lambda a: asyncio.run(_members_export(a)))
