@@ -100,6 +100,7 @@ async def _run(config: str, dry_run: bool) -> int:
         await app.close()
         return 2
     slack_server = await _start_slack(app, slack) if slack is not None else None
+    inbound = await _start_inbound(app) if settings.inbound is not None else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -119,6 +120,8 @@ async def _run(config: str, dry_run: bool) -> int:
     await asyncio.gather(*adapters, stopped, return_exceptions=True)
     if slack_server is not None:
         await slack_server.stop()
+    if inbound is not None:
+        await inbound.cleanup()
     await app.close()
     for failure in failures:  # last, after shutdown has logged: the line the operator must read
         print(failure, file=sys.stderr)
@@ -134,6 +137,15 @@ def _slack_adapter(settings: Settings, registry: Registry) -> SlackAdapter:  # s
     except SlackConfigError as exc:
         print(f"townsquare: slack: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+async def _start_inbound(app: App) -> Any:
+    """The endpoint the business posts its facts to ([inbound]; docs/business.md)."""
+    from adapters.sinks.inbound import start_inbound
+
+    inbound = app.settings.inbound
+    assert inbound is not None
+    return await start_inbound(app.bus, inbound, inbound.community or app.settings.communities[0].id)
 
 
 async def _start_slack(app: App, adapter: SlackAdapter) -> SlackServer:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from adapters.sinks.facts_file import FactFileError, read_facts
 from bot.bootstrap import App
-from bot.cli_business import FactFileError, read_facts
 from bot.clock import FixedClock
 from bot.core.business.commands import ImportCustomerFacts
 from bot.core.business.ports import BusinessReader, BusinessRepository
