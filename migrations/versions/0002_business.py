@@ -1,8 +1,8 @@
-"""business: consent, signals, sync state, surfaced leads, customer facts
+"""business: consent, signals, sync state, surfaced leads, customer facts, community NPS
 
 Revision ID: 0002_business
 Revises: 0001
-Create Date: 2026-12-07 07:15:41.894462
+Create Date: 2026-12-07 07:21:02.169714
 """
 
 from collections.abc import Sequence
@@ -26,6 +26,27 @@ def upgrade() -> None:
         sa.Column("subject_key", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("community_id", name=op.f("pk_business_key")),
     )
+    op.create_table(
+        "business_nps_survey",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("community_id", sa.String(length=40), nullable=False),
+        sa.Column("opened_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("closes_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+            name=op.f("fk_business_nps_survey_community_id_community"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_business_nps_survey")),
+    )
+    with op.batch_alter_table("business_nps_survey", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_business_nps_survey_community_id"), ["community_id"], unique=False
+        )
+
     op.create_table(
         "business_consent",
         sa.Column(
@@ -118,6 +139,48 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_business_lead_community_id"), ["community_id"], unique=False)
 
     op.create_table(
+        "business_nps_opt_out",
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["member.id"],
+            name=op.f("fk_business_nps_opt_out_member_id_member"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("member_id", name=op.f("pk_business_nps_opt_out")),
+    )
+    op.create_table(
+        "business_nps_response",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("survey_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.String(length=500), nullable=True),
+        sa.Column("answered_at", storage.types.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["member.id"],
+            name=op.f("fk_business_nps_response_member_id_member"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["survey_id"],
+            ["business_nps_survey.id"],
+            name=op.f("fk_business_nps_response_survey_id_business_nps_survey"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_business_nps_response")),
+        sa.UniqueConstraint(
+            "survey_id", "member_id", name=op.f("uq_business_nps_response_survey_id_member_id")
+        ),
+    )
+    with op.batch_alter_table("business_nps_response", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_business_nps_response_member_id"), ["member_id"], unique=False)
+
+    op.create_table(
         "business_signal",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -171,6 +234,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_business_signal_community_id"))
 
     op.drop_table("business_signal")
+    with op.batch_alter_table("business_nps_response", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_business_nps_response_member_id"))
+
+    op.drop_table("business_nps_response")
+    op.drop_table("business_nps_opt_out")
     with op.batch_alter_table("business_lead", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_business_lead_community_id"))
 
@@ -185,5 +253,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_business_consent_community_id"))
 
     op.drop_table("business_consent")
+    with op.batch_alter_table("business_nps_survey", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_business_nps_survey_community_id"))
+
+    op.drop_table("business_nps_survey")
     op.drop_table("business_key")
     # ### end Alembic commands ###

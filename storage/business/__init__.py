@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.business.ports import BusinessReader, BusinessRepository
+from bot.core.business.ports import BusinessReader, BusinessRepository, NpsRepository
+from storage.business.nps import SqlNpsRepository
 from storage.business.reader import SqlBusinessReader
 from storage.business.repository import SqlBusinessRepository
 from storage.uow import Bindings
@@ -10,4 +11,5 @@ from storage.uow import Bindings
 BINDINGS: Bindings = {
     BusinessRepository: lambda uow: SqlBusinessRepository(uow.session),
     BusinessReader: lambda uow: SqlBusinessReader(uow.session),
+    NpsRepository: lambda uow: SqlNpsRepository(uow.session),
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.privacy_declaration import Privacy
@@ -105,3 +105,42 @@ class BusinessFactRow(Base):
     revenue: Mapped[float | None] = mapped_column(Float)
     member_id: Mapped[int | None] = member_fk(ondelete="SET NULL", nullable=True)
     referrer_id: Mapped[int | None] = member_fk(ondelete="SET NULL", nullable=True)
+
+
+class NpsSurveyRow(Base):
+    """One community NPS survey: when it opened and closes, and how many members were asked."""
+
+    __tablename__ = "business_nps_survey"
+    __privacy__ = Privacy.no_member_data("survey dates and the number asked")
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    community_id: Mapped[str] = community_fk()
+    opened_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+
+
+class NpsResponseRow(Base):
+    """A member asked in a survey, and their answer once given (0–10, an optional reason)."""
+
+    __tablename__ = "business_nps_response"
+    __table_args__ = (UniqueConstraint("survey_id", "member_id"),)
+    __privacy__ = Privacy(columns={"member_id": "delete"}, note="NPS answers and their reasons")
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    survey_id: Mapped[int] = mapped_column(BigId, ForeignKey("business_nps_survey.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = member_fk()
+    score: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    answered_at: Mapped[datetime | None]
+
+
+class NpsOptOutRow(Base):
+    """A member who asked not to get NPS surveys."""
+
+    __tablename__ = "business_nps_opt_out"
+    __privacy__ = Privacy(columns={"member_id": "delete"}, note="asked not to be surveyed")
+
+    member_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[datetime]

@@ -14,6 +14,7 @@ def register(app: Assembly) -> None:
         consent,
         facts,
         leads,
+        nps,
         report,
         signals,
         sync,

@@ -90,3 +90,38 @@ class ImportCustomerFacts(Command):
 
     facts: tuple[InboundFact, ...]
     permission: ClassVar[Permission] = Permission.SYSTEM
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenNpsSurvey(Command):
+    """The scheduler: open a community NPS survey when the last one is `nps_every_days` old."""
+
+    permission: ClassVar[Permission] = Permission.SYSTEM
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerNps(Command):
+    """A member's answer (0–10) to a survey they were asked in; the latest answer counts."""
+
+    member: MemberRef
+    survey_id: int
+    score: int
+    permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExplainNps(Command):
+    """The optional reason behind an answer (from the form)."""
+
+    member: MemberRef
+    survey_id: int
+    reason: str
+    permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class OptOutOfNps(Command):
+    """A member asks not to be surveyed again."""
+
+    member: MemberRef
+    permission: ClassVar[Permission] = Permission.MEMBER

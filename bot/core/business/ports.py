@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.core.business.nps_rules import SurveyResult
 from bot.core.business.outcomes import CustomerFact, Outcome
 from bot.core.business.rules import Activity
 from bot.core.refs import MemberRef
@@ -110,4 +111,32 @@ class BusinessReader(Protocol):
 
     async def outcome(self, community_id: str, since: datetime, until: datetime) -> Outcome:
         """Peer vs staff answers in [since, until): support deflection's inputs."""
+        ...
+
+
+class NpsRepository(Protocol):
+    async def eligible(self, community_id: str) -> list[tuple[int, MemberRef]]:
+        """Admitted members, not bots, not staff, not opted out."""
+        ...
+
+    async def open_survey(self, community_id: str, opened_at: datetime, closes_at: datetime) -> int: ...
+
+    async def invite(self, survey_id: int, member_ids: Sequence[int]) -> None: ...
+
+    async def closes_at(self, survey_id: int, community_id: str) -> datetime | None:
+        """When the survey closes; None when it is not one of this community's."""
+        ...
+
+    async def answer(self, survey_id: int, member_id: int, score: int, now: datetime) -> bool:
+        """Record (or change) an answer; False when the member was not asked in this survey."""
+        ...
+
+    async def explain(self, survey_id: int, member_id: int, reason: str) -> bool:
+        """Attach a reason to an answer given; False without one."""
+        ...
+
+    async def opt_out(self, member_id: int, now: datetime) -> None: ...
+
+    async def results(self, community_id: str, limit: int) -> list[SurveyResult]:
+        """The newest surveys first."""
         ...

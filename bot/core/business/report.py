@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.core.business import feature
 from bot.core.business.commands import PostBusinessReport
+from bot.core.business.nps_rules import SurveyResult
 from bot.core.business.outcomes import (
     Deflection,
     ReferrerCredit,
@@ -22,11 +23,12 @@ from bot.core.business.outcomes import (
     referral_attribution,
     retention_lift,
 )
-from bot.core.business.ports import BusinessReader, BusinessRepository
+from bot.core.business.ports import BusinessReader, BusinessRepository, NpsRepository
 from bot.core.business.rules import Level, level_of
 from bot.core.business.settings import BusinessSettings
 from bot.core.context import Context
 from bot.core.effects import PostMessage
+from bot.core.ports import UnitOfWork
 from bot.core.recurring import Recurring, Weekly
 from bot.core.refs import MemberRef
 from bot.core.replies import Reply
@@ -50,12 +52,17 @@ class BusinessReport:
     referrers: list[tuple[ReferrerCredit, MemberRef | None]]  # None: a referrer who does not consent
     lift: RetentionLift
     currency: str
+    surveys: tuple[SurveyResult, ...] = ()  # the latest community NPS survey first, then the one before
 
 
-async def build_report(
-    uow_repo: BusinessRepository, reader: BusinessReader, community: CommunitySettings, week: IsoWeek
-) -> BusinessReport:
+async def build_report(uow: UnitOfWork, community: CommunitySettings, week: IsoWeek) -> BusinessReport:
     """Gather the section's figures for a week (start and end in the community's zone)."""
+    uow_repo, reader = uow.repo(BusinessRepository), uow.repo(BusinessReader)
+    surveys = [
+        s
+        for s in await uow.repo(NpsRepository).results(community.id, 3)
+        if s.opened_at < week.end(community.zone)
+    ]
     policy: BusinessSettings = community.business
     zone = community.zone
     start, end = week.start(zone), week.end(zone)
@@ -88,6 +95,7 @@ async def build_report(
         referrers=referrers,
         lift=retention_lift(facts, active),
         currency=policy.currency,
+        surveys=tuple(surveys[:2]),
     )
 
 
@@ -152,16 +160,30 @@ def render_report(report: BusinessReport) -> str:
             f"(n={lift.active_customers}), others {_pct(lift.other_churn)} (n={lift.other_customers}): "
             f"{lift.lift_points:+g} points"
         )
+    lines.append(_nps_line(report.surveys))
     return "\n".join(lines)
+
+
+def _nps_line(surveys: tuple[SurveyResult, ...]) -> str:
+    if not surveys:
+        return "Community NPS: no survey yet"
+    latest = surveys[0]
+    if latest.score is None:
+        return f"Community NPS: no answers yet (0 of {latest.asked} asked)"
+    line = (
+        f"Community NPS: {latest.score:+d} (n={len(latest.scores)} of {latest.asked} asked, "
+        f"{_pct(latest.response_rate)} response)"
+    )
+    if len(surveys) > 1 and surveys[1].score is not None:
+        line += f"; previous survey {surveys[1].score:+d} ({latest.score - surveys[1].score:+d})"
+    return line
 
 
 @feature.command(PostBusinessReport)
 async def post_business_report(command: PostBusinessReport, ctx: Context) -> Reply:
     """Post the section once per community and week."""
     week = IsoWeek.parse(command.week)
-    report = await build_report(
-        ctx.uow.repo(BusinessRepository), ctx.uow.repo(BusinessReader), ctx.community, week
-    )
+    report = await build_report(ctx.uow, ctx.community, week)
     post = PostMessage(
         community_id=command.community_id,
         channel=DIGEST_CHANNEL,

@@ -48,6 +48,9 @@ class BusinessSettings(StrictModel):
     minutes_per_question: float = Field(20.0, ge=0, le=600)  # staff time one peer answer saves
     hourly_cost: float = Field(50.0, ge=0, le=10_000)
     currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
+    nps_every_days: int = Field(90, ge=0, le=730)  # 0: no community NPS survey
+    nps_open_days: int = Field(7, ge=1, le=60)
+    nps_sample: int = Field(200, ge=1, le=100_000)  # members asked per survey, drawn at random
 
     @field_validator("interest_topics")
     @classmethod
