@@ -4,7 +4,6 @@ its trend and response rate in the business section."""
 
 from __future__ import annotations
 
-
 from adapters.fake.platform import FakeNotifier, FakePlatform
 from bot.bootstrap import App
 from bot.clock import FixedClock

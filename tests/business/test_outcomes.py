@@ -14,7 +14,7 @@ from adapters.sinks.facts_file import FactFileError, read_facts
 from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.core.business.commands import ImportCustomerFacts
-from bot.core.business.ports import BusinessReader, BusinessRepository
+from bot.core.business.ports import BusinessReader
 from bot.core.business.report import build_report, render_report
 from bot.core.events import MessagePosted
 from bot.core.replies import Reply
@@ -90,12 +90,7 @@ async def test_retention_lift_and_referral_revenue_by_hand(
 
     community = app.bus.communities[COMMUNITY]
     async with app.uow_factory() as uow:
-        report = await build_report(
-            uow.repo(BusinessRepository),
-            uow.repo(BusinessReader),
-            community,
-            IsoWeek.of(clock.now(), community.zone),
-        )
+        report = await build_report(uow, community, IsoWeek.of(clock.now(), community.zone))
     # By hand. Customers: a, b (linked, active); c (linked, inactive, churned); d (not consenting:
     # unlinked, churned); e, f (unlinked). Active: 2, churned 0 → 0 %. Others (c, d, e, f): 4, churned 2.
     lift = report.lift
