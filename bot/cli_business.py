@@ -114,6 +114,37 @@ async def _members_export(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _automations_preview(args: argparse.Namespace) -> int:
+    from bot.bootstrap import build_app
+    from bot.cli import _load
+    from bot.cli_members import UsageError, select_communities
+    from bot.clock import SystemClock
+    from bot.core.business.commands import RunAutomations
+    from bot.core.replies import Reply
+    from storage.migrate import SchemaOutOfDate, require_current
+
+    settings = _load(args.config)
+    try:
+        communities = select_communities(settings, args.community)
+    except UsageError as exc:
+        print(f"townsquare automations preview: {exc}", file=sys.stderr)
+        return 2
+    app = build_app(settings, SystemClock())
+    try:
+        try:
+            await require_current(app.engine, args.config)
+        except SchemaOutOfDate as exc:
+            print(f"townsquare automations preview: {exc}", file=sys.stderr)
+            return 2
+        await app.ensure_communities()
+        for community in communities:
+            result = await app.bus.handle(RunAutomations(community_id=community.id, dry_run=True))
+            print(f"{community.id}: {result.text if isinstance(result, Reply) else ''}")
+        return 0
+    finally:
+        await app.close()
+
+
 def _write(rows: list[dict[str, Any]], fmt: str) -> None:
     try:
         if fmt == "json":
@@ -149,3 +180,11 @@ def add_parsers(
     p.add_argument("--aggregates", action="store_true", help="counts only: no member-level rows at all")
     p.add_argument("--community", metavar="ID", help="default: the first community configured")
     p.set_defaults(func=lambda a: asyncio.run(_members_export(a)))
+    automations = sub.add_parser("automations", help="preview which automations would fire now")
+    actions = automations.add_subparsers(dest="automations_command", required=True, metavar="ACTION")
+    p = actions.add_parser(
+        "preview", help="list who would get what (level, CQL and count rules); sends nothing"
+    )
+    config_arg(p)
+    p.add_argument("--community", metavar="ID", help="only this community (default: every one configured)")
+    p.set_defaults(func=lambda a: asyncio.run(_automations_preview(a)))

@@ -2,7 +2,7 @@
 
 Revision ID: 0002_business
 Revises: 0001
-Create Date: 2026-12-07 07:21:02.169714
+Create Date: 2026-12-07 07:25:38.431592
 """
 
 from collections.abc import Sequence
@@ -45,6 +45,43 @@ def upgrade() -> None:
     with op.batch_alter_table("business_nps_survey", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_business_nps_survey_community_id"), ["community_id"], unique=False
+        )
+
+    op.create_table(
+        "business_automation_fired",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("community_id", sa.String(length=40), nullable=False),
+        sa.Column("rule_key", sa.String(length=40), nullable=False),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("fired_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+            name=op.f("fk_business_automation_fired_community_id_community"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["member.id"],
+            name=op.f("fk_business_automation_fired_member_id_member"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_business_automation_fired")),
+        sa.UniqueConstraint(
+            "community_id",
+            "rule_key",
+            "member_id",
+            name=op.f("uq_business_automation_fired_community_id_rule_key_member_id"),
+        ),
+    )
+    with op.batch_alter_table("business_automation_fired", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_business_automation_fired_community_id"), ["community_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_business_automation_fired_member_id"), ["member_id"], unique=False
         )
 
     op.create_table(
@@ -253,6 +290,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_business_consent_community_id"))
 
     op.drop_table("business_consent")
+    with op.batch_alter_table("business_automation_fired", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_business_automation_fired_member_id"))
+        batch_op.drop_index(batch_op.f("ix_business_automation_fired_community_id"))
+
+    op.drop_table("business_automation_fired")
     with op.batch_alter_table("business_nps_survey", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_business_nps_survey_community_id"))
 

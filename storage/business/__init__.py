@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.business.ports import BusinessReader, BusinessRepository, NpsRepository
+from bot.core.business.ports import AutomationRepository, BusinessReader, BusinessRepository, NpsRepository
+from storage.business.automations import SqlAutomationRepository
 from storage.business.nps import SqlNpsRepository
 from storage.business.reader import SqlBusinessReader
 from storage.business.repository import SqlBusinessRepository
@@ -12,4 +13,5 @@ BINDINGS: Bindings = {
     BusinessRepository: lambda uow: SqlBusinessRepository(uow.session),
     BusinessReader: lambda uow: SqlBusinessReader(uow.session),
     NpsRepository: lambda uow: SqlNpsRepository(uow.session),
+    AutomationRepository: lambda uow: SqlAutomationRepository(uow.session),
 }

@@ -144,3 +144,17 @@ class NpsOptOutRow(Base):
         BigId, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True
     )
     at: Mapped[datetime]
+
+
+class AutomationFiredRow(Base):
+    """An automation that fired for a member: each rule fires at most once per member."""
+
+    __tablename__ = "business_automation_fired"
+    __table_args__ = (UniqueConstraint("community_id", "rule_key", "member_id"),)
+    __privacy__ = Privacy(columns={"member_id": "delete"}, note="which thank-yous and invitations went out")
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    community_id: Mapped[str] = community_fk()
+    rule_key: Mapped[str] = mapped_column(String(40))
+    member_id: Mapped[int] = member_fk()
+    fired_at: Mapped[datetime]

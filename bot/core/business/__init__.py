@@ -11,6 +11,7 @@ def register(app: Assembly) -> None:
     """Add this feature's handlers, registry entries and jobs to the app."""
     # importing the modules runs their declarations on `feature`
     from bot.core.business import (  # noqa: F401
+        automations,
         consent,
         facts,
         leads,

@@ -125,3 +125,12 @@ class OptOutOfNps(Command):
 
     member: MemberRef
     permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunAutomations(Command):
+    """The scheduler: fire level, CQL and count rules for members who now meet them (once each).
+    With `dry_run`, only say who would get what."""
+
+    dry_run: bool = False
+    permission: ClassVar[Permission] = Permission.SYSTEM

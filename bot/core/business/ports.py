@@ -140,3 +140,15 @@ class NpsRepository(Protocol):
     async def results(self, community_id: str, limit: int) -> list[SurveyResult]:
         """The newest surveys first."""
         ...
+
+
+class AutomationRepository(Protocol):
+    async def fired(self, community_id: str) -> set[tuple[str, int]]:
+        """(rule key, member id) of every automation that fired."""
+        ...
+
+    async def mark_fired(self, community_id: str, rule_key: str, member_id: int, now: datetime) -> bool:
+        """Record a firing; False when that rule already fired for that member."""
+        ...
+
+    async def members(self, community_id: str, member_ids: Sequence[int]) -> dict[int, MemberRef]: ...

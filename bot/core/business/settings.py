@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
+from bot.core.business.automation_settings import SEED_AUTOMATIONS, Automation
 from bot.core.settings_base import StrictModel
 
 CONSENT_TEXT = (
@@ -51,6 +52,16 @@ class BusinessSettings(StrictModel):
     nps_every_days: int = Field(90, ge=0, le=730)  # 0: no community NPS survey
     nps_open_days: int = Field(7, ge=1, le=60)
     nps_sample: int = Field(200, ge=1, le=100_000)  # members asked per survey, drawn at random
+    automations: tuple[Automation, ...] = SEED_AUTOMATIONS
+
+    @field_validator("automations")
+    @classmethod
+    def _unique_keys(cls, value: tuple[Automation, ...]) -> tuple[Automation, ...]:
+        keys = [a.key for a in value]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ValueError(f"automation keys must be unique; repeated: {', '.join(repeated)}")
+        return value
 
     @field_validator("interest_topics")
     @classmethod
