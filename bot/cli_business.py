@@ -114,6 +114,15 @@ async def _members_export(args: argparse.Namespace) -> int:
     return 0
 
 
+async def business_section(settings: Any, community: Any, week: Any) -> str:
+    """The digest's business section of a week, as plain text, read from the configured database."""
+    from bot.bootstrap import open_storage
+    from bot.core.business.report import build_report, render_report
+
+    async with open_storage(settings, reports=True) as storage, storage.uow_factory() as uow:
+        return render_report(await build_report(uow, community, week), plain=True)
+
+
 async def _automations_preview(args: argparse.Namespace) -> int:
     from bot.bootstrap import build_app
     from bot.cli import _load

@@ -86,12 +86,16 @@ def cmd_digest(args: argparse.Namespace) -> int:
     from bot.core.metrics.handlers import build_digest
 
     async def work(settings: Any, reader: Any) -> Any:
+        from bot.cli_business import business_section
+
         community = _community(settings, args.community)
         now = _now(args.now)
-        return await build_digest(reader, community, _week(args.week, community, now), now)
+        week = _week(args.week, community, now)
+        digest = await build_digest(reader, community, week, now)
+        return digest, await business_section(settings, community, week)
 
     try:
-        digest = asyncio.run(_with_reader(args.config, work))
+        digest, business = asyncio.run(_with_reader(args.config, work))
     except CliError as exc:
         print(f"townsquare digest: {exc}", file=sys.stderr)
         return 2
@@ -103,8 +107,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
         print(json.dumps(digest.to_json(), indent=2, ensure_ascii=False))
     elif args.format == "markdown":
         sys.stdout.write(render_markdown(digest))
+        sys.stdout.write(f"\n{business}\n")
     else:
         sys.stdout.write(render_text(digest))
+        sys.stdout.write(f"\n{business}\n")
     return 0
 
 

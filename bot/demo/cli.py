@@ -101,6 +101,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 2
     render = render_markdown if args.format == "markdown" else render_text
     sys.stdout.write(render(result.digest))
+    sys.stdout.write(f"\n{result.business}\n")
     sys.stdout.flush()
     _progress(_footer(result))
     return 0

@@ -68,6 +68,15 @@ time = 09:00:00
 [communities.ideas]
 areas = ["editor", "plugins", "docs", "sync"]
 
+[communities.business]
+nps_sample = 120                  # one community NPS survey in the 12 weeks, to 120 members
+cql_threshold = 10.0
+
+[[communities.business.signal_channels]]
+channel = "pricing"
+label = "pricing"
+weight = 3.0
+
 [communities.programming]
 announcement_lead_days = 7
 reminder_offsets_minutes = [1440, 60]

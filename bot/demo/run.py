@@ -22,10 +22,12 @@ from bot.bootstrap import build_app
 from bot.charts import render_digest_chart
 from bot.clock import FixedClock
 from bot.config import Settings, load_settings
+from bot.core.business.report import build_report, render_report
 from bot.core.metrics.digest import Digest
 from bot.core.metrics.handlers import build_digest
 from bot.core.weeks import IsoWeek
 from bot.demo.activity import Activity
+from bot.demo.business import Business
 from bot.demo.community import COMMUNITY_ID, END_MONDAY, LAST_MORNING, ZONE, config_toml, local, start_of
 from bot.demo.engine import Counters, Engine
 from bot.demo.joining import Joining
@@ -61,6 +63,7 @@ class DemoOptions:
 class DemoResult:
     options: DemoOptions
     digest: Digest
+    business: str  # the digest's business section, as text
     week: IsoWeek
     counters: Counters
     admitted: int
@@ -132,6 +135,7 @@ async def run_demo(options: DemoOptions, progress: Progress) -> DemoResult:
         Joining(world, start, end).schedule()
         Activity(world, start).schedule()
         Programme(world, start).schedule()
+        Business(world, start, end).schedule()
         _report_weekly(world, start, options.weeks, progress, began)
         await sim.run_until(end)
         clock.set(end)
@@ -139,6 +143,8 @@ async def run_demo(options: DemoOptions, progress: Progress) -> DemoResult:
         await sim.deliver()
         week = IsoWeek.last_complete(end, ZONE)
         digest = await build_digest(SqlMetricsReader(app.engine), community, week, end)
+        async with app.uow_factory() as uow:
+            business = render_report(await build_report(uow, community, week), plain=True)
     finally:
         await scheduler.stop()
         await app.close()
@@ -147,6 +153,7 @@ async def run_demo(options: DemoOptions, progress: Progress) -> DemoResult:
     return DemoResult(
         options=options,
         digest=digest,
+        business=business,
         week=week,
         counters=sim.counters,
         admitted=sum(1 for p in people if p.admitted_at is not None),

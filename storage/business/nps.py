@@ -17,12 +17,13 @@ from storage.tables import MemberRow
 
 
 class SqlNpsRepository(SqlRepository):
-    async def eligible(self, community_id: str) -> list[tuple[int, MemberRef]]:
+    async def eligible(self, community_id: str, admitted_before: datetime) -> list[tuple[int, MemberRef]]:
         rows = await self.session.execute(
             select(MemberRow.id, MemberRow.platform, MemberRow.user_id)
             .where(
                 MemberRow.community_id == community_id,
                 MemberRow.status == MemberStatus.ADMITTED.value,
+                MemberRow.admitted_at <= admitted_before,
                 MemberRow.is_bot.is_(False),
                 MemberRow.is_staff.is_(False),
                 MemberRow.id.not_in(select(NpsOptOutRow.member_id)),

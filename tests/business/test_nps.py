@@ -4,16 +4,19 @@ its trend and response rate in the business section."""
 
 from __future__ import annotations
 
+import pytest
+
 from adapters.fake.platform import FakeNotifier, FakePlatform
 from bot.bootstrap import App
 from bot.clock import FixedClock
+from bot.config import Settings
 from bot.core.business.commands import OpenNpsSurvey
 from bot.core.business.nps_rules import nps
 from bot.core.business.report import build_report, render_report
 from bot.core.effects import DirectMessage
 from bot.core.replies import OpenForm, Reply
 from bot.core.weeks import IsoWeek
-from tests.conftest import COMMUNITY
+from tests.conftest import COMMUNITY, make_settings
 from tests.core.support import add_member, ref
 
 
@@ -24,6 +27,11 @@ def test_nps_is_promoters_minus_detractors() -> None:
     assert nps([9, 10]) == 100
 
 
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return make_settings(db_url, business={"nps_min_members": 3})
+
+
 async def test_a_survey_end_to_end(
     app: App, clock: FixedClock, platform: FakePlatform, notifier: FakeNotifier
 ) -> None:
@@ -32,7 +40,11 @@ async def test_a_survey_end_to_end(
     await add_member(app, "staff", is_staff=True)
     opted = await platform.press(platform.actor("d"), "nps:optout:0")
     assert isinstance(opted, Reply) and "not be asked again" in opted.text
+    too_new = await app.bus.handle(OpenNpsSurvey(community_id=COMMUNITY))  # nobody has 14 days yet
+    assert isinstance(too_new, Reply) and too_new.text == ""
 
+    clock.advance(days=15)
+    await add_member(app, "newcomer")  # admitted today: not asked yet
     await app.bus.handle(OpenNpsSurvey(community_id=COMMUNITY))
     await app.relay.run_once()
     asked = {dm.member for dm in notifier.of_kind(DirectMessage)}
@@ -73,6 +85,6 @@ async def test_a_survey_end_to_end(
     async with app.uow_factory() as uow:
         report = await build_report(uow, community, IsoWeek.of(clock.now(), community.zone))
     assert (
-        "Community NPS: +100 (n=1 of 3 asked, 33.3 % response); previous survey +0 (+100)"
+        "Community NPS: +100 (n=1 of 4 asked, 25.0 % response); previous survey +0 (+100)"
         in render_report(report)
     )

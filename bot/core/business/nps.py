@@ -43,8 +43,10 @@ async def open_nps_survey(command: OpenNpsSurvey, ctx: Context) -> Reply:
     latest = await repo.results(command.community_id, 1)
     if latest and now - latest[0].opened_at < timedelta(days=policy.nps_every_days):
         return Reply.nothing()
-    members = dict(await repo.eligible(command.community_id))
-    if not members:
+    members = dict(
+        await repo.eligible(command.community_id, now - timedelta(days=policy.nps_min_tenure_days))
+    )
+    if len(members) < policy.nps_min_members:
         return Reply.nothing()
     closes = now + timedelta(days=policy.nps_open_days)
     survey_id = await repo.open_survey(command.community_id, now, closes)

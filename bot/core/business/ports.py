@@ -115,8 +115,8 @@ class BusinessReader(Protocol):
 
 
 class NpsRepository(Protocol):
-    async def eligible(self, community_id: str) -> list[tuple[int, MemberRef]]:
-        """Admitted members, not bots, not staff, not opted out."""
+    async def eligible(self, community_id: str, admitted_before: datetime) -> list[tuple[int, MemberRef]]:
+        """Members admitted before then, not bots, not staff, not opted out."""
         ...
 
     async def open_survey(self, community_id: str, opened_at: datetime, closes_at: datetime) -> int: ...

@@ -33,7 +33,7 @@ from bot.core.recurring import Recurring, Weekly
 from bot.core.refs import MemberRef
 from bot.core.replies import Reply
 from bot.core.settings import CommunitySettings
-from bot.core.text import mention
+from bot.core.text import mention as mention_token
 from bot.core.weeks import IsoWeek
 
 DIGEST_CHANNEL = "digest"
@@ -52,6 +52,8 @@ class BusinessReport:
     referrers: list[tuple[ReferrerCredit, MemberRef | None]]  # None: a referrer who does not consent
     lift: RetentionLift
     currency: str
+    window_days: int
+    names: dict[MemberRef, str]  # display names of the members the section names
     surveys: tuple[SurveyResult, ...] = ()  # the latest community NPS survey first, then the one before
 
 
@@ -95,6 +97,8 @@ async def build_report(uow: UnitOfWork, community: CommunitySettings, week: IsoW
         referrers=referrers,
         lift=retention_lift(facts, active),
         currency=policy.currency,
+        window_days=policy.window_days,
+        names={c.member: c.display_name for c in consent.values()},
         surveys=tuple(surveys[:2]),
     )
 
@@ -107,15 +111,19 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one}" if n == 1 else f"{n} {many or one + 's'}"
 
 
-def render_report(report: BusinessReport) -> str:
-    """The section as text (mentions as core tokens; the adapter renders them)."""
+def render_report(report: BusinessReport, *, plain: bool = False) -> str:
+    """The section as text: mentions as core tokens for a platform post, or with `plain` as
+    "@display name" (the CLI and the demo)."""
+
+    def mention(ref: MemberRef) -> str:
+        return f"@{report.names.get(ref) or ref.user_id}" if plain else mention_token(ref)
+
     lines = [f"Business — {report.week}"]
     lines.append(
         f"Consent: {report.consenting} of {_plural(report.members, 'member')} agreed to the business link."
     )
-    lines.append(
-        "Levels (last window): " + ", ".join(f"{level.value} {n}" for level, n in report.levels.items())
-    )
+    levels = ", ".join(f"{level.value} {n}" for level, n in report.levels.items())
+    lines.append(f"Levels (last {report.window_days} days): {levels}")
     if report.new_leads:
         names = ", ".join(f"{mention(ref)} ({score:g})" for ref, score in report.new_leads)
         lines.append(f"New community-qualified leads: {names}")

@@ -52,6 +52,8 @@ class BusinessSettings(StrictModel):
     nps_every_days: int = Field(90, ge=0, le=730)  # 0: no community NPS survey
     nps_open_days: int = Field(7, ge=1, le=60)
     nps_sample: int = Field(200, ge=1, le=100_000)  # members asked per survey, drawn at random
+    nps_min_tenure_days: int = Field(14, ge=0, le=365)  # members this new are not asked yet
+    nps_min_members: int = Field(20, ge=1, le=100_000)  # no survey before this many can be asked
     automations: tuple[Automation, ...] = SEED_AUTOMATIONS
 
     @field_validator("automations")
