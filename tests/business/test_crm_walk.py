@@ -133,3 +133,39 @@ async def test_opt_in_signals_upsert_and_erase(db_url: str, clock: FixedClock, e
             "reason": "erased",
         }
         await app.close()
+
+
+async def test_withdrawal_removes_and_a_sink_outage_loses_nothing(
+    db_url: str, clock: FixedClock, engine: AsyncEngine
+) -> None:
+    async with running_sinks() as sinks:
+        app = await _app(db_url, sinks, clock, engine)
+        platform = FakePlatform(app.bus, COMMUNITY, FakeNotifier())
+        await add_member(app, "cy")
+        cy = platform.actor("cy")
+        nothing = await platform.slash(cy, "consent withdraw")
+        assert isinstance(nothing, Reply) and "nothing of yours is shared" in nothing.text
+        await platform.slash(cy, "consent give")
+        sinks.fail_next = 1  # the webhook answers 503 once: the relay retries, nothing is lost
+        await app.bus.handle(SyncProfiles(community_id=COMMUNITY))
+        await app.relay.run_once()
+        assert sinks.webhooks == []
+        clock.advance(minutes=5)
+        await app.relay.run_once()
+        assert [e["type"] for e in sinks.webhook_events()] == ["profile.upsert"]
+        (contact,) = sinks.contacts.values()
+        assert contact["community_level"] == "explorer" and "email" not in contact
+
+        withdrawn = await platform.slash(cy, "consent withdraw")
+        assert isinstance(withdrawn, Reply) and withdrawn.text.startswith("Withdrawn.")
+        await app.relay.run_once()
+        assert sinks.webhook_events()[-1]["type"] == "profile.delete"
+        assert sinks.webhook_events()[-1]["reason"] == "withdrawn"
+        assert all(v == "" for k, v in contact.items() if k.startswith("community_"))
+        clock.advance(hours=1)
+        await app.bus.handle(SyncProfiles(community_id=COMMUNITY))  # withdrawn: nothing more goes out
+        await app.relay.run_once()
+        assert len(sinks.webhooks) == 2
+        status = await platform.slash(cy, "consent status")
+        assert isinstance(status, Reply) and "You have not agreed" in status.text
+        await app.close()
