@@ -18,10 +18,11 @@ from bot.core.effects import DirectMessage
 from bot.core.members import Member
 from bot.core.privacy.ports import PrivacyRepository
 from bot.core.privacy.rules import MarkReason
+from bot.core.privacy.scrub import Scrubber
 from bot.core.registry import MessageTarget
 from bot.core.replies import Reply
 from storage.gates.tables import ApplicationRow
-from storage.privacy.repository import declared_tables, names_member
+from storage.privacy.repository import declared_tables
 from storage.privacy.tables import AnonymousMarkRow
 from storage.tables import Base, MemberRow, OutboxRow
 from storage.types import UTCDateTime
@@ -197,7 +198,10 @@ async def test_erase_leaves_no_row_referring_to_the_member(
         payloads = (await conn.execute(select(OutboxRow.payload))).scalars().all()
         remaining = (await conn.execute(select(MemberRow.id, MemberRow.referred_by_id))).all()
         marks = (await conn.execute(select(AnonymousMarkRow.reason, AnonymousMarkRow.subject_hash))).all()
-    assert not [p for p in payloads if names_member(p, erased.ref) or '"x"' in json.dumps(p)]
+    scrubber = Scrubber(erased.ref, ("userx",))
+    texts = [json.dumps(p, ensure_ascii=False) for p in payloads]
+    assert not [t for t in texts if scrubber.has_id(t) or '"x"' in t]
+    assert not [t for t in texts if "userx" in t]
     assert (other.id, None) in remaining and erased.id not in {i for i, _ in remaining}
     assert [reason for reason, _ in marks] == [MarkReason.REAPPLY_COOLDOWN.value]
     assert erased.ref.user_id not in marks[0][1]

@@ -16,9 +16,13 @@ class PrivacyRepository(Protocol):
         """Every exportable row that refers to the member, per table, as JSON-ready dicts."""
         ...
 
-    async def erase(self, member: Member, marks: Sequence[AnonymousMark], now: datetime) -> dict[str, int]:
-        """Delete or forget the member in every table as declared, drop outbox items naming them,
-        keep only `marks` (hashed). Returns rows touched per table."""
+    async def erase(
+        self, member: Member, marks: Sequence[AnonymousMark], now: datetime, names: Sequence[str] = ()
+    ) -> dict[str, int]:
+        """Delete or forget the member in every table as declared; in every stored text and key, replace
+        their id, mentions and names (`names` besides the stored display name) by "a former member" or
+        a keyed hash; drop outbox items addressed to them; keep only `marks` (hashed).
+        Returns rows touched per table."""
         ...
 
     async def last_rejection_at(self, member_id: int) -> datetime | None: ...
