@@ -17,6 +17,7 @@ from bot.core.contributions.settings import ContributionSettings
 from bot.core.feedback.settings import IdeaSettings
 from bot.core.gates.settings import GateSettings
 from bot.core.metrics.settings import DigestSettings
+from bot.core.privacy.settings import PrivacySettings
 from bot.core.programming.settings import ProgrammingSettings
 from bot.core.settings_base import StrictModel
 
@@ -35,6 +36,7 @@ class CommunitySettings(StrictModel):
     digest: DigestSettings = DigestSettings()
     ideas: IdeaSettings = IdeaSettings()
     programming: ProgrammingSettings = ProgrammingSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     @field_validator("timezone")
     @classmethod

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.core.members import Member
-from bot.core.privacy.rules import AnonymousMark, MarkReason
+from bot.core.privacy.rules import AnonymousMark, Cutoffs, MarkReason
 from bot.core.refs import MemberRef
 
 
@@ -31,4 +31,11 @@ class PrivacyRepository(Protocol):
         self, community_id: str, ref: MemberRef, reason: MarkReason, now: datetime
     ) -> datetime | None:
         """When an erased person's anonymous mark for `reason` ends; None when none is in force."""
+        ...
+
+
+class RetentionRepository(Protocol):
+    async def prune(self, community_id: str, before: Cutoffs) -> dict[str, int]:
+        """Delete (or, for application answers and outbox files, empty) the community's records older
+        than their cutoffs. Returns rows touched per kind."""
         ...
