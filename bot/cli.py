@@ -39,7 +39,7 @@ def _load(path: str) -> Settings:
         for secret in (settings.slack.bot_token, settings.slack.signing_secret, settings.slack.app_token):
             if secret:
                 secrets.append(secret.get_secret_value())
-    setup_logging(settings.logging.level, secrets)
+    setup_logging(settings.logging.level, secrets, settings.logging.libraries)
     return settings
 
 

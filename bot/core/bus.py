@@ -22,6 +22,7 @@ from bot.core.events import Event
 from bot.core.handlers import HandlerTable
 from bot.core.policy import refusal
 from bot.core.ports import Clock, UnitOfWork
+from bot.core.pseudonyms import member_pseudonym, pseudonym
 from bot.core.refs import Actor
 from bot.core.registry import Built, Registry
 from bot.core.replies import Reply
@@ -125,8 +126,12 @@ class MessageBus:
                 "handled %s community=%s actor=%s source=%s outcome=%s in %.1f ms",
                 name,
                 message.community_id,
-                actor.ref if actor else "system",
-                f"{source.platform}:{source.event_id}" if source else f"job {job.key}" if job else "-",
+                member_pseudonym(actor.ref) if actor else "system",
+                f"{source.platform}:{pseudonym(source.event_id)}"
+                if source
+                else f"job {job.key}"
+                if job
+                else "-",
                 outcome,
                 (time.perf_counter() - started) * 1000,
             )
