@@ -46,14 +46,23 @@ class SqlPrivacyRepository(SqlRepository):
         tables: dict[str, list[dict[str, Any]]] = {}
         mentioned: list[dict[str, Any]] = []
         for table, privacy in declared_tables():
-            own = [table.c[c] == member_id for c, policy in privacy.columns.items() if policy == "delete"]
+            # the member's own rows: theirs ("delete"), or rows they wrote or own ("authored")
+            own = [
+                table.c[c] == member_id
+                for c, policy in privacy.columns.items()
+                if policy == "delete" or c in privacy.authored
+            ]
             if own and privacy.export:
                 rows = await self.session.execute(select(table).where(or_(*own)))
                 found = [{k: _json_ready(v) for k, v in row._mapping.items()} for row in rows]
                 if found:
                     tables[table.name] = found
             # Someone else's record that mentions the member: say it exists, do not hand over its content.
-            for column in (c for c, policy in privacy.columns.items() if policy == "nullify"):
+            for column in (
+                c
+                for c, policy in privacy.columns.items()
+                if policy == "nullify" and c not in privacy.authored
+            ):
                 count = await self.session.scalar(
                     select(func.count()).select_from(table).where(table.c[column] == member_id)
                 )

@@ -177,6 +177,14 @@ async def test_export_sends_the_member_their_own_rows(
         data["tables"]
     )
     assert "redemption_attempt" not in data["tables"]  # anti-abuse counters are not exported
+    # What they wrote or own, in full, not as counts: ideas (title, details), polls, series they host,
+    # applications with their answers, RSVPs and votes.
+    assert {"idea", "poll", "series", "rsvp", "idea_vote", "ballot", "question_vote"} <= set(data["tables"])
+    ideas = data["tables"]["idea"]
+    assert ideas and all(i["author_id"] == erased.id and i["title"] and i["details"] for i in ideas)
+    assert all(p["created_by_id"] == erased.id and p["question"] for p in data["tables"]["poll"])
+    assert {"answers": {"why": "hello"}} in [{"answers": a["answers"]} for a in data["tables"]["application"]]
+    assert not [m for m in data["mentioned_in"] if m["table"] in {"idea", "poll", "series"}]
     assert {"table": "member", "column": "referred_by_id", "rows": 1} in data["mentioned_in"]
     assert other.id not in {row["member_id"] for row in data["tables"]["contribution"]}
 
