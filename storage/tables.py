@@ -130,7 +130,7 @@ class OutboxRow(Base):
     __privacy__ = Privacy(
         columns={},
         export=False,
-        note="effects to carry out; erasure deletes those that name the member (payload search)",
+        note="effects to carry out; erasure deletes those addressed to the member and rewords the rest",
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -167,7 +167,7 @@ class ProcessedEventRow(Base):
     """Platform event ids already handled: a replay or a retry changes nothing."""
 
     __tablename__ = "processed_event"
-    __privacy__ = Privacy.no_member_data("opaque platform event ids")
+    __privacy__ = Privacy.no_member_data("platform event ids; erasure hashes those carrying the member's id")
 
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
