@@ -50,9 +50,19 @@ class Scrubber:
             ids.insert(0, r"<@!?" + re.escape(self.ref.user_id) + r"(?:\|[^>]*)?>")
             ids.append(_word(self.ref.user_id))
         object.__setattr__(self, "_ids", re.compile("|".join(ids)))
-        names = sorted({n.strip() for n in self.names if len(n.strip()) >= MIN_NAME_LENGTH}, key=len)
+        names = sorted({n for n in self.searched_names}, key=len)
         pattern = "|".join(_word(n) for n in reversed(names))
         object.__setattr__(self, "_names", re.compile(pattern, re.IGNORECASE) if pattern else None)
+
+    @property
+    def searched_names(self) -> tuple[str, ...]:
+        """The names looked for: long enough to mean someone, and not words of the replacement itself."""
+        neutral = FORMER_MEMBER.casefold().split()
+        return tuple(
+            n.strip()
+            for n in self.names
+            if len(n.strip()) >= MIN_NAME_LENGTH and n.strip().casefold() not in neutral
+        )
 
     @property
     def id_needles(self) -> tuple[str, ...]:
@@ -65,7 +75,7 @@ class Scrubber:
     @property
     def needles(self) -> tuple[str, ...]:
         """Substrings that may carry the member's id or one of their names (for SQL prefilters)."""
-        return self.id_needles + tuple(n.strip() for n in self.names if len(n.strip()) >= MIN_NAME_LENGTH)
+        return self.id_needles + self.searched_names
 
     def has_id(self, text: str) -> bool:
         """True when `text` carries the member's id or mention token."""
