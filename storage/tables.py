@@ -167,7 +167,7 @@ class ProcessedEventRow(Base):
     """Platform event ids already handled: a replay or a retry changes nothing."""
 
     __tablename__ = "processed_event"
-    __privacy__ = Privacy.no_member_data("platform event ids; erasure hashes those carrying the member's id")
+    __privacy__ = Privacy.no_member_data("keyed hashes of platform event ids (some carry a user id)")
 
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(200), primary_key=True)

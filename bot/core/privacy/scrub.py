@@ -8,12 +8,11 @@ dedupe keys) are replaced by a keyed hash instead, so they still dedupe but say 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.pseudonyms import keyed_hash
 from bot.core.refs import MemberRef
 from bot.core.text import mention
 
@@ -21,11 +20,6 @@ FORMER_MEMBER = "a former member"
 MIN_ID_LENGTH = 6  # real platform ids are 9 (Slack) to 20 (Discord) characters: shorter is no id
 MIN_NAME_LENGTH = 2
 REF_FIELDS = ("platform", "user_id")
-
-
-def keyed_hash(salt: str, value: str, length: int = 40) -> str:
-    """An HMAC-SHA256 of `value` under the community's salt, hex, cut to `length` characters."""
-    return hmac.new(salt.encode(), value.encode(), hashlib.sha256).hexdigest()[:length]
 
 
 def _word(text: str) -> str:
