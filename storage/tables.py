@@ -71,7 +71,7 @@ class CommunityRow(Base):
     gate_switch_on: Mapped[date | None] = mapped_column(Date)
     admissions_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     join_burst_since: Mapped[datetime | None]  # set while a join burst is on (one alert per burst)
-    privacy_salt: Mapped[str] = mapped_column(String(64), default="")  # set on first erasure
+    privacy_salt: Mapped[str] = mapped_column(String(64), default="")  # made at set-up (or first use)
     created_at: Mapped[datetime]
 
 
