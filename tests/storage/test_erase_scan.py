@@ -96,9 +96,9 @@ async def _seed_every_table(engine: AsyncEngine, erased: Member, other: Member, 
                 if fk is not None:
                     target = fk.column.table.name
                     if target == "member":
-                        values[column.name] = (
-                            erased.id if declared.get(column.name) == "nullify" else other.id
-                        )
+                        # undeclared member columns get the erased member too: erasure must deal with them
+                        mine = declared.get(column.name, "nullify") == "nullify"
+                        values[column.name] = erased.id if mine else other.id
                     elif target == "community":
                         values[column.name] = COMMUNITY
                     elif target in parents:
@@ -144,6 +144,12 @@ def _can_carry(table: Table) -> bool:
     ) and table.name not in {"community", "member"}
 
 
+def member_columns(table: Table) -> list[Any]:
+    """Columns that refer to a member: foreign keys to member.id, and member.id itself."""
+    found = [c for c in table.columns if any(fk.target_fullname == "member.id" for fk in c.foreign_keys)]
+    return [*found, table.c.id] if table.name == "member" else found
+
+
 def _leftovers(value: Any) -> list[str]:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return [n for n in (ERASED_ID, TOKEN, NAME, HANDLE) if n.lower() in text.lower()]
@@ -162,11 +168,11 @@ async def _scan(engine: AsyncEngine, erased_id: int) -> list[str]:
                     value = row._mapping[column.name]
                     if value is not None and (hits := _leftovers(value)):
                         found.append(f"{table.name}.{column.name}: {hits} in {value!r:.120}")
-        for table, privacy in declared_tables():
-            for name in privacy.columns:
-                rows = (await conn.execute(select(table).where(table.c[name] == erased_id))).all()
+        for table in metadata().sorted_tables:  # every column pointing at a member, declared or not
+            for column in member_columns(table):
+                rows = (await conn.execute(select(table).where(column == erased_id))).all()
                 if rows:
-                    found.append(f"{table.name}.{name}: still the erased member's id")
+                    found.append(f"{table.name}.{column.name}: still the erased member's id")
     return found
 
 
@@ -202,3 +208,14 @@ async def test_erase_leaves_no_id_or_name_in_any_table_payload_or_key(
     assert f"{FORMER_MEMBER} ({FORMER_MEMBER}) voted for your idea" in texts  # someone else's DM kept
     spaces = [p for p in payloads if p.get("kind") == "open_private_space"]
     assert [s["members"] for s in spaces] == [[{"platform": "fake", "user_id": "U0OTHER777"}]]
+
+
+def test_every_id_column_is_a_key_the_schema_walk_can_follow() -> None:
+    """A member reference without a foreign key would be invisible to erasure and to this scan."""
+    hidden = [
+        f"{t.name}.{c.name}"
+        for t in metadata().sorted_tables
+        for c in t.columns
+        if c.name.endswith("_id") and isinstance(c.type, Integer) and not c.foreign_keys and not c.primary_key
+    ]
+    assert hidden == []
