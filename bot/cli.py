@@ -32,7 +32,7 @@ def _load(path: str) -> Settings:
     except ConfigError as exc:
         print(f"townsquare: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    setup_logging(settings.logging.level, settings.secret_values())
+    setup_logging(settings.logging.level, settings.secret_values(), settings.logging.libraries)
     return settings
 
 

@@ -43,8 +43,14 @@ class DatabaseSettings(StrictModel):
     echo: bool = False
 
 
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
 class LoggingSettings(StrictModel):
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    level: LogLevel = "INFO"
+    # Platform libraries (discord, slack_bolt, slack_sdk, aiohttp, websockets, httpx) stay at WARNING
+    # even at DEBUG: they log message text. Name one here to hear more, e.g. {slack_bolt = "DEBUG"}.
+    libraries: dict[str, LogLevel] = {}
 
 
 class OutboxSettings(StrictModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 REDACTED = "[redacted]"
@@ -69,8 +69,18 @@ class _ConsoleHandler(logging.StreamHandler[TextIO]):
     """The handler setup_logging installs, recognised so calling it again adds no second one."""
 
 
-def setup_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> None:
-    """One line per record on stderr, secrets redacted everywhere."""
+# Platform libraries log whole payloads (Socket Mode envelopes, gateway events: message text, user ids)
+# at DEBUG: they stay at WARNING whatever the level, unless a library is asked for by name.
+PLATFORM_LIBRARIES = ("discord", "slack_bolt", "slack_sdk", "aiohttp", "websockets", "httpx")
+# Libraries that narrate routine work at INFO: only their warnings, unless DEBUG was asked for.
+CHATTY_LIBRARIES = ("aiosqlite", "sqlalchemy.engine", "apscheduler", "alembic")
+
+
+def setup_logging(
+    level: str = "INFO", secrets: Iterable[str | None] = (), libraries: Mapping[str, str] | None = None
+) -> None:
+    """One line per record on stderr, secrets redacted everywhere; platform libraries at WARNING
+    unless `libraries` names them (logger name -> level, e.g. {"slack_bolt": "DEBUG"})."""
     add_secrets(secrets)
     _install_record_factory()
     root = logging.getLogger()
@@ -79,9 +89,12 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> No
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
     root.setLevel(level)
-    # Libraries that narrate routine work at INFO: only their warnings, unless DEBUG was asked for.
-    for noisy in ("aiosqlite", "sqlalchemy.engine", "apscheduler", "alembic", "discord.gateway", "httpx"):
+    for noisy in CHATTY_LIBRARIES:
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.WARNING))
+    for library in PLATFORM_LIBRARIES:
+        logging.getLogger(library).setLevel(logging.WARNING)
+    for name, wanted in (libraries or {}).items():
+        logging.getLogger(name).setLevel(wanted.upper())
 
 
 # Redaction is on from import: even code that logs before setup_logging() is scrubbed.

@@ -20,7 +20,9 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
     """An async engine. On SQLite every connection gets the pragmas and every write transaction
     begins IMMEDIATE, so two writers queue on the busy timeout instead of failing with
-    "database is locked" when a deferred reader upgrades to a writer."""
+    "database is locked" when a deferred reader upgrades to a writer. SQL parameters (what members
+    typed) never appear in errors or logs (`hide_parameters`)."""
+    kwargs.setdefault("hide_parameters", True)
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
         return create_async_engine(url, echo=echo, **kwargs)

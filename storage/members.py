@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Collection
 from datetime import datetime
 
@@ -44,6 +45,26 @@ class SqlCommunityRepository(SqlRepository):
         await self.session.execute(
             update(CommunityRow).where(CommunityRow.id == community_id).values(name=name, platform=platform)
         )
+        await self.privacy_salt(community_id)
+
+    async def privacy_salt(self, community_id: str) -> str:
+        salt = await self._salt(community_id)
+        if salt is None or salt:
+            return salt or ""
+        # Made once; a concurrent maker's salt wins (the update matches only an empty salt).
+        await self.session.execute(
+            update(CommunityRow)
+            .where(CommunityRow.id == community_id, CommunityRow.privacy_salt == "")
+            .values(privacy_salt=secrets.token_hex(16)),
+            execution_options={"synchronize_session": False},
+        )
+        return await self._salt(community_id) or ""
+
+    async def _salt(self, community_id: str) -> str | None:
+        salt: str | None = await self.session.scalar(
+            select(CommunityRow.privacy_salt).where(CommunityRow.id == community_id)
+        )
+        return salt
 
 
 class SqlMemberRepository(SqlRepository):

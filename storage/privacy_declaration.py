@@ -18,12 +18,15 @@ class Privacy:
 
     "delete" removes the row (it is the member's data); "nullify" keeps the row but forgets the
     member (someone else's record that mentions them, e.g. the moderator who decided). `export`
-    says whether the member's export includes these rows; `note` says why, for docs/privacy.md.
+    says whether the member's export includes these rows; `authored` names "nullify" columns that
+    say the member wrote or owns the row (an idea's author, a poll's creator): erasure keeps the
+    row without them, and their export has it in full; `note` says why, for docs/privacy.md.
     """
 
     columns: dict[str, ErasePolicy] = field(default_factory=dict)
     export: bool = True
     note: str = ""
+    authored: tuple[str, ...] = ()
 
     @staticmethod
     def no_member_data(note: str) -> Privacy:

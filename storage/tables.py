@@ -71,7 +71,7 @@ class CommunityRow(Base):
     gate_switch_on: Mapped[date | None] = mapped_column(Date)
     admissions_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     join_burst_since: Mapped[datetime | None]  # set while a join burst is on (one alert per burst)
-    privacy_salt: Mapped[str] = mapped_column(String(64), default="")  # set on first erasure
+    privacy_salt: Mapped[str] = mapped_column(String(64), default="")  # made at set-up (or first use)
     created_at: Mapped[datetime]
 
 
@@ -130,7 +130,7 @@ class OutboxRow(Base):
     __privacy__ = Privacy(
         columns={},
         export=False,
-        note="effects to carry out; erasure deletes those that name the member (payload search)",
+        note="effects to carry out; erasure deletes those addressed to the member and rewords the rest",
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -167,7 +167,7 @@ class ProcessedEventRow(Base):
     """Platform event ids already handled: a replay or a retry changes nothing."""
 
     __tablename__ = "processed_event"
-    __privacy__ = Privacy.no_member_data("opaque platform event ids")
+    __privacy__ = Privacy.no_member_data("keyed hashes of platform event ids (some carry a user id)")
 
     platform: Mapped[str] = mapped_column(String(16), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(200), primary_key=True)

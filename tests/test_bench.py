@@ -35,3 +35,9 @@ def test_adoption_benchmark_adopts_everyone_once() -> None:
     assert "adopted 250 of 250 in 3 pages" in out
     assert "second pass: adopted 0" in out
     assert "members in the database: 250" in out
+
+
+def test_erase_benchmark_leaves_nothing_of_the_member() -> None:
+    out = _run("erase.py", "--members", "80", "--outbox", "120")
+    assert "outbox rows still naming the member: 0;" in out
+    assert "naming Person Number70: 0" not in out  # someone with a longer name keeps theirs

@@ -28,6 +28,7 @@ from adapters.discord.referrals import PersonalInvites
 from bot.core.bus import MessageBus
 from bot.core.contributions.ports import ContributionSink
 from bot.core.ports import Clock
+from bot.core.pseudonyms import pseudonym
 from bot.relay import OutboxRelay
 
 log = logging.getLogger("townsquare.discord")
@@ -187,7 +188,10 @@ class TownsquareClient(discord.Client):
         try:
             await self.adoption.role_changed(data, held_before)
         except Exception:  # noqa: BLE001  (one member update; logged, the next one still counts)
-            log.exception("adopting member %s after a role change failed", data.get("user", {}).get("id"))
+            log.exception(
+                "adopting member %s after a role change failed",
+                pseudonym(str(data.get("user", {}).get("id"))),
+            )
 
     async def close(self) -> None:
         for task in list(self._background):  # adoption stops with the bot; the next start resumes it

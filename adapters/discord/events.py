@@ -20,6 +20,7 @@ from bot.core.bus import MessageBus, Source
 from bot.core.contributions.ports import ContributionSink
 from bot.core.events import MemberJoined, MemberLeft, MessagePosted, ReactionAdded
 from bot.core.ports import Clock
+from bot.core.pseudonyms import pseudonym
 
 log = logging.getLogger("townsquare.discord.events")
 
@@ -62,7 +63,11 @@ class GatewayEvents:
                 found = await self.tracker.explain_join(member.guild, member.id)
                 code, confidence = found.code, found.confidence
                 if found.vanity:
-                    log.info("guild %s: %s joined through the vanity URL", member.guild.id, member.id)
+                    log.info(
+                        "guild %s: %s joined through the vanity URL",
+                        member.guild.id,
+                        pseudonym(str(member.id)),
+                    )
             event = MemberJoined(
                 community_id=community.id,
                 member=member_ref(member),

@@ -36,6 +36,7 @@ from bot.core.effects import (
     RevokeMemberAccess,
 )
 from bot.core.ports import Clock, DeliveryError, PlatformRef
+from bot.core.pseudonyms import pseudonym
 from bot.core.refs import MemberRef
 
 DMS_CLOSED = 50007  # "Cannot send messages to this user"
@@ -286,7 +287,7 @@ class DiscordNotifier:
                     )
             except (discord.Forbidden, discord.NotFound) as exc:
                 # someone who left, or a member the bot may not add: the others still get in
-                log.warning("space %s: could not add %s: %s", space.id, uid, exc)
+                log.warning("space %s: could not add %s: %s", space.id, pseudonym(str(uid)), exc)
                 failures.append(exc)
         if strict and failures and len(failures) == len(members):
             raise failures[-1]

@@ -37,6 +37,7 @@ from bot.core.effects import (
     RevokeMemberAccess,
 )
 from bot.core.ports import DeliveryError, PlatformRef
+from bot.core.pseudonyms import pseudonym
 from bot.core.refs import MemberRef
 
 log = logging.getLogger("townsquare.slack")
@@ -238,7 +239,7 @@ class SlackNotifier:
             return False
         body = message(effect.text, title=effect.title, actions=effect.actions, names=self.names)
         await self.client.chat_postEphemeral(channel=lobby, user=effect.member.user_id, **body, **NO_PARSE)
-        log.info("DM to %s refused (%s); sent in the lobby instead", effect.member.user_id, error)
+        log.info("DM to %s refused (%s); sent in the lobby instead", pseudonym(effect.member.user_id), error)
         return True
 
     # --- channels ------------------------------------------------------------------------------

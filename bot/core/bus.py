@@ -22,6 +22,7 @@ from bot.core.events import Event
 from bot.core.handlers import HandlerTable
 from bot.core.policy import refusal
 from bot.core.ports import Clock, UnitOfWork
+from bot.core.pseudonyms import keyed_hash, member_pseudonym, pseudonym
 from bot.core.refs import Actor
 from bot.core.registry import Built, Registry
 from bot.core.replies import Reply
@@ -96,6 +97,7 @@ class MessageBus:
         self.communities = communities
         self.on_commit = on_commit or (lambda: None)
         self.services = dict(services or {})  # feature services by port (the digest chart renderer)
+        self._salts: dict[str, str] = {}
 
     async def handle(
         self,
@@ -125,8 +127,12 @@ class MessageBus:
                 "handled %s community=%s actor=%s source=%s outcome=%s in %.1f ms",
                 name,
                 message.community_id,
-                actor.ref if actor else "system",
-                f"{source.platform}:{source.event_id}" if source else f"job {job.key}" if job else "-",
+                member_pseudonym(actor.ref) if actor else "system",
+                f"{source.platform}:{pseudonym(source.event_id)}"
+                if source
+                else f"job {job.key}"
+                if job
+                else "-",
                 outcome,
                 (time.perf_counter() - started) * 1000,
             )
@@ -140,8 +146,14 @@ class MessageBus:
             raise UnknownCommunity(message.community_id)
         async with self.uow_factory() as uow:
             now = self.clock.now()
-            if source is not None and not await uow.processed.claim(source.platform, source.event_id, now):
-                return Reply.nothing(), True
+            salt = ""
+            if source is not None:
+                salt = self._salts.get(message.community_id) or await uow.communities.privacy_salt(
+                    message.community_id
+                )
+                # An event id may carry a user id (Discord join and leave keys do): stored as a keyed hash.
+                if not await uow.processed.claim(source.platform, keyed_hash(salt, source.event_id), now):
+                    return Reply.nothing(), True
             if job is not None and not await uow.job_runs.claim(job.key, job.scheduled_for, now):
                 return Reply.nothing(), True
             ctx = Context(
@@ -165,6 +177,8 @@ class MessageBus:
                 result = Reply.nothing()
             await self._drain_events(ctx)
             await uow.commit()
+            if salt:
+                self._salts[message.community_id] = salt  # committed, and a salt never changes once made
         self.on_commit()
         return result, False
 

@@ -107,6 +107,10 @@ class PlatformRefRepository(Protocol):
 class CommunityRepository(Protocol):
     async def ensure(self, community_id: str, name: str, platform: str, now: datetime) -> None: ...
 
+    async def privacy_salt(self, community_id: str) -> str:
+        """The community's secret salt for keyed hashes (event keys, anonymous marks), made on first use."""
+        ...
+
 
 class MemberRepository(Protocol):
     async def get(self, member_id: int) -> Member | None: ...

@@ -18,6 +18,7 @@ from bot.core.contributions.settings import ContributionSettings
 from bot.core.feedback.settings import IdeaSettings
 from bot.core.gates.settings import GateSettings
 from bot.core.metrics.settings import DigestSettings
+from bot.core.privacy.settings import PrivacySettings
 from bot.core.programming.settings import ProgrammingSettings
 from bot.core.settings_base import StrictModel
 
@@ -37,6 +38,7 @@ class CommunitySettings(StrictModel):
     ideas: IdeaSettings = IdeaSettings()
     programming: ProgrammingSettings = ProgrammingSettings()
     business: BusinessSettings = BusinessSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     @field_validator("timezone")
     @classmethod

@@ -2,7 +2,7 @@
 
 Revision ID: 0002_business
 Revises: 0001
-Create Date: 2026-12-07 07:25:38.431592
+Create Date: 2026-12-07 08:18:23.854812
 """
 
 from collections.abc import Sequence
@@ -24,6 +24,12 @@ def upgrade() -> None:
         "business_key",
         sa.Column("community_id", sa.String(length=40), nullable=False),
         sa.Column("subject_key", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+            name=op.f("fk_business_key_community_id_community"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("community_id", name=op.f("pk_business_key")),
     )
     op.create_table(
@@ -249,6 +255,12 @@ def upgrade() -> None:
         sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("synced_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+            name=op.f("fk_business_sync_community_id_community"),
+            ondelete="CASCADE",
+        ),
         sa.ForeignKeyConstraint(
             ["member_id"], ["member.id"], name=op.f("fk_business_sync_member_id_member"), ondelete="SET NULL"
         ),

@@ -21,7 +21,9 @@ class BusinessKeyRow(Base):
     __tablename__ = "business_key"
     __privacy__ = Privacy.no_member_data("a random key per community")
 
-    community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    community_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("community.id", ondelete="CASCADE"), primary_key=True
+    )
     subject_key: Mapped[str] = mapped_column(String(64))
 
 
@@ -63,7 +65,9 @@ class SyncStateRow(Base):
     # transaction then finds it by subject, queues the removal from the sinks and deletes it.
     __privacy__ = Privacy(columns={"member_id": "nullify"}, note="the last profile sent to the CRM")
 
-    community_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    community_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("community.id", ondelete="CASCADE"), primary_key=True
+    )
     subject: Mapped[str] = mapped_column(String(32), primary_key=True)
     member_id: Mapped[int | None] = member_fk(ondelete="SET NULL", nullable=True)
     digest: Mapped[str] = mapped_column(String(64))

@@ -25,6 +25,7 @@ class IdeaRow(Base):
     __table_args__ = (Index("ix_idea_community_status", "community_id", "status"),)
     __privacy__ = Privacy(
         columns={"author_id": "nullify"},
+        authored=("author_id",),
         note="ideas the member filed; erasure keeps the idea for its voters without its author",
     )
 
@@ -165,7 +166,11 @@ class CouncilNomineeRow(Base):
 class PollRow(Base):
     __tablename__ = "poll"
     __table_args__ = (Index("ix_poll_due", "status", "closes_at"),)
-    __privacy__ = Privacy(columns={"created_by_id": "nullify"}, note="a lead's poll outlives the lead")
+    __privacy__ = Privacy(
+        columns={"created_by_id": "nullify"},
+        authored=("created_by_id",),
+        note="a lead's poll outlives the lead",
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     community_id: Mapped[str] = community_fk()

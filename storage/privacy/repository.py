@@ -11,18 +11,19 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, Text, cast, delete, func, or_, select, update
+from sqlalchemy import Table, delete, func, or_, select, update
 
 from bot.core.gates.application_rules import ApplicationStatus
 from bot.core.members import Member
 from bot.core.privacy.rules import AnonymousMark, MarkReason, subject_hash
+from bot.core.privacy.scrub import Scrubber
 from bot.core.refs import MemberRef
-from bot.core.text import mention
 from storage.gates.tables import ApplicationRow
+from storage.privacy.scrub import Sweep
 from storage.privacy.tables import AnonymousMarkRow
 from storage.privacy_declaration import Privacy
 from storage.repository_base import SqlRepository, affected_rows, upsert
-from storage.tables import Base, CommunityRow, MemberRow, OutboxRow
+from storage.tables import Base, CommunityRow, MemberRow
 
 REJECTED = ApplicationStatus.REJECTED.value  # the gate's cooldown follows a rejection
 
@@ -40,32 +41,28 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
-def names_member(payload: Any, ref: MemberRef) -> bool:
-    """True when an effect's stored JSON addresses or mentions the member."""
-    if isinstance(payload, dict):
-        if payload.get("platform") == ref.platform and payload.get("user_id") == ref.user_id:
-            return True
-        return any(names_member(v, ref) for v in payload.values())
-    if isinstance(payload, list):
-        return any(names_member(v, ref) for v in payload)
-    if isinstance(payload, str):
-        return mention(ref) in payload
-    return False
-
-
 class SqlPrivacyRepository(SqlRepository):
     async def export(self, member_id: int) -> dict[str, Any]:
         tables: dict[str, list[dict[str, Any]]] = {}
         mentioned: list[dict[str, Any]] = []
         for table, privacy in declared_tables():
-            own = [table.c[c] == member_id for c, policy in privacy.columns.items() if policy == "delete"]
+            # the member's own rows: theirs ("delete"), or rows they wrote or own ("authored")
+            own = [
+                table.c[c] == member_id
+                for c, policy in privacy.columns.items()
+                if policy == "delete" or c in privacy.authored
+            ]
             if own and privacy.export:
                 rows = await self.session.execute(select(table).where(or_(*own)))
                 found = [{k: _json_ready(v) for k, v in row._mapping.items()} for row in rows]
                 if found:
                     tables[table.name] = found
             # Someone else's record that mentions the member: say it exists, do not hand over its content.
-            for column in (c for c, policy in privacy.columns.items() if policy == "nullify"):
+            for column in (
+                c
+                for c, policy in privacy.columns.items()
+                if policy == "nullify" and c not in privacy.authored
+            ):
                 count = await self.session.scalar(
                     select(func.count()).select_from(table).where(table.c[column] == member_id)
                 )
@@ -73,7 +70,9 @@ class SqlPrivacyRepository(SqlRepository):
                     mentioned.append({"table": table.name, "column": column, "rows": int(count)})
         return {"tables": tables, "mentioned_in": mentioned}
 
-    async def erase(self, member: Member, marks: Sequence[AnonymousMark], now: datetime) -> dict[str, int]:
+    async def erase(
+        self, member: Member, marks: Sequence[AnonymousMark], now: datetime, names: Sequence[str] = ()
+    ) -> dict[str, int]:
         touched: dict[str, int] = {}
         member_table = MemberRow.__table__
         for table, privacy in declared_tables():
@@ -89,31 +88,18 @@ class SqlPrivacyRepository(SqlRepository):
                 result = await self.session.execute(stmt, execution_options={"synchronize_session": False})
                 if affected_rows(result):
                     touched[table.name] = touched.get(table.name, 0) + int(affected_rows(result))
-        touched["outbox"] = await self._drop_outbox(member)
         await self.session.execute(
             delete(member_table).where(member_table.c.id == member.id),
             execution_options={"synchronize_session": False},
         )
         touched["member"] = touched.get("member", 0) + 1
+        salt = await self._salt(member.community_id, create=True)
+        scrubber = Scrubber(member.ref, (member.display_name, *names), salt)
+        for name, rows in (await Sweep(self.session, scrubber, member.community_id).run()).items():
+            touched[name] = touched.get(name, 0) + rows
         if marks:
             await self._keep_marks(member, marks, now)
         return {k: v for k, v in touched.items() if v}
-
-    async def _drop_outbox(self, member: Member) -> int:
-        """Queued or delivered effects that address or mention the member (DMs, posts, role grants)."""
-        candidates = await self.session.execute(
-            select(OutboxRow.id, OutboxRow.payload).where(
-                OutboxRow.community_id == member.community_id,
-                cast(OutboxRow.payload, Text).like(f"%{member.ref.user_id}%"),
-            )
-        )
-        ids = [i for i, payload in candidates if names_member(payload, member.ref)]
-        if ids:
-            await self.session.execute(
-                delete(OutboxRow).where(OutboxRow.id.in_(ids)),
-                execution_options={"synchronize_session": False},
-            )
-        return len(ids)
 
     async def _salt(self, community_id: str, *, create: bool) -> str:
         salt = await self.session.scalar(
@@ -130,7 +116,7 @@ class SqlPrivacyRepository(SqlRepository):
         return await self._salt(community_id, create=False)
 
     async def _keep_marks(self, member: Member, marks: Sequence[AnonymousMark], now: datetime) -> None:
-        salt = await self._salt(member.community_id, create=True)
+        salt = await self._salt(member.community_id, create=False)
         table = AnonymousMarkRow.__table__
         stmt = upsert(self.dialect, table)
         stmt = stmt.on_conflict_do_update(

@@ -21,7 +21,9 @@ from storage.tables import Base, BigId, community_fk, member_fk
 class SeriesRow(Base):
     __tablename__ = "series"
     __table_args__ = (UniqueConstraint("community_id", "key"),)  # NULL keys (lead-made) never collide
-    __privacy__ = Privacy(columns={"host_id": "nullify"}, note="a series a member hosts keeps running")
+    __privacy__ = Privacy(
+        columns={"host_id": "nullify"}, authored=("host_id",), note="a series a member hosts keeps running"
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     community_id: Mapped[str] = community_fk()

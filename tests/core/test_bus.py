@@ -20,10 +20,11 @@ from bot.core.errors import InvalidInput
 from bot.core.events import MemberJoined, MemberLeft
 from bot.core.handlers import HandlerTable
 from bot.core.members import MemberStatus
+from bot.core.pseudonyms import keyed_hash
 from bot.core.refs import Actor, MemberRef, Role
 from bot.core.replies import Reply
 from bot.features import bindings
-from storage.tables import MemberRow, OutboxRow
+from storage.tables import CommunityRow, MemberRow, OutboxRow, ProcessedEventRow
 from storage.uow import SqlUnitOfWorkFactory
 from tests.conftest import COMMUNITY
 
@@ -148,3 +149,24 @@ async def test_the_bus_puts_the_acting_member_on_the_context(app: App, clock: Fi
     stranger = await bus.handle(WhoAmI(community_id=COMMUNITY), Actor(MemberRef("fake", "x"), COMMUNITY))
     system = await bus.handle(WhoAmI(community_id=COMMUNITY))
     assert [r.text for r in (seen, stranger, system) if isinstance(r, Reply)] == ["Ada", "nobody", "nobody"]
+
+
+async def test_event_ids_are_stored_as_keyed_hashes_that_dedupe_across_restarts(
+    app: App, clock: FixedClock, engine: AsyncEngine
+) -> None:
+    raw = "member_remove:9001:112233445566778899:2026-11-02T10:00:00"  # Discord's keys carry the user id
+    first = await _bus(app, clock).handle(
+        Announce(community_id=COMMUNITY, text="x"), MOD, source=Source("fake", raw)
+    )
+    restarted = _bus(app, clock)  # a new process: no cached salt, the stored one is read
+    again = await restarted.handle(
+        Announce(community_id=COMMUNITY, text="x"), MOD, source=Source("fake", raw)
+    )
+    assert isinstance(first, Reply) and not first.silent
+    assert isinstance(again, Reply) and again.silent
+    assert await _outbox_count(engine) == 1
+    async with engine.connect() as conn:
+        stored = (await conn.execute(select(ProcessedEventRow.event_id))).scalars().all()
+        salt = await conn.scalar(select(CommunityRow.privacy_salt))
+    assert salt and stored == [keyed_hash(salt, raw)]
+    assert "112233445566778899" not in stored[0]

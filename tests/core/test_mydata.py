@@ -18,10 +18,11 @@ from bot.core.effects import DirectMessage
 from bot.core.members import Member
 from bot.core.privacy.ports import PrivacyRepository
 from bot.core.privacy.rules import MarkReason
+from bot.core.privacy.scrub import Scrubber
 from bot.core.registry import MessageTarget
 from bot.core.replies import Reply
 from storage.gates.tables import ApplicationRow
-from storage.privacy.repository import declared_tables, names_member
+from storage.privacy.repository import declared_tables
 from storage.privacy.tables import AnonymousMarkRow
 from storage.tables import Base, MemberRow, OutboxRow
 from storage.types import UTCDateTime
@@ -176,6 +177,14 @@ async def test_export_sends_the_member_their_own_rows(
         data["tables"]
     )
     assert "redemption_attempt" not in data["tables"]  # anti-abuse counters are not exported
+    # What they wrote or own, in full, not as counts: ideas (title, details), polls, series they host,
+    # applications with their answers, RSVPs and votes.
+    assert {"idea", "poll", "series", "rsvp", "idea_vote", "ballot", "question_vote"} <= set(data["tables"])
+    ideas = data["tables"]["idea"]
+    assert ideas and all(i["author_id"] == erased.id and i["title"] and i["details"] for i in ideas)
+    assert all(p["created_by_id"] == erased.id and p["question"] for p in data["tables"]["poll"])
+    assert {"answers": {"why": "hello"}} in [{"answers": a["answers"]} for a in data["tables"]["application"]]
+    assert not [m for m in data["mentioned_in"] if m["table"] in {"idea", "poll", "series"}]
     assert {"table": "member", "column": "referred_by_id", "rows": 1} in data["mentioned_in"]
     assert other.id not in {row["member_id"] for row in data["tables"]["contribution"]}
 
@@ -197,7 +206,10 @@ async def test_erase_leaves_no_row_referring_to_the_member(
         payloads = (await conn.execute(select(OutboxRow.payload))).scalars().all()
         remaining = (await conn.execute(select(MemberRow.id, MemberRow.referred_by_id))).all()
         marks = (await conn.execute(select(AnonymousMarkRow.reason, AnonymousMarkRow.subject_hash))).all()
-    assert not [p for p in payloads if names_member(p, erased.ref) or '"x"' in json.dumps(p)]
+    scrubber = Scrubber(erased.ref, ("userx",))
+    texts = [json.dumps(p, ensure_ascii=False) for p in payloads]
+    assert not [t for t in texts if scrubber.has_id(t) or '"x"' in t]
+    assert not [t for t in texts if "userx" in t]
     assert (other.id, None) in remaining and erased.id not in {i for i, _ in remaining}
     assert [reason for reason, _ in marks] == [MarkReason.REAPPLY_COOLDOWN.value]
     assert erased.ref.user_id not in marks[0][1]

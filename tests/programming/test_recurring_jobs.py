@@ -59,6 +59,7 @@ async def test_every_default_job_has_a_handler_and_a_spec_per_community(app: App
         "overdue-applications",
         "badges",
         "close-due-polls",
+        "retention",
     }
     assert {f"test:{name}" for name in names} | {MAINTENANCE} <= set(sched.specs)
 

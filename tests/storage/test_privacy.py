@@ -27,3 +27,5 @@ def test_every_member_reference_is_covered() -> None:
             referring.add("id")
         assert referring <= set(privacy.columns), f"{table.name}: undeclared member columns"
         assert set(privacy.columns) <= set(table.columns.keys()), f"{table.name}: declares unknown columns"
+        nullified = {c for c, policy in privacy.columns.items() if policy == "nullify"}
+        assert set(privacy.authored) <= nullified, f"{table.name}: authored columns must be nullify columns"

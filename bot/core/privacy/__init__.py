@@ -12,6 +12,7 @@ def register(app: Assembly) -> None:
     # importing the modules runs their declarations on `feature`
     from bot.core.privacy import (  # noqa: F401
         handlers,
+        retention,
     )
 
     app.include(feature)

@@ -75,7 +75,8 @@ async def erase_my_data(command: EraseMyData, ctx: Context) -> Reply:
     if member is None:
         return Reply(text=NOTHING_STORED, update_original=True)
     marks = await anti_abuse_marks(ctx, member)
-    await ctx.uow.repo(PrivacyRepository).erase(member, marks, ctx.now())
+    names = (ctx.actor.display_name,) if ctx.actor is not None else ()
+    await ctx.uow.repo(PrivacyRepository).erase(member, marks, ctx.now(), names)
     ctx.emit(MemberErased(community_id=command.community_id, member=command.member))
     kept = " An anonymous mark (not your id) keeps a running restriction until it ends." if marks else ""
     return Reply(

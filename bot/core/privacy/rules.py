@@ -6,10 +6,11 @@ import gzip
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.core.privacy.settings import PrivacySettings
 from bot.core.refs import MemberRef
 
 EXPORT_INLINE_LIMIT = 8 * 1024 * 1024  # bigger exports are gzip-compressed (platform upload limits)
@@ -40,3 +41,27 @@ def package_export(data: dict[str, Any]) -> tuple[bytes, str]:
     if len(blob) <= EXPORT_INLINE_LIMIT:
         return blob, "townsquare-data.json"
     return gzip.compress(blob, mtime=0), "townsquare-data.json.gz"
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """Per kind of record, the instant before which it goes."""
+
+    delivered_outbox: datetime
+    delivered_attachments: datetime
+    redemption_attempts: datetime
+    decided_application_answers: datetime
+    run_records: datetime
+    processed_events: datetime
+
+
+def cutoffs(settings: PrivacySettings, now: datetime) -> Cutoffs:
+    """The instants before which each kind of record is pruned, at `now`."""
+    return Cutoffs(
+        delivered_outbox=now - timedelta(days=settings.delivered_outbox_days),
+        delivered_attachments=now - timedelta(days=settings.delivered_attachments_days),
+        redemption_attempts=now - timedelta(hours=settings.redemption_attempts_hours),
+        decided_application_answers=now - timedelta(days=settings.decided_application_answers_days),
+        run_records=now - timedelta(days=settings.run_records_days),
+        processed_events=now - timedelta(days=settings.processed_events_days),
+    )

@@ -19,6 +19,7 @@ from adapters.discord.invites import (
 from bot.core import commands as core_commands
 from bot.core.events import MemberJoined, MemberLeft, MessagePosted, ReactionAdded
 from bot.core.gates.commands import AttachInvite
+from bot.core.pseudonyms import keyed_hash
 from bot.core.refs import Actor, MemberRef
 from storage.tables import ProcessedEventRow
 from tests.adapters.discord.conftest import Harness
@@ -47,7 +48,12 @@ async def test_a_duplicated_member_join_is_handled_once(harness: Harness) -> Non
     assert event.member == MemberRef("discord", newcomer["user"]["id"]) and event.display_name == "carol"
     async with harness.app.engine.connect() as conn:
         claimed = (await conn.execute(select(ProcessedEventRow.event_id))).scalars().all()
-    assert claimed == [f"member_add:{guild['id']}:{newcomer['user']['id']}:{event.at.isoformat()}"]
+    # stored as a keyed hash under the community's salt: it dedupes, but carries no user id
+    raw = f"member_add:{guild['id']}:{newcomer['user']['id']}:{event.at.isoformat()}"
+    async with harness.app.uow_factory() as uow:
+        salt = await uow.communities.privacy_salt(event.community_id)
+    assert salt and claimed == [keyed_hash(salt, raw)]
+    assert newcomer["user"]["id"] not in claimed[0]
 
 
 async def test_a_join_through_a_personal_invite_is_inferred_from_its_use_count(harness: Harness) -> None:
