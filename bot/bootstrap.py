@@ -119,6 +119,9 @@ def build_app(
         max_attempts=settings.outbox.max_attempts,
         base_delay_seconds=settings.outbox.base_delay_seconds,
         max_delay_seconds=settings.outbox.max_delay_seconds,
+        outage_after=settings.outbox.outage_after,
+        probe_max_seconds=settings.outbox.probe_max_seconds,
+        alert_channel=settings.outbox.alert_channel or None,
     )
     relay = OutboxRelay(uow_factory, clock, notifiers or {}, policy)
     bus = MessageBus(

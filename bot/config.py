@@ -17,7 +17,7 @@ from pydantic import Field, ValidationError, model_validator
 from adapters.discord.settings import DiscordCommunity, DiscordSettings
 from adapters.slack.settings import SlackCommunity, SlackSettings
 from bot.core.settings import CommunitySettings
-from bot.core.settings_base import StrictModel
+from bot.core.settings_base import CHANNEL_PATTERN, StrictModel
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///townsquare.db"
 
@@ -53,6 +53,9 @@ class OutboxSettings(StrictModel):
     max_attempts: int = Field(8, ge=1, le=100)
     base_delay_seconds: float = Field(2.0, gt=0, le=3600)
     max_delay_seconds: float = Field(900.0, gt=0, le=86_400)
+    outage_after: int = Field(3, ge=1, le=100)
+    probe_max_seconds: float = Field(60.0, gt=0, le=3600)
+    alert_channel: str = Field("applications", pattern=r"^$|" + CHANNEL_PATTERN)
 
 
 class CommunityConfig(CommunitySettings):

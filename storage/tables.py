@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -126,7 +127,10 @@ class LeaseRow(Base):
 
 class OutboxRow(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_lane", "community_id", "lane", "id"),
+    )
     __privacy__ = Privacy(
         columns={},
         export=False,
@@ -146,6 +150,11 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+    # The order the relay keeps (bot.core.effects.lane); null: none.
+    lane: Mapped[str | None] = mapped_column(String(200))
+    # Whether the last failure may pass by itself (an outage): such parked items are requeued when
+    # the platform answers again.
+    retryable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class PlatformRefRow(Base):
