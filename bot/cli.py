@@ -159,15 +159,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     return asyncio.run(_run(args.config, args.dry_run))
 
 
-async def _outbox(config: str, retry: Sequence[int]) -> int:
+async def _outbox(config: str, retry: Sequence[str]) -> int:
     from bot.bootstrap import open_storage
+    from bot.relay_requeue import requeue_with_dependants
 
+    for word in retry:
+        if word != "all" and not word.isdigit():
+            print(f"townsquare: outbox --retry takes ids or 'all', not {word!r}", file=sys.stderr)
+            return 2
     async with open_storage(_load(config)) as storage:
         async with storage.uow_factory() as uow:
             if retry:
                 from bot.clock import SystemClock
 
-                count = await uow.outbox.requeue_parked(list(retry), SystemClock().now())
+                wanted = (
+                    await uow.outbox.parked_ids() if "all" in retry else [int(word) for word in retry]
+                )
+                # Effects waiting on a requeued one (an edit of its post) follow it.
+                count = await requeue_with_dependants(uow, wanted, SystemClock().now())
                 await uow.commit()
                 print(f"requeued {count} parked effect(s)")
                 return 0
@@ -352,7 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("outbox", help="list effects that kept failing (parked), or requeue them")
     config_arg(p)
-    p.add_argument("--retry", type=int, nargs="+", metavar="ID", help="requeue these parked effects")
+    p.add_argument(
+        "--retry", nargs="+", metavar="ID", help="requeue these parked effects ('all': every one)"
+    )
     p.set_defaults(func=cmd_outbox)
 
     add_ideas_parser(sub, config_arg)

@@ -330,3 +330,23 @@ async def test_a_titled_post_that_credits_members_pings_them_and_links_the_earli
     assert (button["style"], button["label"]) == (5, "Go to the post")  # a link button: no interaction
     assert button["url"] == f"https://discord.com/channels/{guild['id']}/111/222"
     assert not unlinked.payload.get("components")
+
+
+async def test_a_resend_after_a_lost_answer_carries_the_same_nonce_and_makes_one_message(
+    harness: Harness,
+) -> None:
+    from bot.core.ports import Attempt
+
+    fake, welcome = harness.fake, harness.square.ids["channel:welcome"]
+    effect = PostMessage(COMMUNITY, "welcome", "Hello")
+    async with harness.running(harness.client()) as client:
+        first = await client.notifier.deliver(effect, {}, Attempt("outbox:7"))
+        # The process died before recording the delivery: the relay tries the same item again.
+        again = await client.notifier.deliver(effect, {}, Attempt("outbox:7", resumed=True))
+        other = await client.notifier.deliver(effect, {}, Attempt("outbox:8"))
+    requests = fake.requests_to("POST", f"/channels/{welcome}/messages")
+    nonces = [r.payload["nonce"] for r in requests]
+    assert nonces[0] == nonces[1] != nonces[2] and len(nonces[0]) <= 25
+    assert all(r.payload["enforce_nonce"] is True for r in requests)
+    assert len(fake.sent_messages(welcome)) == 2  # the resend of outbox:7 made no second message
+    assert first == again == {} and other == {}

@@ -354,3 +354,34 @@ async def test_closed_dms_with_a_file_or_other_errors_are_parked_as_before(run: 
 
     assert [s for s, _, _ in await statuses(run)] == ["parked", "parked"]
     assert run.fake.calls_to("chat.postEphemeral") == []
+
+
+async def test_a_post_whose_delivery_was_not_recorded_is_looked_for_before_it_is_sent_again(
+    run: Running, clock: FixedClock
+) -> None:
+    from sqlalchemy import update
+
+    def history(params: dict[str, object]) -> dict[str, object]:
+        found = [m for (channel, _), m in run.fake.messages.items() if channel == params["channel"]]
+        for message in found:  # what Slack returns with include_all_metadata
+            if isinstance(message.get("metadata"), str):
+                message["metadata"] = json.loads(message["metadata"])
+        return {"messages": sorted(found, key=lambda m: str(m["ts"]), reverse=True)}
+
+    run.fake.set_handler("conversations.history", history)
+    await queue(run, PostMessage(COMMUNITY, "announcements", "Meetup on Friday", message_key="meetup"))
+    await run.deliver()
+    [post] = run.fake.calls_to("chat.postMessage")
+    metadata = post.params["metadata"]
+    metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+    assert metadata["event_type"] == "townsquare_outbox"
+    # The process died after Slack took the post and before the outbox recorded it.
+    async with run.engine.begin() as conn:
+        await conn.execute(
+            update(OutboxRow).values(status="pending", done_at=None, claimed_until=clock.now())
+        )
+    clock.advance(minutes=5)  # the dead process's claim runs out
+    await run.deliver()
+    assert len(run.fake.calls_to("chat.postMessage")) == 1  # found, not sent again
+    assert len(run.fake.calls_to("conversations.history")) == 1
+    assert [status for status, _, _ in await statuses(run)] == ["done"]
