@@ -174,7 +174,9 @@ class OutboxRelay:
         await self._answered(item)
         self.watch.count("delivered")
         self._unrecorded[item.id] = (item, new_refs)
-        await self._record(item.id)
+        if not await self._record(item.id):
+            # The database is away: send nothing more until what was sent is written down.
+            raise ConnectionError("cannot record delivered outbox items yet")
         return new_refs
 
     async def _record(self, item_id: int) -> bool:
@@ -222,6 +224,7 @@ class OutboxRelay:
             )
             requeued = await requeue_with_dependants(uow, ids, self.clock.now())
             await uow.commit()
+        self.wake()
         log.warning(
             "outbox relay: %s answers again for %s after %s; delivery resumes (%d parked effects requeued)",
             item.platform,

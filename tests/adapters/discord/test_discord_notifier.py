@@ -49,7 +49,11 @@ async def _queue(harness: Harness, *effects: Effect) -> None:
 
 async def _outbox(harness: Harness) -> list[tuple[str, int, str | None]]:
     async with harness.app.engine.connect() as conn:
-        rows = await conn.execute(select(OutboxRow.status, OutboxRow.attempts, OutboxRow.last_error))
+        rows = await conn.execute(  # the leads' alerts about parked effects aside
+            select(OutboxRow.status, OutboxRow.attempts, OutboxRow.last_error).where(
+                OutboxRow.dedupe_key.is_(None) | ~OutboxRow.dedupe_key.startswith("outbox-alert:")
+            )
+        )
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
