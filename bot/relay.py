@@ -179,8 +179,9 @@ class OutboxRelay:
             raise ConnectionError("cannot record delivered outbox items yet")
         return new_refs
 
-    async def _record(self, item_id: int) -> bool:
-        """Write that an item was delivered, retrying the write; on failure it stays in `_unrecorded`."""
+    async def _record(self, item_id: int, *, report: bool = True) -> bool:
+        """Write that an item was delivered, retrying the write; on failure it stays in `_unrecorded`
+        (said once, when it first could not be written: later passes only count)."""
         item, new_refs = self._unrecorded[item_id]
         for wait in (*self.policy.record_retry_seconds, None):
             try:
@@ -194,7 +195,7 @@ class OutboxRelay:
                 raise
             except Exception as exc:  # noqa: BLE001  (the database is away: keep what was sent)
                 if wait is None:
-                    log.warning(
+                    (log.warning if report else log.debug)(
                         "outbox item %s was delivered but cannot be recorded yet (%s); it will be "
                         "recorded, not sent again",
                         item.id,
@@ -210,7 +211,7 @@ class OutboxRelay:
 
     async def _record_unrecorded(self) -> None:
         for item_id in sorted(self._unrecorded):
-            if not await self._record(item_id):
+            if not await self._record(item_id, report=False):
                 raise ConnectionError("cannot record delivered outbox items yet")
 
     async def _answered(self, item: OutboxItem) -> None:
