@@ -41,3 +41,8 @@ def test_erase_benchmark_leaves_nothing_of_the_member() -> None:
     out = _run("erase.py", "--members", "80", "--outbox", "120")
     assert "outbox rows still naming the member: 0;" in out
     assert "naming Person Number70: 0" not in out  # someone with a longer name keeps theirs
+
+
+def test_soak_benchmark_delivers_everything_once_through_outages() -> None:
+    out = _run("soak.py", "--duration", "6", "--report-every", "2", "--outage-every", "3", "--outage-for", "1")
+    assert "all once, in order" in out and "log volume:" in out
