@@ -129,7 +129,7 @@ class OutboxRow(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
-        Index("ix_outbox_lane", "community_id", "lane", "id"),
+        Index("ix_outbox_lane", "community_id", "lane", "status", "id"),
     )
     __privacy__ = Privacy(
         columns={},

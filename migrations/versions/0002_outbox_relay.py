@@ -20,7 +20,7 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("lane", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("retryable", sa.Boolean(), server_default=sa.true(), nullable=False))
-        batch_op.create_index("ix_outbox_lane", ["community_id", "lane", "id"], unique=False)
+        batch_op.create_index("ix_outbox_lane", ["community_id", "lane", "status", "id"], unique=False)
 
 
 def downgrade() -> None:
