@@ -25,7 +25,7 @@ def _item(row: OutboxRow) -> OutboxItem:
         last_error=row.last_error,
         created_at=row.created_at,
         dedupe_key=row.dedupe_key,
-        resumed=row.claimed_until is not None or row.attempts > 0,
+        resumed=row.claimed_until is not None or row.attempts > 0 or row.last_error is not None,
     )
 
 

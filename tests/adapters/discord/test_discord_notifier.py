@@ -354,3 +354,25 @@ async def test_a_resend_after_a_lost_answer_carries_the_same_nonce_and_makes_one
     assert all(r.payload["enforce_nonce"] is True for r in requests)
     assert len(fake.sent_messages(welcome)) == 2  # the resend of outbox:7 made no second message
     assert first == again == {} and other == {}
+
+
+async def test_ten_minutes_of_503_pause_the_relay_and_every_post_goes_out_once_in_order(
+    harness: Harness,
+) -> None:
+    fake, welcome = harness.fake, harness.square.ids["channel:welcome"]
+    path = rf"/channels/{welcome}/messages"
+    fake.fail_next("POST", path, 503, times=10_000)
+    async with harness.running(harness.client()):
+        await _queue(harness, *(PostMessage(COMMUNITY, "welcome", f"news {i}") for i in range(12)))
+        for _ in range(120):  # ten minutes of the relay's clock, a pass every 5 s
+            await harness.app.relay.run_once()
+            harness.clock.advance(seconds=5)
+        tried = len(fake.requests_to("POST", f"/channels/{welcome}/messages"))
+        assert tried <= 3 + 20  # paused after three 503s, then one probe at a time (≤ 1 a minute)
+        assert {status for status, _, _ in await _outbox(harness)} == {"pending"}  # none parked
+        fake._failures.clear()  # Discord is back
+        for _ in range(30):
+            await harness.app.relay.run_once()
+            harness.clock.advance(seconds=5)
+    assert [status for status, _, _ in await _outbox(harness)] == ["done"] * 12
+    assert [m["content"] for m in fake.sent_messages(welcome)] == [f"news {i}" for i in range(12)]
