@@ -44,5 +44,7 @@ def test_erase_benchmark_leaves_nothing_of_the_member() -> None:
 
 
 def test_soak_benchmark_delivers_everything_once_through_outages() -> None:
-    out = _run("soak.py", "--duration", "6", "--report-every", "2", "--outage-every", "3", "--outage-for", "1")
+    out = _run(
+        "soak.py", "--duration", "6", "--report-every", "2", "--outage-every", "3", "--outage-for", "1"
+    )
     assert "all once, in order" in out and "log volume:" in out
