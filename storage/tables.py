@@ -134,7 +134,10 @@ class OutboxRow(Base):
     __privacy__ = Privacy(
         columns={},
         export=False,
-        note="effects to carry out; erasure deletes those addressed to the member and rewords the rest",
+        note=(
+            "effects to carry out; erasure deletes those addressed to the member and rewords the rest "
+            "(a lane names a member only on effects addressed to them: DMs, access changes)"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
