@@ -171,12 +171,12 @@ class OutboxRelay:
             if item.attempts == 0:  # one traceback per item, not one per attempt
                 log.exception("outbox item %s (%s) raised", item.id, item.effect.kind)
             return await self._failed(item, short_error(exc), retryable=True)
-        await self._answered(item)
+        self._unrecorded[item.id] = (item, new_refs)  # before anything else can fail
         self.watch.count("delivered")
-        self._unrecorded[item.id] = (item, new_refs)
         if not await self._record(item.id):
             # The database is away: send nothing more until what was sent is written down.
             raise ConnectionError("cannot record delivered outbox items yet")
+        await self._answered(item)
         return new_refs
 
     async def _record(self, item_id: int, *, report: bool = True) -> bool:
