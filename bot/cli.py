@@ -172,9 +172,7 @@ async def _outbox(config: str, retry: Sequence[str]) -> int:
             if retry:
                 from bot.clock import SystemClock
 
-                wanted = (
-                    await uow.outbox.parked_ids() if "all" in retry else [int(word) for word in retry]
-                )
+                wanted = await uow.outbox.parked_ids() if "all" in retry else [int(word) for word in retry]
                 # Effects waiting on a requeued one (an edit of its post) follow it.
                 count = await requeue_with_dependants(uow, wanted, SystemClock().now())
                 await uow.commit()
@@ -361,9 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("outbox", help="list effects that kept failing (parked), or requeue them")
     config_arg(p)
-    p.add_argument(
-        "--retry", nargs="+", metavar="ID", help="requeue these parked effects ('all': every one)"
-    )
+    p.add_argument("--retry", nargs="+", metavar="ID", help="requeue these parked effects ('all': every one)")
     p.set_defaults(func=cmd_outbox)
 
     add_ideas_parser(sub, config_arg)
