@@ -21,7 +21,7 @@ from bot.ingest import ContributionIngestor
 from bot.relay import OutboxRelay, RetryPolicy
 from programming.recurring import JobRegistry, registry_of
 from programming.scheduler import ProgrammeScheduler
-from storage.db import create_engine, read_only
+from storage.db import create_engine, is_busy, read_only
 from storage.migrate import require_current
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -132,6 +132,8 @@ def build_app(
         {community.id: community for community in settings.communities},
         on_commit=relay.wake,
         services={ChartRenderer: MatplotlibChartRenderer()},
+        read_factory=uow_factory.read_only(),
+        busy=is_busy,
     )
     ingest = ContributionIngestor(uow_factory, clock, bus.communities, on_recorded=bus.handle)
     return App(

@@ -16,6 +16,7 @@ from bot.core.ports import (
     PlatformRefRepository,
     ProcessedEventRepository,
 )
+from storage.db import read_only
 from storage.delivery import SqlOutboxRepository, SqlPlatformRefRepository, SqlProcessedEventRepository
 from storage.members import SqlCommunityRepository, SqlMemberRepository
 from storage.scheduling import SqlJobRunRepository, SqlLeaseRepository
@@ -94,3 +95,7 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions, self.engine, self.bindings)
+
+    def read_only(self) -> SqlUnitOfWorkFactory:
+        """Units of work whose transactions never take SQLite's write lock (the bus's preparers)."""
+        return SqlUnitOfWorkFactory(read_only(self.engine), self.bindings)
