@@ -271,7 +271,45 @@ async def _indexes(engine: AsyncEngine, create: bool) -> None:
                 await conn.run_sync(lambda c, act=action: act(c, checkfirst=True))
 
 
-async def prepare(url: str, members: int, contributions: int, fresh: bool) -> None:
+async def keep_earlier_weeks(engine: AsyncEngine, weeks: int) -> None:
+    """The rollup as the weekly digest jobs of earlier weeks left it: the metrics of the `weeks` weeks
+    before the digest week kept; the digest week itself is not (each run computes it)."""
+    from bot.config import Settings
+    from bot.core.metrics.handlers import policy_of
+    from bot.core.weeks import IsoWeek, Period
+    from storage.metrics.reader import SqlMetricsReader
+    from storage.metrics.snapshots import SqlMetricsSnapshots
+    from storage.uow import SqlUnitOfWorkFactory
+
+    community = Settings.model_validate(
+        {
+            "database": {"url": "sqlite+aiosqlite:////tmp/unused.db"},
+            "communities": [{"id": COMMUNITY, "name": "Bench Community", "platform": "fake"}],
+        }
+    ).communities[0]
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM metrics_week"))
+    if not weeks:
+        print("  rollup of earlier weeks: none (--kept-weeks 0)")
+        return
+    started = time.perf_counter()
+    reader = SqlMetricsReader(engine)
+    digest_week, policy = IsoWeek.parse(WEEK), policy_of(community)
+    kept = [
+        await reader.week(COMMUNITY, Period.of(digest_week.shift(-n), community.timezone), policy)
+        for n in range(weeks, 0, -1)
+    ]
+    async with SqlUnitOfWorkFactory(engine, {})() as uow:
+        await SqlMetricsSnapshots(uow.session).keep(COMMUNITY, kept, NOW)
+        await uow.commit()
+    print(
+        f"  rollup of the {weeks} earlier weeks (once per week in production, by each weekly digest): "
+        f"{time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+
+
+async def prepare(url: str, members: int, contributions: int, fresh: bool, kept_weeks: int) -> None:
     engine = create_engine(url)
     try:
         await upgrade(engine)
@@ -280,6 +318,7 @@ async def prepare(url: str, members: int, contributions: int, fresh: bool) -> No
             rows = await conn.scalar(text("SELECT count(*) FROM contribution")) if have else 0
         if have == members and rows == contributions and not fresh:
             print(f"reusing the generated database ({members:,} members, {contributions:,} contributions)")
+            await keep_earlier_weeks(engine, kept_weeks)
             return
         if have:
             await downgrade(engine)
@@ -295,6 +334,7 @@ async def prepare(url: str, members: int, contributions: int, fresh: bool) -> No
         async with engine.connect() as conn:
             weeks = await conn.scalar(text("SELECT count(*) FROM member_week"))
         print(f"generated in {time.perf_counter() - started:.0f} s; {weeks:,} member_week rows", flush=True)
+        await keep_earlier_weeks(engine, kept_weeks)
     finally:
         await engine.dispose()
 
@@ -412,6 +452,12 @@ def main() -> int:
     parser.add_argument("--fresh", action="store_true", help="regenerate even if the database matches")
     parser.add_argument("--runs", type=int, default=3, help="digest computations to time (default 3)")
     parser.add_argument(
+        "--kept-weeks",
+        type=int,
+        default=12,
+        help="earlier weeks in the metrics rollup, as weekly digests left them (default 12; 0: none)",
+    )
+    parser.add_argument(
         "--no-write-wait", action="store_true", help="skip timing a write behind the weekly digest job"
     )
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
@@ -424,7 +470,7 @@ def main() -> int:
     if args.write_wait:
         print(json.dumps(asyncio.run(write_wait(url))))
         return 0
-    asyncio.run(prepare(url, args.members, args.contributions, args.fresh))
+    asyncio.run(prepare(url, args.members, args.contributions, args.fresh, args.kept_weeks))
     r = _child(url, "--measure", "--runs", str(args.runs))
     if r is None:
         return 1

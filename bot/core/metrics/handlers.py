@@ -17,7 +17,7 @@ from bot.core.metrics import feature
 from bot.core.metrics.commands import PostWeeklyDigest, PreviewDigest, ShowHealth
 from bot.core.metrics.digest import Digest, HealthyRange, HealthyRanges, headlines
 from bot.core.metrics.digest_render import digest_fields, headline_fields, summary, title
-from bot.core.metrics.ports import ChartRenderer, MetricsReader
+from bot.core.metrics.ports import ChartRenderer, MetricsReader, MetricsSnapshots
 from bot.core.metrics.rules import MetricsPolicy
 from bot.core.registry import Invocation, Option, SlashCommand
 from bot.core.replies import Reply
@@ -201,6 +201,10 @@ async def post_weekly_digest(command: PostWeeklyDigest, ctx: Context) -> Reply:
         fields=digest_fields(digest),
         image_png=image,
         image_name=f"digest-{command.community_id}-{week}.png" if image else None,
+    )
+    # The finished weeks just computed join the rollup: later digests read them for their trend.
+    await ctx.uow.repo(MetricsSnapshots).keep(
+        command.community_id, (digest.data.current, digest.data.previous), ctx.now()
     )
     if await ctx.send(post, dedupe_key=f"digest:{command.community_id}:{week}"):
         return Reply(text=f"The digest of {week} is on its way to the leads' channel.", private=True)
