@@ -78,7 +78,11 @@ class CommunityRow(Base):
 
 class MemberRow(Base):
     __tablename__ = "member"
-    __table_args__ = (UniqueConstraint("community_id", "platform", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("community_id", "platform", "user_id"),
+        # The digest's "referrers whose newcomers activated" reads one week of first contributions.
+        Index("ix_member_first_contribution", "community_id", "first_contribution_at"),
+    )
     __privacy__ = Privacy(
         columns={"id": "delete", "referred_by_id": "nullify"},
         note="who the member is, how and when they got in; who they referred keeps a row without the link",

@@ -1,4 +1,5 @@
-"""metrics rollup: finished weeks' metrics kept (metrics_week); the helpful-answer index covers its reads
+"""metrics rollup: finished weeks' metrics kept (metrics_week); the helpful-answer index covers its reads;
+members by first contribution
 
 Revision ID: 0002_metrics_rollup
 Revises: 0001
@@ -46,9 +47,13 @@ def upgrade() -> None:
         sqlite_where=HELPFUL,
         postgresql_where=HELPFUL,
     )
+    op.create_index(
+        "ix_member_first_contribution", "member", ["community_id", "first_contribution_at"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_member_first_contribution", table_name="member")
     op.drop_index("ix_contribution_helpful", table_name="contribution")
     op.create_index(
         "ix_contribution_helpful",

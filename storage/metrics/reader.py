@@ -287,7 +287,9 @@ class MetricsQueries:
         # computed together.
         missing = [i for i, p in enumerate(periods) if self.kept_metrics(p) is None]
         computed: dict[int, float | None] = {}
-        if missing:
+        if len(missing) <= 2:  # the week and the one before: their activity is computed anyway
+            computed = {i: (await self.activity(periods[i])).active_contributor_ratio for i in missing}
+        elif missing:
             span = range(missing[0], missing[-1] + 1)
             ratios = await self.active_ratios([periods[i] for i in span])
             computed = dict(zip(span, ratios, strict=True))
