@@ -29,6 +29,28 @@ Bindings = Mapping[type, Binding]
 """A feature's ports and the storage that implements them, listed in bot/features.py."""
 
 
+class WriteTurn:
+    """SQLite's one writer, queued in arrival order within the process (see SqlUnitOfWorkFactory)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._holder: asyncio.Task[object] | None = None
+
+    async def take(self) -> None:
+        me = asyncio.current_task()
+        if me is not None and me is self._holder:
+            raise RuntimeError(
+                "a write unit of work was opened inside another one of the same task: on SQLite the "
+                "inner one would wait forever for the outer one's turn; finish the outer one first"
+            )
+        await self._lock.acquire()
+        self._holder = me
+
+    def give_back(self) -> None:
+        self._holder = None
+        self._lock.release()
+
+
 class SqlUnitOfWork:
     """`async with factory() as uow: ...; await uow.commit()`; leaving without commit rolls back."""
 
@@ -47,7 +69,7 @@ class SqlUnitOfWork:
         sessions: async_sessionmaker[AsyncSession],
         engine: AsyncEngine,
         bindings: Bindings,
-        turn: asyncio.Lock | None = None,
+        turn: WriteTurn | None = None,
     ) -> None:
         self._sessions = sessions
         self.engine = engine  # for readers that work outside this transaction (the metrics reader)
@@ -57,7 +79,7 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> Self:
         if self._turn is not None:
-            await self._turn.acquire()
+            await self._turn.take()
         self.session = self._sessions()
         self.communities = SqlCommunityRepository(self.session)
         self.members = SqlMemberRepository(self.session)
@@ -88,7 +110,7 @@ class SqlUnitOfWork:
                 await self.session.close()
         finally:
             if self._turn is not None:
-                self._turn.release()
+                self._turn.give_back()
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -111,7 +133,7 @@ class SqlUnitOfWorkFactory:
         self.bindings = bindings
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         writes = is_sqlite(str(engine.url)) and not engine.get_execution_options().get(READ_ONLY, False)
-        self._turn = asyncio.Lock() if writes else None
+        self._turn = WriteTurn() if writes else None
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.sessions, self.engine, self.bindings, self._turn)

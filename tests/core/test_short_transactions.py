@@ -116,3 +116,42 @@ def test_only_busy_database_errors_are_retried() -> None:
         sqlstate = "40001"
 
     assert is_busy(OperationalError("UPDATE …", {}, PgError("could not serialize access")))
+
+
+async def test_write_transactions_take_turns_so_a_stream_of_writes_cannot_starve_one(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    path = tmp_path / "turns.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite+aiosqlite:///{path}"
+    app = build_app(make_settings(url), FixedClock(MONDAY_AFTER), {})
+    committed = 0
+
+    async def stream() -> None:  # like the ingest: one write transaction after another, no pause
+        nonlocal committed
+        for i in range(40):
+            async with app.uow_factory() as uow:
+                await uow.processed.claim("stream", str(i), MONDAY_AFTER)
+                await asyncio.sleep(0.005)  # the rest of a batch's work
+                await uow.commit()
+            committed += 1
+
+    async def command() -> int:
+        await asyncio.sleep(0.01)
+        asked = committed
+        async with app.uow_factory() as uow:
+            await uow.processed.claim("command", "1", MONDAY_AFTER)  # holds the write lock from here
+            waited = committed - asked
+            await uow.commit()
+        return waited
+
+    try:
+        _, waited = await asyncio.gather(stream(), command())
+        assert waited <= 1  # the command waited for the transaction under way, not for the stream
+        async with app.uow_factory() as outer:
+            await outer.processed.claim("outer", "1", MONDAY_AFTER)
+            with pytest.raises(RuntimeError, match="inside another one of the same task"):
+                async with app.uow_factory():
+                    pass
+    finally:
+        await app.close()
