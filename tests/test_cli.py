@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from storage.migrate import head_revision
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -52,7 +54,7 @@ def test_migrate_then_outbox_on_a_fresh_database(tmp_path: Path) -> None:
     assert refused.returncode == 2 and f"townsquare migrate --config {config}" in refused.stderr
     migrated = _run("migrate", "--config", str(config))
     assert migrated.returncode == 0, migrated.stderr
-    assert "database at 0002" in migrated.stdout
+    assert f"database at {head_revision()} (was empty)" in migrated.stdout
     listed = _run("outbox", "--config", str(config))
     assert listed.returncode == 0 and "no parked effects" in listed.stdout
 
