@@ -1,8 +1,8 @@
 """metrics rollup: finished weeks' metrics kept (metrics_week); the helpful-answer index covers its reads;
 members by first contribution
 
-Revision ID: 0002_metrics_rollup
-Revises: 0001
+Revision ID: 0003_metrics_rollup
+Revises: 0002_outbox_relay
 Create Date: 2026-12-07
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0002_metrics_rollup"
-down_revision: str | None = "0001"
+revision: str = "0003_metrics_rollup"
+down_revision: str | None = "0002_outbox_relay"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
