@@ -28,7 +28,7 @@ from bot.core.settings import CommunitySettings
 
 log = logging.getLogger("townsquare.ingest")
 
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 FLUSH_SECONDS = 1.0
 QUEUE_SIZE = 10_000
 MAX_RETRY_SECONDS = 30.0
