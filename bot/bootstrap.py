@@ -18,6 +18,7 @@ from bot.core.metrics.ports import ChartRenderer
 from bot.core.ports import Clock, Notifier
 from bot.features import FEATURES, FeatureModule, assemble, bindings
 from bot.ingest import ContributionIngestor
+from bot.ingest_journal import Journal, journal_directory
 from bot.relay import OutboxRelay, RetryPolicy
 from programming.recurring import JobRegistry, registry_of
 from programming.scheduler import ProgrammeScheduler
@@ -109,9 +110,12 @@ def build_app(
     engine: AsyncEngine | None = None,
     assembly: Assembly | None = None,
     features: tuple[FeatureModule, ...] = FEATURES,
+    *,
+    journal: bool = False,
 ) -> App:
     """Wire the core to storage and the given notifiers (one per platform), with every feature of
-    `features` (bot/features.py's list by default); a given `assembly` must come from the same list."""
+    `features` (bot/features.py's list by default); a given `assembly` must come from the same list.
+    `journal`: messages and reactions go through the on-disk ingest journal (`townsquare run`)."""
     assembly = assembly or assemble(features)
     storage = make_storage(settings, engine=engine, features=features)
     uow_factory = storage.uow_factory
@@ -135,7 +139,14 @@ def build_app(
         read_factory=uow_factory.read_only(),
         busy=is_busy,
     )
-    ingest = ContributionIngestor(uow_factory, clock, bus.communities, on_recorded=bus.handle)
+    directory = journal_directory(settings.database.url, settings.ingest.journal_dir)
+    ingest = ContributionIngestor(
+        uow_factory,
+        clock,
+        bus.communities,
+        on_recorded=bus.handle,
+        journal=Journal(directory) if journal else None,
+    )
     return App(
         settings=settings,
         engine=storage.engine,

@@ -98,7 +98,7 @@ async def _run(config: str, dry_run: bool) -> int:
     notifiers.update({runner.platform: runner.notifier for runner in runners})
     if slack is not None:
         notifiers["slack"] = slack.notifier
-    app = build_app(settings, clock, notifiers, assembly=assembly)
+    app = build_app(settings, clock, notifiers, assembly=assembly, journal=True)
     try:
         await start_app(app, config)
     except SchemaOutOfDate as exc:

@@ -58,6 +58,10 @@ class OutboxSettings(StrictModel):
     alert_channel: str = Field("applications", pattern=r"^$|" + CHANNEL_PATTERN)
 
 
+class IngestSettings(StrictModel):
+    journal_dir: str = ""  # empty: next to the SQLite file, or ./townsquare-journal with PostgreSQL
+
+
 class CommunityConfig(CommunitySettings):
     """A community with its platform binding (the core only sees the CommunitySettings part)."""
 
@@ -83,6 +87,7 @@ class Settings(StrictModel):
     database: DatabaseSettings = DatabaseSettings()
     logging: LoggingSettings = LoggingSettings()
     outbox: OutboxSettings = OutboxSettings()
+    ingest: IngestSettings = IngestSettings()
     discord: DiscordSettings | None = None
     slack: SlackSettings | None = None
     communities: tuple[CommunityConfig, ...] = Field(min_length=1)
