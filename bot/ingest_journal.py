@@ -15,7 +15,6 @@ Metadata only, like the database: who, what kind, where, when; never message tex
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 import secrets
@@ -26,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+import orjson
 from sqlalchemy.engine import make_url
 
 from bot.core.contributions.rules import ContributionFact, ContributionKind
@@ -52,7 +52,7 @@ def encode(fact: ContributionFact) -> bytes:
     """One journal line (no newline inside: JSON escapes it)."""
     target = fact.target
     return (
-        json.dumps(
+        orjson.dumps(
             [
                 fact.community_id,
                 fact.member.platform,
@@ -66,9 +66,8 @@ def encode(fact: ContributionFact) -> bytes:
                 target.user_id if target else None,
                 fact.by_staff,
                 fact.display_name,
-            ],
-            separators=(",", ":"),
-        ).encode()
+            ]
+        )
         + b"\n"
     )
 
@@ -76,7 +75,7 @@ def encode(fact: ContributionFact) -> bytes:
 def decode(line: bytes) -> ContributionFact:
     """The fact of one journal line; ValueError (or KeyError/TypeError) for a torn or foreign line."""
     (community, platform, user, kind, weight, source, at, channel, t_platform, t_user, staff, name) = (
-        json.loads(line)
+        orjson.loads(line)
     )
     return ContributionFact(
         community_id=community,
@@ -231,7 +230,7 @@ class Journal:
                 continue
             try:
                 facts.append(decode(line))
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError):  # orjson.JSONDecodeError is a ValueError
                 log.warning("skipping an unreadable journal line in %s", reader.segment.path.name)
         return facts
 

@@ -97,3 +97,13 @@ def test_every_benchmark_has_a_smoke_run() -> None:
     here = Path(__file__).read_text()
     scripts = sorted(p.name for p in (ROOT / "bench").glob("*.py") if p.name != "common.py")
     assert [s for s in scripts if f'"{s}"' not in here] == []
+
+
+def test_gateway_burst_benchmark_counts_everything_once() -> None:
+    out = _run("burst.py", "--gateway", "--events", "400")
+    assert "400 rows, 400 in weekly rollups: all once" in out and "lock errors:      0" in out
+
+
+def test_gateway_burst_with_the_database_down_loses_nothing() -> None:
+    out = _run("burst.py", "--gateway", "--db-down", "--events", "400")
+    assert "400 rows, 400 in weekly rollups: all once" in out and "refused 0" in out

@@ -12,6 +12,7 @@ What the ingest cannot take is refused, counted (`ingest.stats.refused`) and log
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -55,7 +56,18 @@ class LeanGateway:
         self._installed: dict[str, Parser] = {}
 
     def install(self, parsers: dict[str, Parser]) -> None:
-        """Replace the two parsers (once: a second install keeps the first)."""
+        """Replace the two parsers (once: a second install keeps the first), and pace each new
+        websocket from its READY or RESUMED on."""
+        for name in ("READY", "RESUMED"):
+            if name in self._installed:
+                continue
+            parse_session = parsers[name]
+
+            def parse_and_pace(data: Any, parse_session: Parser = parse_session) -> None:
+                parse_session(data)
+                self.pace(self.client.ws)
+
+            parsers[name] = self._installed[name] = parse_and_pace
         for name, lean in (("MESSAGE_CREATE", self.message), ("MESSAGE_REACTION_ADD", self.reaction)):
             full = parsers[name]
             if self._installed.get(name) is full:
@@ -66,6 +78,22 @@ class LeanGateway:
                     full(data)
 
             parsers[name] = self._installed[name] = parse
+
+    @staticmethod
+    def pace(ws: Any) -> None:
+        """Let other tasks run between two gateway frames. While frames are buffered, discord.py's
+        reader loop never suspends, so in a burst the ingest writer (and everything else) would wait
+        for the burst to end."""
+        if ws is None or getattr(ws, "townsquare_paced", False):
+            return
+        poll = ws.poll_event
+
+        async def paced_poll() -> None:
+            await poll()
+            await asyncio.sleep(0)
+
+        ws.poll_event = paced_poll
+        ws.townsquare_paced = True
 
     def message(self, data: Any) -> bool:
         """Handled here (True) unless it is not a guild message: discord.py's parser takes those."""
