@@ -39,7 +39,7 @@ log = logging.getLogger("townsquare.ingest")
 BATCH_SIZE = 2000
 FLUSH_SECONDS = 1.0
 QUEUE_SIZE = 10_000
-MAX_PENDING = 1_000_000  # facts in the journal not yet written (about 150 MB of disk)
+MAX_PENDING = 1_000_000  # facts in the journal not yet written (about 170 MB of disk)
 MAX_RETRY_SECONDS = 30.0
 
 
