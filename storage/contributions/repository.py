@@ -29,7 +29,8 @@ from bot.core.contributions.rules import (
 )
 from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef
-from storage.contributions.tables import ContributionRow, MemberWeekRow
+from storage.contributions.bulk import insert_new_contributions
+from storage.contributions.tables import MemberWeekRow
 from storage.repository_base import SqlRepository, insert_ignore, upsert
 from storage.tables import MemberRow
 
@@ -162,12 +163,7 @@ class SqlContributionRepository(SqlRepository):
     async def _insert(self, rows: list[dict[str, object]]) -> list[_Inserted]:
         if not rows:
             return []
-        table = ContributionRow.__table__
-        stmt = insert_ignore(self.dialect, table, index_elements=["community_id", "source_id"]).returning(
-            table.c.source_id
-        )
-        # Only the key comes back (no datetime to parse per row): the rest is what was sent.
-        new = set((await self.session.execute(stmt, rows)).scalars())
+        new = await insert_new_contributions(self.session, rows)
         return [
             _Inserted(row["member_id"], row["kind"], row["weight"], row["occurred_at"])  # type: ignore[arg-type]
             for row in rows
