@@ -18,7 +18,6 @@ import fcntl
 import logging
 import os
 import secrets
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -120,7 +119,6 @@ class Journal:
         self._number = 0
         self._size = 0
         self._dirty = False
-        self._synced_at = 0.0
         self._queue: deque[_Segment] = deque()  # segments not yet opened by the reader, oldest first
         self._reader: _Reader | None = None
 
@@ -142,7 +140,6 @@ class Journal:
         self._lock = open(self.directory / f"{self.token}.lock", "wb")  # noqa: SIM115  (held until close)
         fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._roll()
-        self._synced_at = time.monotonic()
 
     def append(self, fact: ContributionFact) -> None:
         """Write one fact down; it survives this process from the moment this returns."""
@@ -161,10 +158,6 @@ class Journal:
         if self._dirty and self._fd >= 0:
             os.fsync(self._fd)
             self._dirty = False
-        self._synced_at = time.monotonic()
-
-    def sync_due(self) -> bool:
-        return self._dirty and time.monotonic() - self._synced_at >= self.fsync_seconds
 
     def close(self, *, everything_written: bool) -> None:
         """fsync and release; with nothing left to write, the files go (a clean stop leaves none)."""
@@ -179,6 +172,11 @@ class Journal:
             for path in self.directory.glob(f"{self.token}.*.jsonl"):
                 path.unlink(missing_ok=True)
             (self.directory / f"{self.token}.lock").unlink(missing_ok=True)
+        held = [*self._queue, *([*self._reader.finished, self._reader.segment] if self._reader else [])]
+        for segment in held:  # the locks of dead processes' journals not written yet: the next start's
+            if segment.lock is not None:
+                segment.lock.close()
+                segment.lock = None
         if self._lock is not None:
             self._lock.close()  # releases the flock: a later process replays what is left
             self._lock = None

@@ -48,6 +48,7 @@ async def test_a_burst_of_guild_messages_builds_no_message_object_and_no_task(ha
             )
         await harness.sink.wait_for(200)
         assert len(asyncio.all_tasks()) <= before + 2  # not one per message
+        assert getattr(client.ws, "townsquare_paced", False)  # the reader lets the ingest writer run
     assert "message" not in dispatched  # discord.py never built a Message for them
     assert all(isinstance(e, MessagePosted) for e in harness.sink.events)
 
