@@ -36,6 +36,7 @@ from storage.tables import MemberRow
 
 ADMITTED = MemberStatus.ADMITTED.value
 STREAK_HORIZON = timedelta(weeks=260)  # streaks are looked for within five years
+_VOLUME_VALUES = frozenset(kind.value for kind in VOLUME_KINDS)  # a string test: Enum() costs per row
 
 _KIND_STAT = {
     ContributionKind.HELPFUL_ANSWER.value: "helpful_answers",
@@ -101,7 +102,7 @@ class SqlContributionRepository(SqlRepository):
             inserted += credits
         new_weeks = await self._new_weeks(inserted)
         await self._roll_up(community_id, inserted)
-        counted = {i.member_id for i in inserted if ContributionKind(i.kind) not in VOLUME_KINDS}
+        counted = {i.member_id for i in inserted if i.kind not in _VOLUME_VALUES}
         return RecordedContributions(
             inserted=len(inserted),
             member_ids=tuple(sorted({i.member_id for i in inserted})),
