@@ -1,13 +1,14 @@
-"""The ingest's hot statement: contributions inserted in multi-row `INSERT … ON CONFLICT DO NOTHING
+"""The ingest's hot statements: contributions inserted in multi-row `INSERT … ON CONFLICT DO NOTHING
 RETURNING source_id` statements written for the driver. SQLAlchemy's per-value type processing cost
 more than the database's own work here (a batch is thousands of rows), so each time is converted
-once, as UTCDateTime would: aware UTC for PostgreSQL, naive UTC text for SQLite.
+once, as UTCDateTime would: aware UTC for PostgreSQL, naive UTC text for SQLite (and a week as the
+ISO date SQLAlchemy's Date stores there). The weekly rollups are added to in one executemany.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,3 +59,24 @@ async def insert_new_contributions(session: AsyncSession, rows: Sequence[Mapping
         result = await connection.exec_driver_sql(sql, tuple(params))
         new.update(source for (source,) in result)
     return new
+
+
+async def add_to_weeks(
+    session: AsyncSession, community_id: str, totals: Mapping[tuple[int, date, str], tuple[int, float]]
+) -> None:
+    """Add each (member, week, kind)'s count and weight to the weekly rollup, in one executemany."""
+    connection = await session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    marks = ", ".join(f"${i}" for i in range(1, 7)) if postgres else ", ".join("?" * 6)
+    sql = (
+        "INSERT INTO member_week (member_id, week_start, kind, community_id, count, weight) "
+        f"VALUES ({marks}) ON CONFLICT (member_id, week_start, kind) DO UPDATE SET "
+        "count = member_week.count + excluded.count, weight = member_week.weight + excluded.weight"
+    )
+    await connection.exec_driver_sql(
+        sql,
+        [
+            (member_id, week if postgres else week.isoformat(), kind, community_id, count, weight)
+            for (member_id, week, kind), (count, weight) in sorted(totals.items())  # one lock order
+        ],
+    )

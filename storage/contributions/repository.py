@@ -29,9 +29,9 @@ from bot.core.contributions.rules import (
 )
 from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef
-from storage.contributions.bulk import insert_new_contributions
+from storage.contributions.bulk import add_to_weeks, insert_new_contributions
 from storage.contributions.tables import MemberWeekRow
-from storage.repository_base import SqlRepository, insert_ignore, upsert
+from storage.repository_base import SqlRepository, insert_ignore
 from storage.tables import MemberRow
 
 ADMITTED = MemberStatus.ADMITTED.value
@@ -252,36 +252,13 @@ class SqlContributionRepository(SqlRepository):
         return {m for m, w in weeks - {(m, w) for m, w in rows}}
 
     async def _roll_up(self, community_id: str, inserted: list[_Inserted]) -> None:
-        totals: dict[tuple[int, date, str], list[float]] = defaultdict(lambda: [0, 0.0])
+        totals: dict[tuple[int, date, str], tuple[int, float]] = {}
         for row in inserted:
-            total = totals[(row.member_id, week_start(row.at), row.kind)]
-            total[0] += 1
-            total[1] += row.weight
-        if not totals:
-            return
-        table = MemberWeekRow.__table__
-        stmt = upsert(self.dialect, table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["member_id", "week_start", "kind"],
-            set_={
-                "count": table.c["count"] + stmt.excluded["count"],
-                "weight": table.c["weight"] + stmt.excluded["weight"],
-            },
-        )
-        await self.session.execute(
-            stmt,
-            [
-                {
-                    "member_id": member_id,
-                    "week_start": week,
-                    "kind": kind,
-                    "community_id": community_id,
-                    "count": int(count),
-                    "weight": weight,
-                }
-                for (member_id, week, kind), (count, weight) in sorted(totals.items())
-            ],
-        )
+            key = (row.member_id, week_start(row.at), row.kind)
+            count, weight = totals.get(key, (0, 0.0))
+            totals[key] = (count + 1, weight + row.weight)
+        if totals:
+            await add_to_weeks(self.session, community_id, totals)
 
     async def stats(
         self, community_id: str, member_ids: Sequence[int], current_week: date
