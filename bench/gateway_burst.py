@@ -25,7 +25,6 @@ from bot.core.ports import UnitOfWork
 from storage.contributions.tables import ContributionRow, MemberWeekRow
 from tests.adapters.discord.fake_discord import configure_discord_endpoints, running_client
 
-DEBUG = bool(__import__("os").environ.get("BENCH_DEBUG"))
 SERVER = Path(__file__).resolve().parent / "gateway_server.py"
 
 
@@ -68,20 +67,10 @@ async def gateway_burst(events: int, db_down: bool, journal: bool) -> int:
             app = await bench_app(Path(tmp) / "burst.db", journal=journal, discord_guild=int(info["guild"]))
             lags = array("d")
             last_commit = [0.0]
-            started_at = [time.time()]
             write = app.ingest.write
 
             async def timed_write(batch: list[ContributionFact]) -> object:
-                t0 = time.time()
                 result = await write(batch)
-                if DEBUG:
-                    print(
-                        "batch",
-                        len(batch),
-                        round(t0 - started_at[0], 2),
-                        round(time.time() - t0, 2),
-                        file=sys.stderr,
-                    )
                 now = time.time()
                 last_commit[0] = now
                 lags.extend(now - fact.at.timestamp() for fact in batch)
@@ -103,7 +92,7 @@ async def gateway_burst(events: int, db_down: bool, journal: bool) -> int:
                     if db_down:
                         app.ingest.uow_factory = down
                     logging.getLogger("townsquare.ingest").setLevel(logging.CRITICAL)  # the retries, quietly
-                    started = started_at[0] = time.time()
+                    started = time.time()
                     child.stdin.write(f"go {events}\n".encode())
                     await child.stdin.drain()
                     sent = (await child.stdout.readline()).decode().split()
