@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.core.errors import InvalidInput
-from bot.core.registry import SlashCommand
+from bot.core.registry import Option, SlashCommand
 
 TEXT_MAX = 4000  # the longest text any option or answer may carry (Discord's modal limit)
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})  # controls, format characters, surrogates
@@ -25,6 +25,7 @@ _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})  # controls, format characte
 _INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800\u27e6\u27e7")
 _LINE_BREAKS = frozenset("\n\r\v\f\x85\u2028\u2029")
 _ZWJ = "\u200d"  # kept between two visible characters: it joins emoji sequences such as 👩‍💻
+_INT_MAX = 2**63 - 1  # the largest number a database column holds
 _BLANK_LINES = re.compile(r"\n{3,}")
 _SPACES = re.compile(r"[^\S\n]+")
 
@@ -79,7 +80,9 @@ def clean_options(command: SlashCommand, values: Mapping[str, Any]) -> dict[str,
     cleaned: dict[str, Any] = {}
     for name, value in values.items():
         option = declared.get(name)
-        if isinstance(value, str):
+        if option is not None and isinstance(value, int) and not isinstance(value, bool):
+            value = _in_range(command, option, value)
+        elif isinstance(value, str):
             typed, value = value, one_line(value)
             where = f"/{command.name} {name}"
             if option is not None and option.max_length is not None and len(value) > option.max_length:
@@ -87,8 +90,26 @@ def clean_options(command: SlashCommand, values: Mapping[str, Any]) -> dict[str,
             value = bounded(value, TEXT_MAX, where)
             if not value and option is not None and option.required and typed.strip():
                 raise InvalidInput(f"{where}: only invisible or control characters; type some text.")
+            if value and option is not None and option.choices:
+                value = _choice(where, option, value)
         cleaned[name] = value
     return cleaned
+
+
+def _in_range(command: SlashCommand, option: Option, value: int) -> int:
+    low = option.min_value if option.min_value is not None else -_INT_MAX
+    high = option.max_value if option.max_value is not None else _INT_MAX
+    if not low <= value <= high:
+        raise InvalidInput(f"/{command.name} {option.name}: a whole number from {low} to {high}.")
+    return value
+
+
+def _choice(where: str, option: Option, value: str) -> str:
+    """The declared choice typed (in any case); Slack sends whatever was typed."""
+    for choice in option.choices:
+        if choice.casefold() == value.casefold():
+            return choice
+    raise InvalidInput(f"{where}: one of {', '.join(option.choices)} ({option.description}).")
 
 
 def clean_answers(answers: Mapping[str, str]) -> dict[str, str]:
