@@ -32,7 +32,9 @@ def run_verb(args: argparse.Namespace) -> int:
     """Run the verb parsed into `args`; its one-line failure, if any, goes to stderr."""
     verb = " ".join(str(part) for part in _verb(args))
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, not at exit: a closed pipe is then caught below
+        return status
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as cat does
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit does not fail again
