@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.errors import InvalidInput
-from bot.core.registry import Option, SlashCommand
+
+if TYPE_CHECKING:
+    from bot.core.registry import Option, SlashCommand
 
 TEXT_MAX = 4000  # the longest text any option or answer may carry (Discord's modal limit)
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})  # controls, format characters, surrogates
@@ -35,9 +37,9 @@ def _kept(char: str) -> bool:
 
 
 def clean(value: str, *, multiline: bool = True) -> str:
-    """`value` without control, format or invisible characters, surrogates or mention-token brackets;
-    runs of spaces collapsed, trimmed; line breaks kept (as "\\n", at most one blank line in a row)
-    only when `multiline`."""
+    """`value` without control, format or invisible characters, surrogates or mention-token brackets,
+    trimmed. With `multiline`, line breaks are kept (as "\\n", at most one blank line in a row);
+    without, they become spaces and runs of spaces collapse to one."""
     text = value.replace("\r\n", "\n")
     out: list[str] = []
     for index, char in enumerate(text):
@@ -51,10 +53,10 @@ def clean(value: str, *, multiline: bool = True) -> str:
                 out.append(char)
         elif _kept(char):
             out.append(char)
-    joined = _SPACES.sub(" ", unicodedata.normalize("NFC", "".join(out)))
+    joined = unicodedata.normalize("NFC", "".join(out))
     if not multiline:
-        return joined.strip()
-    lines = [line.strip() for line in joined.split("\n")]
+        return _SPACES.sub(" ", joined).strip()
+    lines = [line.rstrip() for line in joined.split("\n")]  # indentation stays (a code snippet)
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 

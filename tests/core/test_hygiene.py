@@ -35,6 +35,7 @@ from tests.core.ideas_kit import admit
         ("\u27e6@discord:1\u27e7", False, "@discord:1"),  # a forged mention token loses its brackets
         ("  lots   of\tspace  ", False, "lots of space"),
         ("a\n\n\n\nb", True, "a\n\nb"),
+        ("def f():\n    return 1  \n", True, "def f():\n    return 1"),  # indentation kept
         ("dev \U0001f469\u200d\U0001f4bb", False, "dev \U0001f469\u200d\U0001f4bb"),  # ZWJ emoji kept
         ("\u200dx\u200d", False, "x"),  # a ZWJ joining nothing goes
         ("e\u0301", False, "\u00e9"),  # NFC
