@@ -76,12 +76,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 async def _run(config: str, dry_run: bool) -> int:
     from bot.bootstrap import build_app, start_app
+    from bot.cli_errors import require_database_file
     from bot.clock import SystemClock
     from bot.dryrun import LoggingNotifier
     from bot.features import assemble
     from storage.migrate import SchemaOutOfDate
 
     settings = _load(config)
+    require_database_file(settings, config)
     clock = SystemClock()
     assembly = assemble()
     platforms = {c.platform for c in settings.communities}

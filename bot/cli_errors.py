@@ -157,6 +157,16 @@ def _read_only_copy(settings: Settings, path: Path) -> Settings:
     return settings.model_copy(update={"database": database})
 
 
+def require_database_file(settings: Settings, config: str) -> None:
+    """CliFailure when the configured SQLite file does not exist (connecting would create it empty)."""
+    path = sqlite_file(settings.database.url)
+    if path is not None and not path.exists():
+        raise CliFailure(
+            f"{where(config)}: there is no database at {path}; create it with "
+            f"`townsquare migrate --config {config}` (or fix the path)"
+        )
+
+
 @asynccontextmanager
 async def checked_storage(
     settings: Settings, config: str, *, writes: bool, schema: bool = True, create: bool = False
@@ -170,11 +180,8 @@ async def checked_storage(
 
     path = sqlite_file(settings.database.url)
     if path is not None:
-        if not path.exists() and not create:
-            raise CliFailure(
-                f"{where(config)}: there is no database at {path}; create it with "
-                f"`townsquare migrate --config {config}` (or fix the path)"
-            )
+        if not create:
+            require_database_file(settings, config)
         if not path.parent.is_dir():
             raise CliFailure(
                 f"{where(config)}: the folder {path.parent} does not exist; create it or fix the path"

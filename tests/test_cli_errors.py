@@ -20,6 +20,7 @@ from storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = (["outbox"], ["ideas", "export"], ["ideas", "report"], ["digest"], ["metrics", "export"])
+VERBS = (*REPORTS, ["run", "--dry-run"], ["members", "import"], ["outbox", "--retry", "1"])
 
 
 def _config(tmp_path: Path, url: str | None = None, extra: str = "") -> Path:
@@ -58,7 +59,7 @@ def _one_line(capsys: pytest.CaptureFixture[str], status: int, *expected: str) -
     return lines[0]
 
 
-@pytest.mark.parametrize("verb", REPORTS, ids=" ".join)
+@pytest.mark.parametrize("verb", VERBS, ids=" ".join)
 def test_a_missing_database_file_names_the_key_and_says_migrate(
     tmp_path: Path, verb: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
