@@ -73,7 +73,8 @@ def bounded(value: str, limit: int, what: str) -> str:
 
 
 def clean_options(command: SlashCommand, values: Mapping[str, Any]) -> dict[str, Any]:
-    """A slash command's option values with every text cleaned (`one_line`) and bounded by the option's
+    """A slash command's option values with every text cleaned (`one_line` unless the option is
+    `multiline`) and bounded by the option's
     `max_length` (`TEXT_MAX` when it has none).
 
     A required text option made only of invisible or control characters is a private error naming the
@@ -85,7 +86,7 @@ def clean_options(command: SlashCommand, values: Mapping[str, Any]) -> dict[str,
         if option is not None and isinstance(value, int) and not isinstance(value, bool):
             value = _in_range(command, option, value)
         elif isinstance(value, str):
-            typed, value = value, one_line(value)
+            typed, value = value, clean(value, multiline=option is not None and option.multiline)
             where = f"/{command.name} {name}"
             if option is not None and option.max_length is not None and len(value) > option.max_length:
                 raise InvalidInput(f"{where}: at most {option.max_length} characters ({option.description}).")

@@ -70,6 +70,7 @@ COMMAND = SlashCommand(
         Option("kind", "ama or showcase", choices=("ama", "showcase"), required=False),
         Option("count", "How many", type=OptionType.INTEGER, min_value=1, max_value=52, required=False),
         Option("id", "An id", type=OptionType.INTEGER, required=False),
+        Option("choices", "One per line", required=False, multiline=True),
     ),
     command=_Any,
 )
@@ -82,6 +83,10 @@ def test_options_are_cleaned_and_bounded_with_errors_naming_the_option() -> None
         "count": 3,
     }
     assert clean_options(COMMAND, {"title": "   "}) == {"title": ""}  # blank: the command says why
+    assert clean_options(COMMAND, {"title": "a\nb", "choices": "Red\r\nGreen\x1b"}) == {
+        "title": "a b",
+        "choices": "Red\nGreen",
+    }
     cases = {
         "title": ("\u200b\u200b\u200b", "/demo title: only invisible or control characters"),
         "kind": ("<@&1> party", "/demo kind: one of ama, showcase"),
