@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,6 +42,14 @@ def run_verb(args: argparse.Namespace) -> int:
         return 1
     except CliFailure as exc:
         line = str(exc)
+    except OSError as exc:
+        if exc.filename is None:
+            explained = describe_database_error(exc, getattr(args, "config", None))
+            if explained is None:
+                raise
+            line = explained
+        else:  # a file named on the command line (--output, --chart, --write)
+            line = f"{exc.filename}: {exc.strerror or exc}; check the path and that this user may write there"
     except Exception as exc:  # noqa: BLE001  (the one edge where any database failure is explained)
         explained = describe_database_error(exc, getattr(args, "config", None))
         if explained is None:
@@ -93,7 +102,8 @@ def describe_database_error(exc: BaseException, config: str | None) -> str | Non
     url = _configured_url(config)
     shown = safe_url(url) if url else "the database"
     key = where(config)
-    if not isinstance(exc, SQLAlchemyError | OSError | TimeoutError) and not _is_driver_error(exc):
+    network = isinstance(exc, ConnectionError | TimeoutError | socket.gaierror)
+    if not (network or isinstance(exc, SQLAlchemyError) or _is_driver_error(exc)):
         return None
     reason = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
     lowered = reason.lower()
@@ -119,7 +129,7 @@ def describe_database_error(exc: BaseException, config: str | None) -> str | Non
         return f"{key}: {shown} refused the login ({reason}); check the user and password"
     if "database" in lowered and "does not exist" in lowered:
         return f"{key}: {shown}: {reason}; create it (createdb) or fix the database name"
-    if isinstance(exc, OSError | TimeoutError) or "connect" in lowered:
+    if network or "connect" in lowered:
         return (
             f"{key}: cannot reach {shown} ({reason or 'timed out'}); check that the database server runs "
             "there and accepts connections, or fix the host and port"

@@ -291,3 +291,12 @@ def test_reports_read_a_read_only_database_and_writes_refuse_it(tmp_path: Path) 
             assert f"{config}: database.url" in lines[0] and "read-only for this user" in lines[0]
     finally:
         folder.chmod(0o755)
+
+
+def test_an_output_file_that_cannot_be_written_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _migrated(tmp_path)
+    target = tmp_path / "no-such-folder" / "metrics.csv"
+    status = main(["metrics", "export", "--weeks", "1", "--output", str(target), "--config", str(config)])
+    _one_line(capsys, status, f"{target}: No such file or directory", "check the path")

@@ -93,7 +93,9 @@ def clean_options(command: SlashCommand, values: Mapping[str, Any]) -> dict[str,
             value = bounded(value, TEXT_MAX, where)
             if not value and option is not None and option.required and typed.strip():
                 raise InvalidInput(f"{where}: only invisible or control characters; type some text.")
-            if value and option is not None and option.choices:
+            if option is not None and option.choices:
+                if not value and not option.required:
+                    continue  # no choice made: as if the option was left out
                 value = _choice(where, option, value)
         cleaned[name] = value
     return cleaned

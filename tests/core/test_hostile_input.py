@@ -6,6 +6,7 @@ a control character, and no reply or outbox payload carries a mention the input 
 from __future__ import annotations
 
 import asyncio
+import os
 import unicodedata
 from collections.abc import Iterator
 from typing import Any
@@ -31,6 +32,7 @@ from tests.adapters.registry_walk import REGISTRY
 from tests.conftest import COMMUNITY, START, make_settings
 from tests.core.ideas_kit import admit
 
+EXAMPLES = int(os.environ.get("TOWNSQUARE_HOSTILE_EXAMPLES", "400"))  # more for a longer hunt
 FORGED = "666"  # the id every forged token names; no actor has it
 FRAGMENTS = (
     "\x00", "\ud800", "\udfff", "\x1b[31m", "\x07", "\r", "\r\n", "\x85", "\u2028", "\u202e", "\u2066",
@@ -162,7 +164,9 @@ def test_hostile_unicode_through_every_command_and_form(db_url: str) -> None:
         runner.run(admit(app, platform, "2", "member"))
         seen = {"slash": 0, "form": 0, "refused": 0}
 
-        @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @settings(
+            max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None
+        )
         @given(INVOCATION)
         def throw(case: tuple[str, tuple[str, str], Any]) -> None:
             kind, (user, name), what = case

@@ -83,6 +83,7 @@ def test_options_are_cleaned_and_bounded_with_errors_naming_the_option() -> None
         "count": 3,
     }
     assert clean_options(COMMAND, {"title": "   "}) == {"title": ""}  # blank: the command says why
+    assert clean_options(COMMAND, {"title": "ok", "kind": "\u200b"}) == {"title": "ok"}  # no choice made
     assert clean_options(COMMAND, {"title": "a\nb", "choices": "Red\r\nGreen\x1b"}) == {
         "title": "a b",
         "choices": "Red\nGreen",
