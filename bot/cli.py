@@ -83,7 +83,6 @@ async def _run(config: str, dry_run: bool) -> int:
     from storage.migrate import SchemaOutOfDate
 
     settings = _load(config)
-    require_database_file(settings, config)
     clock = SystemClock()
     assembly = assemble()
     platforms = {c.platform for c in settings.communities}
@@ -109,6 +108,7 @@ async def _run(config: str, dry_run: bool) -> int:
     notifiers.update({runner.platform: runner.notifier for runner in runners})
     if slack is not None:
         notifiers["slack"] = slack.notifier
+    require_database_file(settings, config)  # after the platform checks: configuration first
     app = build_app(settings, clock, notifiers, assembly=assembly, journal=True)
     try:
         await start_app(app, config)
