@@ -122,9 +122,9 @@ def test_a_missing_folder_is_named(tmp_path: Path, capsys: pytest.CaptureFixture
     [
         (
             ["outbox", "--retry", "99999999999999999999999"],
-            "--retry 99999999999999999999999: ids are whole numbers",
+            "--retry '99999999999999999999999': give parked ids (whole numbers",
         ),
-        (["outbox", "--retry", "0"], "--retry 0: ids are whole numbers from 1"),
+        (["outbox", "--retry", "0"], "--retry '0': give parked ids (whole numbers from 1"),
         (["metrics", "export", "--week", "0001-W10"], "--week: weeks of the years 1970 to 9000"),
         (["digest", "--week", "0001-W10"], "--week: weeks of the years 1970 to 9000"),
         (["metrics", "export", "--weeks", "0"], "--weeks 0: give 1 to 520"),
