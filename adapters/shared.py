@@ -1,10 +1,12 @@
 """What the Discord and Slack adapters both need: replay suppression for event ids, and the one
-mapping from the core's effects to the notifier method that carries each out."""
+mapping from the core's effects to the notifier method that carries each out (with the relay's
+attempt, for platforms that can deduplicate a resend)."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Protocol, TypeVar, assert_never
 
 from bot.core.effects import (
@@ -23,7 +25,7 @@ from bot.core.effects import (
     RevokeMemberAccess,
     SyncProfile,
 )
-from bot.core.ports import DeliveryError, PlatformRef
+from bot.core.ports import Attempt, DeliveryError, PlatformRef
 
 Refs = Mapping[str, PlatformRef]
 Binding = TypeVar("Binding", contravariant=True)
@@ -85,8 +87,31 @@ class EffectHandlers(Protocol[Binding]):
     ) -> Refs: ...
 
 
-async def carry_out(handlers: EffectHandlers[Binding], effect: Effect, refs: Refs, binding: Binding) -> Refs:
-    """Hand `effect` to the method of `handlers` that carries out its kind."""
+_ATTEMPT: ContextVar[Attempt | None] = ContextVar("townsquare_delivery_attempt", default=None)
+
+
+def current_attempt() -> Attempt | None:
+    """The relay's attempt being carried out in this task (for a nonce or a look before resending)."""
+    return _ATTEMPT.get()
+
+
+async def carry_out(
+    handlers: EffectHandlers[Binding],
+    effect: Effect,
+    refs: Refs,
+    binding: Binding,
+    attempt: Attempt | None = None,
+) -> Refs:
+    """Hand `effect` to the method of `handlers` that carries out its kind; `current_attempt()`
+    tells that method which attempt this is."""
+    token = _ATTEMPT.set(attempt)
+    try:
+        return await _dispatch(handlers, effect, refs, binding)
+    finally:
+        _ATTEMPT.reset(token)
+
+
+async def _dispatch(handlers: EffectHandlers[Binding], effect: Effect, refs: Refs, binding: Binding) -> Refs:
     match effect:
         case PostMessage():
             return await handlers.post_message(effect, refs, binding)

@@ -32,16 +32,16 @@ async def migrated(path: Path) -> None:
         await engine.dispose()
 
 
-async def bench_app(path: Path) -> App:
-    """The real app (bus, relay, ingest) on a migrated SQLite file, with one community."""
+async def bench_app(path: Path, *, journal: bool = False, discord_guild: int | None = None) -> App:
+    """The real app (bus, relay, ingest) on a migrated SQLite file, with one community (on the
+    in-memory platform, or on Discord in `discord_guild`); `journal`: the ingest journal of
+    `townsquare run`, next to the file."""
     await migrated(path)
-    settings = Settings.model_validate(
-        {
-            "database": {"url": sqlite_url(path)},
-            "communities": [{"id": COMMUNITY, "name": "Bench", "platform": "fake"}],
-        }
-    )
-    app = build_app(settings, SystemClock(), {})
+    community: dict[str, object] = {"id": COMMUNITY, "name": "Bench", "platform": "fake"}
+    if discord_guild is not None:
+        community.update(platform="discord", discord={"guild_id": discord_guild})
+    settings = Settings.model_validate({"database": {"url": sqlite_url(path)}, "communities": [community]})
+    app = build_app(settings, SystemClock(), {}, journal=journal)
     await app.ensure_communities()
     return app
 

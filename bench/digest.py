@@ -24,6 +24,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -107,8 +108,8 @@ async def generate(engine: AsyncEngine, members: int, contributions: int) -> Non
 
     await _exec(
         engine,
-        "INSERT INTO community (id, name, platform, created_at, admissions_paused) "
-        f"VALUES ('{COMMUNITY}', 'Bench Community', 'fake', {q.ts(str(start))}, FALSE)",
+        "INSERT INTO community (id, name, platform, created_at, admissions_paused, privacy_salt) "
+        f"VALUES ('{COMMUNITY}', 'Bench Community', 'fake', {q.ts(str(start))}, FALSE, '')",
         "community",
     )
     prefix, source = q.seq(members)
@@ -266,10 +267,49 @@ async def _indexes(engine: AsyncEngine, create: bool) -> None:
     async with engine.begin() as conn:
         for table in tables:
             for index in table.indexes:
-                await conn.run_sync(lambda c, i=index: i.create(c) if create else i.drop(c))
+                action = index.create if create else index.drop
+                await conn.run_sync(lambda c, act=action: act(c, checkfirst=True))
 
 
-async def prepare(url: str, members: int, contributions: int, fresh: bool) -> None:
+async def keep_earlier_weeks(engine: AsyncEngine, weeks: int) -> None:
+    """The rollup as the weekly digest jobs of earlier weeks left it: the metrics of the `weeks` weeks
+    before the digest week kept; the digest week itself is not (each run computes it)."""
+    from bot.config import Settings
+    from bot.core.metrics.handlers import policy_of
+    from bot.core.weeks import IsoWeek, Period
+    from storage.metrics.reader import SqlMetricsReader
+    from storage.metrics.snapshots import SqlMetricsSnapshots
+    from storage.uow import SqlUnitOfWorkFactory
+
+    community = Settings.model_validate(
+        {
+            "database": {"url": "sqlite+aiosqlite:////tmp/unused.db"},
+            "communities": [{"id": COMMUNITY, "name": "Bench Community", "platform": "fake"}],
+        }
+    ).communities[0]
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM metrics_week"))
+    if not weeks:
+        print("  rollup of earlier weeks: none (--kept-weeks 0)")
+        return
+    started = time.perf_counter()
+    reader = SqlMetricsReader(engine)
+    digest_week, policy = IsoWeek.parse(WEEK), policy_of(community)
+    kept = [
+        await reader.week(COMMUNITY, Period.of(digest_week.shift(-n), community.timezone), policy)
+        for n in range(weeks, 0, -1)
+    ]
+    async with SqlUnitOfWorkFactory(engine, {})() as uow:
+        await SqlMetricsSnapshots(uow.session).keep(COMMUNITY, kept, NOW)
+        await uow.commit()
+    print(
+        f"  rollup of the {weeks} earlier weeks (once per week in production, by each weekly digest): "
+        f"{time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+
+
+async def prepare(url: str, members: int, contributions: int, fresh: bool, kept_weeks: int) -> None:
     engine = create_engine(url)
     try:
         await upgrade(engine)
@@ -278,6 +318,7 @@ async def prepare(url: str, members: int, contributions: int, fresh: bool) -> No
             rows = await conn.scalar(text("SELECT count(*) FROM contribution")) if have else 0
         if have == members and rows == contributions and not fresh:
             print(f"reusing the generated database ({members:,} members, {contributions:,} contributions)")
+            await keep_earlier_weeks(engine, kept_weeks)
             return
         if have:
             await downgrade(engine)
@@ -293,6 +334,7 @@ async def prepare(url: str, members: int, contributions: int, fresh: bool) -> No
         async with engine.connect() as conn:
             weeks = await conn.scalar(text("SELECT count(*) FROM member_week"))
         print(f"generated in {time.perf_counter() - started:.0f} s; {weeks:,} member_week rows", flush=True)
+        await keep_earlier_weeks(engine, kept_weeks)
     finally:
         await engine.dispose()
 
@@ -324,12 +366,17 @@ async def measure(url: str, runs: int) -> dict[str, object]:
         await engine.dispose()
     started = time.perf_counter()
     render_text(digest)
-    png = render_digest_chart(digest)
-    render = time.perf_counter() - started
+    text_seconds = time.perf_counter() - started
+    charts = []
+    for _ in range(2):  # the first includes importing matplotlib, which a running bot does once
+        started = time.perf_counter()
+        png = render_digest_chart(digest)
+        charts.append(time.perf_counter() - started)
     head = {h.key: h.value for h in digest.headlines}
     return {
         "digest_seconds": timings,
-        "render_seconds": render,
+        "text_seconds": text_seconds,
+        "chart_seconds": charts,
         "chart_bytes": len(png),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "baseline_rss_mb": baseline_kb / 1024,
@@ -337,6 +384,66 @@ async def measure(url: str, runs: int) -> dict[str, object]:
         "active_contributor_ratio": head["active_contributor_ratio"],
         "first_contribution_rate": head["first_contribution_rate"],
         "cohorts": len(digest.data.cohorts),
+    }
+
+
+async def write_wait(url: str) -> dict[str, object]:
+    """A writer commits every few milliseconds while the weekly digest job runs through the bus:
+    how long does a write wait behind the job? (The job's `digest:` outbox key is removed first, so
+    every run posts.)"""
+    from bot.bootstrap import build_app
+    from bot.clock import FixedClock
+    from bot.config import Settings
+    from bot.core.bus import JobRun
+    from bot.core.metrics.commands import PostWeeklyDigest
+
+    settings = Settings.model_validate(
+        {
+            "database": {"url": url},
+            "communities": [{"id": COMMUNITY, "name": "Bench Community", "platform": "fake"}],
+        }
+    )
+    app = build_app(settings, FixedClock(NOW), {})
+    waits: list[float] = []
+    try:
+        async with app.engine.begin() as conn:
+            await conn.execute(text("DELETE FROM outbox WHERE dedupe_key LIKE 'digest:%'"))
+            await conn.execute(text("DELETE FROM job_run WHERE job_key LIKE 'bench-digest%'"))
+            await conn.execute(text("DELETE FROM processed_event WHERE platform = 'bench-writer'"))
+        job_done = asyncio.Event()
+
+        async def job() -> float:
+            started = time.perf_counter()
+            try:
+                await app.bus.handle(
+                    PostWeeklyDigest(community_id=COMMUNITY, week=WEEK),
+                    job=JobRun(f"bench-digest:{time.time_ns()}", NOW),
+                )
+            finally:
+                job_done.set()
+            return time.perf_counter() - started
+
+        async def writer() -> None:
+            i = 0
+            while not job_done.is_set():
+                i += 1
+                began = time.perf_counter()
+                async with app.uow_factory() as uow:
+                    await uow.processed.claim("bench-writer", f"w{i}", NOW)
+                    await uow.commit()
+                waits.append(time.perf_counter() - began)
+                await asyncio.sleep(0.005)
+
+        job_seconds, _ = await asyncio.gather(job(), writer())
+    finally:
+        await app.close()
+    waits.sort()
+    return {
+        "job_seconds": job_seconds,
+        "writes": len(waits),
+        "write_max": waits[-1] if waits else 0.0,
+        "write_p99": waits[min(len(waits) - 1, int(len(waits) * 0.99))] if waits else 0.0,
+        "write_p50": waits[len(waits) // 2] if waits else 0.0,
     }
 
 
@@ -349,36 +456,74 @@ def main() -> int:
     parser.add_argument("--url", help="database URL (default: a SQLite file under /tmp)")
     parser.add_argument("--fresh", action="store_true", help="regenerate even if the database matches")
     parser.add_argument("--runs", type=int, default=3, help="digest computations to time (default 3)")
+    parser.add_argument(
+        "--kept-weeks",
+        type=int,
+        default=12,
+        help="earlier weeks in the metrics rollup, as weekly digests left them (default 12; 0: none)",
+    )
+    parser.add_argument(
+        "--no-write-wait", action="store_true", help="skip timing a write behind the weekly digest job"
+    )
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--write-wait", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.members < 10_000:
+        parser.error(
+            "--members must be at least 10000 (the programme, badges and buddies name members up to 10000)"
+        )
     url = args.url or f"sqlite+aiosqlite:////tmp/townsquare-bench-{args.members}-{args.contributions}.db"
     if args.measure:
         print(json.dumps(asyncio.run(measure(url, args.runs))))
         return 0
-    asyncio.run(prepare(url, args.members, args.contributions, args.fresh))
-    child = subprocess.run(
-        [sys.executable, __file__, "--measure", "--url", url, "--runs", str(args.runs)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
-    )
-    if child.returncode != 0:
-        print(child.stderr, file=sys.stderr)
-        return child.returncode
-    r = json.loads(child.stdout.strip().splitlines()[-1])
+    if args.write_wait:
+        print(json.dumps(asyncio.run(write_wait(url))))
+        return 0
+    asyncio.run(prepare(url, args.members, args.contributions, args.fresh, args.kept_weeks))
+    r = _child(url, "--measure", "--runs", str(args.runs))
+    if r is None:
+        return 1
     backend = "SQLite" if is_sqlite(url) else "PostgreSQL"
     print(
         f"\nweekly digest {WEEK} on {backend}: {args.members:,} members, {args.contributions:,} contributions"
     )
     runs = ", ".join(f"{t:.2f} s" for t in r["digest_seconds"])
     print(f"  compute: {runs} ({args.runs} runs; the first on a fresh connection)")
-    print(f"  render text + chart: {r['render_seconds']:.2f} s (PNG {r['chart_bytes'] / 1024:.0f} KiB)")
+    first, again = r["chart_seconds"]
+    print(
+        f"  render: text {r['text_seconds']:.2f} s; chart {again:.2f} s "
+        f"(the first {first:.2f} s, importing matplotlib; PNG {r['chart_bytes'] / 1024:.0f} KiB)"
+    )
     print(f"  peak RSS: {r['peak_rss_mb']:.0f} MiB (after imports alone: {r['baseline_rss_mb']:.0f} MiB)")
     print(
         f"  members {r['members']:,}, active contributor ratio {r['active_contributor_ratio']:.1%}, "
         f"first-contribution rate {r['first_contribution_rate'] or 0:.1%}, {r['cohorts']:,} cohorts reported"
     )
+    if not args.no_write_wait:
+        w = _child(url, "--write-wait")
+        if w is None:
+            return 1
+        print(
+            f"  a write behind the weekly digest job ({w['job_seconds']:.2f} s): {w['writes']} writes, "
+            f"wait p50 {w['write_p50'] * 1000:.0f} ms, p99 {w['write_p99'] * 1000:.0f} ms, "
+            f"max {w['write_max'] * 1000:.0f} ms"
+        )
     return 0
+
+
+def _child(url: str, *args: str) -> dict[str, Any] | None:
+    """Run one measurement in a fresh process (its figures are its own); its last line is JSON."""
+    child = subprocess.run(
+        [sys.executable, __file__, "--url", url, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    if child.returncode != 0:
+        print(child.stderr, file=sys.stderr)
+        return None
+    result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
+    return result
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """How long the similar-ideas check takes on /idea as the number of open ideas grows.
 
-Run: python bench/ideas_similar.py  (prints figures; nothing is asserted)
+Run: python bench/ideas_similar.py [--sizes 100 1000 10000]  (prints figures; nothing is asserted)
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import statistics
 import time
@@ -23,8 +24,11 @@ def title(rng: random.Random) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1_000, 10_000], help="open ideas")
+    args = parser.parse_args()
     rng = random.Random(10)
-    for size in (100, 1_000, 10_000):
+    for size in args.sizes:
         titles = {i: title(rng) for i in range(1, size + 1)}
         runs = []
         for _ in range(20):

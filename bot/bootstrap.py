@@ -20,10 +20,11 @@ from bot.core.metrics.ports import ChartRenderer
 from bot.core.ports import Clock, Notifier
 from bot.features import FEATURES, FeatureModule, assemble, bindings
 from bot.ingest import ContributionIngestor
+from bot.ingest_journal import Journal, journal_directory
 from bot.relay import OutboxRelay, RetryPolicy
 from programming.recurring import JobRegistry, registry_of
 from programming.scheduler import ProgrammeScheduler
-from storage.db import create_engine, read_only
+from storage.db import create_engine, is_busy, read_only
 from storage.migrate import require_current
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -114,9 +115,12 @@ def build_app(
     engine: AsyncEngine | None = None,
     assembly: Assembly | None = None,
     features: tuple[FeatureModule, ...] = FEATURES,
+    *,
+    journal: bool = False,
 ) -> App:
     """Wire the core to storage and the given notifiers (one per platform), with every feature of
-    `features` (bot/features.py's list by default); a given `assembly` must come from the same list."""
+    `features` (bot/features.py's list by default); a given `assembly` must come from the same list.
+    `journal`: messages and reactions go through the on-disk ingest journal (`townsquare run`)."""
     assembly = assembly or assemble(features)
     storage = make_storage(settings, engine=engine, features=features)
     uow_factory = storage.uow_factory
@@ -124,6 +128,9 @@ def build_app(
         max_attempts=settings.outbox.max_attempts,
         base_delay_seconds=settings.outbox.base_delay_seconds,
         max_delay_seconds=settings.outbox.max_delay_seconds,
+        outage_after=settings.outbox.outage_after,
+        probe_max_seconds=settings.outbox.probe_max_seconds,
+        alert_channel=settings.outbox.alert_channel or None,
     )
     relay = OutboxRelay(uow_factory, clock, with_sinks(settings, notifiers or {}), policy)
     bus = MessageBus(
@@ -134,8 +141,17 @@ def build_app(
         {community.id: community for community in settings.communities},
         on_commit=relay.wake,
         services={ChartRenderer: MatplotlibChartRenderer()},
+        read_factory=uow_factory.read_only(),
+        busy=is_busy,
     )
-    ingest = ContributionIngestor(uow_factory, clock, bus.communities, on_recorded=bus.handle)
+    directory = journal_directory(settings.database.url, settings.ingest.journal_dir)
+    ingest = ContributionIngestor(
+        uow_factory,
+        clock,
+        bus.communities,
+        on_recorded=bus.handle,
+        journal=Journal(directory) if journal else None,
+    )
     return App(
         settings=settings,
         engine=storage.engine,

@@ -7,11 +7,10 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot import __version__
-from bot.core.feedback.ports import IdeaReportReader
 
 if TYPE_CHECKING:  # imported lazily at run time, for a fast --help
     from adapters.slack.app import SlackAdapter
@@ -37,19 +36,29 @@ def _load(path: str) -> Settings:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from bot.config_checks import deployment_problems
+
     settings = _load(args.path)
+    errors, notes = deployment_problems(settings, args.path)
+    for line in errors + notes:
+        print(f"townsquare: {line}", file=sys.stderr)
+    if errors:
+        return 2
     names = ", ".join(f"{c.id} ({c.platform})" for c in settings.communities)
     print(f"{args.path}: OK — {len(settings.communities)} community(ies): {names}")
     return 0
 
 
 async def _migrate(config: str) -> None:
-    from bot.bootstrap import open_storage
-    from storage.migrate import current_revision, head_revision, upgrade
+    from bot.cli_errors import CliFailure, checked_storage
+    from storage.migrate import SchemaOutOfDate, current_revision, head_revision, upgrade
 
-    async with open_storage(_load(config)) as storage:
+    async with checked_storage(_load(config), config, writes=True, schema=False, create=True) as storage:
         before = await current_revision(storage.engine)
-        await upgrade(storage.engine)
+        try:
+            await upgrade(storage.engine, config_path=config)
+        except SchemaOutOfDate as exc:
+            raise CliFailure(str(exc)) from None
         print(f"database at {head_revision()} (was {before or 'empty'})")
 
 
@@ -60,6 +69,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 async def _run(config: str, dry_run: bool) -> int:
     from bot.bootstrap import build_app, start_app
+    from bot.cli_errors import require_database_file
     from bot.clock import SystemClock
     from bot.core.effects import SINKS
     from bot.dryrun import LoggingNotifier
@@ -92,7 +102,8 @@ async def _run(config: str, dry_run: bool) -> int:
     notifiers.update({runner.platform: runner.notifier for runner in runners})
     if slack is not None:
         notifiers["slack"] = slack.notifier
-    app = build_app(settings, clock, notifiers, assembly=assembly)
+    require_database_file(settings, config)  # after the platform checks: configuration first
+    app = build_app(settings, clock, notifiers, assembly=assembly, journal=True)
     try:
         await start_app(app, config)
     except SchemaOutOfDate as exc:
@@ -165,15 +176,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     return asyncio.run(_run(args.config, args.dry_run))
 
 
-async def _outbox(config: str, retry: Sequence[int]) -> int:
-    from bot.bootstrap import open_storage
+async def _outbox(config: str, retry: Sequence[str]) -> int:
+    from bot.cli_errors import checked_storage
+    from bot.relay_requeue import requeue_with_dependants
 
-    async with open_storage(_load(config)) as storage:
+    async with checked_storage(_load(config), config, writes=bool(retry)) as storage:
         async with storage.uow_factory() as uow:
             if retry:
                 from bot.clock import SystemClock
 
-                count = await uow.outbox.requeue_parked(list(retry), SystemClock().now())
+                wanted = await uow.outbox.parked_ids() if "all" in retry else [int(word) for word in retry]
+                # Effects waiting on a requeued one (an edit of its post) follow it.
+                count = await requeue_with_dependants(uow, wanted, SystemClock().now())
                 await uow.commit()
                 print(f"requeued {count} parked effect(s)")
                 return 0
@@ -187,114 +201,9 @@ async def _outbox(config: str, retry: Sequence[int]) -> int:
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
-    return asyncio.run(_outbox(args.config, args.retry or []))
+    from bot.cli_errors import retry_words
 
-
-# --- ideas: the insights report and the export for product tools (issue 10) ---------------------
-
-
-def _spreadsheet_safe(value: object) -> object:
-    """Text a member typed can start with "=" or "@": spreadsheets would run it as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-async def _ideas(args: argparse.Namespace) -> int:
-    import csv
-    import json
-
-    from bot.bootstrap import open_storage
-    from bot.clock import SystemClock
-    from bot.core.errors import UserFacingError
-    from bot.core.feedback.idea_reports import build_report
-    from bot.core.feedback.report_rules import previous_month, render_json, render_markdown
-
-    settings = _load(args.config)
-    if args.community is None and len(settings.communities) > 1:
-        ids = ", ".join(c.id for c in settings.communities)
-        print(f"townsquare: name the community with --community ({ids})", file=sys.stderr)
-        return 2
-    try:
-        community = settings.community(args.community) if args.community else settings.communities[0]
-    except KeyError as exc:
-        print(f"townsquare: {exc.args[0]}", file=sys.stderr)
-        return 2
-    async with open_storage(settings, reports=True) as storage:
-        async with storage.uow_factory() as uow:
-            if args.ideas_command == "report":
-                now = SystemClock().now()
-                month = args.month or previous_month(now, community.zone)
-                try:
-                    report = await build_report(uow, community, month, now)
-                except UserFacingError as exc:
-                    print(f"townsquare: --month: {exc.message}", file=sys.stderr)
-                    return 2
-                if args.format == "json":
-                    print(json.dumps(render_json(report), indent=2, ensure_ascii=False))
-                else:
-                    sys.stdout.write(render_markdown(report))
-                return 0
-            rows = [
-                {
-                    "id": idea.id,
-                    "title": idea.title,
-                    "details": idea.details,
-                    "area": idea.area or "",
-                    "status": idea.status.value,
-                    "status_reason": idea.status_reason or "",
-                    "votes": idea.votes,
-                    "author": author or "",
-                    "created_at": idea.created_at.isoformat(),
-                    "shipped_at": idea.shipped_at.isoformat() if idea.shipped_at else "",
-                    "merged_into": idea.merged_into_id or "",
-                }
-                for idea, author in await uow.repo(IdeaReportReader).export(community.id)
-            ]
-        if args.format == "json":
-            print(json.dumps(rows, indent=2, ensure_ascii=False))
-        else:
-            fields = [
-                "id",
-                "title",
-                "details",
-                "area",
-                "status",
-                "status_reason",
-                "votes",
-                "author",
-                "created_at",
-                "shipped_at",
-                "merged_into",
-            ]
-            writer = csv.DictWriter(sys.stdout, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows({k: _spreadsheet_safe(v) for k, v in row.items()} for row in rows)
-        return 0
-
-
-def cmd_ideas(args: argparse.Namespace) -> int:
-    return asyncio.run(_ideas(args))
-
-
-def add_ideas_parser(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser],
-    config_arg: Callable[[argparse.ArgumentParser], None],
-) -> None:
-    """`townsquare ideas report|export`."""
-    ideas = sub.add_parser("ideas", help="the ideas insights report, and an export for product tools")
-    ideas_sub = ideas.add_subparsers(dest="ideas_command", required=True, metavar="WHAT")
-    p = ideas_sub.add_parser("report", help="top ideas, velocity, shipped with credits, implementation rate")
-    p.add_argument("--month", help="YYYY-MM in the community's time zone (default: last month)")
-    p.add_argument("--format", choices=("markdown", "json"), default="markdown")
-    p.add_argument("--community", help="community id (needed when the configuration has several)")
-    config_arg(p)
-    p.set_defaults(func=cmd_ideas)
-    p = ideas_sub.add_parser("export", help="every idea with status, votes and dates, as CSV or JSON")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("--community", help="community id (needed when the configuration has several)")
-    config_arg(p)
-    p.set_defaults(func=cmd_ideas)
+    return asyncio.run(_outbox(args.config, retry_words(args.retry, "--retry")))
 
 
 def cmd_slack_manifest(args: argparse.Namespace) -> int:
@@ -358,8 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("outbox", help="list effects that kept failing (parked), or requeue them")
     config_arg(p)
-    p.add_argument("--retry", type=int, nargs="+", metavar="ID", help="requeue these parked effects")
+    p.add_argument("--retry", nargs="+", metavar="ID", help="requeue these parked effects ('all': every one)")
     p.set_defaults(func=cmd_outbox)
+
+    from bot.cli_ideas import add_ideas_parser
 
     add_ideas_parser(sub, config_arg)
     p = sub.add_parser("slack-manifest", help="print the Slack app manifest (every command, scope and event)")
@@ -383,8 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    from bot.cli_errors import run_verb
+
+    return run_verb(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -114,12 +114,13 @@ async def _members_export(args: argparse.Namespace) -> int:
     return 0
 
 
-async def business_section(settings: Any, community: Any, week: Any) -> str:
-    """The digest's business section of a week, as plain text, read from the configured database."""
-    from bot.bootstrap import open_storage
+async def business_section(engine: Any, community: Any, week: Any) -> str:
+    """The digest's business section of a week, as plain text, read on the reports' read-only engine."""
     from bot.core.business.report import build_report, render_report
+    from bot.features import bindings
+    from storage.uow import SqlUnitOfWorkFactory
 
-    async with open_storage(settings, reports=True) as storage, storage.uow_factory() as uow:
+    async with SqlUnitOfWorkFactory(engine, bindings())() as uow:
         return render_report(await build_report(uow, community, week), plain=True)
 
 

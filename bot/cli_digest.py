@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 FORMATS = ("text", "markdown", "json")
+WEEKS_MAX = 520  # ten years of weeks: more is a typo, and would take minutes
 
 
 class CliError(Exception):
@@ -66,17 +67,12 @@ def _week(value: str | None, community: Any, now: datetime) -> Any:
 
 async def _with_reader(config: str, work: Callable[[Any, Any], Awaitable[Any]]) -> Any:
     """Run `work(settings, reader)` against the configured database, read-only."""
-    from bot.bootstrap import open_storage
     from bot.cli import _load
+    from bot.cli_errors import checked_storage
     from storage.metrics.reader import SqlMetricsReader
-    from storage.migrate import SchemaOutOfDate, require_current
 
     settings = _load(config)
-    async with open_storage(settings) as storage:
-        try:
-            await require_current(storage.engine, config)
-        except SchemaOutOfDate as exc:
-            raise CliError(str(exc)) from None
+    async with checked_storage(settings, config, writes=False) as storage:
         return await work(settings, SqlMetricsReader(storage.engine))
 
 
@@ -92,7 +88,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
         now = _now(args.now)
         week = _week(args.week, community, now)
         digest = await build_digest(reader, community, week, now)
-        return digest, await business_section(settings, community, week)
+        business = await business_section(reader.engine, community, week) if args.format != "json" else ""
+        return digest, business
 
     try:
         digest, business = asyncio.run(_with_reader(args.config, work))
@@ -120,8 +117,8 @@ def cmd_metrics_export(args: argparse.Namespace) -> int:
     from bot.core.metrics.handlers import policy_of
     from bot.core.weeks import Period
 
-    if args.weeks < 1:
-        print("townsquare metrics export: --weeks must be at least 1", file=sys.stderr)
+    if not 1 <= args.weeks <= WEEKS_MAX:
+        print(f"townsquare metrics export: --weeks {args.weeks}: give 1 to {WEEKS_MAX}", file=sys.stderr)
         return 2
 
     async def work(settings: Any, reader: Any) -> Any:
@@ -195,6 +192,11 @@ def add_parsers(sub: Any, config_arg: Callable[[argparse.ArgumentParser], None])
     p = metrics.add_parser("export", help="every metric for each of the last N weeks")
     common(p)
     p.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default) or json")
-    p.add_argument("--weeks", type=int, default=12, help="how many weeks, ending with --week (default: 12)")
+    p.add_argument(
+        "--weeks",
+        type=int,
+        default=12,
+        help=f"how many weeks (1-{WEEKS_MAX}), ending with --week (default: 12)",
+    )
     p.add_argument("--output", metavar="PATH", help="write to a file instead of standard output")
     p.set_defaults(func=cmd_metrics_export)

@@ -47,10 +47,12 @@ def importer(platform: str) -> Callable[..., Any]:
 async def _import(args: argparse.Namespace) -> int:
     from bot.bootstrap import build_app
     from bot.cli import _load
+    from bot.cli_errors import require_database_file
     from bot.clock import SystemClock
     from storage.migrate import SchemaOutOfDate, require_current
 
     settings = _load(args.config)
+    require_database_file(settings, args.config)
     try:
         communities = select_communities(settings, args.community)
     except UsageError as exc:

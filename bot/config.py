@@ -12,13 +12,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from adapters.discord.settings import DiscordCommunity, DiscordSettings
 from adapters.sinks.settings import HubSpotSettings, InboundSettings, WebhookSettings
 from adapters.slack.settings import SlackCommunity, SlackSettings
 from bot.core.settings import CommunitySettings
-from bot.core.settings_base import StrictModel
+from bot.core.settings_base import CHANNEL_PATTERN, StrictModel
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///townsquare.db"
 
@@ -38,9 +40,28 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
 }
 
 
+DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
 class DatabaseSettings(StrictModel):
     url: str = DEFAULT_DATABASE_URL
     echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _usable_url(cls, value: str) -> str:
+        example = "sqlite+aiosqlite:///townsquare.db or postgresql+asyncpg://user@host/townsquare"
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"not a database URL; use {example}") from None
+        if url.drivername not in DRIVERS:
+            raise ValueError(
+                f"Townsquare runs on {' or '.join(DRIVERS)}, not {url.drivername}; use {example}"
+            )
+        if url.drivername.startswith("sqlite") and url.database in (None, "", ":memory:"):
+            raise ValueError("a SQLite file is needed (the data must survive a restart), e.g. " + example)
+        return value
 
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -57,6 +78,23 @@ class OutboxSettings(StrictModel):
     max_attempts: int = Field(8, ge=1, le=100)
     base_delay_seconds: float = Field(2.0, gt=0, le=3600)
     max_delay_seconds: float = Field(900.0, gt=0, le=86_400)
+    outage_after: int = Field(3, ge=1, le=100)
+    probe_max_seconds: float = Field(60.0, gt=0, le=3600)
+    alert_channel: str = Field("applications", pattern=r"^$|" + CHANNEL_PATTERN)
+
+    @model_validator(mode="after")
+    def _delays_in_order(self) -> OutboxSettings:
+        if self.base_delay_seconds > self.max_delay_seconds:
+            raise ValueError(
+                f"base_delay_seconds ({self.base_delay_seconds:g}) must not exceed max_delay_seconds "
+                f"({self.max_delay_seconds:g}): the first retry waits the base delay, later ones at most "
+                "the max"
+            )
+        return self
+
+
+class IngestSettings(StrictModel):
+    journal_dir: str = ""  # empty: next to the SQLite file, or ./townsquare-journal with PostgreSQL
 
 
 class CommunityConfig(CommunitySettings):
@@ -84,15 +122,20 @@ class Settings(StrictModel):
     database: DatabaseSettings = DatabaseSettings()
     logging: LoggingSettings = LoggingSettings()
     outbox: OutboxSettings = OutboxSettings()
+    ingest: IngestSettings = IngestSettings()
     discord: DiscordSettings | None = None
     slack: SlackSettings | None = None
     webhook: WebhookSettings | None = None
     hubspot: HubSpotSettings | None = None
     inbound: InboundSettings | None = None
-    communities: tuple[CommunityConfig, ...] = Field(min_length=1)
+    # Checked non-empty below, not with min_length: pydantic would also report a tuple whose only
+    # entry is invalid as empty, a false second error after the real one.
+    communities: tuple[CommunityConfig, ...]
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Settings:
+        if not self.communities:
+            raise ValueError("communities: add at least one [[communities]] table (see config.example.toml)")
         ids = [c.id for c in self.communities]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
@@ -146,6 +189,9 @@ def _location(loc: tuple[Any, ...], data: Mapping[str, Any]) -> str:
     return out or "(top level)"
 
 
+_URL = ("database", "url")  # never echoed: it may carry a password
+
+
 def _describe(error: Mapping[str, Any]) -> str:
     kind = error.get("type", "")
     if kind == "extra_forbidden":
@@ -153,7 +199,7 @@ def _describe(error: Mapping[str, Any]) -> str:
     if kind == "missing":
         return "required value is missing"
     msg = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-    if "input" in error and kind not in ("model_type", "dict_type"):
+    if "input" in error and kind not in ("model_type", "dict_type") and tuple(error["loc"]) != _URL:
         got = error["input"]
         if not isinstance(got, Mapping | list):
             return f"{msg} (got {got!r})"

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping
 
 from bot.core.effects import CreateScheduledEvent, Effect, OpenPrivateSpace, PostMessage
-from bot.core.ports import PlatformRef
+from bot.core.ports import Attempt, PlatformRef
 
 log = logging.getLogger("townsquare.dry-run")
 
@@ -19,7 +19,9 @@ class LoggingNotifier:
         self.platform = platform
         self._ids = itertools.count(1)
 
-    async def deliver(self, effect: Effect, refs: Mapping[str, PlatformRef]) -> Mapping[str, PlatformRef]:
+    async def deliver(
+        self, effect: Effect, refs: Mapping[str, PlatformRef], attempt: Attempt | None = None
+    ) -> Mapping[str, PlatformRef]:
         log.info("would carry out %s for %s", effect.kind, effect.community_id)
         if isinstance(effect, PostMessage) and effect.message_key:
             return {effect.message_key: PlatformRef(effect.channel, f"dry-{next(self._ids)}")}

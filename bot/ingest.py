@@ -1,13 +1,20 @@
 """The contribution ingest path: platform facts in, batched writes out.
 
-Adapters `await app.ingest.submit(MessagePosted(...))` for every message and reaction. Each is
-classified at once (bots, excluded channels and non-contributions are dropped: they do not count)
-and queued in a bounded asyncio.Queue: when the writer falls behind, `submit` waits for room, so a
-burst slows the gateway reader down instead of growing memory or losing events. One writer task
-drains the queue in batches of up to `batch_size` facts, or whatever arrived within `flush_seconds`
-of the first, and writes each batch in one transaction (storage: bulk insert, ON CONFLICT DO
-NOTHING, rollups from the inserted rows only). A failed write is retried with backoff, never
-dropped. After each batch the bus hears `ContributionsRecorded`, so badges follow contributions.
+Adapters hand every message and reaction over with `await app.ingest.submit(event)` (waits for room)
+or, from a gateway reader that must not wait, `app.ingest.offer(event)` (False when there is no room:
+the fact is counted in `stats.refused` and logged, never silently lost). Each fact is classified at
+once (bots, excluded channels and non-contributions are dropped: they do not count), then taken:
+
+* with a journal (`townsquare run`): appended to a local file before `submit`/`offer` returns, so a
+  crash loses nothing taken (bot/ingest_journal.py); the writer reads the journal back, so memory
+  stays flat however far the database falls behind; room is `max_pending` facts not yet written;
+* without one (tests, the demo): into a bounded asyncio.Queue of `queue_size`.
+
+One writer task drains them in batches of up to `batch_size` facts, or whatever arrived within
+`flush_seconds` of the first, and writes each batch in one transaction (storage: bulk insert, ON
+CONFLICT DO NOTHING, rollups from the inserted rows only, so a fact written twice counts once). A
+failed write is retried with backoff, never dropped. After each batch the bus hears
+`ContributionsRecorded`, so badges follow contributions.
 """
 
 from __future__ import annotations
@@ -25,12 +32,14 @@ from bot.core.contributions.rules import ContributionFact, from_platform_event
 from bot.core.events import Event
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.settings import CommunitySettings
+from bot.ingest_journal import Journal
 
 log = logging.getLogger("townsquare.ingest")
 
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 FLUSH_SECONDS = 1.0
 QUEUE_SIZE = 10_000
+MAX_PENDING = 1_000_000  # facts in the journal not yet written (about 170 MB of disk)
 MAX_RETRY_SECONDS = 30.0
 
 
@@ -42,6 +51,8 @@ class IngestStats:
     ignored: int = 0
     batches: int = 0
     inserted: int = 0
+    refused: int = 0  # offered while there was no room: not taken (the adapter logs and counts them)
+    written: int = 0  # facts through the writer (replays included)
 
 
 class ContributionIngestor:
@@ -57,6 +68,8 @@ class ContributionIngestor:
         batch_size: int = BATCH_SIZE,
         flush_seconds: float = FLUSH_SECONDS,
         queue_size: int = QUEUE_SIZE,
+        journal: Journal | None = None,
+        max_pending: int = MAX_PENDING,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
@@ -66,10 +79,53 @@ class ContributionIngestor:
         self.flush_seconds = flush_seconds
         self.queue: asyncio.Queue[ContributionFact] = asyncio.Queue(maxsize=queue_size)
         self.stats = IngestStats()
+        self.journal = journal
+        self.max_pending = max_pending
+        self._pending = 0  # journal mode: facts appended and not yet written
+        self._wake = asyncio.Event()  # journal mode: something was appended
+        self._idle = asyncio.Event()  # journal mode: the writer has caught up
+        self._room = asyncio.Event()  # journal mode: below max_pending
+        self._room.set()
+        self._refusing = False
         self._writer: asyncio.Task[None] | None = None
+        self._syncer: asyncio.Task[None] | None = None
 
     async def submit(self, event: Event) -> None:
-        """Queue a platform fact; waits while the queue is full (backpressure, nothing dropped)."""
+        """Take a platform fact; waits while there is no room (backpressure, nothing dropped)."""
+        fact = self._classify(event)
+        if fact is None:
+            return
+        if self.journal is None:
+            await self.queue.put(fact)
+            return
+        while self._pending >= self.max_pending:
+            self._room.clear()
+            await self._room.wait()
+        self._take(fact)
+
+    def offer(self, event: Event) -> bool:
+        """Take a platform fact without waiting: False (counted in `stats.refused`) when there is no
+        room. For a gateway reader, which must keep reading (heartbeats) rather than wait."""
+        fact = self._classify(event)
+        if fact is None:
+            return True
+        full = self.queue.full() if self.journal is None else self._pending >= self.max_pending
+        if full:
+            self.stats.refused += 1
+            if not self._refusing:
+                self._refusing = True
+                log.error("ingest is full (the database is not taking writes): refusing facts, counting them")
+            return False
+        if self._refusing:
+            self._refusing = False
+            log.warning("ingest has room again; %d fact(s) refused so far", self.stats.refused)
+        if self.journal is None:
+            self.queue.put_nowait(fact)
+        else:
+            self._take(fact)
+        return True
+
+    def _classify(self, event: Event) -> ContributionFact | None:
         self.stats.submitted += 1
         settings = self.communities.get(event.community_id)
         fact = (
@@ -83,36 +139,56 @@ class ContributionIngestor:
         )
         if fact is None:
             self.stats.ignored += 1
-            return
-        await self.queue.put(fact)
+        return fact
+
+    def _take(self, fact: ContributionFact) -> None:
+        assert self.journal is not None
+        self.journal.append(fact)
+        self._pending += 1
+        self._idle.clear()
+        self._wake.set()
 
     def start(self) -> None:
         """Start the writer task (idempotent)."""
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._run(), name="contribution-ingest")
+            run = self._run() if self.journal is None else self._run_journal()
+            self._writer = asyncio.create_task(run, name="contribution-ingest")
+        if self.journal is not None and (self._syncer is None or self._syncer.done()):
+            self.journal.open()
+            self._syncer = asyncio.create_task(self._sync_forever(), name="contribution-journal-sync")
 
     async def drain(self) -> None:
-        """Wait until everything submitted so far is written."""
-        await self.queue.join()
+        """Wait until everything taken so far is written."""
+        if self.journal is None:
+            await self.queue.join()
+        else:
+            await self._idle.wait()
 
     async def stop(self, grace_seconds: float = 30.0) -> None:
-        """Write what is queued (waiting at most `grace_seconds`), then stop the writer."""
+        """Write what is taken (waiting at most `grace_seconds`), then stop the writer. With a journal,
+        what could not be written stays in it for the next start."""
         if self._writer is None:
             return
+        caught_up = True
         try:
             async with asyncio.timeout(grace_seconds):  # not wait_for: see OutboxRelay.run_forever
-                await self.queue.join()
+                await self.drain()
         except TimeoutError:
-            log.error(
-                "stopping with %d contributions still queued (the database is not taking writes)",
-                self.queue.qsize(),
-            )
-        self._writer.cancel()
-        try:
-            await self._writer
-        except asyncio.CancelledError:
-            pass
-        self._writer = None
+            caught_up = False
+            left = self.queue.qsize() if self.journal is None else self._pending
+            kept = "kept in the journal for the next start" if self.journal else "not written"
+            log.error("stopping with %d contributions %s (the database is not taking writes)", left, kept)
+        for task in (self._writer, self._syncer):
+            if task is None:
+                continue
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        self._writer = self._syncer = None
+        if self.journal is not None:
+            self.journal.close(everything_written=caught_up)
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -137,6 +213,44 @@ class ContributionIngestor:
             for _ in batch:
                 self.queue.task_done()
 
+    async def _run_journal(self) -> None:
+        journal = self.journal
+        assert journal is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            self._wake.clear()
+            batch = journal.read(self.batch_size)
+            if not batch:
+                if self._pending <= 0:
+                    self._pending = 0
+                    self._idle.set()
+                await self._wake.wait()
+                continue
+            deadline = loop.time() + self.flush_seconds
+            while len(batch) < self.batch_size:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                self._wake.clear()
+                try:
+                    async with asyncio.timeout(remaining):  # not wait_for: see OutboxRelay.run_forever
+                        await self._wake.wait()
+                except TimeoutError:
+                    break
+                batch += journal.read(self.batch_size - len(batch))
+            await self._write_until_done(batch)
+            journal.written()
+            self._pending = max(0, self._pending - len(batch))  # replayed facts were never pending
+            if self._pending < self.max_pending:
+                self._room.set()
+
+    async def _sync_forever(self) -> None:
+        """fsync the journal at most every `fsync_seconds`: what a power cut can take."""
+        assert self.journal is not None
+        while True:
+            await asyncio.sleep(self.journal.fsync_seconds)
+            self.journal.sync()
+
     async def _write_until_done(self, batch: list[ContributionFact]) -> None:
         delay = 0.5
         while True:
@@ -149,6 +263,7 @@ class ContributionIngestor:
                 log.exception("writing %d contributions failed; retrying in %.1f s", len(batch), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_RETRY_SECONDS)
+        self.stats.written += len(batch)
         await self._report(recorded)
 
     async def write(self, batch: list[ContributionFact]) -> list[ContributionsRecorded]:

@@ -6,10 +6,13 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = "townsquare_read_only"
+# PostgreSQL's "try the transaction again" states: serialization failure, deadlock detected.
+RETRY_SQLSTATES = frozenset({"40001", "40P01"})
 
 
 def is_sqlite(url: str) -> bool:
@@ -17,7 +20,9 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str, *, echo: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: Any
+) -> AsyncEngine:
     """An async engine. On SQLite every connection gets the pragmas and every write transaction
     begins IMMEDIATE, so two writers queue on the busy timeout instead of failing with
     "database is locked" when a deferred reader upgrades to a writer. SQL parameters (what members
@@ -30,7 +35,7 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     parsed = make_url(url)
     if parsed.database in (None, "", ":memory:"):
         raise ValueError("use a SQLite file, not an in-memory database: the bot needs its data to survive")
-    kwargs.setdefault("connect_args", {"timeout": BUSY_TIMEOUT_MS / 1000})
+    kwargs.setdefault("connect_args", {"timeout": busy_timeout_ms / 1000})
     engine = create_async_engine(url, echo=echo, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -40,7 +45,7 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
         cursor = dbapi_connection.cursor()
         for pragma in (
             "PRAGMA journal_mode=WAL",
-            f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+            f"PRAGMA busy_timeout={int(busy_timeout_ms)}",
             "PRAGMA synchronous=NORMAL",
             "PRAGMA foreign_keys=ON",
         ):
@@ -58,3 +63,15 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
 def read_only(engine: AsyncEngine) -> AsyncEngine:
     """A view of the engine whose transactions do not take SQLite's write lock (for reports)."""
     return engine.execution_options(**{READ_ONLY: True})
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True when a transaction failed only because the database was busy, so running it again can
+    succeed: SQLite's "database is locked" (the busy timeout ran out), or a PostgreSQL serialization
+    failure or deadlock (the transaction was rolled back)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
+        return True
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code in RETRY_SQLSTATES

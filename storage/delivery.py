@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, exists, not_, or_, select, update
+from sqlalchemy.orm import aliased
 
-from bot.core.effects import Effect, effect_from_json, effect_to_json
+from bot.core.effects import Effect, effect_from_json, effect_to_json, lane
 from bot.core.ports import OutboxItem, PlatformRef
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore, upsert
 from storage.tables import OutboxRow, PlatformRefRow, ProcessedEventRow
@@ -23,6 +24,8 @@ def _item(row: OutboxRow) -> OutboxItem:
         status=row.status,
         last_error=row.last_error,
         created_at=row.created_at,
+        dedupe_key=row.dedupe_key,
+        resumed=row.claimed_until is not None or row.attempts > 0 or row.last_error is not None,
     )
 
 
@@ -40,6 +43,7 @@ class SqlOutboxRepository(SqlRepository):
             attempts=0,
             next_attempt_at=now,
             created_at=now,
+            lane=lane(effect),
         )
         if dedupe_key is None:
             self.session.add(OutboxRow(**values))
@@ -58,13 +62,30 @@ class SqlOutboxRepository(SqlRepository):
         *,
         community_id: str | None = None,
         kinds: Sequence[str] | None = None,
+        paused: Sequence[tuple[str, str]] = (),
     ) -> list[OutboxItem]:
+        earlier = aliased(OutboxRow)
+        # An item waits while an earlier one of its lane is not due yet or is being delivered; an
+        # earlier one that is due comes first in this same id-ordered batch (the relay stops a lane
+        # at its first failure).
+        held_back = exists().where(
+            earlier.community_id == OutboxRow.community_id,
+            earlier.lane == OutboxRow.lane,
+            earlier.id < OutboxRow.id,
+            earlier.status == "pending",
+            or_(earlier.next_attempt_at > now, earlier.claimed_until >= now),
+        )
         query = select(OutboxRow).where(
             OutboxRow.status == "pending",
             OutboxRow.platform.in_(list(platforms)),
             OutboxRow.next_attempt_at <= now,
             or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
+            or_(OutboxRow.lane.is_(None), not_(held_back)),
         )
+        for platform, community in paused:
+            query = query.where(
+                not_(and_(OutboxRow.platform == platform, OutboxRow.community_id == community))
+            )
         if community_id is not None:
             query = query.where(OutboxRow.community_id == community_id)
         if kinds is not None:
@@ -91,11 +112,20 @@ class SqlOutboxRepository(SqlRepository):
             .values(status="done", done_at=now, claimed_until=None, attempts=OutboxRow.attempts + 1)
         )
 
-    async def mark_failed(self, item_id: int, error: str, next_attempt_at: datetime | None) -> None:
+    async def mark_failed(
+        self,
+        item_id: int,
+        error: str,
+        next_attempt_at: datetime | None,
+        *,
+        retryable: bool = True,
+        counted: bool = True,
+    ) -> None:
         values: dict[str, object] = {
-            "attempts": OutboxRow.attempts + 1,
+            "attempts": OutboxRow.attempts + 1 if counted else OutboxRow.attempts,
             "last_error": error[:2000],
             "claimed_until": None,
+            "retryable": retryable,
         }
         if next_attempt_at is None:
             values["status"] = "parked"
@@ -113,9 +143,21 @@ class SqlOutboxRepository(SqlRepository):
         result = await self.session.execute(
             update(OutboxRow)
             .where(OutboxRow.id.in_(list(item_ids)), OutboxRow.status == "parked")
-            .values(status="pending", attempts=0, next_attempt_at=now, last_error=None)
+            .values(status="pending", attempts=0, next_attempt_at=now, last_error=None, retryable=True)
         )
         return int(affected_rows(result))
+
+    async def parked_ids(
+        self, *, platform: str | None = None, community_id: str | None = None, retryable: bool | None = None
+    ) -> list[int]:
+        stmt = select(OutboxRow.id).where(OutboxRow.status == "parked").order_by(OutboxRow.id)
+        if platform is not None:
+            stmt = stmt.where(OutboxRow.platform == platform)
+        if community_id is not None:
+            stmt = stmt.where(OutboxRow.community_id == community_id)
+        if retryable is not None:
+            stmt = stmt.where(OutboxRow.retryable.is_(retryable))
+        return list((await self.session.execute(stmt)).scalars())
 
 
 class SqlPlatformRefRepository(SqlRepository):

@@ -8,10 +8,16 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from bot.core.hygiene import one_line
 from bot.core.members import AdmissionMethod, Member, MemberStatus
 from bot.core.refs import MemberRef
 from storage.repository_base import SqlRepository, insert_ignore
 from storage.tables import CommunityRow, MemberRow
+
+
+def _name(display_name: str) -> str:
+    """A platform display name as stored: typed by its owner, so cleaned like any typed text."""
+    return one_line(display_name)[:100]
 
 
 def to_member(row: MemberRow) -> Member:
@@ -96,12 +102,13 @@ class SqlMemberRepository(SqlRepository):
         display_name: str = "",
         is_bot: bool = False,
     ) -> Member:
+        display_name = _name(display_name)
         await self.session.execute(
             insert_ignore(self.dialect, MemberRow.__table__).values(
                 community_id=community_id,
                 platform=ref.platform,
                 user_id=ref.user_id,
-                display_name=display_name[:100],
+                display_name=display_name,
                 status=MemberStatus.PENDING.value,
                 is_bot=is_bot,
                 is_staff=False,
@@ -112,8 +119,8 @@ class SqlMemberRepository(SqlRepository):
         )
         row = await self._row(community_id, ref)
         assert row is not None
-        if display_name and row.display_name != display_name[:100]:
-            row.display_name = display_name[:100]
+        if display_name and row.display_name != display_name:
+            row.display_name = display_name
         return to_member(row)
 
     async def save(self, member: Member) -> None:
@@ -121,7 +128,7 @@ class SqlMemberRepository(SqlRepository):
         if row is None:
             raise LookupError(f"member {member.id} does not exist")
         row.status = member.status.value
-        row.display_name = member.display_name[:100]
+        row.display_name = _name(member.display_name)
         row.is_bot = member.is_bot
         row.is_staff = member.is_staff
         row.admitted_at = member.admitted_at

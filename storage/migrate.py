@@ -36,6 +36,10 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(_current)
 
 
+class SchemaOutOfDate(Exception):
+    """The database is not at the newest migration; the message says how to fix it."""
+
+
 async def _run(engine: AsyncEngine, action: str, revision: str) -> None:
     cfg = alembic_config()
 
@@ -47,8 +51,9 @@ async def _run(engine: AsyncEngine, action: str, revision: str) -> None:
         await connection.run_sync(_do)
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Upgrade the schema (to head by default)."""
+async def upgrade(engine: AsyncEngine, revision: str = "head", config_path: str | None = None) -> None:
+    """Upgrade the schema (to head by default); SchemaOutOfDate when a newer Townsquare made it."""
+    _refuse_newer(await current_revision(engine), config_path)
     await _run(engine, "upgrade", revision)
 
 
@@ -57,13 +62,26 @@ async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
     await _run(engine, "downgrade", revision)
 
 
-class SchemaOutOfDate(Exception):
-    """The database is not at the newest migration; the message says how to fix it."""
+def known_revisions() -> set[str]:
+    """Every revision in migrations/versions."""
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def _refuse_newer(current: str | None, config_path: str | None = None) -> None:
+    if current is not None and current not in known_revisions():
+        raise SchemaOutOfDate(
+            f"the database schema is at revision {current}, which this Townsquare does not know (it knows "
+            f"up to {head_revision()}): a newer Townsquare made it. Upgrade Townsquare to that version or "
+            "later, "
+            f"or point database.url{f' in {config_path}' if config_path else ''} at another database; "
+            "migrate cannot go back."
+        )
 
 
 async def require_current(engine: AsyncEngine, config_path: str | None = None) -> None:
-    """Refuse to run on a schema that is not at head."""
+    """Refuse to run on a schema that is not at head (a newer one says to upgrade Townsquare)."""
     current, head = await current_revision(engine), head_revision()
+    _refuse_newer(current, config_path)
     if current != head:
         where = f" --config {config_path}" if config_path else ""
         state = "empty" if current is None else f"at revision {current}"

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -77,7 +78,11 @@ class CommunityRow(Base):
 
 class MemberRow(Base):
     __tablename__ = "member"
-    __table_args__ = (UniqueConstraint("community_id", "platform", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("community_id", "platform", "user_id"),
+        # The digest's "referrers whose newcomers activated" reads one week of first contributions.
+        Index("ix_member_first_contribution", "community_id", "first_contribution_at"),
+    )
     __privacy__ = Privacy(
         columns={"id": "delete", "referred_by_id": "nullify"},
         note="who the member is, how and when they got in; who they referred keeps a row without the link",
@@ -126,11 +131,17 @@ class LeaseRow(Base):
 
 class OutboxRow(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_lane", "community_id", "lane", "status", "id"),
+    )
     __privacy__ = Privacy(
         columns={},
         export=False,
-        note="effects to carry out; erasure deletes those addressed to the member and rewords the rest",
+        note=(
+            "effects to carry out; erasure deletes those addressed to the member and rewords the rest "
+            "(a lane names a member only on effects addressed to them: DMs, access changes)"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -146,6 +157,11 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+    # The order the relay keeps (bot.core.effects.lane); null: none.
+    lane: Mapped[str | None] = mapped_column(String(200))
+    # Whether the last failure may pass by itself (an outage): such parked items are requeued when
+    # the platform answers again.
+    retryable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class PlatformRefRow(Base):

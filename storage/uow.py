@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from typing import Self, TypeVar, cast
 
@@ -16,6 +17,7 @@ from bot.core.ports import (
     PlatformRefRepository,
     ProcessedEventRepository,
 )
+from storage.db import READ_ONLY, is_sqlite, read_only
 from storage.delivery import SqlOutboxRepository, SqlPlatformRefRepository, SqlProcessedEventRepository
 from storage.members import SqlCommunityRepository, SqlMemberRepository
 from storage.scheduling import SqlJobRunRepository, SqlLeaseRepository
@@ -25,6 +27,28 @@ Binding = Callable[["SqlUnitOfWork"], object]
 """Makes a feature's repository for one unit of work (usually `lambda uow: SqlX(uow.session)`)."""
 Bindings = Mapping[type, Binding]
 """A feature's ports and the storage that implements them, listed in bot/features.py."""
+
+
+class WriteTurn:
+    """SQLite's one writer, queued in arrival order within the process (see SqlUnitOfWorkFactory)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._holder: asyncio.Task[object] | None = None
+
+    async def take(self) -> None:
+        me = asyncio.current_task()
+        if me is not None and me is self._holder:
+            raise RuntimeError(
+                "a write unit of work was opened inside another one of the same task: on SQLite the "
+                "inner one would wait forever for the outer one's turn; finish the outer one first"
+            )
+        await self._lock.acquire()
+        self._holder = me
+
+    def give_back(self) -> None:
+        self._holder = None
+        self._lock.release()
 
 
 class SqlUnitOfWork:
@@ -41,14 +65,21 @@ class SqlUnitOfWork:
     leases: LeaseRepository
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine, bindings: Bindings
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
+        bindings: Bindings,
+        turn: WriteTurn | None = None,
     ) -> None:
         self._sessions = sessions
         self.engine = engine  # for readers that work outside this transaction (the metrics reader)
         self._bindings = bindings
         self._repos: dict[type, object] = {}
+        self._turn = turn
 
     async def __aenter__(self) -> Self:
+        if self._turn is not None:
+            await self._turn.take()
         self.session = self._sessions()
         self.communities = SqlCommunityRepository(self.session)
         self.members = SqlMemberRepository(self.session)
@@ -73,9 +104,13 @@ class SqlUnitOfWork:
 
     async def __aexit__(self, *exc: object) -> None:
         try:
-            await self.session.rollback()
+            try:
+                await self.session.rollback()
+            finally:
+                await self.session.close()
         finally:
-            await self.session.close()
+            if self._turn is not None:
+                self._turn.give_back()
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -85,12 +120,24 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    """Makes a fresh unit of work per command; never share one between tasks."""
+    """Makes a fresh unit of work per command; never share one between tasks.
+
+    On SQLite the write units of work of one factory (one app: bus, ingest, relay, scheduler) take
+    turns in arrival order: SQLite has one writer at a time, and writers that poll its busy handler
+    are served in no order, so a writer that commits and begins again at once (the ingest, batch
+    after batch) could starve a command for seconds. Read-only units of work take no turn; neither
+    does anything on PostgreSQL, whose writers lock rows, not the database."""
 
     def __init__(self, engine: AsyncEngine, bindings: Bindings) -> None:
         self.engine = engine
         self.bindings = bindings
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        writes = is_sqlite(str(engine.url)) and not engine.get_execution_options().get(READ_ONLY, False)
+        self._turn = WriteTurn() if writes else None
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.sessions, self.engine, self.bindings)
+        return SqlUnitOfWork(self.sessions, self.engine, self.bindings, self._turn)
+
+    def read_only(self) -> SqlUnitOfWorkFactory:
+        """Units of work whose transactions never take SQLite's write lock (the bus's preparers)."""
+        return SqlUnitOfWorkFactory(read_only(self.engine), self.bindings)

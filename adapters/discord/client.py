@@ -23,6 +23,7 @@ from adapters.discord.events import GatewayEvents
 from adapters.discord.identity import Communities
 from adapters.discord.interactions import ACK_BUDGET_SECONDS, InteractionRouter, ReplyHook
 from adapters.discord.invites import InviteTracker
+from adapters.discord.lean import LeanGateway
 from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.referrals import PersonalInvites
 from bot.core.bus import MessageBus
@@ -65,6 +66,7 @@ class TownsquareClient(discord.Client):
         self.notifier = DiscordNotifier(self, communities, clock, self.tracker)
         self.router: InteractionRouter | None = None
         self.gateway_events: GatewayEvents | None = None
+        self.lean: LeanGateway | None = None
         self.started_once = False
         self.invites_read = asyncio.Event()  # set once the invite counters are known (tests wait on it)
         self.synced_guilds: list[int] = []
@@ -94,6 +96,7 @@ class TownsquareClient(discord.Client):
             ack_budget=self.ack_budget,
         )
         self.gateway_events = GatewayEvents(bus, self.communities, self.tracker, sink, self.clock)
+        self.lean = LeanGateway(self, self.communities, sink, self.clock, self.gateway_events.recent)
         self.adoption = Adoption(bus, self.communities.by_guild.values(), page_size=self.member_page_size)
         return self
 
@@ -107,6 +110,9 @@ class TownsquareClient(discord.Client):
         self.started_once = True
         self.add_dynamic_items(RouteButton)
         self._watch_member_updates()
+        self._resume_through_proxy()
+        if self.lean is not None:
+            self.lean.install(self._connection.parsers)
         await self.sync_commands()
 
     async def sync_commands(self) -> None:
@@ -198,10 +204,20 @@ class TownsquareClient(discord.Client):
             task.cancel()
         await super().close()
 
-    async def on_socket_event_type(self, event: str) -> None:
-        # discord.py resumes at READY's resume_gateway_url; behind a gateway proxy, resume through it.
-        if event == "READY" and self.gateway_url and self.ws is not None:
-            self.ws.gateway = yarl.URL(self.gateway_url)
+    def _resume_through_proxy(self) -> None:
+        """discord.py resumes at READY's resume_gateway_url; behind a gateway proxy, resume through it.
+        A READY parser wrapper, not `on_socket_event_type`: that listener costs a task per frame."""
+        if not self.gateway_url:
+            return
+        parsers: dict[str, Callable[[Any], None]] = self._connection.parsers
+        parse, proxy = parsers["READY"], yarl.URL(self.gateway_url)
+
+        def parse_ready(data: Any) -> None:
+            parse(data)
+            if self.ws is not None:
+                self.ws.gateway = proxy
+
+        parsers["READY"] = parse_ready
 
     # --- events -----------------------------------------------------------------------------------
 
@@ -216,14 +232,6 @@ class TownsquareClient(discord.Client):
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         if self.gateway_events is not None:
             await self.gateway_events.member_removed(payload)
-
-    async def on_message(self, message: discord.Message) -> None:
-        if self.gateway_events is not None:
-            await self.gateway_events.message(message)
-
-    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
-        if self.gateway_events is not None:
-            await self.gateway_events.reaction(payload)
 
     async def on_invite_create(self, invite: discord.Invite) -> None:
         if invite.guild is not None:

@@ -1,9 +1,10 @@
-"""Gateway events → core: joins and leaves through the bus, messages and reactions to the
-contribution sink. Metadata only: the adapter never asks for message content.
+"""Gateway events → core: joins and leaves through the bus (messages and reactions take the lean
+path to the contribution sink: adapters/discord/lean.py). Metadata only: the adapter never asks for
+message content.
 
 discord.py does not drop a replayed gateway frame, so each event gets a stable id: joins and leaves
 are claimed by the bus (`Source("discord", id)`), which also holds across restarts; messages and
-reactions are remembered in a bounded in-memory window before they reach the sink.
+reactions are remembered in a bounded in-memory window (`recent`) before they reach the sink.
 """
 
 from __future__ import annotations
@@ -18,13 +19,11 @@ from adapters.discord.invites import InviteTracker
 from adapters.shared import RecentIds
 from bot.core.bus import MessageBus, Source
 from bot.core.contributions.ports import ContributionSink
-from bot.core.events import MemberJoined, MemberLeft, MessagePosted, ReactionAdded
+from bot.core.events import MemberJoined, MemberLeft
 from bot.core.ports import Clock
 from bot.core.pseudonyms import pseudonym
 
 log = logging.getLogger("townsquare.discord.events")
-
-COUNTED_MESSAGES = (discord.MessageType.default, discord.MessageType.reply)
 
 
 class GatewayEvents:
@@ -90,46 +89,6 @@ class GatewayEvents:
         key = f"member_remove:{payload.guild_id}:{user.id}:{stamp}"
         event = MemberLeft(community_id=community.id, member=member_ref(user), at=self.clock.now())
         await self.bus.handle(event, source=Source("discord", key))
-
-    async def message(self, message: discord.Message) -> None:
-        if message.guild is None or message.author.bot or message.webhook_id is not None:
-            return
-        if message.type not in COUNTED_MESSAGES:
-            return
-        community = self.communities.for_guild(message.guild.id)
-        if community is None or not self.recent.claim(f"message:{message.id}"):
-            return
-        await self.sink.submit(
-            MessagePosted(
-                community_id=community.id,
-                member=member_ref(message.author),
-                channel_id=str(message.channel.id),
-                message_id=str(message.id),
-                at=message.created_at,
-                in_thread=isinstance(message.channel, discord.Thread),
-            )
-        )
-
-    async def reaction(self, payload: discord.RawReactionActionEvent) -> None:
-        if payload.guild_id is None:
-            return
-        if payload.member is not None and payload.member.bot:
-            return
-        community = self.communities.for_guild(payload.guild_id)
-        key = f"reaction:{payload.message_id}:{payload.user_id}:{payload.emoji}"
-        if community is None or not self.recent.claim(key):
-            return
-        author = payload.message_author_id
-        await self.sink.submit(
-            ReactionAdded(
-                community_id=community.id,
-                member=member_ref(payload.user_id),
-                channel_id=str(payload.channel_id),
-                message_id=str(payload.message_id),
-                at=self._now(),
-                message_author=member_ref(author) if author else None,
-            )
-        )
 
     def _now(self) -> datetime:
         return self.clock.now()

@@ -7,7 +7,9 @@ own retries, or a network error, is retryable; a refusal (403, including DMs clo
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Final, TypedDict
@@ -20,7 +22,7 @@ from adapters.discord.identity import Communities, user_id
 from adapters.discord.invites import InviteTracker
 from adapters.discord.referrals import ReferralInvites
 from adapters.discord.settings import DiscordCommunity
-from adapters.shared import Refs, carry_out
+from adapters.shared import Refs, carry_out, current_attempt
 from bot.core.effects import (
     AddToSpace,
     AssignBadgeRole,
@@ -35,7 +37,7 @@ from bot.core.effects import (
     PostMessage,
     RevokeMemberAccess,
 )
-from bot.core.ports import Clock, DeliveryError, PlatformRef
+from bot.core.ports import Attempt, Clock, DeliveryError, PlatformRef
 from bot.core.pseudonyms import pseudonym
 from bot.core.refs import MemberRef
 
@@ -46,6 +48,17 @@ REASON = "Townsquare"
 THREAD_ARCHIVE_MINUTES: Final = 10080  # a week: cohort threads stay open between meetings
 NAME_MAX = 100
 EVENT_DESCRIPTION_MAX = 1000
+
+
+def nonce(community_id: str) -> str:
+    """The message nonce of the relay's current attempt: the same for every try of one outbox item,
+    so Discord, which gets `enforce_nonce` with it (discord.py sends both), creates the message once
+    when a resend follows a send whose answer was lost or a crash before it was recorded. Discord
+    checks nonces over the last few minutes only. At most 25 characters; random without an attempt."""
+    attempt = current_attempt()
+    key = attempt.key if attempt is not None else uuid.uuid4().hex
+    digest = hashlib.blake2b(f"{community_id}|{key}".encode(), digest_size=11).hexdigest()
+    return f"ts{digest}"
 
 
 class _EventFields(TypedDict):
@@ -76,14 +89,16 @@ class DiscordNotifier:
         self.clock = clock
         self.referrals = ReferralInvites(client, tracker or InviteTracker(), clock)
 
-    async def deliver(self, effect: Effect, refs: Refs) -> Mapping[str, PlatformRef]:
+    async def deliver(
+        self, effect: Effect, refs: Refs, attempt: Attempt | None = None
+    ) -> Mapping[str, PlatformRef]:
         if self.client.http.token is None:
             raise DeliveryError("the Discord client is not logged in yet", retryable=True)
         community = self.communities.get(effect.community_id)
         if community is None or community.discord is None:
             raise DeliveryError(f"{effect.community_id!r} is not a Discord community", retryable=False)
         try:
-            return await carry_out(self, effect, refs, community.discord)
+            return await carry_out(self, effect, refs, community.discord, attempt)
         except discord.HTTPException as exc:
             retryable = exc.status == 429 or exc.status >= 500
             raise DeliveryError(
@@ -121,7 +136,7 @@ class DiscordNotifier:
             where = PlatformRef(str(created.thread.id), str(created.message.id))
         else:
             sent = await self.client.get_partial_messageable(channel_id, guild_id=binding.guild_id).send(
-                **out.send_kwargs()
+                **out.send_kwargs(), nonce=nonce(effect.community_id)
             )
             where = PlatformRef(str(channel_id), str(sent.id))
         return {effect.message_key: where} if effect.message_key else {}
@@ -136,7 +151,7 @@ class DiscordNotifier:
     async def direct_message(self, effect: DirectMessage, refs: Refs, binding: DiscordCommunity) -> Refs:
         channel = await self.client.create_dm(discord.Object(self._user(effect.member)))
         try:
-            await channel.send(**render.from_dm(effect).send_kwargs())
+            await channel.send(**render.from_dm(effect).send_kwargs(), nonce=nonce(effect.community_id))
         except discord.Forbidden as exc:
             if not await self._in_lobby(effect, binding, exc):
                 raise

@@ -20,7 +20,7 @@ from bot.core.effects import (
 )
 from bot.core.events import Event
 from bot.core.invoke import invoke_button, invoke_form, invoke_message_action, invoke_slash
-from bot.core.ports import DeliveryError, PlatformRef
+from bot.core.ports import Attempt, DeliveryError, PlatformRef
 from bot.core.refs import Actor, MemberRef, Role
 from bot.core.registry import Invocation, MessageTarget
 from bot.core.replies import OpenForm, Reply
@@ -37,12 +37,16 @@ class FakeNotifier:
     messages: dict[str, str] = field(default_factory=dict)  # message id -> current text
     _failures: int = 0
     _permanent: bool = False
+    attempts: list[Attempt | None] = field(default_factory=list)  # what the relay said of each try
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     def fail_next(self, times: int, *, permanent: bool = False) -> None:
         self._failures, self._permanent = times, permanent
 
-    async def deliver(self, effect: Effect, refs: Mapping[str, PlatformRef]) -> Mapping[str, PlatformRef]:
+    async def deliver(
+        self, effect: Effect, refs: Mapping[str, PlatformRef], attempt: Attempt | None = None
+    ) -> Mapping[str, PlatformRef]:
+        self.attempts.append(attempt)
         if self._failures > 0:
             self._failures -= 1
             raise DeliveryError("fake platform failure", retryable=not self._permanent)

@@ -19,7 +19,7 @@ from adapters.sinks.hubspot import HubSpotClient
 from adapters.sinks.settings import HubSpotSettings, WebhookSettings
 from adapters.sinks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, check, sign
 from bot.core.effects import SINKS, Effect, RemoveProfile, SyncProfile
-from bot.core.ports import DeliveryError, PlatformRef
+from bot.core.ports import Attempt, DeliveryError, PlatformRef
 
 
 def webhook_body(effect: SyncProfile | RemoveProfile) -> dict[str, object]:
@@ -60,7 +60,10 @@ class SinkNotifier:
         self.client = client or httpx.AsyncClient()
         self.hubspot = HubSpotClient(hubspot, self.client) if hubspot else None
 
-    async def deliver(self, effect: Effect, refs: Mapping[str, PlatformRef]) -> Mapping[str, PlatformRef]:
+    async def deliver(
+        self, effect: Effect, refs: Mapping[str, PlatformRef], attempt: Attempt | None = None
+    ) -> Mapping[str, PlatformRef]:
+        """Send to every configured sink; the change id makes a resend after a crash harmless."""
         if not isinstance(effect, SyncProfile | RemoveProfile):
             raise DeliveryError(f"the sinks do not carry out {effect.kind}", retryable=False)
         if self.webhook is not None:

@@ -265,14 +265,18 @@ class SlackListeners:
         await self.bus.handle(event, source=Source(PLATFORM, event_id))
 
     async def _submit(self, event: Event, key: str) -> None:
-        """High-volume facts go to the contribution sink, once per event id."""
+        """High-volume facts go to the contribution sink, once per event id, without waiting: Slack has
+        its answer already and a listener that waited would hold a task per event. What the sink cannot
+        take it counts and reports."""
         if not self.recent.claim(key):
             return
         try:
-            await self.sink.submit(event)
+            taken = self.sink.offer(event)
         except BaseException:
             self.recent.release(key)
             raise
+        if not taken:
+            self.recent.release(key)
 
     async def on_team_join(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         async with self._guard("team_join"):

@@ -17,10 +17,11 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.shared import Refs, carry_out
+from adapters.shared import Refs, carry_out, current_attempt
 from adapters.slack.commands import CommandNames
 from adapters.slack.identity import PLATFORM, SlackDirectory
 from adapters.slack.render import NO_PARSE, fallback_text, message
+from adapters.slack.resend import metadata, posted_before
 from adapters.slack.settings import SlackCommunity
 from bot.core.effects import (
     AddToSpace,
@@ -36,7 +37,7 @@ from bot.core.effects import (
     PostMessage,
     RevokeMemberAccess,
 )
-from bot.core.ports import DeliveryError, PlatformRef
+from bot.core.ports import Attempt, DeliveryError, PlatformRef
 from bot.core.pseudonyms import pseudonym
 from bot.core.refs import MemberRef
 
@@ -77,7 +78,9 @@ class SlackNotifier:
         self.directory = directory
         self.names = names
 
-    async def deliver(self, effect: Effect, refs: Mapping[str, PlatformRef]) -> Mapping[str, PlatformRef]:
+    async def deliver(
+        self, effect: Effect, refs: Mapping[str, PlatformRef], attempt: Attempt | None = None
+    ) -> Mapping[str, PlatformRef]:
         """Carry out one effect; returns where posted messages and created spaces are."""
         binding = self.directory.binding(effect.community_id)
         if binding is None:
@@ -88,7 +91,7 @@ class SlackNotifier:
         if stopped:
             raise DeliveryError(f"Slack workspace {binding.team_id} stopped ({stopped})", retryable=False)
         try:
-            return await carry_out(self, effect, refs, binding)
+            return await carry_out(self, effect, refs, binding, attempt)
         except SlackApiError as exc:
             raise delivery_error(exc, effect.kind) from None
         except (aiohttp.ClientError, TimeoutError, SlackClientError) as exc:
@@ -177,7 +180,15 @@ class SlackNotifier:
             names=self.names,
             link=await self._permalink(linked) if linked else None,
         )
-        posted = await self.client.chat_postMessage(channel=channel, **body, **NO_PARSE)
+        attempt = current_attempt()
+        earlier = await posted_before(self.client, channel, attempt)
+        if earlier is not None:
+            where = PlatformRef(channel, earlier)
+        else:
+            posted = await self.client.chat_postMessage(
+                channel=channel, **body, **NO_PARSE, **metadata(attempt)
+            )
+            where = PlatformRef(str(posted["channel"]), str(posted["ts"]))
         if effect.image_png:
             # After the post, so the chart follows the message it illustrates.
             await self.client.files_upload_v2(
@@ -188,7 +199,7 @@ class SlackNotifier:
                 alt_txt=(effect.title or "chart")[:1000],
             )
         if effect.message_key:
-            return {effect.message_key: PlatformRef(str(posted["channel"]), str(posted["ts"]))}
+            return {effect.message_key: where}
         return {}
 
     async def _permalink(self, ref: PlatformRef) -> str | None:

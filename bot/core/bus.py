@@ -4,10 +4,16 @@ A command runs its handler; the domain events the handler emits run their subscr
 transaction, so state and the effects it causes commit together (or not at all). A platform event
 id is claimed in that same transaction: a replay or a concurrent retry finds it claimed and changes
 nothing.
+
+Write transactions stay short: a command with a preparer (the digest) reads and renders on a
+read-only unit of work first, and only then opens its write transaction. A transaction that meets
+a busy database ("database is locked", a PostgreSQL serialization failure or deadlock) is rolled
+back and run again after a backoff, instead of failing the command.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -19,7 +25,7 @@ from bot.core.commands import Command, Permission
 from bot.core.context import Context
 from bot.core.errors import Forbidden, UserFacingError
 from bot.core.events import Event
-from bot.core.handlers import HandlerTable
+from bot.core.handlers import HandlerTable, Preparer
 from bot.core.policy import refusal
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.pseudonyms import keyed_hash, member_pseudonym, pseudonym
@@ -31,6 +37,9 @@ from bot.core.settings import CommunitySettings
 log = logging.getLogger("townsquare.bus")
 
 Message = Command | Event
+BUSY_RETRY_DELAYS = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
+"""Seconds to wait before each retry of a transaction that found the database busy (about 3 s in all,
+on top of each attempt's own busy timeout)."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +98,15 @@ class MessageBus:
         communities: Mapping[str, CommunitySettings],
         on_commit: Callable[[], None] | None = None,
         services: Mapping[type, object] | None = None,
+        *,
+        read_factory: Callable[[], UnitOfWork] | None = None,
+        busy: Callable[[BaseException], bool] | None = None,
     ) -> None:
         self.uow_factory = uow_factory
+        # Units of work that never take the write lock, for preparers (default: the same factory).
+        self.read_factory = read_factory or uow_factory
+        # Whether a failure means "the database was busy, try again" (storage.db.is_busy).
+        self.busy = busy or (lambda _exc: False)
         self.clock = clock
         self.handlers = handlers
         self.registry = registry
@@ -144,6 +160,55 @@ class MessageBus:
         settings = self.communities.get(message.community_id)
         if settings is None:
             raise UnknownCommunity(message.community_id)
+        prepared: object = None
+        if isinstance(message, Command) and (prepare := self.handlers.preparers.get(type(message))):
+            prepared = await self._prepare(prepare, message, actor, job, settings)
+        for delay in (*BUSY_RETRY_DELAYS, None):
+            try:
+                return await self._transaction(message, actor, source, job, settings, prepared)
+            except BaseException as exc:
+                if delay is None or not self.busy(exc):
+                    raise
+                log.warning("database busy for %s; trying again in %.2f s", type(message).__name__, delay)
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _prepare(
+        self,
+        prepare: Preparer,
+        message: Command,
+        actor: Actor | None,
+        job: JobRun | None,
+        settings: CommunitySettings,
+    ) -> object:
+        """Run a command's preparer on a read-only unit of work, after the same permission check;
+        not for a job run already done (its transaction will find the run claimed)."""
+        async with self.read_factory() as uow:
+            if job is not None and await uow.job_runs.ran([(job.key, job.scheduled_for)]):
+                return None
+            ctx = Context(
+                uow=uow,
+                clock=self.clock,
+                community=settings,
+                registry=self.registry,
+                actor=actor,
+                services=self.services,
+            )
+            if actor is not None:
+                ctx.member = await uow.members.by_ref(message.community_id, actor.ref)
+            self._authorize(message, ctx)
+            return await prepare(message, ctx)
+
+    async def _transaction(
+        self,
+        message: Message,
+        actor: Actor | None,
+        source: Source | None,
+        job: JobRun | None,
+        settings: CommunitySettings,
+        prepared: object,
+    ) -> tuple[Reply | Built, bool]:
+        """One attempt: the whole command or event in one write transaction."""
         async with self.uow_factory() as uow:
             now = self.clock.now()
             salt = ""
@@ -163,6 +228,7 @@ class MessageBus:
                 registry=self.registry,
                 actor=actor,
                 services=self.services,
+                prepared=prepared,
             )
             if isinstance(message, Command):
                 if actor is not None:

@@ -33,6 +33,7 @@ class Context:
     member: Member | None = None  # the actor's member row, looked up once by the bus (None: none yet)
     services: Mapping[type, object] = field(default_factory=dict)  # by port; see service()
     events: list[Event] = field(default_factory=list)
+    prepared: object = None  # what the command's preparer returned (bot.core.handlers.Preparer)
 
     def now(self) -> datetime:
         """The injected clock's time (aware UTC)."""

@@ -241,3 +241,33 @@ def optional_ref_keys(effect: Effect) -> tuple[str, ...]:
     if isinstance(effect, PostMessage) and effect.link_key:
         return (effect.link_key,)
     return ()
+
+
+def lane(effect: Effect) -> str | None:
+    """The queue an effect keeps its order in: the relay never delivers one before an earlier effect of
+    the same community and lane (posts to one channel, edits of one message, DMs to one person, access
+    changes of one person, one space, one event). None: no order to keep (badge roles, invites)."""
+    if isinstance(effect, PostMessage):
+        return f"channel:{effect.channel}"
+    if isinstance(effect, EditMessage):
+        return f"message:{effect.message_key}"
+    if isinstance(effect, DirectMessage):
+        return f"dm:{effect.member}"
+    if isinstance(effect, GrantMemberAccess | RevokeMemberAccess):
+        return f"access:{effect.member}"
+    if isinstance(effect, OpenPrivateSpace | AddToSpace):
+        return f"space:{effect.space_key}"
+    if isinstance(effect, CreateScheduledEvent | CancelScheduledEvent):
+        return f"event:{effect.event_key}"
+    return None
+
+
+def produced_keys(effect: Effect) -> tuple[str, ...]:
+    """Refs delivering this effect creates, which later effects may wait for (see `ref_keys`)."""
+    if isinstance(effect, PostMessage) and effect.message_key:
+        return (effect.message_key,)
+    if isinstance(effect, OpenPrivateSpace):
+        return (effect.space_key,)
+    if isinstance(effect, CreateScheduledEvent):
+        return (effect.event_key,)
+    return ()

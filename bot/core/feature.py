@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from bot.core.commands import Command
 from bot.core.events import Event
-from bot.core.handlers import CommandHandler, EventHandler, HandlerTable
+from bot.core.handlers import CommandHandler, EventHandler, HandlerTable, Preparer
 from bot.core.recurring import Recurring
 from bot.core.registry import ButtonRoute, Form, MessageAction, Registry, SlashCommand
 
@@ -24,6 +24,7 @@ C = TypeVar("C", bound=Command)
 E = TypeVar("E", bound=Event)
 H = TypeVar("H", bound=CommandHandler)
 S = TypeVar("S", bound=EventHandler)
+P = TypeVar("P", bound=Preparer)
 
 
 @dataclass
@@ -38,6 +39,10 @@ class Feature:
     def command(self, kind: type[C]) -> Callable[[H], H]:
         """Decorator: this function handles `kind` (exactly one handler per command)."""
         return self.handlers.command(kind)
+
+    def prepare(self, kind: type[C]) -> Callable[[P], P]:
+        """Decorator: this function reads and renders for `kind` before its write transaction begins."""
+        return self.handlers.prepare(kind)
 
     def event(self, kind: type[E]) -> Callable[[S], S]:
         """Decorator: this function runs whenever `kind` is emitted."""

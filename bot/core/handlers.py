@@ -17,8 +17,13 @@ C = TypeVar("C", bound=Command)
 E = TypeVar("E", bound=Event)
 CommandHandler = Callable[[Any, "Context"], Awaitable[Reply | Built]]
 EventHandler = Callable[[Any, "Context"], Awaitable[None]]
+Preparer = Callable[[Any, "Context"], Awaitable[object]]
+"""Runs before a command's transaction, on a read-only unit of work: the slow reading and rendering
+(the digest and its chart), so the write transaction that follows is short. Its result is the
+handler's `ctx.prepared`; it writes nothing."""
 H = TypeVar("H", bound=CommandHandler)
 S = TypeVar("S", bound=EventHandler)
+P = TypeVar("P", bound=Preparer)
 
 
 class HandlerTable:
@@ -27,6 +32,7 @@ class HandlerTable:
     def __init__(self) -> None:
         self.commands: dict[type[Command], CommandHandler] = {}
         self.events: dict[type[Event], list[EventHandler]] = {}
+        self.preparers: dict[type[Command], Preparer] = {}
 
     def command(self, kind: type[C]) -> Callable[[H], H]:
         """Decorator: this function handles `kind`."""
@@ -35,6 +41,17 @@ class HandlerTable:
             if kind in self.commands:
                 raise ValueError(f"{kind.__name__} already has a handler")
             self.commands[kind] = fn
+            return fn
+
+        return register
+
+    def prepare(self, kind: type[C]) -> Callable[[P], P]:
+        """Decorator: this function prepares `kind` outside its write transaction (at most one)."""
+
+        def register(fn: P) -> P:
+            if kind in self.preparers:
+                raise ValueError(f"{kind.__name__} already has a preparer")
+            self.preparers[kind] = fn
             return fn
 
         return register
@@ -52,5 +69,7 @@ class HandlerTable:
         """Add another table's handlers; a command handled twice is an error."""
         for kind, fn in other.commands.items():
             self.command(kind)(fn)
+        for kind, prep in other.preparers.items():
+            self.prepare(kind)(prep)
         for event_kind, subscribers in other.events.items():
             self.events.setdefault(event_kind, []).extend(subscribers)

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from bot.core.bus import Bus
 from bot.core.commands import Command
 from bot.core.errors import UserFacingError
+from bot.core.hygiene import clean_answers, clean_options, one_line
 from bot.core.policy import allowed
 from bot.core.refs import Actor
 from bot.core.registry import STALE_BUTTON, Built, Invocation, MessageTarget
 from bot.core.replies import OpenForm, Reply
+from bot.core.text import user_text
 
 log = logging.getLogger("townsquare.invoke")
 
@@ -44,10 +47,14 @@ async def invoke_slash(bus: Bus, name: str, invocation: Invocation) -> Reply | O
     """Run a slash command by name ("mydata export" for a subcommand)."""
     command = bus.registry.commands.get(name)
     if command is None:
-        return Reply(text=f"/{name} is not a Townsquare command. Try /help.")
+        return Reply(text=f"/{user_text(one_line(name), 40)} is not a Townsquare command. Try /help.")
     if not allowed(command.permission, invocation.actor, admitted=None):
         return Reply(text=f"/{name} is for {command.permission.value}s only.")
-    return await _run(bus, command.build, invocation)
+    try:
+        options = clean_options(command, invocation.options)
+    except UserFacingError as exc:
+        return Reply(text=exc.message, private=True)
+    return await _run(bus, command.build, replace(invocation, options=options))
 
 
 async def invoke_button(bus: Bus, key: str, invocation: Invocation) -> Reply | OpenForm:
@@ -75,7 +82,11 @@ async def invoke_form(
         return Reply(text="This form has expired. Start again with the command.")
     if not allowed(form.permission, invocation.actor, admitted=None):
         return Reply(text=f"Only {form.permission.value}s can send this form.")
-    return await _run(bus, form.build, invocation, answers, context)
+    try:
+        cleaned = clean_answers(answers)
+    except UserFacingError as exc:
+        return Reply(text=exc.message, private=True)
+    return await _run(bus, form.build, invocation, cleaned, context)
 
 
 async def invoke_message_action(

@@ -36,12 +36,24 @@ class DeliveryError(Exception):
         self.retryable = retryable
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """Which delivery this is: `key` names the outbox item for good (a platform that deduplicates by
+    a caller's key, such as Discord's message nonce, gets it), and `resumed` says an earlier attempt
+    may have reached the platform (a crash or a lost answer), so a platform that can look first should."""
+
+    key: str
+    resumed: bool = False
+
+
 class Notifier(Protocol):
     """Carries out effects on one platform; returns refs to remember (e.g. the posted message id)."""
 
     platform: str
 
-    async def deliver(self, effect: Effect, refs: Mapping[str, PlatformRef]) -> Mapping[str, PlatformRef]: ...
+    async def deliver(
+        self, effect: Effect, refs: Mapping[str, PlatformRef], attempt: Attempt | None = None
+    ) -> Mapping[str, PlatformRef]: ...
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,8 @@ class OutboxItem:
     status: str
     last_error: str | None
     created_at: datetime
+    dedupe_key: str | None = None
+    resumed: bool = False  # an earlier delivery was claimed and never finished (a crash mid-send)
 
 
 class OutboxRepository(Protocol):
@@ -73,19 +87,38 @@ class OutboxRepository(Protocol):
         *,
         community_id: str | None = None,
         kinds: Sequence[str] | None = None,
-    ) -> list[OutboxItem]: ...
+        paused: Sequence[tuple[str, str]] = (),
+    ) -> list[OutboxItem]:
+        """Pending items due now, oldest first, leaving out (platform, community) pairs in `paused`
+        and any item behind an earlier one of its lane that is waiting or being delivered."""
+        ...
 
     async def claim(self, item_id: int, now: datetime, lease_until: datetime) -> bool: ...
 
     async def mark_done(self, item_id: int, now: datetime) -> None: ...
 
-    async def mark_failed(self, item_id: int, error: str, next_attempt_at: datetime | None) -> None:
-        """Record a failure; with no next attempt the item is parked for leads to see."""
+    async def mark_failed(
+        self,
+        item_id: int,
+        error: str,
+        next_attempt_at: datetime | None,
+        *,
+        retryable: bool = True,
+        counted: bool = True,
+    ) -> None:
+        """Record a failure; with no next attempt the item is parked for leads to see. An uncounted
+        failure (a probe during an outage) spends none of the item's attempts."""
         ...
 
     async def parked(self, community_id: str | None = None) -> list[OutboxItem]: ...
 
     async def requeue_parked(self, item_ids: Sequence[int], now: datetime) -> int: ...
+
+    async def parked_ids(
+        self, *, platform: str | None = None, community_id: str | None = None, retryable: bool | None = None
+    ) -> list[int]:
+        """Ids of parked items, optionally only of one platform/community or failure kind."""
+        ...
 
 
 class ProcessedEventRepository(Protocol):

@@ -40,6 +40,7 @@ class Option:
     min_value: int | None = None
     max_value: int | None = None
     autocomplete: str | None = None  # name of a registry completer
+    multiline: bool = False  # line breaks kept (a list typed one per line); otherwise they become spaces
 
 
 @dataclass(frozen=True)

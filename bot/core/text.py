@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.core.hygiene import clean
 from bot.core.refs import MemberRef
 
 _OPEN, _CLOSE = "\u27e6", "\u27e7"  # ⟦ ⟧: not typeable by accident, stripped from user input
@@ -34,8 +35,9 @@ def mentions_in(text: str) -> tuple[MemberRef, ...]:
 
 
 def user_text(value: str, limit: int | None = None) -> str:
-    """Text a user typed, made safe to embed in core text: no forged mention tokens, trimmed."""
-    cleaned = value.replace(_OPEN, "").replace(_CLOSE, "").strip()
+    """Text a user typed, made safe to embed in core text: no forged mention tokens and nothing
+    `hygiene.clean` removes (also from rows stored before it was applied), trimmed."""
+    cleaned = clean(value)
     if limit is not None and len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
     return cleaned

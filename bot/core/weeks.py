@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+YEARS = (1970, 9000)  # weeks a report can name: ten years of trailing weeks stay within the calendar
 
 
 @dataclass(frozen=True, order=True)
@@ -34,8 +35,11 @@ class IsoWeek:
         """Read "2026-W47"; ValueError with what was expected otherwise."""
         match = _WEEK_RE.match(text.strip())
         if match is None:
-            raise ValueError(f"{text!r} is not a week; write it like 2026-W47 (ISO year, W, week number)")
-        return cls(int(match.group(1)), int(match.group(2)))
+            raise ValueError("not a week; write it like 2026-W47 (ISO year, W, week number)")
+        year = int(match.group(1))
+        if not YEARS[0] <= year <= YEARS[1]:
+            raise ValueError(f"weeks of the years {YEARS[0]} to {YEARS[1]} only, like 2026-W47")
+        return cls(year, int(match.group(2)))
 
     @classmethod
     def containing(cls, day: date) -> IsoWeek:

@@ -10,7 +10,7 @@ changes neither the rows nor the counts.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -29,12 +29,14 @@ from bot.core.contributions.rules import (
 )
 from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef
-from storage.contributions.tables import ContributionRow, MemberWeekRow
-from storage.repository_base import SqlRepository, affected_rows, insert_ignore, upsert
+from storage.contributions.bulk import add_to_weeks, insert_new_contributions
+from storage.contributions.tables import MemberWeekRow
+from storage.repository_base import SqlRepository, insert_ignore
 from storage.tables import MemberRow
 
 ADMITTED = MemberStatus.ADMITTED.value
 STREAK_HORIZON = timedelta(weeks=260)  # streaks are looked for within five years
+_VOLUME_VALUES = frozenset(kind.value for kind in VOLUME_KINDS)  # a string test: Enum() costs per row
 
 _KIND_STAT = {
     ContributionKind.HELPFUL_ANSWER.value: "helpful_answers",
@@ -100,7 +102,7 @@ class SqlContributionRepository(SqlRepository):
             inserted += credits
         new_weeks = await self._new_weeks(inserted)
         await self._roll_up(community_id, inserted)
-        counted = {i.member_id for i in inserted if ContributionKind(i.kind) not in VOLUME_KINDS}
+        counted = {i.member_id for i in inserted if i.kind not in _VOLUME_VALUES}
         return RecordedContributions(
             inserted=len(inserted),
             member_ids=tuple(sorted({i.member_id for i in inserted})),
@@ -109,32 +111,40 @@ class SqlContributionRepository(SqlRepository):
         )
 
     async def _resolve(self, community_id: str, facts: Sequence[ContributionFact]) -> dict[MemberRef, _Known]:
-        """Member rows for every person named, created (pending) for people not seen before."""
+        """Member rows for every person named, created (pending) for people not seen before. People
+        already known (the usual case) cost one SELECT; only the unknown ones are inserted."""
         first_seen: dict[MemberRef, tuple[datetime, str]] = {}
         for fact in facts:
             for ref, name in ((fact.member, fact.display_name), (fact.target, "")):
                 if ref is not None and ref not in first_seen:
                     first_seen[ref] = (fact.at, name)
-        await self.session.execute(
-            insert_ignore(self.dialect, MemberRow.__table__),
-            [
-                {
-                    "community_id": community_id,
-                    "platform": ref.platform,
-                    "user_id": ref.user_id,
-                    "display_name": name[:100],
-                    "status": MemberStatus.PENDING.value,
-                    "is_bot": False,
-                    "is_staff": False,
-                    "first_seen_at": at,
-                    "interests": "",
-                    "reminders_opt_out": False,
-                }
-                for ref, (at, name) in first_seen.items()
-            ],
-        )
+        known = await self._known(community_id, first_seen)
+        missing = {ref: seen for ref, seen in first_seen.items() if ref not in known}
+        if missing:
+            await self.session.execute(
+                insert_ignore(self.dialect, MemberRow.__table__),
+                [
+                    {
+                        "community_id": community_id,
+                        "platform": ref.platform,
+                        "user_id": ref.user_id,
+                        "display_name": name[:100],
+                        "status": MemberStatus.PENDING.value,
+                        "is_bot": False,
+                        "is_staff": False,
+                        "first_seen_at": at,
+                        "interests": "",
+                        "reminders_opt_out": False,
+                    }
+                    for ref, (at, name) in missing.items()
+                ],
+            )
+            known.update(await self._known(community_id, missing))
+        return known
+
+    async def _known(self, community_id: str, refs: Iterable[MemberRef]) -> dict[MemberRef, _Known]:
         by_platform: dict[str, list[str]] = defaultdict(list)
-        for ref in first_seen:
+        for ref in refs:
             by_platform[ref.platform].append(ref.user_id)
         known: dict[MemberRef, _Known] = {}
         for platform, user_ids in by_platform.items():
@@ -154,12 +164,12 @@ class SqlContributionRepository(SqlRepository):
     async def _insert(self, rows: list[dict[str, object]]) -> list[_Inserted]:
         if not rows:
             return []
-        table = ContributionRow.__table__
-        stmt = insert_ignore(self.dialect, table, index_elements=["community_id", "source_id"]).returning(
-            table.c.member_id, table.c.kind, table.c.weight, table.c.occurred_at
-        )
-        result = await self.session.execute(stmt, rows)
-        return [_Inserted(*row) for row in result]
+        new = await insert_new_contributions(self.session, rows)
+        return [
+            _Inserted(row["member_id"], row["kind"], row["weight"], row["occurred_at"])  # type: ignore[arg-type]
+            for row in rows
+            if row["source_id"] in new
+        ]
 
     async def _activate(
         self, before: dict[int, datetime | None], inserted: list[_Inserted]
@@ -175,23 +185,30 @@ class SqlContributionRepository(SqlRepository):
                 select(MemberRow.id, MemberRow.first_contribution_at).where(MemberRow.id.in_(unknown))
             )
             before.update({member_id: first for member_id, first in rows})
-        activated: dict[int, datetime] = {}
+        due: dict[int, datetime] = {}
         for member_id, at in sorted(earliest.items()):  # one lock order for every writer
             current = before.get(member_id)
-            if current is not None and current <= at:
-                continue
-            # ORM-enabled UPDATE: a MemberRow already loaded in this session sees the new value too.
-            result = await self.session.execute(
-                update(MemberRow)
-                .where(
-                    MemberRow.id == member_id,
-                    or_(MemberRow.first_contribution_at.is_(None), MemberRow.first_contribution_at > at),
-                )
-                .values(first_contribution_at=at)
+            if current is None or at < current:
+                due[member_id] = at
+        if not due:
+            return {}
+        # One ORM-enabled UPDATE for the batch: a MemberRow already loaded in this session sees the
+        # new value too; RETURNING says which rows it changed (another writer may have been earlier).
+        result = await self.session.execute(
+            update(MemberRow)
+            .where(
+                MemberRow.id.in_(list(due)),
+                or_(
+                    MemberRow.first_contribution_at.is_(None),
+                    MemberRow.first_contribution_at > case(due, value=MemberRow.id),
+                ),
             )
-            if affected_rows(result) and current is None:
-                activated[member_id] = at
-        return activated
+            .values(first_contribution_at=case(due, value=MemberRow.id))
+            .returning(MemberRow.id)
+            .execution_options(synchronize_session="fetch")
+        )
+        changed = set(result.scalars())
+        return {m: at for m, at in due.items() if m in changed and before.get(m) is None}
 
     async def _credit_referrers(
         self, community_id: str, activated: dict[int, datetime], referral: ReferralCredit
@@ -235,36 +252,13 @@ class SqlContributionRepository(SqlRepository):
         return {m for m, w in weeks - {(m, w) for m, w in rows}}
 
     async def _roll_up(self, community_id: str, inserted: list[_Inserted]) -> None:
-        totals: dict[tuple[int, date, str], list[float]] = defaultdict(lambda: [0, 0.0])
+        totals: dict[tuple[int, date, str], tuple[int, float]] = {}
         for row in inserted:
-            total = totals[(row.member_id, week_start(row.at), row.kind)]
-            total[0] += 1
-            total[1] += row.weight
-        if not totals:
-            return
-        table = MemberWeekRow.__table__
-        stmt = upsert(self.dialect, table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["member_id", "week_start", "kind"],
-            set_={
-                "count": table.c["count"] + stmt.excluded["count"],
-                "weight": table.c["weight"] + stmt.excluded["weight"],
-            },
-        )
-        await self.session.execute(
-            stmt,
-            [
-                {
-                    "member_id": member_id,
-                    "week_start": week,
-                    "kind": kind,
-                    "community_id": community_id,
-                    "count": int(count),
-                    "weight": weight,
-                }
-                for (member_id, week, kind), (count, weight) in sorted(totals.items())
-            ],
-        )
+            key = (row.member_id, week_start(row.at), row.kind)
+            count, weight = totals.get(key, (0, 0.0))
+            totals[key] = (count + 1, weight + row.weight)
+        if totals:
+            await add_to_weeks(self.session, community_id, totals)
 
     async def stats(
         self, community_id: str, member_ids: Sequence[int], current_week: date

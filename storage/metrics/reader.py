@@ -39,6 +39,7 @@ from bot.core.weeks import Period
 from storage.db import read_only
 from storage.feedback.report import feedback_figures
 from storage.metrics.lists import actions, cohorts, referrers
+from storage.metrics.snapshots import kept_weeks
 from storage.metrics.sql import (
     DECIDED,
     IS_HELPFUL,
@@ -65,13 +66,23 @@ from storage.programming.tables import (
 
 class MetricsQueries:
     """The metrics of one community on one connection; activity and activation are memoised per
-    period because the trend, the week and the week before share them."""
+    period because the trend, the week and the week before share them. `kept` holds the finished
+    weeks' metrics already in the rollup (storage/metrics/snapshots.py), by week id: those are read,
+    not computed."""
 
-    def __init__(self, conn: AsyncConnection, community_id: str) -> None:
+    def __init__(
+        self, conn: AsyncConnection, community_id: str, kept: dict[str, WeekMetrics] | None = None
+    ) -> None:
         self.conn = conn
         self.community_id = community_id
+        self.kept = kept or {}
         self._activity: dict[Period, Activity] = {}
         self._activation: dict[Period, Activation] = {}
+
+    def kept_metrics(self, period: Period) -> WeekMetrics | None:
+        """The rollup's metrics of a finished period, if kept."""
+        found = self.kept.get(str(period.week)) if period.complete else None
+        return found if found is not None and found.period == period else None
 
     async def one(self, stmt: Any) -> tuple[int, ...]:
         """The single row of an aggregate query of counts (PostgreSQL sums come back as Decimal)."""
@@ -253,7 +264,10 @@ class MetricsQueries:
         return Growth(admitted=admitted, left=left, members=members)
 
     async def week(self, period: Period, policy: MetricsPolicy) -> WeekMetrics:
-        """Every metric of one period."""
+        """Every metric of one period (a kept finished week is read from the rollup)."""
+        kept = self.kept_metrics(period)
+        if kept is not None:
+            return kept
         activity = await self.activity(period)
         return WeekMetrics(
             period=period,
@@ -269,10 +283,23 @@ class MetricsQueries:
     async def trend(self, period: Period) -> tuple[TrendPoint, ...]:
         """Active contributor ratio and first-contribution rate for the 12 weeks ending with the period."""
         periods = period.trailing(TREND_WEEKS)
-        ratios = await self.active_ratios(periods)
+        # Kept weeks come from the rollup; the others (consecutive, usually the last one or two) are
+        # computed together.
+        missing = [i for i, p in enumerate(periods) if self.kept_metrics(p) is None]
+        computed: dict[int, float | None] = {}
+        if len(missing) <= 2:  # the week and the one before: their activity is computed anyway
+            computed = {i: (await self.activity(periods[i])).active_contributor_ratio for i in missing}
+        elif missing:
+            span = range(missing[0], missing[-1] + 1)
+            ratios = await self.active_ratios([periods[i] for i in span])
+            computed = dict(zip(span, ratios, strict=True))
         points = []
-        for p, active_ratio in zip(periods, ratios, strict=True):
-            activation = await self.activation(p)
+        for i, p in enumerate(periods):
+            kept = self.kept_metrics(p)
+            if kept is not None:
+                active_ratio, activation = kept.activity.active_contributor_ratio, kept.activation
+            else:
+                active_ratio, activation = computed[i], await self.activation(p)
             points.append(TrendPoint(p.week, active_ratio, activation.first_contribution_rate))
         return tuple(points)
 
@@ -327,11 +354,14 @@ class SqlMetricsReader:
 
     async def week(self, community_id: str, period: Period, policy: MetricsPolicy) -> WeekMetrics:
         async with self.engine.connect() as conn:
-            return await MetricsQueries(conn, community_id).week(period, policy)
+            kept = await kept_weeks(conn, community_id, period.timezone, [str(period.week)])
+            return await MetricsQueries(conn, community_id, kept).week(period, policy)
 
     async def digest(self, community_id: str, period: Period, policy: MetricsPolicy) -> DigestData:
         async with self.engine.connect() as conn:
-            queries = MetricsQueries(conn, community_id)
+            weeks = [str(p.week) for p in (period, *period.trailing(TREND_WEEKS), period.previous())]
+            kept = await kept_weeks(conn, community_id, period.timezone, weeks)
+            queries = MetricsQueries(conn, community_id, kept)
             current = await queries.week(period, policy)
             previous = await queries.week(period.previous(), policy)
             return DigestData(

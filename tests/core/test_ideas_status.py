@@ -14,7 +14,7 @@ from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
 from bot.core.effects import AssignBadgeRole, DirectMessage, EditMessage, Effect, PostMessage
 from bot.core.feedback.commands import SendIdeaNotices
-from bot.core.ports import PlatformRef
+from bot.core.ports import Attempt, PlatformRef
 from bot.core.refs import Role
 from bot.core.replies import OpenForm, Reply
 from bot.core.text import mention, mentions_in
@@ -205,7 +205,9 @@ class _RefRecorder(FakeNotifier):
 
     seen: list[tuple[Effect, dict[str, PlatformRef]]] = field(default_factory=list)
 
-    async def deliver(self, effect: Effect, refs: Mapping[str, PlatformRef]) -> Mapping[str, PlatformRef]:
+    async def deliver(
+        self, effect: Effect, refs: Mapping[str, PlatformRef], attempt: Attempt | None = None
+    ) -> Mapping[str, PlatformRef]:
         self.seen.append((effect, dict(refs)))
         return await super().deliver(effect, refs)
 

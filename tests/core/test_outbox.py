@@ -50,7 +50,9 @@ async def test_effect_survives_a_crash_before_delivery(
 async def test_failures_are_retried_with_backoff_then_parked(
     app: App, clock: FixedClock, notifier: FakeNotifier, engine: AsyncEngine
 ) -> None:
-    relay = OutboxRelay(app.uow_factory, clock, {"fake": notifier}, RetryPolicy(3, 10, 60))
+    # No circuit breaking and no alert here: this is the backoff and parking of one effect alone.
+    policy = RetryPolicy(3, 10, 60, alert_channel=None, outage_after=100)
+    relay = OutboxRelay(app.uow_factory, clock, {"fake": notifier}, policy)
     await _queue(app.uow_factory, clock, PostMessage(COMMUNITY, "welcome", "hello"))
     notifier.fail_next(5)
     assert await relay.run_once() == 1

@@ -55,4 +55,10 @@ class ContributionSink(Protocol):
     """Where adapters send high-volume platform facts (messages, reactions): a bounded queue
     written in batches, not one transaction per event."""
 
-    async def submit(self, event: Event) -> None: ...
+    async def submit(self, event: Event) -> None:
+        """Take a fact; waits while there is no room."""
+        ...
+
+    def offer(self, event: Event) -> bool:
+        """Take a fact without waiting; False (counted, reported) when there is no room."""
+        ...

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz, process, utils
 
+from bot.core.hygiene import one_line
 from bot.core.refs import MemberRef
 
 TITLE_MAX = 100
@@ -203,7 +204,7 @@ def roadmap(entries: Iterable[RoadmapEntry]) -> dict[IdeaStatus, list[RoadmapEnt
 
 def normalise_area(area: str | None, allowed: Sequence[str]) -> str | None:
     """The area tag as stored (lower case), None when blank; ValueError names the allowed ones."""
-    cleaned = (area or "").strip().lower()
+    cleaned = one_line(area or "").lower()
     if not cleaned:
         return None
     if allowed and cleaned not in allowed:

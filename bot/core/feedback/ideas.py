@@ -24,6 +24,7 @@ from bot.core.feedback.idea_rules import (
 )
 from bot.core.feedback.idea_text import idea_title, post_view
 from bot.core.feedback.ports import IdeaRepository
+from bot.core.hygiene import clean, one_line
 from bot.core.members import Member
 from bot.core.registry import ButtonRoute, Form, Invocation, SlashCommand, id_parts, int_id
 from bot.core.replies import Action, ActionStyle, FormField, OpenForm, Reply
@@ -91,7 +92,7 @@ def _filed_reply(idea: Idea) -> Reply:
 async def submit_idea(command: SubmitIdea, ctx: Context) -> Reply:
     """Check the form; offer up to three similar open ideas to vote for instead, or file it."""
     member = ctx.acting_member()
-    title, details = command.title.strip(), command.details.strip()
+    title, details = one_line(command.title), clean(command.details)
     if not 3 <= len(title) <= TITLE_MAX:
         raise InvalidInput(f"Give the idea a title of 3 to {TITLE_MAX} characters.")
     if len(details) > DETAILS_MAX:

@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.core.errors import InvalidInput
+from bot.core.hygiene import one_line
 from bot.core.refs import MemberRef
 
 MAX_OPTIONS = 10
@@ -87,13 +88,13 @@ class Poll:
 
 def parse_options(text: str) -> tuple[str, ...]:
     """Options typed as "A | B | C" (or separated by ";" or new lines): 2 to 10, distinct, short."""
-    parts = [p.strip() for p in re.split(r"[|;\n]", text or "")]
+    parts = [one_line(p) for p in re.split(r"[|;\n]", text or "")]
     options = tuple(p for p in parts if p)
     if not 2 <= len(options) <= MAX_OPTIONS:
         raise InvalidInput(f'Give 2 to {MAX_OPTIONS} options separated by |, e.g. "Red | Green | Blue".')
-    long = [o for o in options if len(o) > OPTION_MAX]
+    long = [number for number, o in enumerate(options, 1) if len(o) > OPTION_MAX]
     if long:
-        raise InvalidInput(f"Keep each option to {OPTION_MAX} characters (too long: {long[0][:30]}…).")
+        raise InvalidInput(f"Keep each option to {OPTION_MAX} characters (option {long[0]} is longer).")
     if len({o.casefold() for o in options}) != len(options):
         raise InvalidInput("Each option must be different.")
     return options
@@ -108,12 +109,11 @@ def parse_allocation(text: str, option_count: int, budget: int) -> dict[int, int
     Returns position -> votes. At least one vote, at most `budget` in all.
     """
     allocation: dict[int, int] = {}
-    for token in re.split(r"[,\s]+", (text or "").strip()):
-        if not token:
-            continue
+    tokens = [token for token in re.split(r"[,\s]+", (text or "").strip()) if token]
+    for number, token in enumerate(tokens, 1):
         found = _TOKEN.match(token)
         if found is None:
-            raise InvalidInput(f'Write option numbers such as "1 1 3" or "1x2, 3" (not {token[:20]!r}).')
+            raise InvalidInput(f'Write option numbers such as "1 1 3" or "1x2, 3" (item {number} is not).')
         position, votes = int(found.group(1)), int(found.group(2) or 1)
         if not 1 <= position <= option_count:
             raise InvalidInput(f"Options are numbered 1 to {option_count}; there is no option {position}.")

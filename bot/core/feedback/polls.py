@@ -255,6 +255,7 @@ feature.slash(
                 "options",
                 'Choices separated by |, e.g. "Red | Green" (not for roadmap/election)',
                 required=False,
+                multiline=True,  # one choice per line works too (Slack)
             ),
             Option(
                 "kind",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from bot.core.metrics.digest import Digest
@@ -20,6 +22,15 @@ class MetricsReader(Protocol):
 
     async def digest(self, community_id: str, period: Period, policy: MetricsPolicy) -> DigestData:
         """What a digest shows: this period and the one before, the trend, cohorts, action lists."""
+        ...
+
+
+class MetricsSnapshots(Protocol):
+    """The rollup of finished weeks: a week's metrics, kept once computed, so later digests read them
+    instead of computing them again."""
+
+    async def keep(self, community_id: str, weeks: Sequence[WeekMetrics], now: datetime) -> int:
+        """Keep the metrics of the finished weeks among `weeks` (a week kept before stays as it was)."""
         ...
 
 

@@ -1954,6 +1954,12 @@ class FakeDiscord:
         if ch["type"] in (4, 15, 16):  # category, forum, media: no plain messages
             return _error(400, 50008, "Cannot send messages in a non-text channel")
         body = call.body or {}
+        if body.get("enforce_nonce") and body.get("nonce"):
+            # Discord: another message by the same author with this nonce (in the last few minutes)
+            # is returned, and no new message is created.
+            for earlier in self.messages.values():
+                if earlier.get("nonce") == str(body["nonce"]) and earlier["channel_id"] == str(cid):
+                    return _ok(earlier)
         message = self.message(
             body.get("content", ""),
             channel=ch,

@@ -284,8 +284,12 @@ class RecordingSink:
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def submit(self, event: Event) -> None:
+        self.offer(event)
+
+    def offer(self, event: Event) -> bool:
         self.events.append(event)
         self.arrived.set()
+        return True
 
     async def wait_for(self, count: int, timeout: float = 5.0) -> list[Event]:  # noqa: ASYNC109
         async with asyncio.timeout(timeout):

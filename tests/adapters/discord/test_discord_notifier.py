@@ -49,7 +49,11 @@ async def _queue(harness: Harness, *effects: Effect) -> None:
 
 async def _outbox(harness: Harness) -> list[tuple[str, int, str | None]]:
     async with harness.app.engine.connect() as conn:
-        rows = await conn.execute(select(OutboxRow.status, OutboxRow.attempts, OutboxRow.last_error))
+        rows = await conn.execute(  # the leads' alerts about parked effects aside
+            select(OutboxRow.status, OutboxRow.attempts, OutboxRow.last_error).where(
+                OutboxRow.dedupe_key.is_(None) | ~OutboxRow.dedupe_key.startswith("outbox-alert:")
+            )
+        )
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
@@ -330,3 +334,45 @@ async def test_a_titled_post_that_credits_members_pings_them_and_links_the_earli
     assert (button["style"], button["label"]) == (5, "Go to the post")  # a link button: no interaction
     assert button["url"] == f"https://discord.com/channels/{guild['id']}/111/222"
     assert not unlinked.payload.get("components")
+
+
+async def test_a_resend_after_a_lost_answer_carries_the_same_nonce_and_makes_one_message(
+    harness: Harness,
+) -> None:
+    from bot.core.ports import Attempt
+
+    fake, welcome = harness.fake, harness.square.ids["channel:welcome"]
+    effect = PostMessage(COMMUNITY, "welcome", "Hello")
+    async with harness.running(harness.client()) as client:
+        first = await client.notifier.deliver(effect, {}, Attempt("outbox:7"))
+        # The process died before recording the delivery: the relay tries the same item again.
+        again = await client.notifier.deliver(effect, {}, Attempt("outbox:7", resumed=True))
+        other = await client.notifier.deliver(effect, {}, Attempt("outbox:8"))
+    requests = fake.requests_to("POST", f"/channels/{welcome}/messages")
+    nonces = [r.payload["nonce"] for r in requests]
+    assert nonces[0] == nonces[1] != nonces[2] and len(nonces[0]) <= 25
+    assert all(r.payload["enforce_nonce"] is True for r in requests)
+    assert len(fake.sent_messages(welcome)) == 2  # the resend of outbox:7 made no second message
+    assert first == again == {} and other == {}
+
+
+async def test_ten_minutes_of_503_pause_the_relay_and_every_post_goes_out_once_in_order(
+    harness: Harness,
+) -> None:
+    fake, welcome = harness.fake, harness.square.ids["channel:welcome"]
+    path = rf"/channels/{welcome}/messages"
+    fake.fail_next("POST", path, 503, times=10_000)
+    async with harness.running(harness.client()):
+        await _queue(harness, *(PostMessage(COMMUNITY, "welcome", f"news {i}") for i in range(12)))
+        for _ in range(120):  # ten minutes of the relay's clock, a pass every 5 s
+            await harness.app.relay.run_once()
+            harness.clock.advance(seconds=5)
+        tried = len(fake.requests_to("POST", f"/channels/{welcome}/messages"))
+        assert tried <= 3 + 20  # paused after three 503s, then one probe at a time (≤ 1 a minute)
+        assert {status for status, _, _ in await _outbox(harness)} == {"pending"}  # none parked
+        fake._failures.clear()  # Discord is back
+        for _ in range(30):
+            await harness.app.relay.run_once()
+            harness.clock.advance(seconds=5)
+    assert [status for status, _, _ in await _outbox(harness)] == ["done"] * 12
+    assert [m["content"] for m in fake.sent_messages(welcome)] == [f"news {i}" for i in range(12)]

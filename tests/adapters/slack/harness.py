@@ -121,7 +121,11 @@ class RecordingSink:
         self.events: list[Event] = []
 
     async def submit(self, event: Event) -> None:
+        self.offer(event)
+
+    def offer(self, event: Event) -> bool:
         self.events.append(event)
+        return True
 
 
 class CountingBus:
