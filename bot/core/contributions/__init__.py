@@ -12,6 +12,7 @@ def register(app: Assembly) -> None:
     # importing the modules runs their declarations on `feature`
     from bot.core.contributions import (  # noqa: F401
         handlers,
+        helpful,
     )
 
     app.include(feature)
