@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from bot.core.badges.settings import BadgeSettings
+from bot.core.badges.tier_settings import TierSettings
 from bot.core.cohorts.settings import CohortSettings
 from bot.core.contributions.settings import ContributionSettings
 from bot.core.feedback.settings import IdeaSettings
@@ -33,6 +34,7 @@ class CommunitySettings(StrictModel):
     cohorts: CohortSettings = CohortSettings()
     contributions: ContributionSettings = ContributionSettings()
     badges: BadgeSettings = BadgeSettings()
+    tiers: TierSettings = TierSettings()
     digest: DigestSettings = DigestSettings()
     ideas: IdeaSettings = IdeaSettings()
     programming: ProgrammingSettings = ProgrammingSettings()

@@ -45,6 +45,7 @@ _KIND_STAT = {
     ContributionKind.AMA_QUESTION.value: "ama_questions",
     ContributionKind.EVENT_ATTENDED.value: "events_attended",
 }
+KIND_STAT = _KIND_STAT  # kind -> MemberStats field, for other read models (tiers)
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,9 @@ def test_catalogue_is_validated() -> None:
 
 async def _mark_helpful(platform: FakePlatform, author: str, times: int, start: int = 0) -> None:
     for n in range(start, start + times):
-        target = MessageTarget(channel_id="help", message_id=f"msg-{author}-{n}", author=ref(author))
+        target = MessageTarget(
+            channel_id="help", message_id=f"msg-{author}-{n}", author=ref(author), thread_owner=ref("asker")
+        )
         await platform.message_action(platform.actor("asker"), "mark_helpful", target)
 
 

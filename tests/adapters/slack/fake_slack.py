@@ -173,6 +173,7 @@ class FakeSlackApi:
             "conversations.members": self._conversations_members,
             "reactions.add": self._reactions_add,
             "usergroups.users.list": self._usergroups_users_list,
+            "usergroups.users.update": self._usergroups_users_update,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
             "apps.connections.open": self._apps_connections_open,
@@ -675,6 +676,16 @@ class FakeSlackApi:
         if usergroup not in self.usergroups:
             raise ApiError("no_such_subteam")
         return {"users": list(self.usergroups[usergroup])}
+
+    def _usergroups_users_update(self, params: JsonDict) -> JsonDict:
+        usergroup = str(_require(params, "usergroup", "no_such_subteam"))
+        if usergroup not in self.usergroups:
+            raise ApiError("no_such_subteam")
+        users = [u for u in str(_require(params, "users", "invalid_users")).split(",") if u]
+        if not users:
+            raise ApiError("invalid_users")
+        self.usergroups[usergroup] = users
+        return {"usergroup": {"id": usergroup, "users": users}}
 
     def _files_get_upload_url(self, params: JsonDict) -> JsonDict:
         filename = str(_require(params, "filename"))

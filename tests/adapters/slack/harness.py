@@ -53,6 +53,9 @@ DIGEST = "C0DIGEST1"
 MEMBER_CHANNELS = ("C0MEMBERS", "C0PROJECT")
 
 
+CHAMPIONS = "S0CHAMPS"  # the user group of the champion tier
+
+
 def slack_settings(
     db_url: str,
     api_base_url: str,
@@ -65,6 +68,7 @@ def slack_settings(
         "team_id": TEAM_ID,
         "moderator_users": [MOD],
         "lead_users": [LEAD],
+        "usergroups": {"champion": CHAMPIONS},
         "member_channels": list(MEMBER_CHANNELS),
         "channels": {
             "lobby": LOBBY,

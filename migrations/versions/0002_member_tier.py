@@ -1,0 +1,47 @@
+"""advocacy tiers: each member's current tier and grace
+
+Revision ID: 0002_member_tier
+Revises: 0001
+Create Date: 2026-12-07
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import storage.types
+
+revision: str = "0002_member_tier"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "member_tier",
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("community_id", sa.String(length=40), nullable=False),
+        sa.Column("tier_key", sa.String(length=40), nullable=False),
+        sa.Column("since", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("at_risk_since", storage.types.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+            name=op.f("fk_member_tier_community_id_community"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_member_tier_member_id_member"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("member_id", name=op.f("pk_member_tier")),
+    )
+    with op.batch_alter_table("member_tier", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_member_tier_community_id"), ["community_id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("member_tier", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_member_tier_community_id"))
+    op.drop_table("member_tier")
