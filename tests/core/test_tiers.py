@@ -18,7 +18,7 @@ from bot.core.badges.tier_rules import Step, decide, missing
 from bot.core.badges.tier_settings import DEFAULT_TIERS
 from bot.core.contributions.ports import ContributionRepository
 from bot.core.contributions.rules import ContributionFact, ContributionKind
-from bot.core.effects import ChangeTierRole, DirectMessage
+from bot.core.effects import ChangeTierRole
 from bot.core.members import Member
 from bot.core.replies import Reply
 from storage.badges.tables import MemberTierRow
@@ -48,7 +48,9 @@ def test_decisions() -> None:
     short = MemberStats(helpful_answers=3, active_weeks=4)
     warn = decide(DEFAULT_TIERS, "champion", short, at_risk_since=None, now=now, grace=grace)
     assert warn.step is Step.WARN and warn.tier == "champion"
-    wait = decide(DEFAULT_TIERS, "champion", short, at_risk_since=now - timedelta(days=7), now=now, grace=grace)
+    wait = decide(
+        DEFAULT_TIERS, "champion", short, at_risk_since=now - timedelta(days=7), now=now, grace=grace
+    )
     assert wait.step is Step.KEEP
     down = decide(DEFAULT_TIERS, "champion", short, at_risk_since=now - grace, now=now, grace=grace)
     assert (down.step, down.tier) == (Step.DEMOTE, "advocate")

@@ -1,6 +1,6 @@
-"""advocacy tiers: each member's current tier and grace
+"""recognition: each member's advocacy tier and grace; role/industry picks for buddy matching
 
-Revision ID: 0002_member_tier
+Revision ID: 0002_recognition
 Revises: 0001
 Create Date: 2026-12-07
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0002_member_tier"
+revision: str = "0002_recognition"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -39,9 +39,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("member_tier", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_member_tier_community_id"), ["community_id"], unique=False)
+    op.create_table(
+        "member_match",
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("field", sa.String(length=16), nullable=False),
+        sa.Column("value", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_member_match_member_id_member"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("member_id", "field", name=op.f("pk_member_match")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("member_match")
     with op.batch_alter_table("member_tier", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_member_tier_community_id"))
     op.drop_table("member_tier")
