@@ -209,7 +209,7 @@ async def test_leaderboard_ranks_helpfulness_not_volume(
     await _mark_helpful(platform, "helper", 1)
     week = await platform.slash(platform.actor("asker"), "leaderboard")
     assert isinstance(week, Reply) and week.title == "Leaderboard: this week"
-    assert week.text.startswith("1. ⟦@fake:helper⟧: 1 helpful answers") and "chatty" not in week.text
+    assert week.text.startswith("1. ⟦@fake:helper⟧: 1 helpful answer,") and "chatty" not in week.text
     all_time = await platform.slash(platform.actor("asker"), "leaderboard", period="all")
     assert isinstance(all_time, Reply)
     assert [line.split(":")[1] for line in all_time.text.splitlines()] == ["old⟧", "helper⟧"]

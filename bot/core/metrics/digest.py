@@ -36,17 +36,20 @@ class Unit(StrEnum):
 class Status(StrEnum):
     OK = "ok"
     LOW = "low"
-    HIGH = "high"
+    HIGH = "high"  # above a band that is a ceiling too
+    ABOVE = "above"  # above the target band of a metric where more is good: good news, not a flag
     NO_DATA = "no_data"
     UNRATED = "unrated"  # no healthy range is defined for this metric
 
 
 @dataclass(frozen=True)
 class HealthyRange:
-    """Where a metric should be; either bound may be open."""
+    """Where a metric should be; either bound may be open. A floor has no `high`; a target band of a
+    metric where more is good (`above_is_good`) reads a value above it as above target, not a flag."""
 
     low: float | None = None
     high: float | None = None
+    above_is_good: bool = False
 
     def status(self, value: float | None) -> Status:
         """Whether a value is inside the range."""
@@ -55,7 +58,7 @@ class HealthyRange:
         if self.low is not None and value < self.low:
             return Status.LOW
         if self.high is not None and value > self.high:
-            return Status.HIGH
+            return Status.ABOVE if self.above_is_good else Status.HIGH
         return Status.OK
 
 
@@ -63,7 +66,7 @@ class HealthyRange:
 class HealthyRanges:
     """The ranges the digest flags against (from the community's digest settings)."""
 
-    active_contributor_ratio: HealthyRange = HealthyRange(0.10, 0.20)
+    active_contributor_ratio: HealthyRange = HealthyRange(0.10, 0.20, above_is_good=True)
     first_contribution_rate: HealthyRange = HealthyRange(0.30, None)
 
 
@@ -77,6 +80,7 @@ class Headline:
     value: float | None
     previous: float | None
     healthy: HealthyRange | None = None
+    per: str = ""  # what a NUMBER counts: "admissions per active member per month"
 
     @property
     def change(self) -> float | None:
@@ -101,8 +105,10 @@ class Headline:
 def headlines(now: WeekMetrics, before: WeekMetrics, ranges: HealthyRanges) -> tuple[Headline, ...]:
     """The headline metrics in the order the digest shows them."""
 
-    def pair(key: str, label: str, unit: Unit, get: Any, healthy: HealthyRange | None = None) -> Headline:
-        return Headline(key, label, unit, get(now), get(before), healthy)
+    def pair(
+        key: str, label: str, unit: Unit, get: Any, healthy: HealthyRange | None = None, per: str = ""
+    ) -> Headline:
+        return Headline(key, label, unit, get(now), get(before), healthy, per)
 
     return (
         pair(
@@ -119,10 +125,22 @@ def headlines(now: WeekMetrics, before: WeekMetrics, ranges: HealthyRanges) -> t
             lambda m: m.activation.first_contribution_rate,
             ranges.first_contribution_rate,
         ),
-        pair("referral_velocity", "Referral velocity", Unit.NUMBER, lambda m: m.referral_velocity),
+        pair(
+            "referral_velocity",
+            "Referral velocity",
+            Unit.NUMBER,
+            lambda m: m.referral_velocity,
+            per="referred admissions per active member per month",
+        ),
         pair("referral_share", "Referral share", Unit.PERCENT, lambda m: m.referrals.referral_share),
         pair("peer_answer_rate", "Peer answers", Unit.PERCENT, lambda m: m.peer_answers.peer_answer_rate),
-        pair("engagement_depth", "Engagement depth", Unit.NUMBER, lambda m: m.activity.engagement_depth),
+        pair(
+            "engagement_depth",
+            "Engagement depth",
+            Unit.NUMBER,
+            lambda m: m.activity.engagement_depth,
+            per="kinds of contribution per active member",
+        ),
         pair("members", "Members", Unit.COUNT, lambda m: m.growth.members),
         pair("admitted", "Admitted", Unit.COUNT, lambda m: m.growth.admitted),
         pair("left", "Left", Unit.COUNT, lambda m: m.growth.left),
