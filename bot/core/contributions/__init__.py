@@ -13,6 +13,7 @@ def register(app: Assembly) -> None:
     from bot.core.contributions import (  # noqa: F401
         handlers,
         helpful,
+        referrals,
     )
 
     app.include(feature)

@@ -24,3 +24,8 @@ class MarkHelpful(Command):
     reply_to: MemberRef | None = None  # ... or the author of the message the answer replies to
     channel_name: str = ""
     permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreditReferrals(Command):
+    """Daily: credit referrers for newcomers still members at day 14 who contributed in time."""

@@ -21,7 +21,9 @@ def referral_credit(community: CommunitySettings) -> ReferralCredit:
     """How referrers are credited when their newcomer contributes, from the community's settings."""
     settings = community.contributions
     return ReferralCredit(
-        days=settings.referral_activation_days, weight=settings.weight(ContributionKind.REFERRAL_ACTIVATED)
+        days=settings.referral_activation_days,
+        weight=settings.weight(ContributionKind.REFERRAL_ACTIVATED),
+        retention_days=settings.referral_retention_days,
     )
 
 

@@ -69,6 +69,24 @@ class HelpfulMarks(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class RetainedReferral:
+    """A referred newcomer still a member after the retention days, who contributed in time."""
+
+    referrer: MemberRef
+    newcomer: MemberRef
+    newcomer_id: int
+
+
+class ReferralCredits(Protocol):
+    async def retained(
+        self, community_id: str, admitted_from: datetime, admitted_until: datetime, activation_days: int
+    ) -> list[RetainedReferral]:
+        """Newcomers admitted in [from, until), still admitted, referred by a member still admitted,
+        whose first contribution came within `activation_days` of admission."""
+        ...
+
+
 class ContributionSink(Protocol):
     """Where adapters send high-volume platform facts (messages, reactions): a bounded queue
     written in batches, not one transaction per event."""

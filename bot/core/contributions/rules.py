@@ -90,10 +90,13 @@ class RecordedContributions:
 
 @dataclass(frozen=True)
 class ReferralCredit:
-    """A referrer is credited when their newcomer's first contribution comes within `days` of admission."""
+    """A referrer is credited when their newcomer's first contribution comes within `days` of admission;
+    with `retention_days`, only once the newcomer is still a member that long after admission (the
+    daily CreditReferrals job), not at the first contribution."""
 
     days: int
     weight: float
+    retention_days: int = 0
 
 
 def weight_of(kind: ContributionKind, weights: Mapping[str, float]) -> float:

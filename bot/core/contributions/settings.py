@@ -14,6 +14,8 @@ class ContributionSettings(StrictModel):
     excluded_channels: tuple[str, ...] = ()
     weights: dict[str, float] = Field(default_factory=dict)
     referral_activation_days: int = Field(14, ge=1, le=365)
+    # Credit a referrer only for newcomers still members this many days after admission (0: at once).
+    referral_retention_days: int = Field(14, ge=0, le=365)
     # "Mark helpful": channels (names or platform ids; a thread counts as its parent channel) where
     # marks count, empty = everywhere; at most `helpful_daily_cap` marks per marker per day; two
     # members who marked each other at least `mutual_marks` times each within `mutual_window_days`
