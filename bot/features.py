@@ -16,6 +16,7 @@ import storage.gates
 import storage.metrics
 import storage.privacy
 import storage.programming
+import storage.reengagement
 from bot.core import (
     badges,
     cohorts,
@@ -26,6 +27,7 @@ from bot.core import (
     metrics,
     privacy,
     programming,
+    reengagement,
 )
 from bot.core.feature import Assembly, Register
 from storage.uow import Binding, Bindings
@@ -49,6 +51,7 @@ FEATURES: tuple[FeatureModule, ...] = (
     FeatureModule(metrics.register, storage.metrics.BINDINGS),
     FeatureModule(feedback.register, storage.feedback.BINDINGS),
     FeatureModule(privacy.register, storage.privacy.BINDINGS),
+    FeatureModule(reengagement.register, storage.reengagement.BINDINGS),
 )
 
 

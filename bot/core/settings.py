@@ -20,6 +20,7 @@ from bot.core.gates.settings import GateSettings
 from bot.core.metrics.settings import DigestSettings
 from bot.core.privacy.settings import PrivacySettings
 from bot.core.programming.settings import ProgrammingSettings
+from bot.core.reengagement.settings import ReengagementSettings
 from bot.core.settings_base import StrictModel
 
 
@@ -39,6 +40,7 @@ class CommunitySettings(StrictModel):
     ideas: IdeaSettings = IdeaSettings()
     programming: ProgrammingSettings = ProgrammingSettings()
     privacy: PrivacySettings = PrivacySettings()
+    reengagement: ReengagementSettings = ReengagementSettings()
 
     @field_validator("timezone")
     @classmethod

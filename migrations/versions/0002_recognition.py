@@ -1,4 +1,4 @@
-"""recognition: each member's advocacy tier and grace; role/industry picks for buddy matching
+"""recognition: advocacy tiers, role/industry picks for buddies, drift episodes and nudges
 
 Revision ID: 0002_recognition
 Revises: 0001
@@ -50,8 +50,64 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("member_id", "field", name=op.f("pk_member_match")),
     )
 
+    op.create_table(
+        "member_drift",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("community_id", sa.String(length=40), nullable=False),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("since", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("came_back_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("reach_member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("reach_via", sa.String(length=16), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+            name=op.f("fk_member_drift_community_id_community"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_member_drift_member_id_member"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["reach_member_id"],
+            ["member.id"],
+            name=op.f("fk_member_drift_reach_member_id_member"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_member_drift")),
+    )
+    with op.batch_alter_table("member_drift", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_member_drift_community_id"), ["community_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_member_drift_member_id"), ["member_id"], unique=False)
+    op.create_table(
+        "member_nudge",
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("community_id", sa.String(length=40), nullable=False),
+        sa.Column("last_nudged_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("opted_out", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+            name=op.f("fk_member_nudge_community_id_community"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_member_nudge_member_id_member"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("member_id", name=op.f("pk_member_nudge")),
+    )
+    with op.batch_alter_table("member_nudge", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_member_nudge_community_id"), ["community_id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table("member_nudge")
+    with op.batch_alter_table("member_drift", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_member_drift_member_id"))
+        batch_op.drop_index(batch_op.f("ix_member_drift_community_id"))
+    op.drop_table("member_drift")
     op.drop_table("member_match")
     with op.batch_alter_table("member_tier", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_member_tier_community_id"))

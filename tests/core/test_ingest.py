@@ -32,7 +32,7 @@ def settings(db_url: str) -> Settings:
         contributions={
             "excluded_channels": ["bot-spam"],
             "weights": {"thread_reply": 2.0},
-            "referral_retention_days": 0,  # credit at the first contribution (test_referral_credit: at day 14)
+            "referral_retention_days": 0,  # credit at the first contribution
         },
     )
 

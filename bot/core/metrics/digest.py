@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.core.feedback.report_rules import FEEDBACK_WINDOW, FeedbackWeek
+from bot.core.metrics.recognition import NO_RECOGNITION, recognition_json
 from bot.core.metrics.rules import (
     ACTIVATION_DAYS,
     ACTIVE_WEEKS,
@@ -219,6 +220,7 @@ class Digest:
             ],
             "actions": self._actions_json(),
             "feedback": feedback_json(self.data.feedback),
+            "recognition": recognition_json(self.data.recognition or NO_RECOGNITION, _person),
         }
 
     def _actions_json(self) -> dict[str, Any]:

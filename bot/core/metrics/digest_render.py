@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from bot.core.feedback.report_rules import feedback_lines
 from bot.core.metrics.digest import Digest, Headline, HealthyRange, Status, Unit
+from bot.core.metrics.recognition import NO_RECOGNITION, recognition_sections
 from bot.core.metrics.rules import Person
 from bot.core.replies import Field
 from bot.core.text import day, mention, moment, user_text
@@ -180,6 +181,7 @@ def sections(digest: Digest, who: Who) -> tuple[Section, ...]:
         f"({_pct(r.first_contribution_rate)})"
         for r in digest.data.referrers
     ]
+    recognition = digest.data.recognition or NO_RECOGNITION
     return (
         Section(
             "Newcomers without a first contribution", tuple(_more(stalled, len(stalled), a.stalled_total))
@@ -192,6 +194,7 @@ def sections(digest: Digest, who: Who) -> tuple[Section, ...]:
         Section("Referrers whose newcomers activated", tuple(referrers)),
         Section("Next week", tuple(upcoming)),
         Section("Badges awarded", tuple(_more(badges, len(badges), a.badges_total))),
+        *(Section(t, lines) for t, lines in recognition_sections(recognition, who, digest.badge_name)),
         Section("Programme this week", (programme,)),
         Section("Applications this week", (funnel,)),
         Section("Feedback loop this week", tuple(feedback_lines(digest.data.feedback, digest.list_limit))),

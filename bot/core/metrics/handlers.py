@@ -70,7 +70,8 @@ async def build_digest(
         sla_hours=community.gate.application_sla_hours,
         list_limit=community.digest.list_limit,
         badge_names={
-            badge.key: f"{badge.name} {badge.emoji}".strip() for badge in community.badges.catalogue
+            **{badge.key: f"{badge.name} {badge.emoji}".strip() for badge in community.badges.catalogue},
+            **{tier.key: f"{tier.name} {tier.emoji}".strip() for tier in community.tiers.ladder},
         },
     )
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.core.feedback.report_rules import NO_FEEDBACK, FeedbackWeek
 from bot.core.refs import MemberRef
 from bot.core.weeks import IsoWeek, Period
+
+if TYPE_CHECKING:
+    from bot.core.metrics.recognition import Recognition
 
 ACTIVE_WEEKS = 4  # "active in the last 28 days" = the 4 rollup weeks ending with the report week
 ACTIVATION_DAYS = 7  # a first contribution within 7 days of admission counts as activation
@@ -291,3 +295,4 @@ class DigestData:
     referrers: tuple[ReferrerReport, ...]
     actions: Actions
     feedback: FeedbackWeek = NO_FEEDBACK  # the feedback loop in the period (ideas, votes, shipped)
+    recognition: Recognition | None = None  # tiers, drifting members (bot.core.metrics.recognition)
