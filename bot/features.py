@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import storage.badges
+import storage.challenges
 import storage.cohorts
 import storage.contributions
 import storage.feedback
@@ -19,6 +20,7 @@ import storage.programming
 import storage.reengagement
 from bot.core import (
     badges,
+    challenges,
     cohorts,
     contributions,
     feedback,
@@ -47,6 +49,7 @@ FEATURES: tuple[FeatureModule, ...] = (
     FeatureModule(cohorts.register, storage.cohorts.BINDINGS),
     FeatureModule(contributions.register, storage.contributions.BINDINGS),
     FeatureModule(badges.register, storage.badges.BINDINGS),
+    FeatureModule(challenges.register, storage.challenges.BINDINGS),
     FeatureModule(programming.register, storage.programming.BINDINGS),
     FeatureModule(metrics.register, storage.metrics.BINDINGS),
     FeatureModule(feedback.register, storage.feedback.BINDINGS),

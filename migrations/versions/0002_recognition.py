@@ -1,4 +1,4 @@
-"""recognition: advocacy tiers, role/industry picks for buddies, drift episodes and nudges
+"""recognition: advocacy tiers, role/industry picks for buddies, drift episodes and nudges, challenges
 
 Revision ID: 0002_recognition
 Revises: 0001
@@ -101,8 +101,50 @@ def upgrade() -> None:
     with op.batch_alter_table("member_nudge", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_member_nudge_community_id"), ["community_id"], unique=False)
 
+    op.create_table(
+        "challenge",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("community_id", sa.String(length=40), nullable=False),
+        sa.Column("title", sa.String(length=100), nullable=False),
+        sa.Column("starts_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("ends_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+            name=op.f("fk_challenge_community_id_community"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_challenge")),
+    )
+    with op.batch_alter_table("challenge", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_challenge_community_id"), ["community_id"], unique=False)
+    op.create_table(
+        "challenge_entry",
+        sa.Column("challenge_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("member_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("joined_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("submitted_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("completed_at", storage.types.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["challenge_id"],
+            ["challenge.id"],
+            name=op.f("fk_challenge_entry_challenge_id_challenge"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["member.id"], name=op.f("fk_challenge_entry_member_id_member"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("challenge_id", "member_id", name=op.f("pk_challenge_entry")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("challenge_entry")
+    with op.batch_alter_table("challenge", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_challenge_community_id"))
+    op.drop_table("challenge")
     op.drop_table("member_nudge")
     with op.batch_alter_table("member_drift", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_member_drift_member_id"))

@@ -8,9 +8,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.members import MemberStatus
-from bot.core.metrics.recognition import COME_BACK_DAYS, Drifting, Recognition, TierMove
+from bot.core.metrics.recognition import COME_BACK_DAYS, ChallengeReport, Drifting, Recognition, TierMove
 from bot.core.weeks import Period
 from storage.badges.tables import MemberTierRow
+from storage.challenges.tables import ChallengeEntryRow, ChallengeRow
 from storage.metrics.lists import persons
 from storage.reengagement.tables import MemberDriftRow
 from storage.tables import MemberRow
@@ -84,6 +85,23 @@ async def recognition(conn: AsyncConnection, community_id: str, period: Period, 
             moves.append(TierMove(people[m.member_id], m.tier_key))
         if m.at_risk_since is not None and period.start <= m.at_risk_since < period.end:
             moves.append(TierMove(people[m.member_id], m.tier_key, heads_up=True))
+    C, E = ChallengeRow, ChallengeEntryRow
+    challenges = (
+        await conn.execute(
+            select(
+                C.id,
+                C.title,
+                C.ends_at,
+                func.count(E.member_id),
+                func.count(E.submitted_at),
+                func.count(E.completed_at),
+            )
+            .outerjoin(E, E.challenge_id == C.id)
+            .where(C.community_id == community_id, C.starts_at < period.end, C.ends_at > period.start)
+            .group_by(C.id, C.title, C.ends_at)
+            .order_by(C.ends_at, C.id)
+        )
+    ).all()
     return Recognition(
         tiers=tuple((key, int(n)) for key, n in held),
         moves=tuple(moves),
@@ -100,4 +118,5 @@ async def recognition(conn: AsyncConnection, community_id: str, period: Period, 
         drifting_total=drifting_total,
         drifted=drifted,
         came_back=came_back,
+        challenges=tuple(ChallengeReport(i, t, e, int(j), int(s), int(c)) for i, t, e, j, s, c in challenges),
     )

@@ -11,7 +11,7 @@ import pytest
 from bot.core.feedback.report_rules import FeedbackWeek
 from bot.core.metrics.digest import Digest
 from bot.core.metrics.digest_render import plain_who, render_text, sections
-from bot.core.metrics.recognition import Drifting, Recognition, TierMove
+from bot.core.metrics.recognition import ChallengeReport, Drifting, Recognition, TierMove
 from bot.core.metrics.rules import (
     Actions,
     ActivatedReferrer,
@@ -45,6 +45,7 @@ LISTS = (
     "Referrers whose newcomers activated",
     "Next week",
     "Badges awarded",
+    "Challenges",
     "Tiers",
     "Drifting away",
     "Cohort retention (weeks after launch)",
@@ -92,6 +93,7 @@ def _digest(n: int) -> Digest:
         drifting_total=n,
         drifted=n,
         came_back=min(n, 1),
+        challenges=tuple(ChallengeReport(p.id, f"Write a how-to {p.id}", END, n, n, n) for p in people),
     )
     data = DigestData(
         current=_week(n),
@@ -135,6 +137,7 @@ def test_every_section_with_0_1_and_many_items(n: int) -> None:
         assert "Member 1, admitted 1 day ago — buddy @Member 1" in text
         assert "Tiers\n  - Champion 🏅: 1 member\n  - @Member 1 is now Champion 🏅" in text
         assert "Came back: 1 of 1 member who drifted" in text
+        assert "\n  - #1 Write a how-to 1 (until 16 Nov): 1 joined, 1 submitted, 1 completed" in text
     if n == 3:
         assert "— buddies @Member 1, @Member 2, @Member 3" in text
         assert "@Member 2 got a heads-up: short of Champion 🏅" in text

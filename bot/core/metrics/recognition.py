@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.metrics.rules import Person
+from bot.core.text import user_text
 
 COME_BACK_DAYS = 90  # the came-back share looks at members who drifted this recently
 
@@ -33,6 +34,18 @@ class Drifting:
 
 
 @dataclass(frozen=True)
+class ChallengeReport:
+    """A challenge running in the period, and how far its participants got."""
+
+    challenge_id: int
+    title: str
+    ends_at: datetime
+    joined: int
+    submitted: int
+    completed: int
+
+
+@dataclass(frozen=True)
 class Recognition:
     """Tiers held now (key -> members), this period's tier moves, members drifting, came-back figures."""
 
@@ -42,6 +55,7 @@ class Recognition:
     drifting_total: int = 0
     drifted: int = 0  # episodes that started in the last COME_BACK_DAYS
     came_back: int = 0  # of those, the members who came back
+    challenges: tuple[ChallengeReport, ...] = ()
 
     @property
     def came_back_share(self) -> float | None:
@@ -59,7 +73,7 @@ def _n(count: int, one: str, many: str | None = None) -> str:
 def recognition_sections(
     r: Recognition, who: Callable[[Person], str], name: Callable[[str], str]
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(title, lines) for the digest: "Tiers", "Drifting away"."""
+    """(title, lines) for the digest: "Challenges", "Tiers", "Drifting away"."""
     tiers = []
     if r.tiers:
         tiers.append(" · ".join(f"{name(key)}: {_n(n, 'member')}" for key, n in r.tiers))
@@ -82,7 +96,12 @@ def recognition_sections(
             f"Came back: {r.came_back} of {_n(r.drifted, 'member')} who drifted in the last "
             f"{COME_BACK_DAYS} days ({share * 100:.0f} %)"
         )
-    return (("Tiers", tuple(tiers)), ("Drifting away", tuple(drifting)))
+    challenges = [
+        f"#{c.challenge_id} {user_text(c.title, 80)} (until {c.ends_at:%d %b}): {c.joined} joined, "
+        f"{c.submitted} submitted, {c.completed} completed"
+        for c in r.challenges
+    ]
+    return (("Challenges", tuple(challenges)), ("Tiers", tuple(tiers)), ("Drifting away", tuple(drifting)))
 
 
 def recognition_json(r: Recognition, person: Callable[[Person], Mapping[str, Any]]) -> dict[str, Any]:
@@ -102,4 +121,15 @@ def recognition_json(r: Recognition, person: Callable[[Person], Mapping[str, Any
             ],
         },
         "came_back": {"drifted": r.drifted, "came_back": r.came_back, "share": r.came_back_share},
+        "challenges": [
+            {
+                "id": c.challenge_id,
+                "title": c.title,
+                "ends_at": c.ends_at.isoformat().replace("+00:00", "Z"),
+                "joined": c.joined,
+                "submitted": c.submitted,
+                "completed": c.completed,
+            }
+            for c in r.challenges
+        ],
     }
