@@ -53,7 +53,7 @@ timezone = "{TIMEZONE}"
 [communities.gate]
 mode = "referral"                 # referral-only at first; the lead opens applications later
 application_sla_hours = 48
-founding_member_limit = 40
+founding_member_limit = 15          # the founders; later arrivals onboard in cohorts, buddied by them
 
 [communities.cohorts]
 min_size = 10                     # a cohort launches when 20 are waiting, or on Mondays at 16:00

@@ -26,6 +26,7 @@ from bot.core.metrics.digest import Digest
 from bot.core.metrics.handlers import build_digest
 from bot.core.weeks import IsoWeek
 from bot.demo.activity import Activity
+from bot.demo.challenges import Challenges
 from bot.demo.community import COMMUNITY_ID, END_MONDAY, LAST_MORNING, ZONE, config_toml, local, start_of
 from bot.demo.engine import Counters, Engine
 from bot.demo.joining import Joining
@@ -132,6 +133,7 @@ async def run_demo(options: DemoOptions, progress: Progress) -> DemoResult:
         Joining(world, start, end).schedule()
         Activity(world, start).schedule()
         Programme(world, start).schedule()
+        Challenges(world, start, end).schedule()
         _report_weekly(world, start, options.weeks, progress, began)
         await sim.run_until(end)
         clock.set(end)

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.feedback.report_rules import FeedbackWeek
-from bot.core.metrics.digest import Digest
-from bot.core.metrics.digest_render import plain_who, render_text, sections
+from bot.core.metrics.digest import Digest, Unit
+from bot.core.metrics.digest_render import fmt_change, plain_who, render_text, sections
 from bot.core.metrics.recognition import ChallengeReport, Drifting, Recognition, TierMove
 from bot.core.metrics.rules import (
     Actions,
@@ -146,3 +146,8 @@ def test_every_section_with_0_1_and_many_items(n: int) -> None:
     assert (
         re.search(r"Referral velocity\s+\S+ referred admissions per active member per month", text) or n == 0
     )
+
+
+def test_a_change_too_small_to_show_reads_as_none() -> None:
+    assert fmt_change(Unit.NUMBER, -0.004) == "±0" and fmt_change(Unit.PERCENT, 0.0004) == "±0 pts"
+    assert fmt_change(Unit.NUMBER, -0.006) == "-0.01"

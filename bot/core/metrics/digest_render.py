@@ -56,7 +56,8 @@ def fmt_change(unit: Unit, change: float | None) -> str:
     """Week-over-week change: percentage points for percentages."""
     if change is None:
         return "no comparison"
-    if round(change, 4) == 0:
+    shown = {Unit.PERCENT: 3, Unit.NUMBER: 2}.get(unit, 0)  # what the formats below show
+    if round(change, shown) == 0:  # never "-0.00" or "+0.0 pts"
         return "±0 pts" if unit is Unit.PERCENT else "±0"
     if unit is Unit.PERCENT:
         return f"{change * 100:+.1f} pts"
