@@ -63,6 +63,11 @@ def test_the_demo_prints_every_section_writes_its_chart_and_a_config_that_reads_
     assert any(line.startswith("Members") and "vs last week" in line for line in headline)
     assert _section(digest, "Cohort retention (weeks after launch)") != ["- None."]
     assert _section(digest, "Next week") != ["- None."]  # the AMA the scheduler already announced
+    [challenge] = _section(digest, "Challenges")
+    assert challenge.startswith("- #1 Write a how-to for the docs (until ") and " joined, " in challenge
+    assert _section(digest, "Tiers")[0].startswith("- Advocate 📣: ")
+    # a good figure is not a warning: the active contributor ratio above its target reads as good news
+    assert "above the healthy range" not in digest and "✓ above target (10–20 %)" in digest
     # Progress on standard error, one line per simulated week; where things are, and what next.
     assert "week 6/6 2026-W22 " in result.stderr
     assert "townsquare-demo.db  (replaced on every run)" in result.stderr

@@ -61,6 +61,9 @@ max_size = 20
 window_weekday = 0
 window_time = 16:00:00
 
+[communities.reengagement]
+active_weeks = 2                  # a small, young community: members active 2 of the 8 weeks, then silent 3
+
 [communities.digest]
 weekday = 0
 time = 09:00:00
