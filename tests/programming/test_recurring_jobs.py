@@ -60,6 +60,9 @@ async def test_every_default_job_has_a_handler_and_a_spec_per_community(app: App
         "badges",
         "close-due-polls",
         "retention",
+        "tiers",
+        "drifting",
+        "referral-credit",
     }
     assert {f"test:{name}" for name in names} | {MAINTENANCE} <= set(sched.specs)
 
