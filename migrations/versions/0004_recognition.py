@@ -1,7 +1,7 @@
 """recognition: advocacy tiers, role/industry picks for buddies, drift episodes and nudges, challenges
 
-Revision ID: 0002_recognition
-Revises: 0001
+Revision ID: 0004_recognition
+Revises: 0003_metrics_rollup
 Create Date: 2026-12-07
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0002_recognition"
-down_revision: str | None = "0001"
+revision: str = "0004_recognition"
+down_revision: str | None = "0003_metrics_rollup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
