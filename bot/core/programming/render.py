@@ -17,7 +17,7 @@ from bot.core.programming.rules import (
     order_questions,
 )
 from bot.core.replies import Action, ActionStyle, Field
-from bot.core.text import mention, moment, user_text
+from bot.core.text import local_time, mention, user_text
 
 LIVE_QUESTIONS = 10  # questions shown (and given an "answered" button) in the live AMA post
 LIST_TEXT = 180  # characters of a question or description shown in a list
@@ -44,8 +44,8 @@ def live_key(occurrence_id: int) -> str:
 
 
 def when(series: Series, instant: datetime) -> str:
-    """An instant as the series' members read it, in the series' time zone."""
-    return moment(instant, ZoneInfo(series.timezone))
+    """An instant each member reads in their own zone (plain: in the series' time zone)."""
+    return local_time(instant, ZoneInfo(series.timezone))
 
 
 def title(series: Series) -> str:

@@ -38,6 +38,7 @@ from bot.core.programming.rules import (
     SubmissionStatus,
 )
 from bot.core.replies import Action, Reply
+from bot.core.text import plain_times
 
 AMA_HOST = "ama_host"
 SHOWCASE_PRESENTER = "showcase_presenter"
@@ -198,7 +199,8 @@ async def end_occurrence(command: EndOccurrence, ctx: Context) -> Reply:
 async def _settle(ctx: Context, series: Series, occurrence: Occurrence) -> None:
     when = render.when(series, occurrence.starts_at)
     if series.kind is SeriesKind.AMA and series.host_id is not None and series.host is not None:
-        earn_badge(ctx, series.host_id, series.host, AMA_HOST, f"Hosted {series.title[:100]} ({when})")
+        reason = f"Hosted {series.title[:100]} ({plain_times(when)})"  # stored: plain text, no token
+        earn_badge(ctx, series.host_id, series.host, AMA_HOST, reason)
     if series.kind is SeriesKind.SHOWCASE:
         for entry in await ctx.uow.repo(ShowcaseRepository).of_occurrence(
             occurrence.id, SubmissionStatus.ACCEPTED

@@ -216,7 +216,8 @@ def all_text(payload: Any) -> Iterable[str]:
             yield from all_text(value)
 
 
-_SPECIAL = re.compile(r"<[!#]|<@(?![UW][A-Z0-9]+>)")
+# A date token (`<!date^UNIX^format|fallback>`) shows a time and pings no one.
+_SPECIAL = re.compile(r"<#|<!(?!date\^\d+\^[^|<>]*\|[^<>]*>)|<@(?![UW][A-Z0-9]+>)")
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
 
 
