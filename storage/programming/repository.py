@@ -44,6 +44,7 @@ def _series(row: SeriesRow, host: MemberRow | None) -> Series:
         host_id=row.host_id,
         host=MemberRef(host.platform, host.user_id) if host is not None else None,
         key=row.key,
+        capacity=row.capacity,
     )
 
 
@@ -123,6 +124,7 @@ def _values(series: NewSeries) -> dict[str, object]:
         "anchor": series.anchor,
         "duration_minutes": series.duration_minutes,
         "channel": series.channel,
+        "capacity": series.capacity,
     }
 
 
@@ -299,6 +301,37 @@ class SqlRsvpRepository(SqlRepository):
             .order_by(MemberRow.id)
         )
         return [to_member(row) for row in rows.scalars()]
+
+    async def hold(self, occurrence_id: int) -> None:
+        # PostgreSQL: RSVPs to one occurrence queue up behind this row lock, so two members never
+        # take the last place together (SQLite's BEGIN IMMEDIATE already serialises writers).
+        if self.dialect == "postgresql":
+            await self.session.execute(
+                select(OccurrenceRow.id).where(OccurrenceRow.id == occurrence_id).with_for_update()
+            )
+
+    async def waiting(self, occurrence_id: int) -> list[Member]:
+        rows = await self.session.execute(
+            select(MemberRow)
+            .join(RsvpRow, and_(RsvpRow.member_id == MemberRow.id, RsvpRow.occurrence_id == occurrence_id))
+            .where(
+                RsvpRow.answer == RsvpAnswer.WAITING.value, MemberRow.status == MemberStatus.ADMITTED.value
+            )
+            .order_by(RsvpRow.updated_at, RsvpRow.member_id)
+        )
+        return [to_member(row) for row in rows.scalars()]
+
+    async def promote(self, occurrence_id: int, member_id: int, now: datetime) -> bool:
+        changed = await self.session.execute(
+            update(RsvpRow)
+            .where(
+                RsvpRow.occurrence_id == occurrence_id,
+                RsvpRow.member_id == member_id,
+                RsvpRow.answer == RsvpAnswer.WAITING.value,
+            )
+            .values(answer=RsvpAnswer.GOING.value, updated_at=now)
+        )
+        return bool(affected_rows(changed))
 
     async def answers_of(self, member_id: int, occurrence_ids: Collection[int]) -> dict[int, RsvpAnswer]:
         if not occurrence_ids:

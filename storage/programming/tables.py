@@ -40,6 +40,7 @@ class SeriesRow(Base):
     channel: Mapped[str] = mapped_column(String(64), default="announcements")
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime]
+    capacity: Mapped[int | None] = mapped_column(Integer)  # places per occurrence; NULL: no limit
 
 
 class OccurrenceRow(Base):
@@ -67,7 +68,7 @@ class RsvpRow(Base):
     member_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    answer: Mapped[str] = mapped_column(String(8))  # going|maybe|no
+    answer: Mapped[str] = mapped_column(String(8))  # going|maybe|no|waiting (a full event's waitlist)
     attended: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime]
 

@@ -35,6 +35,7 @@ from bot.core.metrics.rules import (
     AwardedBadge,
     DigestData,
     Growth,
+    NoShowRate,
     PeerAnswers,
     Person,
     Programming,
@@ -326,3 +327,14 @@ async def test_a_new_community_is_not_called_healthy(platform: FakePlatform, clo
     assert isinstance(reply, Reply) and reply.private
     assert "No activity to measure yet." in reply.text
     assert "inside" not in reply.text
+
+
+def test_the_no_show_rate_of_each_series_is_in_the_programme_section() -> None:
+    rates = (NoShowRate(1, "Ask us <!here>", "ama", 2, 8, 2), NoShowRate(2, "Demo day", "showcase", 1, 0, 0))
+    digest = _digest(_week(5, 100), _week(5, 100), Actions((), 0, (), 0, (), (), (), (), 0, rates))
+    lines = {f.name: f.value for f in digest_fields(digest)}["Programme this week"].splitlines()
+    assert lines[1:] == [
+        "No-shows at Ask us <!here> (2 sessions): 2 of 8 going did not check in (25 %)",
+        "No-shows at Demo day (1 session): 0 of 0 going did not check in (–)",
+    ]
+    assert digest.to_json()["actions"]["no_show_rates"][0]["rate"] == 0.25

@@ -263,6 +263,18 @@ class Digest:
                 }
                 for u in a.upcoming
             ],
+            "no_show_rates": [
+                {
+                    "series_id": n.series_id,
+                    "title": n.title,
+                    "kind": n.kind,
+                    "sessions": n.sessions,
+                    "going": n.going,
+                    "no_shows": n.no_shows,
+                    "rate": n.rate,
+                }
+                for n in a.no_shows
+            ],
             "badges_awarded": {
                 "total": a.badges_total,
                 "items": [

@@ -161,6 +161,11 @@ def sections(digest: Digest, who: Who) -> tuple[Section, ...]:
         f"{p.attended} attended, {plural(p.ama_questions, 'AMA question')}, "
         f"{plural(p.showcase_submissions, 'showcase submission')}"
     )
+    no_shows = [
+        f"No-shows at {user_text(n.title, 80)} ({plural(n.sessions, 'session')}): "
+        f"{n.no_shows} of {n.going} going did not check in ({_pct(n.rate)})"
+        for n in a.no_shows
+    ]
     median = "–" if ap.median_hours_to_decision is None else f"{ap.median_hours_to_decision:.1f} h"
     funnel = (
         f"{ap.submitted} submitted, {ap.approved} approved, {ap.rejected} rejected, "
@@ -196,7 +201,7 @@ def sections(digest: Digest, who: Who) -> tuple[Section, ...]:
         Section("Next week", tuple(upcoming)),
         Section("Badges awarded", tuple(_more(badges, len(badges), a.badges_total))),
         *(Section(t, lines) for t, lines in recognition_sections(recognition, who, digest.badge_name)),
-        Section("Programme this week", (programme,)),
+        Section("Programme this week", (programme, *no_shows)),
         Section("Applications this week", (funnel,)),
         Section("Feedback loop this week", tuple(feedback_lines(digest.data.feedback, digest.list_limit))),
         Section("Cohort retention (weeks after launch)", tuple(cohorts)),

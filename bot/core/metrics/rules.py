@@ -261,6 +261,24 @@ class Upcoming:
 
 
 @dataclass(frozen=True)
+class NoShowRate:
+    """A series' sessions that ended in the period: members who said they were going and did not
+    check in ("I'm here"), of all who said they were going."""
+
+    series_id: int
+    title: str
+    kind: str
+    sessions: int
+    going: int
+    no_shows: int
+
+    @property
+    def rate(self) -> float | None:
+        """No-shows ÷ going; None when no one said they were going."""
+        return self.no_shows / self.going if self.going else None
+
+
+@dataclass(frozen=True)
 class AwardedBadge:
     """A badge awarded in the period."""
 
@@ -282,6 +300,7 @@ class Actions:
     upcoming: tuple[Upcoming, ...]
     badges: tuple[AwardedBadge, ...]
     badges_total: int
+    no_shows: tuple[NoShowRate, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ class CreateSeries(Command):
     channel: str = "announcements"
     timezone: str | None = None  # None: the community's
     host: MemberRef | None = None
+    capacity: int | None = None  # places per occurrence; None: no limit
     permission: ClassVar[Permission] = Permission.LEAD
 
 

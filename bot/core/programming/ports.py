@@ -93,6 +93,18 @@ class RsvpRepository(Protocol):
 
     async def answers_of(self, member_id: int, occurrence_ids: Collection[int]) -> dict[int, RsvpAnswer]: ...
 
+    async def hold(self, occurrence_id: int) -> None:
+        """Serialise RSVPs to this occurrence until the transaction ends (places are counted)."""
+        ...
+
+    async def waiting(self, occurrence_id: int) -> list[Member]:
+        """Admitted members on the waitlist, in the order they asked to go."""
+        ...
+
+    async def promote(self, occurrence_id: int, member_id: int, now: datetime) -> bool:
+        """Turn a waiting member's answer into going; False when they were not waiting."""
+        ...
+
 
 class QuestionRepository(Protocol):
     async def add(self, occurrence_id: int, asker_id: int, text: str, now: datetime) -> Question: ...

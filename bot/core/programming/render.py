@@ -97,12 +97,33 @@ def announcement(series: Series, occurrence: Occurrence, counts: RsvpCounts) -> 
         lines.append("Let us know if you're coming, and queue your question for the host with /ama.")
     else:
         lines.append("Let us know if you're coming, and show what you built with /showcase.")
-    fields = (
-        Field("Going", str(counts.going)),
+    fields: tuple[Field, ...] = (
+        Field(
+            "Going", str(counts.going) if series.capacity is None else f"{counts.going} of {series.capacity}"
+        ),
         Field("Maybe", str(counts.maybe)),
         Field("Can't make it", str(counts.no)),
     )
+    if series.capacity is not None and (counts.waiting or counts.going >= series.capacity):
+        fields += (Field("Waitlist", str(counts.waiting)),)
     return "\n".join(lines), fields
+
+
+def promoted(series: Series, occurrence: Occurrence) -> str:
+    """The DM to a member who moved up from the waitlist."""
+    return (
+        f"A place opened up: you're going to {name(series)}, {when(series, occurrence.starts_at)}. "
+        "If you can't make it after all, press \"Can't make it\" on the announcement or in /events, "
+        "so the next person gets the place."
+    )
+
+
+def waitlisted(series: Series, occurrence: Occurrence, place: int) -> str:
+    """The answer to a member who asked to go when it was full."""
+    return (
+        f"{name(series)}, {when(series, occurrence.starts_at)}, is full: you're number {place} on the "
+        "waitlist. If a place opens up you'll get it and a message; nothing else to do."
+    )
 
 
 def called_off(series: Series, occurrence: Occurrence) -> str:

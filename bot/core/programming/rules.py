@@ -46,6 +46,11 @@ class RsvpAnswer(StrEnum):
     GOING = "going"
     MAYBE = "maybe"
     NO = "no"
+    WAITING = "waiting"  # asked to go when the occurrence was full: promoted in order when a place opens
+
+
+ANSWERS = (RsvpAnswer.GOING, RsvpAnswer.MAYBE, RsvpAnswer.NO)  # what a member can press
+MAX_CAPACITY = 10_000
 
 
 class SubmissionStatus(StrEnum):
@@ -85,6 +90,7 @@ class NewSeries:
     anchor: date
     host_id: int | None = None
     key: str | None = None  # set for series defined in the configuration
+    capacity: int | None = None  # places per occurrence; None: no limit
 
 
 @dataclass
@@ -105,6 +111,7 @@ class Series:
     host_id: int | None = None
     host: MemberRef | None = None
     key: str | None = None
+    capacity: int | None = None  # places per occurrence; None: no limit
 
     @property
     def rule(self) -> Recurrence:
@@ -173,6 +180,21 @@ class RsvpCounts:
     going: int = 0
     maybe: int = 0
     no: int = 0
+    waiting: int = 0
+
+
+def places_left(capacity: int | None, counts: RsvpCounts) -> int | None:
+    """Free places of an occurrence (never below 0); None when it has no limit."""
+    return None if capacity is None else max(capacity - counts.going, 0)
+
+
+def validate_capacity(value: int | None) -> int | None:
+    """A capacity from 1 to MAX_CAPACITY, or None (no limit); InvalidInput otherwise."""
+    if value is not None and not 1 <= value <= MAX_CAPACITY:
+        raise InvalidInput(
+            f"The capacity is the number of places, from 1 to {MAX_CAPACITY} (leave it out for no limit)."
+        )
+    return value
 
 
 @dataclass

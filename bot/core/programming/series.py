@@ -29,12 +29,14 @@ from bot.core.programming.recurrence import load_zone
 from bot.core.programming.recurrence_text import RecurrenceFormatError, describe, parse_recurrence
 from bot.core.programming.rules import (
     HAPPENING,
+    MAX_CAPACITY,
     NewSeries,
     Occurrence,
     OccurrenceStatus,
     Series,
     SeriesKind,
     SeriesStatus,
+    validate_capacity,
 )
 from bot.core.programming.settings import SeriesConfig
 from bot.core.refs import MemberRef
@@ -83,6 +85,7 @@ async def _sync_configured(ctx: Context, configured: tuple[SeriesConfig, ...]) -
                 channel=item.channel,
                 anchor=_local_today(ctx, timezone),
                 host_id=host_id,
+                capacity=item.capacity,
             ),
             now,
         )
@@ -127,6 +130,7 @@ async def create_series(command: CreateSeries, ctx: Context) -> Reply:
             channel=command.channel,
             anchor=_local_today(ctx, timezone),
             host_id=host_id,
+            capacity=validate_capacity(command.capacity),
         ),
         ctx.now(),
     )
@@ -155,6 +159,8 @@ async def list_series(command: ListSeries, ctx: Context) -> Reply:
         line += f"{series.duration_minutes} min in {series.channel}"
         if series.host:
             line += f", host {mention(series.host)}"
+        if series.capacity is not None:
+            line += f", {series.capacity} places"
         if series.key:
             line += f" [config: {series.key}]"
         if series.status is SeriesStatus.ACTIVE:
@@ -285,6 +291,7 @@ def _create(inv: Invocation) -> CreateSeries:
         channel=o.get("channel") or "announcements",
         timezone=o.get("timezone") or None,
         host=o.get("host"),
+        capacity=int(o["capacity"]) if o.get("capacity") is not None else None,
     )
 
 
@@ -312,6 +319,14 @@ feature.slash(
             Option("channel", "Channel name (default announcements)", required=False, max_length=64),
             Option("timezone", "IANA zone, e.g. Europe/Berlin (default: the community's)", required=False),
             Option("host", "Who hosts it", OptionType.MEMBER, required=False),
+            Option(
+                "capacity",
+                "Places per event; more RSVPs wait in line (default: no limit)",
+                OptionType.INTEGER,
+                required=False,
+                min_value=1,
+                max_value=MAX_CAPACITY,
+            ),
         ),
         command=CreateSeries,
     )

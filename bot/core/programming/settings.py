@@ -23,6 +23,7 @@ class SeriesConfig(StrictModel):
     channel: str = Field("announcements", pattern=CHANNEL_PATTERN)
     timezone: str | None = None  # None: the community's
     host: str | None = Field(None, min_length=1, max_length=64)  # the host's platform user id
+    capacity: int | None = Field(None, ge=1, le=10_000)  # places per occurrence; unset: no limit
 
     @field_validator("recurrence")
     @classmethod
