@@ -215,6 +215,19 @@ class SqlOccurrenceRepository(SqlRepository):
             stmt = stmt.where(SeriesRow.kind == kind.value)
         return [(_series(s, h), _occurrence(o)) for s, h, o in await self.session.execute(stmt)]
 
+    async def for_feed(
+        self, community_id: str, ending_after: datetime, limit: int
+    ) -> list[tuple[Series, Occurrence]]:
+        stmt = (
+            select(SeriesRow, MemberRow, OccurrenceRow)
+            .join(OccurrenceRow, OccurrenceRow.series_id == SeriesRow.id)
+            .outerjoin(MemberRow, MemberRow.id == SeriesRow.host_id)
+            .where(SeriesRow.community_id == community_id, OccurrenceRow.ends_at > ending_after)
+            .order_by(OccurrenceRow.starts_at, OccurrenceRow.id)
+            .limit(limit)
+        )
+        return [(_series(s, h), _occurrence(o)) for s, h, o in await self.session.execute(stmt)]
+
     async def to_schedule(
         self, community_ids: Collection[str], ending_after: datetime
     ) -> list[tuple[Series, Occurrence]]:

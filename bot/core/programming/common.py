@@ -136,7 +136,7 @@ async def refresh_announcement(ctx: Context, series: Series, occurrence: Occurre
     if occurrence.announced_at is None:
         return
     counts = await ctx.uow.repo(RsvpRepository).counts(occurrence.id)
-    text, fields = render.announcement(series, occurrence, counts)
+    text, fields = render.announcement(series, occurrence, counts, ctx.community.programming.calendar_url)
     await ctx.send(
         EditMessage(
             ctx.community.id,

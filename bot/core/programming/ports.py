@@ -69,6 +69,13 @@ class OccurrenceRepository(Protocol):
         """Happening occurrences of active series starting after `after`, soonest first."""
         ...
 
+    async def for_feed(
+        self, community_id: str, ending_after: datetime, limit: int
+    ) -> list[tuple[Series, Occurrence]]:
+        """Occurrences of the community's series in any status (cancelled ones too) ending after
+        `ending_after`, soonest first: the calendar feed's input."""
+        ...
+
     async def to_schedule(
         self, community_ids: Collection[str], ending_after: datetime
     ) -> list[tuple[Series, Occurrence]]:

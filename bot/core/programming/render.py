@@ -87,7 +87,9 @@ def _host(series: Series) -> str:
     return f" with {mention(series.host)}" if series.host else ""
 
 
-def announcement(series: Series, occurrence: Occurrence, counts: RsvpCounts) -> tuple[str, tuple[Field, ...]]:
+def announcement(
+    series: Series, occurrence: Occurrence, counts: RsvpCounts, calendar_url: str | None = None
+) -> tuple[str, tuple[Field, ...]]:
     """Text and RSVP counts of the announcement post (rendered again whenever it changes)."""
     at = when(series, occurrence.starts_at)
     lines = [f"{series.label}{_host(series)}: {at}, {series.duration_minutes} minutes."]
@@ -97,6 +99,8 @@ def announcement(series: Series, occurrence: Occurrence, counts: RsvpCounts) -> 
         lines.append("Let us know if you're coming, and queue your question for the host with /ama.")
     else:
         lines.append("Let us know if you're coming, and show what you built with /showcase.")
+    if calendar_url:
+        lines.append(f"Every event in your calendar: {calendar_url}")
     fields: tuple[Field, ...] = (
         Field(
             "Going", str(counts.going) if series.capacity is None else f"{counts.going} of {series.capacity}"

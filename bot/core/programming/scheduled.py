@@ -78,7 +78,10 @@ async def announce_occurrence(command: AnnounceOccurrence, ctx: Context) -> Repl
         return Reply.nothing()
     occurrence.announced_at = ctx.now()
     text, fields = render.announcement(
-        series, occurrence, await ctx.uow.repo(RsvpRepository).counts(occurrence.id)
+        series,
+        occurrence,
+        await ctx.uow.repo(RsvpRepository).counts(occurrence.id),
+        ctx.community.programming.calendar_url,
     )
     await ctx.send(
         PostMessage(

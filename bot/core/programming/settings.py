@@ -53,6 +53,9 @@ class ProgrammingSettings(StrictModel):
     questions_per_member: int = Field(3, ge=1, le=50)
     submissions_per_member: int = Field(1, ge=1, le=10)
     series: tuple[SeriesConfig, ...] = ()
+    # The public address of this community's iCalendar feed (served under [calendar] at
+    # /calendar/<community id>.ics), linked from every announcement; unset: no link.
+    calendar_url: str | None = Field(None, pattern=r"^https?://[^\s<>|]+$", max_length=300)
 
     @field_validator("reminder_offsets_minutes")
     @classmethod
