@@ -15,7 +15,7 @@ from bot.core.badges.settings import BadgeSettings
 from bot.core.badges.tier_settings import TierSettings
 from bot.core.cohorts.settings import CohortSettings
 from bot.core.contributions.settings import ContributionSettings
-from bot.core.feedback.settings import IdeaSettings
+from bot.core.feedback.settings import GovernanceSettings, IdeaSettings
 from bot.core.gates.settings import GateSettings
 from bot.core.metrics.settings import DigestSettings
 from bot.core.privacy.settings import PrivacySettings
@@ -38,6 +38,7 @@ class CommunitySettings(StrictModel):
     tiers: TierSettings = TierSettings()
     digest: DigestSettings = DigestSettings()
     ideas: IdeaSettings = IdeaSettings()
+    governance: GovernanceSettings = GovernanceSettings()
     programming: ProgrammingSettings = ProgrammingSettings()
     privacy: PrivacySettings = PrivacySettings()
     reengagement: ReengagementSettings = ReengagementSettings()

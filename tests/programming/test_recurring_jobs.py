@@ -58,6 +58,7 @@ async def test_every_default_job_has_a_handler_and_a_spec_per_community(app: App
         "ideas-report",
         "overdue-applications",
         "badges",
+        "governance",
         "close-due-polls",
         "retention",
         "tiers",

@@ -13,6 +13,7 @@ def register(app: Assembly) -> None:
     from bot.core.feedback import (  # noqa: F401
         ballots,
         councils,
+        governance,
         idea_reports,
         idea_status,
         ideas,
