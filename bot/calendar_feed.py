@@ -45,6 +45,8 @@ def calendar_text(name: str, items: Iterable[FeedEntry], now: datetime) -> bytes
         event.add("description", item.description)
         event.add("sequence", item.sequence)
         event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
+        if item.location:
+            event.add("location", item.location)
         calendar.add_component(event)
     return bytes(calendar.to_ical())
 

@@ -24,6 +24,7 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 def upgrade() -> None:
     with op.batch_alter_table("series", schema=None) as batch_op:
         batch_op.add_column(sa.Column("capacity", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("location", sa.String(length=200), nullable=True))
     with op.batch_alter_table("council_member", schema=None) as batch_op:
         batch_op.add_column(sa.Column("term_ends_at", storage.types.UTCDateTime(), nullable=True))
     with op.batch_alter_table("poll", schema=None) as batch_op:
@@ -104,4 +105,5 @@ def downgrade() -> None:
     with op.batch_alter_table("council_member", schema=None) as batch_op:
         batch_op.drop_column("term_ends_at")
     with op.batch_alter_table("series", schema=None) as batch_op:
+        batch_op.drop_column("location")
         batch_op.drop_column("capacity")

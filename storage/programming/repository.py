@@ -45,6 +45,7 @@ def _series(row: SeriesRow, host: MemberRow | None) -> Series:
         host=MemberRef(host.platform, host.user_id) if host is not None else None,
         key=row.key,
         capacity=row.capacity,
+        location=row.location,
     )
 
 
@@ -125,6 +126,7 @@ def _values(series: NewSeries) -> dict[str, object]:
         "duration_minutes": series.duration_minutes,
         "channel": series.channel,
         "capacity": series.capacity,
+        "location": series.location,
     }
 
 

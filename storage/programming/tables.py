@@ -28,7 +28,7 @@ class SeriesRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     community_id: Mapped[str] = community_fk()
     key: Mapped[str | None] = mapped_column(String(64))  # set for series defined in config
-    kind: Mapped[str] = mapped_column(String(16))  # "ama" | "showcase"
+    kind: Mapped[str] = mapped_column(String(16))  # ama|showcase|office_hours|meetup|council_meeting
     title: Mapped[str] = mapped_column(String(200))
     host_id: Mapped[int | None] = member_fk(ondelete="SET NULL", nullable=True)
     recurrence: Mapped[str] = mapped_column(
@@ -41,6 +41,7 @@ class SeriesRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime]
     capacity: Mapped[int | None] = mapped_column(Integer)  # places per occurrence; NULL: no limit
+    location: Mapped[str | None] = mapped_column(String(200))  # where it takes place (meetups)
 
 
 class OccurrenceRow(Base):

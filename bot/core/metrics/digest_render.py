@@ -112,6 +112,11 @@ def _hours(delta: timedelta) -> int:
     return int(delta.total_seconds() // 3600)
 
 
+def _kind(kind: str) -> str:
+    """ "office_hours" → "Office hours"."""
+    return kind.replace("_", " ").capitalize()
+
+
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.0f} %"
 
@@ -150,7 +155,7 @@ def sections(digest: Digest, who: Who) -> tuple[Section, ...]:
         f"{who(r.person)} — {plural(r.newcomers, 'newcomer')} made a first contribution" for r in a.referrers
     ]
     upcoming = [
-        f"{moment(u.starts_at, digest.period.zone)} {u.kind.upper() if u.kind == 'ama' else u.kind.title()}: "
+        f"{moment(u.starts_at, digest.period.zone)} {u.kind.upper() if u.kind == 'ama' else _kind(u.kind)}: "
         f"{user_text(u.title, 80)} — {u.going} going, {u.maybe} maybe"
         for u in a.upcoming
     ]

@@ -16,7 +16,7 @@ from bot.core.refs import MemberRef
 
 @dataclass(frozen=True, kw_only=True)
 class CreateSeries(Command):
-    """Start a recurring AMA or showcase."""
+    """Start a recurring event: an AMA, showcase, office hours, meetup or council meeting."""
 
     kind: SeriesKind
     title: str
@@ -26,6 +26,7 @@ class CreateSeries(Command):
     timezone: str | None = None  # None: the community's
     host: MemberRef | None = None
     capacity: int | None = None  # places per occurrence; None: no limit
+    location: str | None = None  # where it takes place (required for meetups)
     permission: ClassVar[Permission] = Permission.LEAD
 
 

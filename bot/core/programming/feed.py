@@ -28,6 +28,7 @@ class FeedEntry:
     ends_at: datetime
     cancelled: bool
     sequence: int
+    location: str | None = None
 
 
 def uid(community_id: str, occurrence_id: int) -> str:
@@ -51,6 +52,7 @@ def entry(series: Series, occurrence: Occurrence) -> FeedEntry:
         ends_at=occurrence.ends_at,
         cancelled=cancelled,
         sequence=2 if cancelled else _SEQUENCE.get(occurrence.status, 0),
+        location=series.location,
     )
 
 

@@ -83,6 +83,11 @@ def check_in_action(occurrence_id: int) -> Action:
     return Action("I'm here", f"rsvp:here:{occurrence_id}", ActionStyle.PRIMARY)
 
 
+def host_text(series: Series) -> str:
+    """ " with @host", or nothing."""
+    return _host(series)
+
+
 def _host(series: Series) -> str:
     return f" with {mention(series.host)}" if series.host else ""
 
@@ -95,10 +100,9 @@ def announcement(
     lines = [f"{series.label}{_host(series)}: {at}, {series.duration_minutes} minutes."]
     if occurrence.status is OccurrenceStatus.MOVED:
         lines.append("Note the new time: this one was moved.")
-    if series.kind is SeriesKind.AMA:
-        lines.append("Let us know if you're coming, and queue your question for the host with /ama.")
-    else:
-        lines.append("Let us know if you're coming, and show what you built with /showcase.")
+    if series.location:
+        lines.append(f"Where: {user_text(series.location, limit=200)}")
+    lines.append(f"Let us know if you're coming{_INVITES[series.kind]}")
     if calendar_url:
         lines.append(f"Every event in your calendar: {calendar_url}")
     fields: tuple[Field, ...] = (
@@ -111,6 +115,22 @@ def announcement(
     if series.capacity is not None and (counts.waiting or counts.going >= series.capacity):
         fields += (Field("Waitlist", str(counts.waiting)),)
     return "\n".join(lines), fields
+
+
+_INVITES = {
+    SeriesKind.AMA: ", and queue your question for the host with /ama.",
+    SeriesKind.SHOWCASE: ", and show what you built with /showcase.",
+    SeriesKind.OFFICE_HOURS: ": drop in with whatever you're stuck on.",
+    SeriesKind.MEETUP: ": places help us plan the room.",
+    SeriesKind.COUNCIL_MEETING: ". Members of the council meet; the minutes are published after (/minutes).",
+}
+BLURBS = {
+    SeriesKind.AMA: "Ask the host anything: queue questions with /ama.",
+    SeriesKind.SHOWCASE: "Members show what they built: enter with /showcase.",
+    SeriesKind.OFFICE_HOURS: "Office hours: drop in with questions, no agenda needed.",
+    SeriesKind.MEETUP: "Meet the community in person.",
+    SeriesKind.COUNCIL_MEETING: "The council meets; its minutes are published afterwards.",
+}
 
 
 def promoted(series: Series, occurrence: Occurrence) -> str:

@@ -171,6 +171,13 @@ async def start_occurrence(command: StartOccurrence, ctx: Context) -> Reply:
             title=render.name(series),
             message_key=render.live_key(occurrence.id),
         )
+    elif series.kind is not SeriesKind.SHOWCASE:
+        text = (
+            f"{render.name(series)} starts now{render.host_text(series)}. Press the button when you're here."
+        )
+        effect = PostMessage(
+            ctx.community.id, series.channel, text, actions=(check_in,), title=render.name(series)
+        )
     else:
         entries = await ctx.uow.repo(ShowcaseRepository).of_occurrence(
             occurrence.id, SubmissionStatus.ACCEPTED

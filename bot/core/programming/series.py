@@ -37,6 +37,7 @@ from bot.core.programming.rules import (
     SeriesKind,
     SeriesStatus,
     validate_capacity,
+    validate_location,
 )
 from bot.core.programming.settings import SeriesConfig
 from bot.core.refs import MemberRef
@@ -86,6 +87,7 @@ async def _sync_configured(ctx: Context, configured: tuple[SeriesConfig, ...]) -
                 anchor=_local_today(ctx, timezone),
                 host_id=host_id,
                 capacity=item.capacity,
+                location=item.location,
             ),
             now,
         )
@@ -131,6 +133,7 @@ async def create_series(command: CreateSeries, ctx: Context) -> Reply:
             anchor=_local_today(ctx, timezone),
             host_id=host_id,
             capacity=validate_capacity(command.capacity),
+            location=validate_location(command.kind, command.location),
         ),
         ctx.now(),
     )
@@ -292,16 +295,17 @@ def _create(inv: Invocation) -> CreateSeries:
         timezone=o.get("timezone") or None,
         host=o.get("host"),
         capacity=int(o["capacity"]) if o.get("capacity") is not None else None,
+        location=o.get("location") or None,
     )
 
 
 feature.slash(
     SlashCommand(
         name="series create",
-        description="Start a recurring AMA or showcase",
+        description="Start a recurring AMA, showcase, office hours, meetup or council meeting",
         build=_create,
         options=(
-            Option("kind", "What kind of event", choices=("ama", "showcase")),
+            Option("kind", "What kind of event", choices=tuple(k.value for k in SeriesKind)),
             Option("title", "Its title", max_length=200),
             Option(
                 "recurrence",
@@ -319,6 +323,9 @@ feature.slash(
             Option("channel", "Channel name (default announcements)", required=False, max_length=64),
             Option("timezone", "IANA zone, e.g. Europe/Berlin (default: the community's)", required=False),
             Option("host", "Who hosts it", OptionType.MEMBER, required=False),
+            Option(
+                "location", "Where it takes place (required for a meetup)", required=False, max_length=200
+            ),
             Option(
                 "capacity",
                 "Places per event; more RSVPs wait in line (default: no limit)",
