@@ -61,6 +61,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("poll_id", "option_id", name=op.f("pk_poll_tally")),
     )
     op.create_table(
+        "minutes",
+        sa.Column("id", _ID, autoincrement=True, nullable=False),
+        sa.Column("council_id", _ID, nullable=False),
+        sa.Column("posted_by_id", _ID, nullable=True),
+        sa.Column("posted_at", storage.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["council_id"], ["council.id"], name=op.f("fk_minutes_council_id_council"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["posted_by_id"], ["member.id"], name=op.f("fk_minutes_posted_by_id_member"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_minutes")),
+    )
+    with op.batch_alter_table("minutes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_minutes_council_id"), ["council_id"], unique=False)
+    op.create_table(
         "governance_round",
         sa.Column("id", _ID, autoincrement=True, nullable=False),
         sa.Column("community_id", sa.String(length=40), nullable=False),
@@ -98,6 +114,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("governance_round")
+    op.drop_table("minutes")
     op.drop_table("poll_tally")
     op.drop_table("poll_voter")
     with op.batch_alter_table("poll", schema=None) as batch_op:

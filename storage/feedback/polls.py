@@ -22,6 +22,7 @@ from storage.feedback.tables import (
     CouncilMemberRow,
     CouncilNomineeRow,
     CouncilRow,
+    MinutesRow,
     PollOptionRow,
     PollRow,
     PollTallyRow,
@@ -284,13 +285,18 @@ class SqlCouncilRepository(SqlRepository):
         )
         return found
 
-    async def add_member(self, council_id: int, member_id: int, now: datetime) -> bool:
+    async def add_member(
+        self, council_id: int, member_id: int, now: datetime, term_ends_at: datetime | None = None
+    ) -> bool:
         result = await self.session.execute(
             insert_ignore(self.dialect, CouncilMemberRow.__table__).values(
-                council_id=council_id, member_id=member_id, added_at=now
+                council_id=council_id, member_id=member_id, added_at=now, term_ends_at=term_ends_at
             )
         )
         return bool(affected_rows(result))
+
+    async def add_minutes(self, council_id: int, by_id: int | None, now: datetime) -> None:
+        self.session.add(MinutesRow(council_id=council_id, posted_by_id=by_id, posted_at=now))
 
     async def remove_member(self, council_id: int, member_id: int) -> bool:
         result = await self.session.execute(

@@ -260,6 +260,20 @@ class PollTallyRow(Base):
     points: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class MinutesRow(Base):
+    """That a body published minutes (the text itself is posted publicly, never stored)."""
+
+    __tablename__ = "minutes"
+    __privacy__ = Privacy(
+        columns={"posted_by_id": "nullify"}, note="minutes the member posted stay published"
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    council_id: Mapped[int] = mapped_column(BigId, ForeignKey("council.id", ondelete="CASCADE"), index=True)
+    posted_by_id: Mapped[int | None] = member_fk(ondelete="SET NULL", nullable=True, index=False)
+    posted_at: Mapped[datetime]
+
+
 class GovernanceRoundRow(Base):
     """One election or roadmap vote the calendar started for a period ("2027-Q1"), started once."""
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.fake.platform import FakeNotifier, FakePlatform
 from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
-from bot.core.effects import PostMessage
+from bot.core.effects import OpenPrivateSpace, PostMessage
 from bot.core.feedback.governance_rules import period_of, quorum_needed, tied_at_cutoff
 from bot.core.feedback.idea_rules import IdeaStatus
 from bot.core.feedback.poll_rules import Eligibility, Poll, PollKind, PollOption, PollStatus
@@ -123,6 +123,8 @@ async def test_a_quarterly_election_runs_by_itself_with_a_secret_ballot(
     assert len(terms) == 5 and all(
         t == NEW_YEAR + timedelta(days=14, hours=1) + timedelta(days=91) for t in terms
     )
+    [space] = await queued(engine, OpenPrivateSpace)  # the new council's private space
+    assert {ref.user_id for ref in space.members} == elected
     # What a lead can ask for shows no voter either.
     shown = await platform.slash(lead, "council show")
     assert isinstance(shown, Reply) and "Ada" in shown.text

@@ -195,3 +195,13 @@ class RunGovernanceCalendar(Command):
     period's start, open the ballot when they close, open the period's roadmap vote."""
 
     day: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishMinutes(Command):
+    """A member of a body (or a lead) publishes its meeting's minutes in the public channel."""
+
+    author: MemberRef
+    text: str
+    council: str | None = None  # None: the community's council
+    permission: ClassVar[Permission] = Permission.MEMBER

@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 from bot.core.context import Context
 from bot.core.effects import PostMessage
 from bot.core.feedback import feature
+from bot.core.feedback.bodies import seat_in_space
 from bot.core.feedback.commands import RunGovernanceCalendar
 from bot.core.feedback.governance_results import term_end
 from bot.core.feedback.governance_rules import (
@@ -114,6 +115,7 @@ async def _open_ballot(ctx: Context, round_id: int, council_id: int, period: str
             return f"election {period}: no nominees"
         ends = term_end(ctx)
         await councils.replace_members(council_id, [p.member_id for p in nominees], now, ends)
+        await seat_in_space(ctx, council_id, name, [p.ref for p in nominees])
         await councils.clear_nominees(council_id)
         elected = ", ".join(mention(p.ref) for p in nominees)
         await _announce(

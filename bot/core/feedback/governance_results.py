@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from bot.core.context import Context
+from bot.core.feedback.bodies import seat_in_space
 from bot.core.feedback.governance_rules import (
     RoundStatus,
     ordinal,
@@ -59,6 +60,7 @@ async def settle_election(
         await ctx.uow.repo(CouncilRepository).replace_members(
             poll.council_id, [m.id for m in seated], ctx.now(), ends
         )
+        await seat_in_space(ctx, poll.council_id, poll.council_name or "council", [m.ref for m in seated])
         if ends is not None:
             lines.append(f"Their term runs until {local_time(ends, ctx.community.zone)}.")
     if found is not None:

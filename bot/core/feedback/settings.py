@@ -66,3 +66,7 @@ class GovernanceSettings(StrictModel):
     roadmap_voters: Literal["council", "all"] = "council"
     roadmap_ideas: int = Field(5, ge=2, le=10)  # the most-voted open ideas on the ballot
     roadmap_moves: int = Field(3, ge=1, le=10)  # the best-ranked ideas move one step on the roadmap
+    board: str = Field("advisory-board", pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")  # the appointed body
+    board_seats: int = Field(15, ge=10, le=15)  # the advisory board's size limit (leads appoint)
+    board_term_months: int = Field(12, ge=1, le=36)  # an appointed seat's term
+    minutes_channel: str = Field("announcements", min_length=1, max_length=64)  # public: /minutes

@@ -350,6 +350,7 @@ def feedback_json(f: FeedbackWeek) -> dict[str, Any]:
         "submitted_in_window": f.submitted_in_window,
         "shipped_in_window": f.shipped_in_window,
         "window_days": FEEDBACK_WINDOW.days,
+        "minutes": [{"body": body, "published": n} for body, n in f.minutes],
     }
 
 
