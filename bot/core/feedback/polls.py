@@ -27,7 +27,7 @@ from bot.core.feedback.poll_rules import (
 from bot.core.feedback.ports import CouncilRepository, IdeaRepository, PollRepository
 from bot.core.registry import Invocation, Option, OptionType, SlashCommand
 from bot.core.replies import Action, ActionStyle, Reply
-from bot.core.text import moment, user_text
+from bot.core.text import local_time, user_text
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -41,8 +41,8 @@ def _enum(kind: type[E], value: str, what: str) -> E:
 
 
 def closes_text(ctx: Context, poll: Poll) -> str:
-    """When a poll closes, in the community's time zone."""
-    return moment(poll.closes_at, ctx.community.zone)
+    """When a poll closes, in each member's own zone (plain: the community's)."""
+    return local_time(poll.closes_at, ctx.community.zone)
 
 
 def poll_post(ctx: Context, poll: Poll) -> tuple[str, tuple[Action, ...]]:
