@@ -75,7 +75,9 @@ async def test_the_feed_validates_and_keeps_uids_through_moves_and_cancellations
     assert "Moved" in text_of(moved)
     after = _events((await _fetch(server)).content)
     assert set(before) <= set(after)  # nothing got a new identity
-    cancelled, retimed = after["occurrence-1@test.townsquare"], after["occurrence-2@test.townsquare"]
+    cancelled = after["occurrence-1@test.townsquare"]
+    # The 12 November occurrence (its id depends on the database's sequence) is the other one.
+    [retimed] = [e for uid, e in after.items() if uid != "occurrence-1@test.townsquare"]
     assert str(cancelled["STATUS"]) == "CANCELLED" and int(cancelled["SEQUENCE"]) > 0
     assert cancelled.decoded("DTSTART") == first.decoded("DTSTART")
     assert str(retimed["STATUS"]) == "CONFIRMED" and int(retimed["SEQUENCE"]) == 1
