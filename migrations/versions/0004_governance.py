@@ -1,8 +1,8 @@
 """governance and events: capacity per series, secret ballots without a voter link, governance rounds,
 council terms
 
-Revision ID: 0002_governance
-Revises: 0001
+Revision ID: 0004_governance
+Revises: 0003_metrics_rollup
 Create Date: 2026-12-07
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0002_governance"
-down_revision: str | None = "0001"
+revision: str = "0004_governance"
+down_revision: str | None = "0003_metrics_rollup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
