@@ -9,6 +9,7 @@ The text is written by the `icalendar` library; the content comes from bot.core.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -111,3 +112,13 @@ async def serve_feeds(app: App) -> FeedServer | None:
     server = FeedServer(app, app.settings.calendar.host, app.settings.calendar.port)
     await server.start()
     return server
+
+
+async def serve_feeds_or_exit(app: App) -> FeedServer | None:
+    """`serve_feeds` for `townsquare run`: a port it cannot take stops the run with a clear line."""
+    try:
+        return await serve_feeds(app)
+    except OSError as exc:  # a port already taken
+        print(f"townsquare: calendar: cannot listen: {exc}", file=sys.stderr)
+        await app.close()
+        raise SystemExit(2) from None

@@ -16,7 +16,6 @@ if TYPE_CHECKING:  # imported lazily at run time, for a fast --help
     from adapters.slack.app import SlackAdapter
     from adapters.slack.runner import SlackServer
     from bot.bootstrap import App
-    from bot.calendar_feed import FeedServer
     from bot.config import Settings
     from bot.core.registry import Registry
 
@@ -77,6 +76,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 async def _run(config: str, dry_run: bool) -> int:
     from bot.bootstrap import build_app, start_app
+    from bot.calendar_feed import serve_feeds_or_exit
     from bot.cli_errors import require_database_file
     from bot.clock import SystemClock
     from bot.dryrun import LoggingNotifier
@@ -118,7 +118,7 @@ async def _run(config: str, dry_run: bool) -> int:
         await app.close()
         return 2
     slack_server = await _start_slack(app, slack) if slack is not None else None
-    feed_server = await _start_feed(app)
+    feed_server = await serve_feeds_or_exit(app)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -166,17 +166,6 @@ async def _start_slack(app: App, adapter: SlackAdapter) -> SlackServer:
     except (SlackConfigError, OSError) as exc:  # a refused token, a port already taken…
         reason = exc if isinstance(exc, SlackConfigError) else f"cannot listen: {exc}"
         print(f"townsquare: slack: {reason}", file=sys.stderr)
-        await app.close()
-        raise SystemExit(2) from None
-
-
-async def _start_feed(app: App) -> FeedServer | None:
-    from bot.calendar_feed import serve_feeds
-
-    try:
-        return await serve_feeds(app)
-    except OSError as exc:  # a port already taken
-        print(f"townsquare: calendar: cannot listen: {exc}", file=sys.stderr)
         await app.close()
         raise SystemExit(2) from None
 
