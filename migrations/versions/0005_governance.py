@@ -1,8 +1,8 @@
 """governance and events: capacity per series, secret ballots without a voter link, governance rounds,
 council terms
 
-Revision ID: 0004_governance
-Revises: 0003_metrics_rollup
+Revision ID: 0005_governance
+Revises: 0004_recognition
 Create Date: 2026-12-07
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0004_governance"
-down_revision: str | None = "0003_metrics_rollup"
+revision: str = "0005_governance"
+down_revision: str | None = "0004_recognition"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
