@@ -58,7 +58,12 @@ def create_engine(
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         read_only = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+        begin = "BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE"
+        dbapi_connection = conn.connection.dbapi_connection
+        if isinstance(dbapi_connection, sqlite_driver.OneHopConnection):
+            dbapi_connection.begin_with(begin)  # sent along with the transaction's first statement
+        else:
+            conn.exec_driver_sql(begin)
 
     return engine
 

@@ -4,8 +4,12 @@ aiosqlite runs every call on its connection's thread and hands the result back t
 SQLAlchemy's adapter makes one such call to open a cursor, one to execute, one to fetch the rows and
 one to close the cursor, so each statement pays four hops (and the GIL hand-overs that come with
 them), which is most of the cost of a small query. This adapter does the same four steps in one
-call on the connection's thread. Everything else (transactions, server-side cursors, errors) is
-SQLAlchemy's adapter unchanged; `create_engine` passes it as the engine's `module`.
+call on the connection's thread. A transaction's BEGIN (`begin_with`, from storage.db's "begin"
+hook) goes along with its first statement; a transaction that ran no statement ends without a
+hop, and so does the pool's rollback of a connection whose transaction was already committed or
+rolled back (the driver is in autocommit mode: only a statement can open a transaction).
+Everything else (server-side cursors, errors) is SQLAlchemy's adapter unchanged; `create_engine`
+passes it as the engine's `module`.
 """
 
 from __future__ import annotations
@@ -24,8 +28,13 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 Outcome = tuple[Any, list[Any] | None, int | None, int]
 
 
-def _execute(db: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
-    """On the connection's thread: execute, fetch every row, close; what the cursor learnt."""
+def _execute(
+    db: sqlite3.Connection, begin: str | None, operation: str, parameters: Any, many: bool
+) -> Outcome:
+    """On the connection's thread: begin if asked, execute, fetch every row, close; what the cursor
+    learnt."""
+    if begin is not None:
+        db.execute(begin)
     cursor = db.cursor()
     try:
         if many:
@@ -48,9 +57,13 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
     def _run(self, operation: Any, parameters: Any, many: bool) -> None:
         connection = self._connection  # the aiosqlite.Connection
+        adapted = self._adapt_connection
+        begin = None
+        if isinstance(adapted, OneHopConnection):
+            begin, adapted._begin, adapted._clean = adapted._begin, None, False
         try:
             description, rows, lastrowid, rowcount = self.await_(
-                connection._execute(_execute, connection._conn, operation, parameters, many)
+                connection._execute(_execute, connection._conn, begin, operation, parameters, many)
             )
         except Exception as error:
             self._adapt_connection._handle_exception(error)
@@ -71,10 +84,49 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_begin", "_clean")
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._begin: str | None = None  # a BEGIN to run with the next statement
+        self._clean = False  # committed or rolled back, and no statement since
+
+    def begin_with(self, statement: str) -> None:
+        """Start the transaction with `statement` (e.g. BEGIN IMMEDIATE) along with its first
+        statement."""
+        self._begin = statement
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
-        return super().cursor(server_side=True) if server_side else OneHopCursor(self)
+        if server_side:
+            self._flush_begin()
+            return super().cursor(server_side=True)
+        return OneHopCursor(self)
+
+    def _flush_begin(self) -> None:
+        begin, self._begin, self._clean = self._begin, None, False
+        if begin is not None:
+            try:
+                self.await_(self._connection.execute(begin))
+            except Exception as error:
+                self._handle_exception(error)
+
+    def execute(self, *args: Any, **kw: Any) -> Any:
+        self._flush_begin()
+        return super().execute(*args, **kw)
+
+    def commit(self) -> None:
+        if self._begin is not None or self._clean:
+            self._begin = None  # nothing ran since the last end: nothing to commit
+            return
+        super().commit()
+        self._clean = True
+
+    def rollback(self) -> None:
+        if self._begin is not None or self._clean:
+            self._begin = None
+            return
+        super().rollback()
+        self._clean = True
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
@@ -90,4 +142,3 @@ class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
 def dbapi() -> OneHopDBAPI:
     """The module to give `create_async_engine(module=...)` for a sqlite+aiosqlite URL."""
     return OneHopDBAPI(aiosqlite, sqlite3)
-

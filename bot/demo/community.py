@@ -34,12 +34,11 @@ def local(day: date, wall: time) -> datetime:
     return datetime.combine(day, wall, ZONE).astimezone(UTC)
 
 
-def config_toml(db_path: Path) -> str:
+def config_toml(url: str, config: Path) -> str:
     """The demo's configuration: also what `townsquare digest --config` reads afterwards."""
-    url = f"sqlite+aiosqlite:///{db_path.resolve().as_posix()}"
     lead = LEAD[0]
     return f"""# Written by `townsquare demo` for its simulated community; replaced on every run.
-# Read the demo database with it, e.g.: townsquare digest --config {db_path.with_suffix(".toml").name}
+# Read the demo database with it, e.g.: townsquare digest --config {config.name}
 
 [database]
 url = "{url}"
