@@ -211,7 +211,7 @@ def test_the_population_is_seeded_and_follows_the_gate() -> None:
 
 @pytest.mark.skipif(
     not os.environ.get("TOWNSQUARE_TEST_DEMO_DEFAULT"),
-    reason="the default demo takes about half a minute; TOWNSQUARE_TEST_DEMO_DEFAULT=1 runs it",
+    reason="the default demo takes a minute or more; TOWNSQUARE_TEST_DEMO_DEFAULT=1 runs it",
 )
 def test_the_default_demo_fills_every_section(tmp_path: Path) -> None:
     digest = _demo(tmp_path, "--seed", "1").stdout
