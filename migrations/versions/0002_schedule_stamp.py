@@ -41,9 +41,11 @@ def create_triggers(table: str) -> None:
     for name, event in events.items():
         trigger = f"{table}_{name}_schedule_stamp"
         if op.get_bind().dialect.name == "postgresql":
+            # Deferred to commit: the stamp row is locked only while committing, so two transactions
+            # that change watched rows in different orders cannot deadlock on it.
             op.execute(
-                f"CREATE TRIGGER {trigger} AFTER {event} ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()"
+                f"CREATE CONSTRAINT TRIGGER {trigger} AFTER {event} ON {table} "
+                f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {FUNCTION}()"
             )
         else:
             op.execute(f"CREATE TRIGGER {trigger} AFTER {event} ON {table} BEGIN {BUMP}; END")
