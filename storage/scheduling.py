@@ -10,6 +10,8 @@ from sqlalchemy import delete, func, or_, select
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore, upsert
 from storage.tables import JobRunRow, LeaseRow, ScheduleStampRow
 
+SCHEDULE_STAMP = "schedule"  # the stamp row migration 0003_schedule_stamp made and its triggers bump
+
 
 class SqlJobRunRepository(SqlRepository):
     async def claim(self, job_key: str, scheduled_for: datetime, now: datetime) -> bool:
@@ -34,7 +36,9 @@ class SqlJobRunRepository(SqlRepository):
         return {(key, at) for key, at in rows if (key, at) in wanted}
 
     async def schedule_stamp(self) -> int | None:
-        version = await self.session.scalar(select(ScheduleStampRow.version))
+        version = await self.session.scalar(
+            select(ScheduleStampRow.version).where(ScheduleStampRow.name == SCHEDULE_STAMP)
+        )
         return None if version is None else int(version)
 
     async def last_runs(self, job_keys: Collection[str]) -> dict[str, datetime]:

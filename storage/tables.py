@@ -119,14 +119,14 @@ class JobRunRow(Base):
 
 
 class ScheduleStampRow(Base):
-    """One row whose version the database bumps (triggers, migration 0002_schedule_stamp) whenever
+    """One row whose version the database bumps (triggers, migration 0003_schedule_stamp) whenever
     something the scheduler builds its jobs from changes: a series, an occurrence, a poll. The
     scheduler rebuilds its job specs only when the version it last saw has moved."""
 
     __tablename__ = "schedule_stamp"
     __privacy__ = Privacy.no_member_data("scheduler bookkeeping")
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # "schedule", made by the migration
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 

@@ -16,7 +16,8 @@ from storage.tables import CommunityRow, ScheduleStampRow
 
 async def _stamp(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
-        return int((await conn.execute(select(ScheduleStampRow.version))).scalar_one())
+        stamp = select(ScheduleStampRow.version).where(ScheduleStampRow.name == "schedule")
+        return int((await conn.execute(stamp)).scalar_one())
 
 
 async def test_programme_and_poll_changes_move_the_stamp_and_other_writes_do_not(

@@ -1,7 +1,7 @@
 """schedule stamp: a version the database bumps whenever what the scheduler's jobs come from changes
 
-Revision ID: 0002_schedule_stamp
-Revises: 0001
+Revision ID: 0003_schedule_stamp
+Revises: 0002_outbox_relay
 Create Date: 2026-12-07
 
 The scheduler builds its job specs from the series, occurrences and open polls in the database
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_schedule_stamp"
-down_revision: str | None = "0001"
+revision: str = "0003_schedule_stamp"
+down_revision: str | None = "0002_outbox_relay"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -30,7 +30,8 @@ WATCHED = {
     "occurrence": ("series_id", "starts_at", "ends_at", "status"),
     "poll": ("community_id", "status", "closes_at"),
 }
-BUMP = "UPDATE schedule_stamp SET version = version + 1"
+STAMP = "schedule"  # the row's name
+BUMP = f"UPDATE schedule_stamp SET version = version + 1 WHERE name = '{STAMP}'"
 FUNCTION = "townsquare_bump_schedule_stamp"
 
 
@@ -61,11 +62,11 @@ def drop_triggers(table: str) -> None:
 def upgrade() -> None:
     op.create_table(
         "schedule_stamp",
-        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("version", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_schedule_stamp")),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_schedule_stamp")),
     )
-    op.execute("INSERT INTO schedule_stamp (id, version) VALUES (1, 0)")
+    op.execute(f"INSERT INTO schedule_stamp (name, version) VALUES ('{STAMP}', 0)")
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             f"CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS "
