@@ -1,7 +1,7 @@
 """schedule stamp: a version the database bumps whenever what the scheduler's jobs come from changes
 
-Revision ID: 0003_schedule_stamp
-Revises: 0002_outbox_relay
+Revision ID: 0004_schedule_stamp
+Revises: 0003_metrics_rollup
 Create Date: 2026-12-07
 
 The scheduler builds its job specs from the series, occurrences and open polls in the database
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_schedule_stamp"
-down_revision: str | None = "0002_outbox_relay"
+revision: str = "0004_schedule_stamp"
+down_revision: str | None = "0003_metrics_rollup"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
