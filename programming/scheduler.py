@@ -8,7 +8,7 @@
 * **Incremental.** The specs come from the occurrences and open polls in the database plus the
   recurring jobs. They are rebuilt only when `schedule_stamp` has moved since the last build: the
   database bumps it in the same transaction as any change to a series, an occurrence or a poll
-  (triggers, migration 0004_schedule_stamp), whichever process made it; settings are fixed for a
+  (triggers, migration 0006_schedule_stamp), whichever process made it; settings are fixed for a
   scheduler's life. Per spec the scheduler keeps the first run not yet known to be done, so a pass
   looks only at the specs with a run due now, and reads the run records of exactly those (job,
   instant) pairs in the same transaction that checks the stamp.

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, or_, select
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore, upsert
 from storage.tables import JobRunRow, LeaseRow, ScheduleStampRow
 
-SCHEDULE_STAMP = "schedule"  # the stamp row migration 0004_schedule_stamp made and its triggers bump
+SCHEDULE_STAMP = "schedule"  # the stamp row migration 0006_schedule_stamp made and its triggers bump
 
 
 class SqlJobRunRepository(SqlRepository):

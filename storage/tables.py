@@ -119,7 +119,7 @@ class JobRunRow(Base):
 
 
 class ScheduleStampRow(Base):
-    """One row whose version the database bumps (triggers, migration 0004_schedule_stamp) whenever
+    """One row whose version the database bumps (triggers, migration 0006_schedule_stamp) whenever
     something the scheduler builds its jobs from changes: a series, an occurrence, a poll. The
     scheduler rebuilds its job specs only when the version it last saw has moved."""
 

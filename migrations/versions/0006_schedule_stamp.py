@@ -1,7 +1,7 @@
 """schedule stamp: a version the database bumps whenever what the scheduler's jobs come from changes
 
-Revision ID: 0004_schedule_stamp
-Revises: 0003_metrics_rollup
+Revision ID: 0006_schedule_stamp
+Revises: 0005_governance
 Create Date: 2026-12-07
 
 The scheduler builds its job specs from the series, occurrences and open polls in the database
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_schedule_stamp"
-down_revision: str | None = "0003_metrics_rollup"
+revision: str = "0006_schedule_stamp"
+down_revision: str | None = "0005_governance"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
