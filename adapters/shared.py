@@ -13,6 +13,7 @@ from bot.core.effects import (
     AddToSpace,
     AssignBadgeRole,
     CancelScheduledEvent,
+    ChangeTierRole,
     CreateReferralInvite,
     CreateScheduledEvent,
     DirectMessage,
@@ -74,6 +75,8 @@ class EffectHandlers(Protocol[Binding]):
 
     async def assign_badge_role(self, effect: AssignBadgeRole, refs: Refs, binding: Binding) -> Refs: ...
 
+    async def change_tier_role(self, effect: ChangeTierRole, refs: Refs, binding: Binding) -> Refs: ...
+
     async def create_scheduled_event(
         self, effect: CreateScheduledEvent, refs: Refs, binding: Binding
     ) -> Refs: ...
@@ -129,6 +132,8 @@ async def _dispatch(handlers: EffectHandlers[Binding], effect: Effect, refs: Ref
             return await handlers.add_to_space(effect, refs, binding)
         case AssignBadgeRole():
             return await handlers.assign_badge_role(effect, refs, binding)
+        case ChangeTierRole():
+            return await handlers.change_tier_role(effect, refs, binding)
         case CreateScheduledEvent():
             return await handlers.create_scheduled_event(effect, refs, binding)
         case CancelScheduledEvent():

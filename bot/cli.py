@@ -69,6 +69,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 async def _run(config: str, dry_run: bool) -> int:
     from bot.bootstrap import build_app, start_app
+    from bot.calendar_feed import serve_feeds_or_exit
     from bot.cli_errors import require_database_file
     from bot.clock import SystemClock
     from bot.core.effects import SINKS
@@ -112,6 +113,7 @@ async def _run(config: str, dry_run: bool) -> int:
         return 2
     slack_server = await _start_slack(app, slack) if slack is not None else None
     inbound = await _start_inbound(app) if settings.inbound is not None else None
+    feed_server = await serve_feeds_or_exit(app)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -133,6 +135,8 @@ async def _run(config: str, dry_run: bool) -> int:
         await slack_server.stop()
     if inbound is not None:
         await inbound.cleanup()
+    if feed_server is not None:
+        await feed_server.stop()
     await app.close()
     for failure in failures:  # last, after shutdown has logged: the line the operator must read
         print(failure, file=sys.stderr)

@@ -113,8 +113,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 def cmd_metrics_export(args: argparse.Namespace) -> int:
     """Every metric for each of the last N weeks, as CSV or JSON."""
-    from bot.core.metrics.digest import flat_metrics, metrics_json
     from bot.core.metrics.handlers import policy_of
+    from bot.core.metrics.metrics_json import flat_metrics, metrics_json
     from bot.core.weeks import Period
 
     if not 1 <= args.weeks <= WEEKS_MAX:

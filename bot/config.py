@@ -97,6 +97,13 @@ class IngestSettings(StrictModel):
     journal_dir: str = ""  # empty: next to the SQLite file, or ./townsquare-journal with PostgreSQL
 
 
+class CalendarSettings(StrictModel):
+    """The HTTP server of the communities' iCalendar feeds (GET /calendar/<community id>.ics)."""
+
+    host: str = Field("127.0.0.1", min_length=1, max_length=255)
+    port: int = Field(8090, ge=0, le=65535)
+
+
 class CommunityConfig(CommunitySettings):
     """A community with its platform binding (the core only sees the CommunitySettings part)."""
 
@@ -128,6 +135,7 @@ class Settings(StrictModel):
     webhook: WebhookSettings | None = None
     hubspot: HubSpotSettings | None = None
     inbound: InboundSettings | None = None
+    calendar: CalendarSettings | None = None  # unset: no calendar feed is served
     # Checked non-empty below, not with min_length: pydantic would also report a tuple whose only
     # entry is invalid as empty, a false second error after the real one.
     communities: tuple[CommunityConfig, ...]

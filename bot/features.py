@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import storage.badges
 import storage.business
+import storage.challenges
 import storage.cohorts
 import storage.contributions
 import storage.feedback
@@ -17,9 +18,11 @@ import storage.gates
 import storage.metrics
 import storage.privacy
 import storage.programming
+import storage.reengagement
 from bot.core import (
     badges,
     business,
+    challenges,
     cohorts,
     contributions,
     feedback,
@@ -28,6 +31,7 @@ from bot.core import (
     metrics,
     privacy,
     programming,
+    reengagement,
 )
 from bot.core.feature import Assembly, Register
 from storage.uow import Binding, Bindings
@@ -47,11 +51,13 @@ FEATURES: tuple[FeatureModule, ...] = (
     FeatureModule(cohorts.register, storage.cohorts.BINDINGS),
     FeatureModule(contributions.register, storage.contributions.BINDINGS),
     FeatureModule(badges.register, storage.badges.BINDINGS),
+    FeatureModule(challenges.register, storage.challenges.BINDINGS),
     FeatureModule(programming.register, storage.programming.BINDINGS),
     FeatureModule(metrics.register, storage.metrics.BINDINGS),
     FeatureModule(feedback.register, storage.feedback.BINDINGS),
     FeatureModule(privacy.register, storage.privacy.BINDINGS),
     FeatureModule(business.register, storage.business.BINDINGS),
+    FeatureModule(reengagement.register, storage.reengagement.BINDINGS),
 )
 
 

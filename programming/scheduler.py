@@ -1,10 +1,17 @@
 """The scheduler: one per deployment, driven by the database, fired by APScheduler.
 
 * **The database is the source of truth.** Every pass (at start, then every `renew_every`) plans
-  the programme (a PlanProgramme command per community, every `plan_every`), rebuilds the job specs
-  from the occurrences in the database plus the recurring jobs, runs whatever is due, and arms an
-  APScheduler timer (AsyncIOScheduler, UTC, in-memory job store) for each spec's next run. Timers
-  only say *when*; losing them loses nothing.
+  the programme (a PlanProgramme command per community, every `plan_every`), brings the job specs
+  in line with the database, runs whatever is due, and arms an APScheduler timer (AsyncIOScheduler,
+  UTC, in-memory job store) for each spec's next run. Timers only say *when*; losing them loses
+  nothing.
+* **Incremental.** The specs come from the occurrences and open polls in the database plus the
+  recurring jobs. They are rebuilt only when `schedule_stamp` has moved since the last build: the
+  database bumps it in the same transaction as any change to a series, an occurrence or a poll
+  (triggers, migration 0006_schedule_stamp), whichever process made it; settings are fixed for a
+  scheduler's life. Per spec the scheduler keeps the first run not yet known to be done, so a pass
+  looks only at the specs with a run due now, and reads the run records of exactly those (job,
+  instant) pairs in the same transaction that checks the stamp.
 * **Exactly once per scheduled instant.** A run goes through the bus with a `JobRun(key, instant)`
   that the bus claims in job_run inside the command's own transaction: a second fire for the same
   instant (two timers, a timer and a pass, two processes) does nothing, and a run that fails
@@ -97,6 +104,11 @@ class ProgrammeScheduler:
         self.use_timers = timers
         self.holding = False
         self.specs: dict[str, JobSpec] = {}
+        # Per spec (after, first): `first` is spec.next_run(after), the first run that may still be
+        # due; runs at or before `after` are done or past their grace.
+        self._pending: dict[str, tuple[datetime, datetime | None]] = {}
+        self._stamp: int | None = None  # the schedule_stamp the specs were built at
+        self._loaded = False
         self._timers: AsyncIOScheduler | None = None
         self._armed: dict[str, datetime] = {}
         self._last_plan: datetime | None = None
@@ -123,6 +135,7 @@ class ProgrammeScheduler:
         self.holding = True
         self._report_missed = True
         self._last_plan = None
+        self._loaded = False
         log.info("scheduler started (%s)", self.holder)
         if self.use_timers and self._timers is None:
             self._timers = AsyncIOScheduler(
@@ -180,15 +193,15 @@ class ProgrammeScheduler:
     # --- planning and running ------------------------------------------------------------------
 
     async def sync(self) -> list[tuple[str, datetime]]:
-        """Plan if due, rebuild the specs from the database, run what is due, arm the timers."""
+        """Plan if due, rebuild the specs if the database says they changed, run what is due, arm
+        the timers."""
         now = self.clock.now()
         if self._last_plan is None or now - self._last_plan >= self.plan_every:
             try:
                 await self.plan(now)
             except Exception:  # noqa: BLE001  (due runs still go out; planning is retried next pass)
                 log.exception("planning the programme failed; retrying at the next pass")
-        await self.load_specs(now)
-        ran = await self.run_due(now)
+        ran = await self.run_due(now, refresh=True)
         self._arm(self.clock.now())
         return ran
 
@@ -200,13 +213,22 @@ class ProgrammeScheduler:
 
     async def load_specs(self, now: datetime) -> dict[str, JobSpec]:
         """Every job spec: the occurrences and open polls in the database, the recurring jobs, upkeep."""
-        by_id = {community.id: community for community in self.communities}
         async with self.uow_factory() as uow:
-            scheduled = await uow.repo(OccurrenceRepository).to_schedule(list(by_id), now - END_GRACE)
-            polls = {
-                community_id: await uow.repo(PollRepository).open_polls(community_id)
-                for community_id in by_id
-            }
+            await self._load(uow, now, await uow.job_runs.schedule_stamp())
+        return self.specs
+
+    async def _refresh(self, uow: UnitOfWork, now: datetime) -> None:
+        """Rebuild the specs when the schedule stamp moved (or there is none to go by)."""
+        stamp = await uow.job_runs.schedule_stamp()
+        if not self._loaded or stamp is None or stamp != self._stamp:
+            await self._load(uow, now, stamp)
+
+    async def _load(self, uow: UnitOfWork, now: datetime, stamp: int | None) -> None:
+        by_id = {community.id: community for community in self.communities}
+        scheduled = await uow.repo(OccurrenceRepository).to_schedule(list(by_id), now - END_GRACE)
+        polls = {
+            community_id: await uow.repo(PollRepository).open_polls(community_id) for community_id in by_id
+        }
         found = [
             spec
             for series, occurrence in scheduled
@@ -217,7 +239,8 @@ class ProgrammeScheduler:
         found.extend(self.registry.specs(self.bus, self.communities))
         found.append(JobSpec(MAINTENANCE, daily(MAINTENANCE_AT, "UTC"), self.prune, timedelta(days=1)))
         self.specs = {spec.key: spec for spec in found}
-        return self.specs
+        self._pending = {}
+        self._stamp, self._loaded = stamp, True
 
     async def prune(self, run: JobRun) -> int | None:
         """The daily upkeep: drop old processed event ids and run records, once per scheduled day."""
@@ -230,35 +253,56 @@ class ProgrammeScheduler:
         log.info("maintenance: pruned %d processed event ids and %d run records", events, runs)
         return events + runs
 
+    def _upcoming(self, key: str, spec: JobSpec, now: datetime) -> datetime | None:
+        """spec.next_run(now), from what the last pass learnt when it still holds."""
+        pending = self._pending.get(key)
+        if pending is not None and pending[0] <= now and (pending[1] is None or pending[1] > now):
+            return pending[1]
+        return spec.next_run(now)
+
     def next_due(self, now: datetime) -> datetime | None:
         """The next instant something is to be done: a job's next run, or the next planning pass."""
-        instants = [at for spec in self.specs.values() if (at := spec.next_run(now)) is not None]
+        instants = [
+            at for key, spec in self.specs.items() if (at := self._upcoming(key, spec, now)) is not None
+        ]
         if self._last_plan is not None:
             instants.append(self._last_plan + self.plan_every)
         return min(instants, default=None)
 
     def due(self, now: datetime) -> list[tuple[JobSpec, datetime]]:
-        """Per spec, its latest run in (now - grace, now]: older missed runs coalesce into it."""
+        """Per spec, its latest run in (now - grace, now]: older missed runs coalesce into it. Only
+        specs whose first pending run has come are looked at."""
         found = []
-        for spec in self.specs.values():
-            latest = None
-            at = spec.next_run(now - spec.grace)
-            while at is not None and at <= now:
-                latest = at
-                at = spec.next_run(at)
-            if latest is not None:
-                found.append((spec, latest))
+        for key, spec in self.specs.items():
+            lower = now - spec.grace
+            pending = self._pending.get(key)
+            if pending is None or pending[0] > now or (pending[1] is not None and pending[1] <= lower):
+                pending = self._pending[key] = (lower, spec.next_run(lower))
+            at = pending[1]
+            if at is None or at > now:
+                continue
+            while (following := spec.next_run(at)) is not None and following <= now:
+                at = following
+            found.append((spec, at))
         return found
 
-    async def run_due(self, now: datetime | None = None) -> list[tuple[str, datetime]]:
-        """Run every due run that has no run record yet; returns the (key, instant) pairs run."""
+    async def run_due(
+        self, now: datetime | None = None, *, refresh: bool = False
+    ) -> list[tuple[str, datetime]]:
+        """Run every due run that has no run record yet; returns the (key, instant) pairs run.
+        With `refresh`, first rebuild the specs if the schedule stamp moved (same transaction)."""
         now = now or self.clock.now()
-        due = self.due(now)
         async with self.uow_factory() as uow:
+            if refresh or not self._loaded:
+                await self._refresh(uow, now)
+            due = self.due(now)
             done = await uow.job_runs.ran([(spec.key, at) for spec, at in due])
             if self._report_missed:
                 await self._log_missed(uow, now)
         self._report_missed = False
+        for spec, at in due:
+            if (spec.key, at) in done:  # nothing before it is due any more: skip to its next run
+                self._pending[spec.key] = (at, spec.next_run(at))
         ran = []
         for spec, at in sorted(due, key=lambda item: item[1]):
             if (spec.key, at) not in done and await self.execute(spec, at):
@@ -301,7 +345,7 @@ class ProgrammeScheduler:
         if self._timers is None:
             return
         for key, spec in self.specs.items():
-            at = spec.next_run(now)
+            at = self._upcoming(key, spec, now)
             if at is None:
                 self._disarm(key)
             elif self._armed.get(key) != at:

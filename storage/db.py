@@ -9,6 +9,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from storage import sqlite_driver
+
 BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = "townsquare_read_only"
 # PostgreSQL's "try the transaction again" states: serialization failure, deadlock detected.
@@ -36,6 +38,7 @@ def create_engine(
     if parsed.database in (None, "", ":memory:"):
         raise ValueError("use a SQLite file, not an in-memory database: the bot needs its data to survive")
     kwargs.setdefault("connect_args", {"timeout": busy_timeout_ms / 1000})
+    kwargs.setdefault("module", sqlite_driver.dbapi())  # one thread hop per statement
     engine = create_async_engine(url, echo=echo, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -55,7 +58,12 @@ def create_engine(
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         read_only = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+        begin = "BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE"
+        dbapi_connection = conn.connection.dbapi_connection
+        if isinstance(dbapi_connection, sqlite_driver.OneHopConnection):
+            dbapi_connection.begin_with(begin)  # sent along with the transaction's first statement
+        else:
+            conn.exec_driver_sql(begin)
 
     return engine
 

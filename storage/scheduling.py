@@ -8,7 +8,9 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select
 
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore, upsert
-from storage.tables import JobRunRow, LeaseRow
+from storage.tables import JobRunRow, LeaseRow, ScheduleStampRow
+
+SCHEDULE_STAMP = "schedule"  # the stamp row migration 0006_schedule_stamp made and its triggers bump
 
 
 class SqlJobRunRepository(SqlRepository):
@@ -21,14 +23,23 @@ class SqlJobRunRepository(SqlRepository):
         return bool(affected_rows(result))
 
     async def ran(self, runs: Collection[tuple[str, datetime]]) -> set[tuple[str, datetime]]:
+        # Only the keys and instants asked about (both in the primary key), never whole histories.
         if not runs:
             return set()
-        keys = {key for key, _ in runs}
         rows = await self.session.execute(
-            select(JobRunRow.job_key, JobRunRow.scheduled_for).where(JobRunRow.job_key.in_(keys))
+            select(JobRunRow.job_key, JobRunRow.scheduled_for).where(
+                JobRunRow.job_key.in_({key for key, _ in runs}),
+                JobRunRow.scheduled_for.in_({at for _, at in runs}),
+            )
         )
         wanted = set(runs)
         return {(key, at) for key, at in rows if (key, at) in wanted}
+
+    async def schedule_stamp(self) -> int | None:
+        version = await self.session.scalar(
+            select(ScheduleStampRow.version).where(ScheduleStampRow.name == SCHEDULE_STAMP)
+        )
+        return None if version is None else int(version)
 
     async def last_runs(self, job_keys: Collection[str]) -> dict[str, datetime]:
         if not job_keys:

@@ -118,6 +118,18 @@ class JobRunRow(Base):
     ran_at: Mapped[datetime]
 
 
+class ScheduleStampRow(Base):
+    """One row whose version the database bumps (triggers, migration 0006_schedule_stamp) whenever
+    something the scheduler builds its jobs from changes: a series, an occurrence, a poll. The
+    scheduler rebuilds its job specs only when the version it last saw has moved."""
+
+    __tablename__ = "schedule_stamp"
+    __privacy__ = Privacy.no_member_data("scheduler bookkeeping")
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # "schedule", made by the migration
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class LeaseRow(Base):
     """Named leases, e.g. the one scheduler per deployment."""
 

@@ -84,6 +84,8 @@ async def _truncate(url: str) -> None:
         async with engine.begin() as conn:
             names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # ... back to the state the migrations leave: the scheduler's stamp row exists.
+            await conn.execute(text("INSERT INTO schedule_stamp (name, version) VALUES ('schedule', 0)"))
     finally:
         await engine.dispose()
 

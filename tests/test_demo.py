@@ -4,19 +4,25 @@ TOWNSQUARE_TEST_DEMO_DEFAULT=1 is set)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import sqlite3
 import subprocess
 import sys
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from bot.core.metrics.digest_render import plain_who, sections
 from bot.demo.community import start_of
 from bot.demo.people import Way, plan_population
+from storage.db import create_engine
+from tests.conftest import PG_URL
 from tests.core.test_digest import _digest, _week
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +69,11 @@ def test_the_demo_prints_every_section_writes_its_chart_and_a_config_that_reads_
     assert any(line.startswith("Members") and "vs last week" in line for line in headline)
     assert _section(digest, "Cohort retention (weeks after launch)") != ["- None."]
     assert _section(digest, "Next week") != ["- None."]  # the AMA the scheduler already announced
+    [challenge] = _section(digest, "Challenges")
+    assert challenge.startswith("- #1 Write a how-to for the docs (until ") and " joined, " in challenge
+    assert _section(digest, "Tiers")[0].startswith("- Advocate 📣: ")
+    # a good figure is not a warning: the active contributor ratio above its target reads as good news
+    assert "above the healthy range" not in digest and "✓ above target (10–20 %)" in digest
     # Progress on standard error, one line per simulated week; where things are, and what next.
     assert "week 6/6 2026-W22 " in result.stderr
     assert "townsquare-demo.db  (replaced on every run)" in result.stderr
@@ -101,6 +112,9 @@ def test_the_demo_never_replaces_a_database_it_did_not_write(tmp_path: Path) -> 
     assert refused.returncode == 2
     assert "is not a database `townsquare demo` wrote" in refused.stderr
     assert real.read_bytes() == before
+    by_url = _townsquare("demo", "--database-url", f"sqlite+aiosqlite:///{real}", cwd=tmp_path)
+    assert by_url.returncode == 2 and "is not a database `townsquare demo` wrote" in by_url.stderr
+    assert real.read_bytes() == before
     text = tmp_path / "notes.db"
     text.write_text("not a database at all")
     assert _townsquare("demo", "--db", str(text), cwd=tmp_path).returncode == 2
@@ -111,8 +125,67 @@ def test_help_shows_the_demo_and_its_options() -> None:
     listed = _townsquare("--help", cwd=ROOT)
     assert "demo" in listed.stdout
     described = _townsquare("demo", "--help", cwd=ROOT)
-    for option in ("--seed", "--weeks", "--members", "--db", "--chart", "--format", "replaced on every run"):
+    for option in (
+        "--seed",
+        "--weeks",
+        "--members",
+        "--db",
+        "--database-url",
+        "--config",
+        "--chart",
+        "--format",
+        "replaced on every run",
+    ):
         assert option in described.stdout
+
+
+async def _postgres(sql: str) -> None:
+    import asyncpg
+
+    assert PG_URL
+    conn = await asyncpg.connect(make_url(PG_URL).set(drivername="postgresql").render_as_string(False))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.mark.skipif(not PG_URL, reason="TOWNSQUARE_TEST_POSTGRES_URL is not set")
+def test_the_demo_runs_on_postgresql_replaces_only_its_own_database_and_repeats_its_digest(
+    tmp_path: Path,
+) -> None:
+    assert PG_URL
+    name = f"townsquare_demo_{uuid.uuid4().hex[:12]}"
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    small = ("--seed", "5", "--weeks", "2", "--members", "15")
+    asyncio.run(_postgres(f'CREATE DATABASE "{name}"'))
+    try:
+        first = _demo(tmp_path, *small, "--database-url", url)
+        lines = first.stdout.splitlines()
+        assert lines[0] == "Weekly digest — Orbit Community, 2026-W22"
+        assert all(heading in lines for heading in HEADINGS)
+        assert f"database  {make_url(url).render_as_string(hide_password=True)}" in first.stderr
+        assert "events/s" in first.stderr.splitlines()[-1]
+        # Again through the configuration the first run wrote: its own database is replaced, and
+        # the same seed prints the same digest.
+        again = _demo(tmp_path, *small, "--config", str(tmp_path / "townsquare-demo.toml"), "--db", "b.db")
+        assert again.stdout == first.stdout
+        # A database holding a real community is never touched.
+        asyncio.run(_postgres(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        asyncio.run(_postgres(f'CREATE DATABASE "{name}"'))
+        engine = create_engine(url)
+
+        async def real_community() -> None:
+            async with engine.begin() as conn:
+                await conn.execute(text("CREATE TABLE community (id TEXT, platform TEXT)"))
+                await conn.execute(text("INSERT INTO community VALUES ('acme', 'discord')"))
+            await engine.dispose()
+
+        asyncio.run(real_community())
+        refused = _townsquare("demo", *small, "--database-url", url, cwd=tmp_path)
+        assert refused.returncode == 2 and "is not a database `townsquare demo` wrote" in refused.stderr
+    finally:
+        asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def test_the_population_is_seeded_and_follows_the_gate() -> None:
@@ -138,7 +211,7 @@ def test_the_population_is_seeded_and_follows_the_gate() -> None:
 
 @pytest.mark.skipif(
     not os.environ.get("TOWNSQUARE_TEST_DEMO_DEFAULT"),
-    reason="the default demo takes about half a minute; TOWNSQUARE_TEST_DEMO_DEFAULT=1 runs it",
+    reason="the default demo takes a minute or more; TOWNSQUARE_TEST_DEMO_DEFAULT=1 runs it",
 )
 def test_the_default_demo_fills_every_section(tmp_path: Path) -> None:
     digest = _demo(tmp_path, "--seed", "1").stdout

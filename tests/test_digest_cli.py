@@ -147,7 +147,7 @@ def test_digest_json_validates_against_the_documented_schema(config: str, tmp_pa
     assert validate(digest, SCHEMA) == []
     assert digest["week"] == "2026-W46" and digest["period"]["complete"] is True
     assert digest["headline"]["active_contributor_ratio"]["value"] == pytest.approx(0.6)
-    assert digest["headline"]["active_contributor_ratio"]["status"] == "high"
+    assert digest["headline"]["active_contributor_ratio"]["status"] == "above"  # above target: not a flag
     assert digest["metrics"]["applications"]["median_hours_to_decision"] == pytest.approx(42.0)
     assert digest["actions"]["stalled_newcomers"]["items"][0]["member"]["name"] == "Ivy"
     feedback = digest["feedback"]

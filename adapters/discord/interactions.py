@@ -126,12 +126,18 @@ class InteractionRouter:
             await self._answer(interaction, _reply("That action is not available."))
             return
         author = message.get("author") or {}
+        replied = ((message.get("referenced_message") or {}).get("author") or {}).get("id")
+        channel = interaction.channel
+        owner = channel.owner_id if isinstance(channel, discord.Thread) else None
         target = MessageTarget(
             channel_id=str(message.get("channel_id", interaction.channel_id)),
             message_id=target_id,
             author=member_ref(int(author.get("id", 0))),
             author_is_staff=self._is_staff(interaction, community, author, message),
             author_is_bot=bool(author.get("bot")),
+            thread_owner=member_ref(owner) if owner else None,
+            reply_to=member_ref(int(replied)) if replied else None,
+            channel_name=_channel_name(channel),
         )
         invocation = Invocation(actor, community.id, _channel(interaction))
         await self._answer(interaction, invoke_message_action(self.bus, action.key, invocation, target))
@@ -329,6 +335,14 @@ async def _then(
     if isinstance(result, Reply) and not result.silent:
         return await hook(interaction, community, actor, result)
     return result
+
+
+def _channel_name(channel: object) -> str:
+    """The channel's name; a thread's or forum post's is its parent channel's (the help forum)."""
+    if isinstance(channel, discord.Thread):
+        parent = channel.parent
+        return parent.name if parent is not None else ""
+    return str(getattr(channel, "name", "") or "")
 
 
 def _channel(interaction: discord.Interaction[Any]) -> str | None:

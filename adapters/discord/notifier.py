@@ -27,6 +27,7 @@ from bot.core.effects import (
     AddToSpace,
     AssignBadgeRole,
     CancelScheduledEvent,
+    ChangeTierRole,
     CreateReferralInvite,
     CreateScheduledEvent,
     DirectMessage,
@@ -212,6 +213,18 @@ class DiscordNotifier:
             return {}  # this community shows the badge without a role
         reason = f"{REASON}: badge {effect.badge_key}"
         await self.client.http.add_role(binding.guild_id, self._user(effect.member), role, reason=reason)
+        return {}
+
+    async def change_tier_role(self, effect: ChangeTierRole, refs: Refs, binding: DiscordCommunity) -> Refs:
+        uid = self._user(effect.member)
+        revoke = binding.roles.tiers.get(effect.revoke) if effect.revoke else None
+        grant = binding.roles.tiers.get(effect.grant) if effect.grant else None
+        if revoke is not None and revoke != grant:
+            reason = f"{REASON}: no longer {effect.revoke}"
+            await self.client.http.remove_role(binding.guild_id, uid, revoke, reason=reason)
+        if grant is not None:
+            reason = f"{REASON}: tier {effect.grant}"
+            await self.client.http.add_role(binding.guild_id, uid, grant, reason=reason)
         return {}
 
     # --- private spaces --------------------------------------------------------------------------

@@ -8,7 +8,9 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import discord
 
@@ -16,7 +18,7 @@ from adapters.discord.components import RouteButton
 from bot.core.effects import DirectMessage, EditMessage, PostMessage
 from bot.core.refs import MemberRef
 from bot.core.replies import Action, ActionStyle, Field, Reply
-from bot.core.text import MENTION_RE
+from bot.core.text import MENTION_RE, plain_times, render_times
 
 # Discord's limits (https://discord.com/developers/docs/resources/message).
 CONTENT_MAX = 2000
@@ -48,12 +50,19 @@ def neutralise(text: str) -> str:
     return _PINGABLE.sub("@" + ZWSP, text)
 
 
+def timestamp(when: datetime, zone: ZoneInfo) -> str:
+    """A time each reader sees in their own zone: full date and time, then "in 3 days"."""
+    unix = int(when.timestamp())
+    return f"<t:{unix}:F> (<t:{unix}:R>)"
+
+
 def render_text(text: str) -> tuple[str, tuple[int, ...]]:
     """Core text → Discord markup and the user ids it mentions.
 
-    Mention tokens become `<@id>`; everything else is neutralised, so a live mention can only come from
-    a token. (A token for another platform's member is shown as plain text.)
+    Mention tokens become `<@id>`, time tokens timestamps; everything else is neutralised, so a live
+    mention can only come from a token. (A token for another platform's member is shown as plain text.)
     """
+    text = render_times(text, timestamp)  # a timestamp holds no '@': neutralising leaves it whole
     parts: list[str] = []
     users: dict[int, None] = {}
     position = 0
@@ -91,7 +100,9 @@ def button_view(actions: Sequence[Action], link: str | None = None) -> discord.u
     for action in actions[: BUTTONS_MAX - (1 if link else 0)]:
         if len(action.key) > CUSTOM_ID_MAX:
             raise ValueError(f"button key longer than Discord allows ({CUSTOM_ID_MAX}): {action.key[:40]}…")
-        view.add_item(RouteButton(action.key, clip(action.label, LABEL_MAX), _STYLES[action.style]))
+        view.add_item(
+            RouteButton(action.key, clip(plain_times(action.label), LABEL_MAX), _STYLES[action.style])
+        )
     if link:
         view.add_item(discord.ui.Button(style=discord.ButtonStyle.link, url=link, label=LINK_LABEL))
     return view
@@ -135,13 +146,13 @@ class Outgoing:
 def _embed(title: str | None, text: str, fields: Sequence[Field]) -> tuple[discord.Embed, tuple[int, ...]]:
     description, users = render_text(text)
     embed = discord.Embed(
-        title=clip(render_text(title)[0], TITLE_MAX) if title else None,
+        title=clip(render_text(plain_times(title))[0], TITLE_MAX) if title else None,
         description=clip(description, DESCRIPTION_MAX) if description else None,
         colour=EMBED_COLOUR,
     )
     for item in fields[:FIELDS_MAX]:
         embed.add_field(
-            name=clip(render_text(item.name)[0], FIELD_NAME_MAX) or ZWSP,
+            name=clip(render_text(plain_times(item.name))[0], FIELD_NAME_MAX) or ZWSP,
             value=clip(render_text(item.value)[0], FIELD_VALUE_MAX) or ZWSP,
             inline=item.inline,
         )
@@ -188,7 +199,7 @@ def safe_filename(name: str, suffix: str) -> str:
 
 def thread_name(effect: PostMessage) -> str:
     """The name of a forum post: the post's title, else its first line (names never ping)."""
-    first = (effect.title or effect.text).strip().split("\n", 1)[0]
+    first = plain_times((effect.title or effect.text).strip().split("\n", 1)[0])
     return clip(MENTION_RE.sub("a member", first).strip(), THREAD_NAME_MAX) or "Townsquare"
 
 

@@ -52,6 +52,7 @@ class DiscordRoles(StrictModel):
     moderator_users: tuple[int, ...] = ()
     lead_users: tuple[int, ...] = ()
     badges: dict[str, int] = Field(default_factory=dict)
+    tiers: dict[str, int] = Field(default_factory=dict)  # advocacy tier key -> role, granted and revoked
 
 
 class DiscordChannels(StrictModel):

@@ -252,6 +252,11 @@ class SlackListeners:
                 author=MemberRef(PLATFORM, author),
                 author_is_staff=self.directory.is_staff(community, author),
                 author_is_bot=bool(message.get("bot_id")),
+                # a reply in a thread names who started it: the asker
+                thread_owner=MemberRef(PLATFORM, str(message["parent_user_id"]))
+                if message.get("parent_user_id")
+                else None,
+                channel_name=str((body.get("channel") or {}).get("name") or ""),
             )
             actor = await self.identity.actor(community, where.user_id, body["user"].get("name", ""))
             invocation = Invocation(actor, community.id, channel_id)

@@ -30,6 +30,7 @@ BOT_SCOPES = (
     "im:write",  # direct messages to members
     "reactions:read",  # reaction_added
     "usergroups:read",  # moderators and leads named by user group (usergroups.users.list)
+    "usergroups:write",  # advocacy tiers as user groups (usergroups.users.update)
     "users:read",  # team_join; names and bots among the existing members adopted at start
 )
 BOT_EVENTS = (

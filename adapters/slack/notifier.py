@@ -27,6 +27,7 @@ from bot.core.effects import (
     AddToSpace,
     AssignBadgeRole,
     CancelScheduledEvent,
+    ChangeTierRole,
     CreateReferralInvite,
     CreateScheduledEvent,
     DirectMessage,
@@ -136,6 +137,21 @@ class SlackNotifier:
 
     async def assign_badge_role(self, effect: AssignBadgeRole, refs: Refs, binding: SlackCommunity) -> Refs:
         log.debug("badge roles do not exist on Slack; %s shows in the badge announcement", effect.badge_key)
+        return {}
+
+    async def change_tier_role(self, effect: ChangeTierRole, refs: Refs, binding: SlackCommunity) -> Refs:
+        """Tiers are user groups on Slack: read the group's members, then write them back changed."""
+        user = effect.member.user_id
+        for key, add in ((effect.revoke, False), (effect.grant, True)):
+            group = binding.usergroups.get(key) if key else None
+            if group is None or (not add and effect.revoke == effect.grant):
+                continue
+            found = await self.client.usergroups_users_list(usergroup=group)
+            users = [u for u in found.get("users") or [] if u != user] + ([user] if add else [])
+            if not users:  # Slack keeps at least one member in a group: the last one stays
+                log.warning("user group %s would be empty; %s stays in it", group, user)
+                continue
+            await self.client.usergroups_users_update(usergroup=group, users=",".join(users))
         return {}
 
     async def create_scheduled_event(

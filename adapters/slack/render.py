@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from adapters.slack.commands import CommandNames
 from bot.core.refs import MemberRef
 from bot.core.replies import Action, ActionStyle, Field, FormField, OpenForm, Reply
-from bot.core.text import MENTION_RE, render_mentions
+from bot.core.text import MENTION_RE, moment, plain_times, render_mentions, render_times
 
 FORM_CALLBACK = "townsquare_form"
 ANSWER_ACTION = "answer"
@@ -49,11 +51,19 @@ def slack_mention(ref: MemberRef) -> str:
     return "a member"
 
 
+def date_token(when: datetime, zone: ZoneInfo) -> str:
+    """A time each reader sees in their own zone; clients that cannot show it read the community's
+    time with its zone named."""
+    fallback = escape(moment(when, zone)).replace("|", "/")
+    return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
 def mrkdwn(text: str, names: CommandNames | None = None) -> str:
-    """Core text as Slack mrkdwn: command names as typed on Slack, escaped, then mentions rendered."""
+    """Core text as Slack mrkdwn: command names as typed on Slack, escaped, then mentions and times
+    rendered (their tokens survive escaping: they hold no &, < or >)."""
     if names is not None:
         text = names.rewrite(text)
-    return render_mentions(escape(text), slack_mention)
+    return render_times(render_mentions(escape(text), slack_mention), date_token)
 
 
 def plain(text: str, names: CommandNames | None = None, limit: int | None = None) -> str:
@@ -61,7 +71,7 @@ def plain(text: str, names: CommandNames | None = None, limit: int | None = None
     mentions cannot render in plain_text, so a token reads "a member"."""
     if names is not None:
         text = names.rewrite(text)
-    text = MENTION_RE.sub("a member", text)
+    text = plain_times(MENTION_RE.sub("a member", text))
     return _fit(text, limit, escape) if limit else escape(text)
 
 

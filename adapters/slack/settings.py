@@ -65,5 +65,7 @@ class SlackCommunity(StrictModel):
     # User groups (S…) whose members moderate / lead, read with usergroups.users.list at start.
     moderator_groups: tuple[str, ...] = ()
     lead_groups: tuple[str, ...] = ()
+    # Advocacy tier key -> user group (S…) its members are added to and removed from (usergroups:write).
+    usergroups: dict[str, str] = Field(default_factory=dict)
     member_channels: tuple[str, ...] = ()
     channels: SlackChannels = SlackChannels()

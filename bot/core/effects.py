@@ -119,6 +119,18 @@ class AssignBadgeRole:
 
 
 @dataclass(frozen=True)
+class ChangeTierRole:
+    """A member moved between advocacy tiers: remove the platform role (Discord role, Slack user group)
+    mapped to `revoke` and give the one mapped to `grant`, where the community maps them."""
+
+    community_id: str
+    member: MemberRef
+    grant: str | None = None
+    revoke: str | None = None
+    kind: Literal["change_tier_role"] = "change_tier_role"
+
+
+@dataclass(frozen=True)
 class CreateScheduledEvent:
     """A native calendar event (Discord Scheduled Event); platforms without one ignore it."""
 
@@ -201,6 +213,7 @@ Effect = (
     | OpenPrivateSpace
     | AddToSpace
     | AssignBadgeRole
+    | ChangeTierRole
     | CreateScheduledEvent
     | CancelScheduledEvent
     | CreateReferralInvite

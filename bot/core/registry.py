@@ -110,6 +110,11 @@ class MessageTarget:
     author: MemberRef
     author_is_staff: bool = False
     author_is_bot: bool = False
+    # Who asked, when the platform says: the owner of the thread or forum post the message is in, and
+    # the author of the message it replies to. "Mark helpful" is theirs (and staff's) to use.
+    thread_owner: MemberRef | None = None
+    reply_to: MemberRef | None = None
+    channel_name: str = ""  # the channel's name (a thread's parent channel), for per-channel settings
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from bot.core.badges.settings import BadgeSettings
+from bot.core.badges.tier_settings import TierSettings
 from bot.core.business.settings import BusinessSettings
 from bot.core.cohorts.settings import CohortSettings
 from bot.core.contributions.settings import ContributionSettings
-from bot.core.feedback.settings import IdeaSettings
+from bot.core.feedback.settings import GovernanceSettings, IdeaSettings
 from bot.core.gates.settings import GateSettings
 from bot.core.metrics.settings import DigestSettings
 from bot.core.privacy.settings import PrivacySettings
 from bot.core.programming.settings import ProgrammingSettings
+from bot.core.reengagement.settings import ReengagementSettings
 from bot.core.settings_base import StrictModel
 
 
@@ -34,11 +36,14 @@ class CommunitySettings(StrictModel):
     cohorts: CohortSettings = CohortSettings()
     contributions: ContributionSettings = ContributionSettings()
     badges: BadgeSettings = BadgeSettings()
+    tiers: TierSettings = TierSettings()
     digest: DigestSettings = DigestSettings()
     ideas: IdeaSettings = IdeaSettings()
+    governance: GovernanceSettings = GovernanceSettings()
     programming: ProgrammingSettings = ProgrammingSettings()
     business: BusinessSettings = BusinessSettings()
     privacy: PrivacySettings = PrivacySettings()
+    reengagement: ReengagementSettings = ReengagementSettings()
 
     @field_validator("timezone")
     @classmethod

@@ -134,7 +134,12 @@ class Activity:
         if not helped.present:
             return
         target = MessageTarget(
-            channel_id=HELP, message_id=message_id, author=author.ref, author_is_staff=author.is_staff
+            channel_id=HELP,
+            message_id=message_id,
+            author=author.ref,
+            author_is_staff=author.is_staff,
+            reply_to=helped.ref,  # the answer replies to the question the helped member asked
+            channel_name=HELP,
         )
         await self.engine.message_action(helped, "mark_helpful", target)
 

@@ -1,4 +1,5 @@
-"""`townsquare demo [--seed N] [--weeks N] [--members N] [--db PATH] [--chart PATH] [--format …]`.
+"""`townsquare demo [--seed N] [--weeks N] [--members N] [--db PATH | --database-url URL | --config FILE]
+[--chart PATH] [--format …]`.
 
 The digest goes to standard output; progress, where the files are and what to run next go to
 standard error, so `townsquare demo > digest.txt` keeps just the digest.
@@ -30,9 +31,10 @@ def add_parser(sub: Any) -> None:
     """Register `demo` on the main parser."""
     p = sub.add_parser(
         "demo",
-        help="simulate a community for some weeks on a fresh SQLite database and print its digest",
+        help="simulate a community for some weeks on a fresh database and print its digest",
         description=(
-            "Create a fresh SQLite database and simulate a community on it through the real bot: "
+            "Create a fresh database (SQLite by default) and simulate a community on it through the "
+            "real bot: "
             "founders on an open first day, a referral-only phase, then applications that moderators "
             "approve or reject, onboarding cohorts with buddies, weekly AMAs and a monthly showcase, "
             "contributions with a long tail, helpful answers, ideas and votes, and members drifting "
@@ -56,7 +58,22 @@ def add_parser(sub: Any) -> None:
         type=Path,
         default=Path(DEFAULT_DB),
         help=f"the demo's SQLite database, replaced on every run (default: {DEFAULT_DB}); "
-        "its configuration is written next to it with the extension .toml",
+        "its configuration is written next to it with the extension .toml (also with the options "
+        "below)",
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="run on this database instead, e.g. postgresql+asyncpg://user@host/townsquare_demo: an "
+        "empty one, or one an earlier demo wrote (it is replaced on every run)",
+    )
+    where.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="run on the database of this configuration file ([database] url; its communities are "
+        "not used), with the same rules as --database-url",
     )
     p.add_argument(
         "--chart",
@@ -79,20 +96,32 @@ def _progress(line: str) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the simulation, print the digest, say where everything is."""
+    from bot.config import ConfigError
     from bot.core.metrics.digest_render import render_markdown, render_text
-    from bot.demo.run import DemoError, DemoOptions, run_demo
+    from bot.demo.database import DemoError, shown
+    from bot.demo.run import DemoOptions, run_demo
     from bot.logs import setup_logging
 
     if args.members < 10:
         print("townsquare demo: --members must be at least 10", file=sys.stderr)
         return 2
     setup_logging("WARNING")  # the bot logs every message it handles; the demo shows its own progress
+    try:
+        url = _database_url(args)
+    except ConfigError as exc:
+        print(f"townsquare demo: {exc}", file=sys.stderr)
+        return 2
     options = DemoOptions(
-        seed=args.seed, weeks=args.weeks, members=args.members, db=args.db, chart=args.chart
+        seed=args.seed,
+        weeks=args.weeks,
+        members=args.members,
+        db=args.db,
+        chart=args.chart,
+        database_url=url,
     )
     _progress(
         f"Simulating {options.weeks} weeks of a community of about {options.members} people "
-        f"(seed {options.seed}) in {options.db} …"
+        f"(seed {options.seed}) in {shown(url) if url else options.db} …"
     )
     try:
         result = asyncio.run(run_demo(options, _progress))
@@ -105,6 +134,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     _progress(_footer(result))
     return 0
+
+
+def _database_url(args: argparse.Namespace) -> str | None:
+    """--database-url as given, or the [database] url of --config (the environment is ignored)."""
+    from bot.config import load_settings
+
+    if args.config is not None:
+        return load_settings(args.config, environ={}).database.url
+    url: str | None = args.database_url
+    return url
 
 
 def _footer(result: Any) -> str:
@@ -121,6 +160,7 @@ def _footer(result: Any) -> str:
         (f"townsquare ideas report --config {config} --month {month}", "the ideas insights report"),
     ]
     width = max(len(command) for command, _ in commands)
+    events = counters.commands + counters.events + counters.facts + counters.jobs
     return "\n".join(
         [
             "",
@@ -130,11 +170,14 @@ def _footer(result: Any) -> str:
             f"{counters.events:,} joins and leaves, {counters.facts:,} messages and reactions, "
             f"{counters.jobs:,} scheduled jobs.",
             "",
-            f"  database  {options.db}  (replaced on every run)",
+            f"  database  {result.database}  (replaced on every run)",
             f"  config    {config}",
             f"  chart     {options.chart}",
             "",
             "Next:",
             *(f"  {command:<{width}}  {what}" for command, what in commands),
+            "",
+            f"Wall time {result.seconds:.1f} s (CPU {result.cpu_seconds:.1f} s), {events:,} events through "
+            f"the bot: {events / max(result.seconds, 1e-9):,.0f} events/s.",
         ]
     )

@@ -34,12 +34,11 @@ def local(day: date, wall: time) -> datetime:
     return datetime.combine(day, wall, ZONE).astimezone(UTC)
 
 
-def config_toml(db_path: Path) -> str:
+def config_toml(url: str, config: Path) -> str:
     """The demo's configuration: also what `townsquare digest --config` reads afterwards."""
-    url = f"sqlite+aiosqlite:///{db_path.resolve().as_posix()}"
     lead = LEAD[0]
     return f"""# Written by `townsquare demo` for its simulated community; replaced on every run.
-# Read the demo database with it, e.g.: townsquare digest --config {db_path.with_suffix(".toml").name}
+# Read the demo database with it, e.g.: townsquare digest --config {config.name}
 
 [database]
 url = "{url}"
@@ -53,13 +52,16 @@ timezone = "{TIMEZONE}"
 [communities.gate]
 mode = "referral"                 # referral-only at first; the lead opens applications later
 application_sla_hours = 48
-founding_member_limit = 40
+founding_member_limit = 15          # the founders; later arrivals onboard in cohorts, buddied by them
 
 [communities.cohorts]
 min_size = 10                     # a cohort launches when 20 are waiting, or on Mondays at 16:00
 max_size = 20
 window_weekday = 0
 window_time = 16:00:00
+
+[communities.reengagement]
+active_weeks = 2                  # a small, young community: members active 2 of the 8 weeks, then silent 3
 
 [communities.digest]
 weekday = 0

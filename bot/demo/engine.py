@@ -8,6 +8,10 @@ in a running bot. After every step the outbox relay delivers what the step queue
 platform, and the engine shows each new delivery to whoever reacts to it (a moderator sees an
 application post with its buttons, members see an AMA announcement). Messages and reactions take
 the batched contribution ingest, flushed every few simulated hours.
+
+The relay is only asked when it can find something: after a commit, if an outbox row was inserted
+since it last looked or a delivery is still being retried. Skipping the other passes (most commits,
+e.g. an hourly job's, queue nothing) changes nothing that happens, only the round trips.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import event, select
+
 from adapters.fake.platform import FakeNotifier, FakePlatform
 from bot.bootstrap import App
 from bot.clock import FixedClock
@@ -29,6 +35,7 @@ from bot.core.registry import MessageTarget
 from bot.core.replies import OpenForm, Reply
 from bot.demo.people import Person
 from programming.scheduler import ProgrammeScheduler
+from storage.tables import OutboxRow
 
 Action = Callable[..., Awaitable[None]]
 FLUSH_EVERY = timedelta(hours=6)  # how often queued messages and reactions are written
@@ -69,6 +76,8 @@ class Engine:
         self._facts: list[tuple[datetime, int, Event]] = []
         self._delivered = 0
         self._committed = True
+        self._queued = True  # an outbox row was inserted since the relay last looked
+        self._retrying = False  # a delivery failed and may be pending (backing off) still
         self.watchers: list[Callable[[Effect], None]] = []
         wake = app.bus.on_commit
 
@@ -77,6 +86,12 @@ class Engine:
             wake()
 
         app.bus.on_commit = committed  # the relay only has work after the bus committed something
+
+        def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+            if sql.startswith("INSERT INTO outbox"):
+                self._queued = True
+
+        event.listen(app.engine.sync_engine, "before_cursor_execute", statement)
 
     # --- the timeline --------------------------------------------------------------------------
 
@@ -116,15 +131,29 @@ class Engine:
         """Deliver the outbox to the fake platform and show each new delivery to the watchers."""
         if not self._committed:
             return
+        if not self._queued and not self._retrying:
+            self._committed = False  # the relay would find nothing due
+            return
+        self._queued = False
         attempted = await self.app.relay.run_once()
         fresh = self.notifier.delivered[self._delivered :]
         # An attempt that did not go through (an edit whose post was not out yet) is retried after
         # its backoff: look again after the next step even if nothing new is committed.
         self._committed = len(fresh) < attempted
+        if self._committed:
+            self._retrying = True
+        elif self._retrying:
+            self._retrying = await self._anything_pending()
         self._delivered = len(self.notifier.delivered)
         for effect in fresh:
             for watcher in self.watchers:
                 watcher(effect)
+
+    async def _anything_pending(self) -> bool:
+        """Whether the outbox still holds an undelivered item (one backing off after a failure)."""
+        async with self.app.engine.connect() as conn:
+            found = await conn.scalar(select(OutboxRow.id).where(OutboxRow.status == "pending").limit(1))
+        return found is not None
 
     async def flush(self) -> None:
         """Write the messages and reactions that have happened by now through the ingest."""

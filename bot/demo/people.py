@@ -80,6 +80,8 @@ class Person:
         rate = self.rate if self.rate > 0 else (0.015 if self.woken else 0.0)
         if days < self.first_post_days:
             return 0.0
+        if self.fade_after_days is not None and days > self.fade_after_days + 3 * self.fade_days:
+            return 0.0  # drifted away: still a member, silent (re-engagement notices them)
         if self.fade_after_days is not None and days > self.fade_after_days:
             rate *= math.exp(-(days - self.fade_after_days) / self.fade_days)
         return rate

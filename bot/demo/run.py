@@ -9,10 +9,8 @@ written to the database except through the bus, the ingest and the scheduler.
 from __future__ import annotations
 
 import random
-import sqlite3
 import time as wallclock
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -28,7 +26,16 @@ from bot.core.metrics.handlers import build_digest
 from bot.core.weeks import IsoWeek
 from bot.demo.activity import Activity
 from bot.demo.business import Business
+from bot.demo.challenges import Challenges
 from bot.demo.community import COMMUNITY_ID, END_MONDAY, LAST_MORNING, ZONE, config_toml, local, start_of
+from bot.demo.database import (
+    DemoError,
+    fresh_file,
+    fresh_server_database,
+    shown,
+    sqlite_path,
+    sqlite_url,
+)
 from bot.demo.engine import Counters, Engine
 from bot.demo.joining import Joining
 from bot.demo.people import plan_population
@@ -41,10 +48,6 @@ from storage.migrate import upgrade
 Progress = Callable[[str], None]
 
 
-class DemoError(Exception):
-    """The demo cannot run as asked; the message says what to do."""
-
-
 @dataclass(frozen=True)
 class DemoOptions:
     seed: int = 1
@@ -52,6 +55,7 @@ class DemoOptions:
     members: int = 300
     db: Path = Path("townsquare-demo.db")
     chart: Path = Path("townsquare-demo-chart.png")
+    database_url: str | None = None  # another database instead of the SQLite file `db`
 
     @property
     def config(self) -> Path:
@@ -71,33 +75,31 @@ class DemoResult:
     members: int
     cohorts: int
     seconds: float
+    cpu_seconds: float
+
+    @property
+    def database(self) -> str:
+        """Where the simulated community lives, as printed (no password)."""
+        url = self.options.database_url
+        return str(self.options.db) if url is None else shown(url)
 
 
-def _replaceable(db: Path) -> None:
-    """Only a database an earlier demo wrote is replaced: never a real community's."""
-    if not db.exists():
-        return
-    rows: list[tuple[object, ...]] | None = None
-    try:
-        with closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as conn:
-            if conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,):
-                return  # an empty database: a demo stopped before it created anything
-            rows = conn.execute("SELECT id, platform FROM community").fetchall()
-    except sqlite3.Error:
-        pass  # not SQLite, or not Townsquare's schema: not ours to delete
-    if rows is not None and all(row == (COMMUNITY_ID, "fake") for row in rows):
-        return
-    raise DemoError(
-        f"{db} exists and is not a database `townsquare demo` wrote; the demo replaces its database "
-        "on every run, so choose another --db (or move that file away yourself)"
-    )
+def _fresh_database(options: DemoOptions) -> str:
+    """Empty the demo's SQLite file (unless a server database was given); its URL."""
+    if options.database_url is None:
+        fresh_file(options.db)
+        return sqlite_url(options.db)
+    path = sqlite_path(options.database_url)
+    if path is not None:
+        fresh_file(path)
+    return options.database_url
 
 
-def _fresh_files(options: DemoOptions) -> Settings:
-    _replaceable(options.db)
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{options.db}{suffix}").unlink(missing_ok=True)
-    options.config.write_text(config_toml(options.db), encoding="utf-8")
+async def _settings(options: DemoOptions) -> Settings:
+    url = _fresh_database(options)
+    if sqlite_path(url) is None:
+        await fresh_server_database(url)
+    options.config.write_text(config_toml(url, options.config), encoding="utf-8")
     # The demo's own file, not the environment: TOWNSQUARE_DATABASE_URL must not redirect it.
     return load_settings(options.config, environ={})
 
@@ -106,8 +108,8 @@ async def run_demo(options: DemoOptions, progress: Progress) -> DemoResult:
     """Simulate the community for `options.weeks` weeks; the digest of the last complete week."""
     if options.weeks < 1 or options.members < 10:
         raise DemoError("--weeks must be at least 1 and --members at least 10")
-    began = wallclock.perf_counter()
-    settings = _fresh_files(options)
+    began, cpu = wallclock.perf_counter(), wallclock.process_time()
+    settings = await _settings(options)
     community = settings.communities[0]
     start = start_of(options.weeks)
     end = local(END_MONDAY, LAST_MORNING)
@@ -136,6 +138,7 @@ async def run_demo(options: DemoOptions, progress: Progress) -> DemoResult:
         Activity(world, start).schedule()
         Programme(world, start).schedule()
         Business(world, start, end).schedule()
+        Challenges(world, start, end).schedule()
         _report_weekly(world, start, options.weeks, progress, began)
         await sim.run_until(end)
         clock.set(end)
@@ -161,6 +164,7 @@ async def run_demo(options: DemoOptions, progress: Progress) -> DemoResult:
         members=sum(1 for p in people if p.present),
         cohorts=world.cohorts,
         seconds=wallclock.perf_counter() - began,
+        cpu_seconds=wallclock.process_time() - cpu,
     )
 
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 
-from bot.core.cohorts.buddy_rules import BuddyCandidate, Newcomer, parse_interests, words
 from bot.core.cohorts.rules import BuddyLink, Cohort, CohortMember, CohortStatus, CohortView, Waiting
 from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef
-from storage.badges.tables import BadgeAwardRow
+from storage.cohorts.buddies import SqlBuddies
 from storage.cohorts.tables import BuddyPairRow, CohortMemberRow, CohortPoolRow, CohortRow, MilestoneRow
-from storage.gates.tables import ApplicationRow
-from storage.repository_base import SqlRepository, affected_rows, insert_ignore
+from storage.repository_base import affected_rows, insert_ignore
 from storage.tables import CommunityRow, MemberRow
 
 ADMITTED = MemberStatus.ADMITTED.value
@@ -30,7 +28,7 @@ def _cohort(row: CohortRow) -> Cohort:
     )
 
 
-class SqlCohortRepository(SqlRepository):
+class SqlCohortRepository(SqlBuddies):
     async def join_pool(self, community_id: str, member_id: int, since: datetime) -> bool:
         result = await self.session.execute(
             insert_ignore(self.dialect, CohortPoolRow.__table__).values(
@@ -115,45 +113,6 @@ class SqlCohortRepository(SqlRepository):
             )
         return _cohort(row)
 
-    async def buddy_candidates(self, community_id: str, badge_keys: Sequence[str]) -> list[BuddyCandidate]:
-        holders = (
-            select(BadgeAwardRow.member_id)
-            .where(BadgeAwardRow.community_id == community_id, BadgeAwardRow.badge_key.in_(badge_keys))
-            .distinct()
-        )
-        load = (
-            select(BuddyPairRow.buddy_id, func.count().label("load"))
-            .join(CohortRow, CohortRow.id == BuddyPairRow.cohort_id)
-            .where(CohortRow.status == CohortStatus.ACTIVE.value)
-            .group_by(BuddyPairRow.buddy_id)
-            .subquery()
-        )
-        rows = await self.session.execute(
-            select(MemberRow.id, MemberRow.interests, func.coalesce(load.c.load, 0))
-            .outerjoin(load, load.c.buddy_id == MemberRow.id)
-            .where(
-                MemberRow.community_id == community_id,
-                MemberRow.status == ADMITTED,
-                MemberRow.is_bot.is_(False),
-                MemberRow.id.in_(holders),
-            )
-            .order_by(MemberRow.id)
-        )
-        return [
-            BuddyCandidate(member_id=i, tags=frozenset(parse_interests(interests)), load=int(n))
-            for i, interests, n in rows
-        ]
-
-    async def past_pairs(self, member_ids: Sequence[int]) -> set[frozenset[int]]:
-        if not member_ids:
-            return set()
-        rows = await self.session.execute(
-            select(BuddyPairRow.newcomer_id, BuddyPairRow.buddy_id).where(
-                or_(BuddyPairRow.newcomer_id.in_(member_ids), BuddyPairRow.buddy_id.in_(member_ids))
-            )
-        )
-        return {frozenset((a, b)) for a, b in rows}
-
     async def add_buddies(self, cohort_id: int, buddies: Mapping[int, Sequence[int]], now: datetime) -> None:
         rows = [
             {"cohort_id": cohort_id, "newcomer_id": newcomer, "buddy_id": buddy, "created_at": now}
@@ -162,31 +121,6 @@ class SqlCohortRepository(SqlRepository):
         ]
         if rows:
             await self.session.execute(BuddyPairRow.__table__.insert(), rows)
-
-    async def newcomers(self, member_ids: Sequence[int]) -> list[Newcomer]:
-        if not member_ids:
-            return []
-        rows = await self.session.execute(
-            select(MemberRow.id, MemberRow.interests).where(MemberRow.id.in_(member_ids))
-        )
-        interests = {member_id: text for member_id, text in rows}
-        answers: dict[int, list[str]] = {}
-        rows = await self.session.execute(
-            select(ApplicationRow.member_id, ApplicationRow.answers).where(
-                ApplicationRow.member_id.in_(member_ids)
-            )
-        )
-        for member_id, data in rows:
-            values = data.values() if isinstance(data, dict) else data if isinstance(data, list) else ()
-            answers.setdefault(member_id, []).extend(str(v) for v in values)
-        return [
-            Newcomer(
-                member_id=m,
-                tags=frozenset(parse_interests(interests.get(m, ""))),
-                words=words(" ".join(answers.get(m, [])) + " " + interests.get(m, "")),
-            )
-            for m in member_ids
-        ]
 
     async def _views(self, cohorts: Sequence[CohortRow]) -> list[CohortView]:
         if not cohorts:

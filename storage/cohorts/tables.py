@@ -78,3 +78,16 @@ class MilestoneRow(Base):
     )
     milestone: Mapped[str] = mapped_column(String(32), primary_key=True)
     done_at: Mapped[datetime]
+
+
+class MemberMatchRow(Base):
+    """A member's pick for a buddy-matching field (role, industry), from the community's choices."""
+
+    __tablename__ = "member_match"
+    __privacy__ = Privacy(columns={"member_id": "delete"}, note="role and industry picked for buddy matching")
+
+    member_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64))

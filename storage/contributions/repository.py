@@ -45,6 +45,7 @@ _KIND_STAT = {
     ContributionKind.AMA_QUESTION.value: "ama_questions",
     ContributionKind.EVENT_ATTENDED.value: "events_attended",
 }
+KIND_STAT = _KIND_STAT  # kind -> MemberStats field, for other read models (tiers)
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class SqlContributionRepository(SqlRepository):
         inserted = await self._insert(rows)
         before = {k.id: k.first_contribution_at for k in known.values()}
         activated = await self._activate(before, inserted)
-        if referral is not None and activated:
+        if referral is not None and not referral.retention_days and activated:
             credits = await self._credit_referrers(community_id, activated, referral)
             # A credit is the referrer's contribution too (it does not credit their own referrer).
             activated.update(await self._activate(before, credits))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from bot.core.feedback.ports import (
     CouncilRepository,
+    GovernanceRepository,
     IdeaNoticeRepository,
     IdeaReportReader,
     IdeaRepository,
     PollRepository,
 )
+from storage.feedback.governance import SqlGovernanceRepository
 from storage.feedback.ideas import SqlIdeaRepository
 from storage.feedback.notices import SqlIdeaNoticeRepository
 from storage.feedback.polls import SqlCouncilRepository, SqlPollRepository
@@ -21,4 +23,5 @@ BINDINGS: Bindings = {
     PollRepository: lambda uow: SqlPollRepository(uow.session),
     CouncilRepository: lambda uow: SqlCouncilRepository(uow.session),
     IdeaReportReader: lambda uow: SqlIdeaReportReader(uow.session),
+    GovernanceRepository: lambda uow: SqlGovernanceRepository(uow.session),
 }

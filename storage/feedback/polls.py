@@ -22,8 +22,11 @@ from storage.feedback.tables import (
     CouncilMemberRow,
     CouncilNomineeRow,
     CouncilRow,
+    MinutesRow,
     PollOptionRow,
     PollRow,
+    PollTallyRow,
+    PollVoterRow,
 )
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import MemberRow
@@ -152,6 +155,44 @@ class SqlPollRepository(SqlRepository):
         if rows:
             await self.session.execute(insert_ignore(self.dialect, BallotRow.__table__).values(rows))
 
+    async def record_secret(
+        self, poll_id: int, member_id: int, points: Mapping[int, int], now: datetime
+    ) -> bool:
+        """A secret ballot: the member is marked as having voted, and the votes are added to the
+        anonymous totals; no row holds both. False (and nothing counted) when they had voted."""
+        marked = await self.session.execute(
+            insert_ignore(self.dialect, PollVoterRow.__table__).values(
+                poll_id=poll_id, member_id=member_id, voted_at=now
+            )
+        )
+        if not affected_rows(marked):
+            return False
+        for option_id, votes in sorted(points.items()):
+            if votes <= 0:
+                continue
+            await self.session.execute(
+                insert_ignore(self.dialect, PollTallyRow.__table__).values(
+                    poll_id=poll_id, option_id=option_id, points=0
+                )
+            )
+            await self.session.execute(
+                update(PollTallyRow)
+                .where(PollTallyRow.poll_id == poll_id, PollTallyRow.option_id == option_id)
+                .values(points=PollTallyRow.points + votes)
+            )
+        await self.session.execute(
+            update(PollRow).where(PollRow.id == poll_id).values(ballots_cast=PollRow.ballots_cast + 1)
+        )
+        return True
+
+    async def has_voted(self, poll_id: int, member_id: int) -> bool:
+        found = await self.session.scalar(
+            select(PollVoterRow.member_id).where(
+                PollVoterRow.poll_id == poll_id, PollVoterRow.member_id == member_id
+            )
+        )
+        return found is not None
+
     async def ballot_of(self, poll_id: int, member_id: int) -> dict[int, int]:
         rows = await self.session.execute(
             select(BallotRow.option_id, BallotRow.points).where(
@@ -180,7 +221,13 @@ class SqlPollRepository(SqlRepository):
         ballots = await self.session.scalar(
             select(func.count(func.distinct(BallotRow.member_id))).where(BallotRow.poll_id == poll_id)
         )
-        return points, int(ballots or 0)
+        # Secret polls keep only anonymous totals (an open poll has none of these).
+        for option_id, total in await self.session.execute(
+            select(PollTallyRow.option_id, PollTallyRow.points).where(PollTallyRow.poll_id == poll_id)
+        ):
+            points[int(option_id)] = points.get(int(option_id), 0) + int(total)
+        secret = await self.session.scalar(select(PollRow.ballots_cast).where(PollRow.id == poll_id))
+        return points, int(ballots or 0) + int(secret or 0)
 
     async def voters_by_option(self, poll_id: int) -> dict[int, list[str]]:
         """Open ballots only: display names per option, earliest ballot first."""
@@ -238,13 +285,18 @@ class SqlCouncilRepository(SqlRepository):
         )
         return found
 
-    async def add_member(self, council_id: int, member_id: int, now: datetime) -> bool:
+    async def add_member(
+        self, council_id: int, member_id: int, now: datetime, term_ends_at: datetime | None = None
+    ) -> bool:
         result = await self.session.execute(
             insert_ignore(self.dialect, CouncilMemberRow.__table__).values(
-                council_id=council_id, member_id=member_id, added_at=now
+                council_id=council_id, member_id=member_id, added_at=now, term_ends_at=term_ends_at
             )
         )
         return bool(affected_rows(result))
+
+    async def add_minutes(self, council_id: int, by_id: int | None, now: datetime) -> None:
+        self.session.add(MinutesRow(council_id=council_id, posted_by_id=by_id, posted_at=now))
 
     async def remove_member(self, council_id: int, member_id: int) -> bool:
         result = await self.session.execute(
@@ -275,11 +327,24 @@ class SqlCouncilRepository(SqlRepository):
         )
         return found is not None
 
-    async def replace_members(self, council_id: int, member_ids: Sequence[int], now: datetime) -> None:
-        """The council becomes exactly these members (an election's outcome)."""
+    async def replace_members(
+        self, council_id: int, member_ids: Sequence[int], now: datetime, term_ends_at: datetime | None = None
+    ) -> None:
+        """The council becomes exactly these members (an election's outcome), with their term."""
         await self.session.execute(delete(CouncilMemberRow).where(CouncilMemberRow.council_id == council_id))
         for member_id in member_ids:
             await self.add_member(council_id, member_id, now)
+        if term_ends_at is not None:
+            await self.session.execute(
+                update(CouncilMemberRow)
+                .where(CouncilMemberRow.council_id == council_id)
+                .values(term_ends_at=term_ends_at)
+            )
+
+    async def term_end(self, council_id: int) -> datetime | None:
+        return await self.session.scalar(
+            select(func.max(CouncilMemberRow.term_ends_at)).where(CouncilMemberRow.council_id == council_id)
+        )
 
     async def nominate(self, council_id: int, member_id: int, by_id: int | None, now: datetime) -> bool:
         result = await self.session.execute(

@@ -15,7 +15,7 @@ from bot.core.feedback.idea_rules import Idea, IdeaStatus
 from bot.core.feedback.report_rules import FeedbackWeek, ReportIdea
 from bot.core.members import MemberStatus
 from storage.feedback.ideas import to_idea
-from storage.feedback.tables import IdeaRow, IdeaStatusChangeRow, IdeaVoteRow
+from storage.feedback.tables import CouncilRow, IdeaRow, IdeaStatusChangeRow, IdeaVoteRow, MinutesRow
 from storage.repository_base import SqlRepository
 from storage.tables import MemberRow
 
@@ -178,6 +178,19 @@ async def feedback_figures(
             )
         )
     ).all()
+    minutes = (
+        await db.execute(
+            select(CouncilRow.name, func.count(MinutesRow.id))
+            .join(MinutesRow, MinutesRow.council_id == CouncilRow.id)
+            .where(
+                CouncilRow.community_id == community_id,
+                MinutesRow.posted_at >= start,
+                MinutesRow.posted_at < end,
+            )
+            .group_by(CouncilRow.name)
+            .order_by(CouncilRow.name)
+        )
+    ).all()
     return FeedbackWeek(
         ideas_filed=int(filed or 0),
         votes=int(votes or 0),
@@ -185,4 +198,5 @@ async def feedback_figures(
         shipped=tuple((int(i), t) for i, t in shipped),
         submitted_in_window=len(window),
         shipped_in_window=sum(1 for s, at in window if s == SHIPPED and at is not None and at < end),
+        minutes=tuple((str(name), int(n)) for name, n in minutes),
     )

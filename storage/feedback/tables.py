@@ -142,6 +142,7 @@ class CouncilMemberRow(Base):
         BigId, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     added_at: Mapped[datetime]
+    term_ends_at: Mapped[datetime | None]  # elected seats: when the term ends; None: until removed
 
 
 class CouncilNomineeRow(Base):
@@ -189,6 +190,7 @@ class PollRow(Base):
     closes_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     last_ballot_at: Mapped[datetime | None]
+    ballots_cast: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # secret polls
 
 
 class PollOptionRow(Base):
@@ -224,3 +226,67 @@ class BallotRow(Base):
     )
     points: Mapped[int] = mapped_column(Integer)
     cast_at: Mapped[datetime]
+
+
+# --- governance: secret ballots without a voter → choice link; the calendar's rounds ----------
+
+
+class PollVoterRow(Base):
+    """That a member has voted in a secret poll, and nothing about how: the choice is only ever added
+    to the anonymous totals in poll_tally, so no table links a voter to a choice."""
+
+    __tablename__ = "poll_voter"
+    __privacy__ = Privacy(
+        columns={"member_id": "delete"}, note="secret polls the member voted in (never their choice)"
+    )
+
+    poll_id: Mapped[int] = mapped_column(BigId, ForeignKey("poll.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    voted_at: Mapped[datetime]
+
+
+class PollTallyRow(Base):
+    """A secret poll's running total per option: counts only, no voter, no time, no ballot order."""
+
+    __tablename__ = "poll_tally"
+    __privacy__ = Privacy.no_member_data("anonymous vote totals of secret polls")
+
+    poll_id: Mapped[int] = mapped_column(BigId, ForeignKey("poll.id", ondelete="CASCADE"), primary_key=True)
+    option_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("poll_option.id", ondelete="CASCADE"), primary_key=True
+    )
+    points: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MinutesRow(Base):
+    """That a body published minutes (the text itself is posted publicly, never stored)."""
+
+    __tablename__ = "minutes"
+    __privacy__ = Privacy(
+        columns={"posted_by_id": "nullify"}, note="minutes the member posted stay published"
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    council_id: Mapped[int] = mapped_column(BigId, ForeignKey("council.id", ondelete="CASCADE"), index=True)
+    posted_by_id: Mapped[int | None] = member_fk(ondelete="SET NULL", nullable=True, index=False)
+    posted_at: Mapped[datetime]
+
+
+class GovernanceRoundRow(Base):
+    """One election or roadmap vote the calendar started for a period ("2027-Q1"), started once."""
+
+    __tablename__ = "governance_round"
+    __table_args__ = (UniqueConstraint("community_id", "kind", "period"),)
+    __privacy__ = Privacy.no_member_data("when a community's elections and roadmap votes ran")
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    community_id: Mapped[str] = community_fk()
+    kind: Mapped[str] = mapped_column(String(16))  # election | roadmap
+    period: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # nominating | voting | done | failed
+    council_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("council.id", ondelete="SET NULL"))
+    poll_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("poll.id", ondelete="SET NULL"), index=True)
+    nominations_close_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]

@@ -29,6 +29,7 @@ from bot.core.refs import MemberRef
 from bot.core.weeks import Period
 from storage.badges.tables import BadgeAwardRow
 from storage.cohorts.tables import BuddyPairRow, CohortMemberRow, CohortRow
+from storage.metrics.programme import no_show_rates
 from storage.metrics.sql import (
     IS_HELPFUL,
     MW,
@@ -201,6 +202,7 @@ async def actions(conn: AsyncConnection, community_id: str, period: Period, poli
         upcoming=await _upcoming(conn, community_id, period, policy.list_limit),
         badges=badges,
         badges_total=badges_total,
+        no_shows=await no_show_rates(conn, community_id, period),
     )
 
 

@@ -39,6 +39,7 @@ from bot.core.weeks import Period
 from storage.db import read_only
 from storage.feedback.report import feedback_figures
 from storage.metrics.lists import actions, cohorts, referrers
+from storage.metrics.recognition import recognition
 from storage.metrics.snapshots import kept_weeks
 from storage.metrics.sql import (
     DECIDED,
@@ -374,4 +375,5 @@ class SqlMetricsReader:
                 feedback=await feedback_figures(
                     conn, community_id, period.start, period.end, period.end - FEEDBACK_WINDOW
                 ),
+                recognition=await recognition(conn, community_id, period, policy.list_limit),
             )

@@ -44,6 +44,8 @@ def _series(row: SeriesRow, host: MemberRow | None) -> Series:
         host_id=row.host_id,
         host=MemberRef(host.platform, host.user_id) if host is not None else None,
         key=row.key,
+        capacity=row.capacity,
+        location=row.location,
     )
 
 
@@ -123,6 +125,8 @@ def _values(series: NewSeries) -> dict[str, object]:
         "anchor": series.anchor,
         "duration_minutes": series.duration_minutes,
         "channel": series.channel,
+        "capacity": series.capacity,
+        "location": series.location,
     }
 
 
@@ -213,6 +217,19 @@ class SqlOccurrenceRepository(SqlRepository):
             stmt = stmt.where(SeriesRow.kind == kind.value)
         return [(_series(s, h), _occurrence(o)) for s, h, o in await self.session.execute(stmt)]
 
+    async def for_feed(
+        self, community_id: str, ending_after: datetime, limit: int
+    ) -> list[tuple[Series, Occurrence]]:
+        stmt = (
+            select(SeriesRow, MemberRow, OccurrenceRow)
+            .join(OccurrenceRow, OccurrenceRow.series_id == SeriesRow.id)
+            .outerjoin(MemberRow, MemberRow.id == SeriesRow.host_id)
+            .where(SeriesRow.community_id == community_id, OccurrenceRow.ends_at > ending_after)
+            .order_by(OccurrenceRow.starts_at, OccurrenceRow.id)
+            .limit(limit)
+        )
+        return [(_series(s, h), _occurrence(o)) for s, h, o in await self.session.execute(stmt)]
+
     async def to_schedule(
         self, community_ids: Collection[str], ending_after: datetime
     ) -> list[tuple[Series, Occurrence]]:
@@ -299,6 +316,37 @@ class SqlRsvpRepository(SqlRepository):
             .order_by(MemberRow.id)
         )
         return [to_member(row) for row in rows.scalars()]
+
+    async def hold(self, occurrence_id: int) -> None:
+        # PostgreSQL: RSVPs to one occurrence queue up behind this row lock, so two members never
+        # take the last place together (SQLite's BEGIN IMMEDIATE already serialises writers).
+        if self.dialect == "postgresql":
+            await self.session.execute(
+                select(OccurrenceRow.id).where(OccurrenceRow.id == occurrence_id).with_for_update()
+            )
+
+    async def waiting(self, occurrence_id: int) -> list[Member]:
+        rows = await self.session.execute(
+            select(MemberRow)
+            .join(RsvpRow, and_(RsvpRow.member_id == MemberRow.id, RsvpRow.occurrence_id == occurrence_id))
+            .where(
+                RsvpRow.answer == RsvpAnswer.WAITING.value, MemberRow.status == MemberStatus.ADMITTED.value
+            )
+            .order_by(RsvpRow.updated_at, RsvpRow.member_id)
+        )
+        return [to_member(row) for row in rows.scalars()]
+
+    async def promote(self, occurrence_id: int, member_id: int, now: datetime) -> bool:
+        changed = await self.session.execute(
+            update(RsvpRow)
+            .where(
+                RsvpRow.occurrence_id == occurrence_id,
+                RsvpRow.member_id == member_id,
+                RsvpRow.answer == RsvpAnswer.WAITING.value,
+            )
+            .values(answer=RsvpAnswer.GOING.value, updated_at=now)
+        )
+        return bool(affected_rows(changed))
 
     async def answers_of(self, member_id: int, occurrence_ids: Collection[int]) -> dict[int, RsvpAnswer]:
         if not occurrence_ids:

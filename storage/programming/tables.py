@@ -28,7 +28,7 @@ class SeriesRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     community_id: Mapped[str] = community_fk()
     key: Mapped[str | None] = mapped_column(String(64))  # set for series defined in config
-    kind: Mapped[str] = mapped_column(String(16))  # "ama" | "showcase"
+    kind: Mapped[str] = mapped_column(String(16))  # ama|showcase|office_hours|meetup|council_meeting
     title: Mapped[str] = mapped_column(String(200))
     host_id: Mapped[int | None] = member_fk(ondelete="SET NULL", nullable=True)
     recurrence: Mapped[str] = mapped_column(
@@ -40,6 +40,8 @@ class SeriesRow(Base):
     channel: Mapped[str] = mapped_column(String(64), default="announcements")
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime]
+    capacity: Mapped[int | None] = mapped_column(Integer)  # places per occurrence; NULL: no limit
+    location: Mapped[str | None] = mapped_column(String(200))  # where it takes place (meetups)
 
 
 class OccurrenceRow(Base):
@@ -67,7 +69,7 @@ class RsvpRow(Base):
     member_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    answer: Mapped[str] = mapped_column(String(8))  # going|maybe|no
+    answer: Mapped[str] = mapped_column(String(8))  # going|maybe|no|waiting (a full event's waitlist)
     attended: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime]
 

@@ -42,6 +42,9 @@ class MarkHelpful(Command):
     message_id: str
     author: MemberRef
     author_is_staff: bool
+    thread_owner: MemberRef | None = None
+    reply_to: MemberRef | None = None
+    channel_name: str = ""
     permission: ClassVar[Permission] = Permission.ANYONE
 
 
@@ -68,6 +71,9 @@ def kit_feature(seen: list[Any]) -> Feature:
             message_id=target.message_id,
             author=target.author,
             author_is_staff=target.author_is_staff,
+            thread_owner=target.thread_owner,
+            reply_to=target.reply_to,
+            channel_name=target.channel_name,
         )
 
     feature.message_action(MessageAction("Mark helpful", "mark_helpful", mark, command=MarkHelpful))

@@ -95,7 +95,9 @@ def test_catalogue_is_validated() -> None:
 
 async def _mark_helpful(platform: FakePlatform, author: str, times: int, start: int = 0) -> None:
     for n in range(start, start + times):
-        target = MessageTarget(channel_id="help", message_id=f"msg-{author}-{n}", author=ref(author))
+        target = MessageTarget(
+            channel_id="help", message_id=f"msg-{author}-{n}", author=ref(author), thread_owner=ref("asker")
+        )
         await platform.message_action(platform.actor("asker"), "mark_helpful", target)
 
 
@@ -207,7 +209,7 @@ async def test_leaderboard_ranks_helpfulness_not_volume(
     await _mark_helpful(platform, "helper", 1)
     week = await platform.slash(platform.actor("asker"), "leaderboard")
     assert isinstance(week, Reply) and week.title == "Leaderboard: this week"
-    assert week.text.startswith("1. ⟦@fake:helper⟧: 1 helpful answers") and "chatty" not in week.text
+    assert week.text.startswith("1. ⟦@fake:helper⟧: 1 helpful answer,") and "chatty" not in week.text
     all_time = await platform.slash(platform.actor("asker"), "leaderboard", period="all")
     assert isinstance(all_time, Reply)
     assert [line.split(":")[1] for line in all_time.text.splitlines()] == ["old⟧", "helper⟧"]

@@ -35,6 +35,7 @@ from bot.core.metrics.rules import (
     AwardedBadge,
     DigestData,
     Growth,
+    NoShowRate,
     PeerAnswers,
     Person,
     Programming,
@@ -94,9 +95,9 @@ def test_headlines_carry_change_and_flags() -> None:
     active = heads["active_contributor_ratio"]
     assert active.value == pytest.approx(0.05) and active.change == pytest.approx(-0.07)
     assert active.status is Status.LOW and active.flagged
-    assert headline_text(active) == "5.0 % (-7.0 pts vs last week) ⚠ below the healthy range (10–20 %)"
+    assert headline_text(active) == "5.0 % (-7.0 pts vs last week) ⚠ below target (10–20 %)"
     rate = heads["first_contribution_rate"]
-    assert rate.status is Status.OK and not rate.flagged  # 30 % is not below "> 30 %"
+    assert rate.status is Status.OK and not rate.flagged  # 30 % is not below "at least 30 %"
     assert heads["net_growth"].value == 3 and heads["net_growth"].status is Status.UNRATED
     assert heads["peer_answer_rate"].value is None and heads["peer_answer_rate"].status is Status.NO_DATA
     assert headline_text(heads["peer_answer_rate"]) == "no data (no comparison vs last week)"
@@ -104,9 +105,11 @@ def test_headlines_carry_change_and_flags() -> None:
 
 def test_flag_texts_name_the_range() -> None:
     high = Headline("x", "X", Unit.PERCENT, 0.25, 0.2, HealthyRange(0.1, 0.2))
-    assert flag_text(high) == "⚠ above the healthy range (10–20 %)"
+    assert flag_text(high) == "⚠ above the healthy range (10–20 %)" and high.flagged
+    above = Headline("x", "X", Unit.PERCENT, 0.364, 0.2, HealthyRange(0.1, 0.2, above_is_good=True))
+    assert flag_text(above) == "✓ above target (10–20 %)" and not above.flagged  # good news, no warning
     low = Headline("x", "X", Unit.PERCENT, 0.2, None, HealthyRange(0.3, None))
-    assert flag_text(low) == "⚠ below the healthy range (> 30 %)"
+    assert flag_text(low) == "⚠ below target (at least 30 %)"
     assert flag_text(replace(low, value=0.31)) == ""
 
 
@@ -127,10 +130,10 @@ def test_the_digest_flags_and_lists_in_every_rendering() -> None:
     ]
     assert fields["Peer helpers to thank"] == "None."
     text = render_text(digest)
-    assert "@Ivy <@everyone>, admitted 10 days ago — buddy @Cy" in text and "1 metric outside" in text
+    assert "@Ivy <@everyone>, admitted 10 days ago — buddy @Cy" in text and "1 metric off target" in text
     markdown = render_markdown(digest)
     assert markdown.startswith("# Weekly digest — Test Community, 2026-W46")
-    assert "| Active contributors | 5.0 % | -7.0 pts | ⚠ below the healthy range (10–20 %) |" in markdown
+    assert "| Active contributors | 5.0 % | -7.0 pts | ⚠ below target (10–20 %) |" in markdown
 
 
 def test_badges_read_by_their_catalogue_name() -> None:
@@ -190,7 +193,7 @@ async def test_weekly_digest_is_posted_once_even_when_the_job_runs_twice(
     assert post.image_png is not None and post.image_png.startswith(b"\x89PNG\r\n\x1a\n")
     assert post.image_name == "digest-test-2026-W46.png"
     fields = {f.name: f.value for f in post.fields}
-    assert fields["Active contributors"].startswith("60.0 % (+15.6 pts vs last week) ⚠ above")
+    assert fields["Active contributors"] == "60.0 % (+15.6 pts vs last week) ✓ above target (10–20 %)"
     for section in (
         "Newcomers without a first contribution",
         "Applications past the 48 h SLA",
@@ -248,7 +251,7 @@ async def test_health_is_for_leads_and_private(
     reply = await platform.slash(platform.actor("lead", Role.LEAD), "health")
     assert isinstance(reply, Reply) and reply.private
     assert reply.title == "Community health — Test Community"
-    assert "2026-W46 so far" in reply.text and "Outside the healthy range: Active contributors" in reply.text
+    assert "2026-W46 so far" in reply.text and "Off target" not in reply.text  # above target is good
     fields = {f.name: f.value for f in reply.fields}
     assert fields["Admitted"] == "1 (-1 vs last week)"  # Jo by Thursday noon; Gus and Hal a week before
     for actor in (platform.actor("mod", Role.MODERATOR), platform.actor("member", Role.MEMBER)):
@@ -324,3 +327,14 @@ async def test_a_new_community_is_not_called_healthy(platform: FakePlatform, clo
     assert isinstance(reply, Reply) and reply.private
     assert "No activity to measure yet." in reply.text
     assert "inside" not in reply.text
+
+
+def test_the_no_show_rate_of_each_series_is_in_the_programme_section() -> None:
+    rates = (NoShowRate(1, "Ask us <!here>", "ama", 2, 8, 2), NoShowRate(2, "Demo day", "showcase", 1, 0, 0))
+    digest = _digest(_week(5, 100), _week(5, 100), Actions((), 0, (), 0, (), (), (), (), 0, rates))
+    lines = {f.name: f.value for f in digest_fields(digest)}["Programme this week"].splitlines()
+    assert lines[1:] == [
+        "No-shows at Ask us <!here> (2 sessions): 2 of 8 going did not check in (25 %)",
+        "No-shows at Demo day (1 session): 0 of 0 going did not check in (–)",
+    ]
+    assert digest.to_json()["actions"]["no_show_rates"][0]["rate"] == 0.25

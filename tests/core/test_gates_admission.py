@@ -17,6 +17,7 @@ from bot.core.members import MemberStatus
 from bot.core.replies import OpenForm, Reply
 from bot.core.text import mention
 from bot.features import assemble
+from storage.cohorts.tables import CohortPoolRow
 from tests.conftest import COMMUNITY
 from tests.core.gates_kit import (
     badges,
@@ -26,6 +27,7 @@ from tests.core.gates_kit import (
     member,
     mod,
     ref,
+    rows,
     seed_member,
     settings_with,
     text,
@@ -261,6 +263,21 @@ async def test_the_first_members_are_founding_members_for_good(
         (second.id, "one of the first 2 members (member #2)"),
     ]
     assert len(awarded) == 2
+
+
+async def test_founders_never_wait_for_a_newcomer_cohort(
+    app: App, platform: FakePlatform, clock: FixedClock
+) -> None:
+    await set_mode(platform, "open")
+    for who in ("first", "second", "third"):
+        await platform.event(joined(clock, who))
+    waiting = {r["member_id"] for r in await rows(app, CohortPoolRow)}
+    third = await member(app, "third")
+    assert third is not None and waiting == {third.id}  # the two founders buddy the first cohort instead
+    await platform.event(MemberLeft(community_id=COMMUNITY, member=ref("first"), at=clock.now()))
+    clock.advance(days=1)
+    await platform.event(joined(clock, "first"))  # a founder back: still no newcomer
+    assert {r["member_id"] for r in await rows(app, CohortPoolRow)} == {third.id}
 
 
 async def test_a_lead_adds_founding_members_by_hand_once(app: App, platform: FakePlatform) -> None:

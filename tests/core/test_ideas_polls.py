@@ -25,6 +25,7 @@ from tests.core.ideas_kit import admit, count, file, posts, queued
 
 
 async def _open(platform: FakePlatform, lead: Actor, **options: object) -> None:
+    options.setdefault("ballot", "open")  # open-ballot tests; secret ones say so (and test_governance)
     reply = await platform.slash(lead, "poll", **options)
     assert isinstance(reply, Reply) and reply.text.startswith("Poll #"), reply
 
@@ -42,7 +43,14 @@ async def test_one_changeable_ballot_per_member_and_results_posted_once(
 ) -> None:
     bob, cy, dan = [await admit(app, platform, str(i), n) for i, n in ((2, "Bob"), (3, "Cy"), (4, "Dan"))]
     lead = platform.actor("L", Role.LEAD)
-    await _open(platform, lead, question="Which day for the meetup?", options="Tuesday | Thursday", hours=1)
+    await _open(
+        platform,
+        lead,
+        question="Which day for the meetup?",
+        options="Tuesday | Thursday",
+        hours=1,
+        ballot="open",
+    )
     post = await _poll_post(engine)
     assert post.channel == "announcements" and "Who can vote: all members." in post.text
     tue, thu = (a.key for a in post.actions)

@@ -28,7 +28,12 @@ from tests.core.support import add_member, count, ref
 @pytest.fixture
 def settings(db_url: str) -> Settings:
     return make_settings(
-        db_url, contributions={"excluded_channels": ["bot-spam"], "weights": {"thread_reply": 2.0}}
+        db_url,
+        contributions={
+            "excluded_channels": ["bot-spam"],
+            "weights": {"thread_reply": 2.0},
+            "referral_retention_days": 0,  # credit at the first contribution
+        },
     )
 
 

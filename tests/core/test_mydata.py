@@ -37,6 +37,7 @@ SKIP = {
     "platform_ref",
     "job_run",
     "lease",
+    "schedule_stamp",  # one row, made by its migration
     "anonymous_mark",
 }
 
@@ -138,7 +139,7 @@ async def _rich_member(
     for user in range(1, 10):
         await admit(app, user)
     await app.bus.handle(CloseCohortWindow(community_id=COMMUNITY))
-    target = MessageTarget(channel_id="help", message_id="m1", author=erased.ref)
+    target = MessageTarget(channel_id="help", message_id="m1", author=erased.ref, reply_to=ref("y"))
     await platform.message_action(platform.actor("y"), "mark_helpful", target)
     async with app.uow_factory() as uow:  # rejected three days ago: the re-apply cooldown runs on
         uow_session = uow.session  # type: ignore[attr-defined]

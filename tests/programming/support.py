@@ -14,6 +14,7 @@ from bot.core.programming.ports import OccurrenceRepository
 from bot.core.programming.rules import Occurrence, Series
 from bot.core.refs import Actor, MemberRef, Role
 from bot.core.replies import Reply
+from bot.core.text import plain_times
 from programming.scheduler import ProgrammeScheduler
 from storage.tables import OutboxRow
 
@@ -53,8 +54,9 @@ async def effects(app: App, kind: type[Any]) -> list[Any]:
 
 
 def text_of(reply: object) -> str:
+    """A reply's text as a platform without time tokens shows it (times in the series' zone)."""
     assert isinstance(reply, Reply), reply
-    return reply.text
+    return plain_times(reply.text)
 
 
 def lead(platform: FakePlatform, user_id: str = "lead") -> Actor:

@@ -58,8 +58,16 @@ async def test_every_default_job_has_a_handler_and_a_spec_per_community(app: App
         "ideas-report",
         "overdue-applications",
         "badges",
+        "governance",
         "close-due-polls",
         "retention",
+        "tiers",
+        "drifting",
+        "referral-credit",
+        "business-sync",
+        "business-report",
+        "nps",
+        "automations",
     }
     assert {f"test:{name}" for name in names} | {MAINTENANCE} <= set(sched.specs)
 

@@ -271,3 +271,17 @@ async def test_drop_off_counts_the_silent_and_those_who_left_in_week_two(engine:
     (cohort,) = (await SqlMetricsReader(engine).digest("drop", Period.of(W46, "UTC"), POLICY)).cohorts
     assert cohort.active_by_week[:3] == (2, 1, None)  # A and C in week 1, B in week 2
     assert cohort.dropped_14d == 2  # C left during week 2, D never contributed
+
+
+def test_no_show_rate_per_series(data: DigestData) -> None:
+    # W46's AMA (12 Nov) ended in the week: Gus and Hal said going, only Gus checked in (Bo, who said
+    # maybe and came, is not a no-show). The showcase of 13 Nov was skipped: it has no rate.
+    [ama] = data.actions.no_shows
+    assert (ama.title, ama.kind, ama.sessions, ama.going, ama.no_shows) == (
+        "Ask the maintainers",
+        "ama",
+        1,
+        2,
+        1,
+    )
+    assert ama.rate == pytest.approx(0.5)

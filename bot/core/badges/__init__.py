@@ -13,6 +13,7 @@ def register(app: Assembly) -> None:
     from bot.core.badges import (  # noqa: F401
         handlers,
         jobs,
+        tiers,
     )
 
     app.include(feature)

@@ -28,3 +28,16 @@ class ShowLeaderboard(Command):
 
     period: str = "week"  # "week" | "all"
     permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvaluateTiers(Command):
+    """Weekly: re-check every advocacy tier over the trailing window (promote, warn, demote)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowPerks(Command):
+    """The points-to-benefits table of the tiers, and where the member stands."""
+
+    member: MemberRef
+    permission: ClassVar[Permission] = Permission.MEMBER

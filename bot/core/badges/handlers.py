@@ -167,6 +167,10 @@ async def show_badges(command: ShowBadges, ctx: Context) -> Reply:
     return Reply(text="\n".join(lines), title=f"Badges ({len(awards)} earned)")
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 @feature.command(ShowLeaderboard)
 async def show_leaderboard(command: ShowLeaderboard, ctx: Context) -> Reply:
     """Ranked by answers marked helpful plus referred newcomers who contributed, never by volume."""
@@ -180,8 +184,8 @@ async def show_leaderboard(command: ShowLeaderboard, ctx: Context) -> Reply:
     if not entries:
         return Reply(text="Nobody yet. Mark a helpful answer with the message menu to start it.", title=title)
     lines = [
-        f"{rank}. {mention(e.member)}: {e.helpful_answers} helpful answers, "
-        f"{e.activated_referrals} referrals who stayed"
+        f"{rank}. {mention(e.member)}: {_count(e.helpful_answers, 'helpful answer')}, "
+        f"{_count(e.activated_referrals, 'referred newcomer')} who contributed"
         for rank, e in enumerate(entries, start=1)
     ]
     return Reply(text="\n".join(lines), title=title)

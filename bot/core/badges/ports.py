@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
+
+from bot.core.badges.rules import MemberStats
+from bot.core.refs import MemberRef
 
 
 class BadgeRepository(Protocol):
@@ -33,3 +36,35 @@ class BadgeAward:
     badge_key: str
     reason: str
     awarded_at: datetime
+
+
+@dataclass(frozen=True)
+class TierState:
+    """A member's tier, since when, and since when they have been short of it (None: they are not)."""
+
+    member_id: int
+    member: MemberRef
+    tier: str
+    since: datetime
+    at_risk_since: datetime | None = None
+
+
+class TierRepository(Protocol):
+    async def window_stats(
+        self, community_id: str, since_week: date, member_ids: Sequence[int] | None = None
+    ) -> dict[int, MemberStats]:
+        """Admitted members' counts over the weeks from `since_week` (`active_weeks` = weeks with a
+        contribution, not a streak): those given, else everyone with a contribution in the window."""
+        ...
+
+    async def states(self, community_id: str) -> dict[int, TierState]:
+        """Every member holding a tier."""
+        ...
+
+    async def state(self, member_id: int) -> TierState | None: ...
+
+    async def set_tier(self, community_id: str, member_id: int, tier: str | None, now: datetime) -> None:
+        """Hold `tier` from `now` (None: no tier); clears any grace."""
+        ...
+
+    async def set_at_risk(self, member_id: int, since: datetime | None) -> None: ...

@@ -28,11 +28,18 @@ class RuleKind(StrEnum):
     IDEA_SHIPPED = "idea_shipped"  # awarded by the feedback loop when an idea the member filed ships
     ACTIVE_WEEKS = "active_weeks"  # count = N weeks in a row with a contribution
     LADDER = "ladder"  # advocacy tiers: every minimum in `min` and every badge in `requires`
+    CHALLENGE = "challenge"  # awarded by the challenges feature when a moderator confirms a completion
 
 
 # Rules another feature awards at the moment it happens; stats never award them.
 AWARDED_BY_EVENT = frozenset(
-    {RuleKind.FOUNDING, RuleKind.AMA_HOST, RuleKind.COHORT_GRADUATE, RuleKind.IDEA_SHIPPED}
+    {
+        RuleKind.FOUNDING,
+        RuleKind.AMA_HOST,
+        RuleKind.COHORT_GRADUATE,
+        RuleKind.IDEA_SHIPPED,
+        RuleKind.CHALLENGE,
+    }
 )
 
 STAT_LABELS: Mapping[str, str] = {

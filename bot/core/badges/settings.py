@@ -94,6 +94,7 @@ DEFAULT_CATALOGUE: tuple[BadgeDef, ...] = (
         RuleKind.IDEA_SHIPPED,
     ),
     _badge("streak", "Regular", "Active 4 weeks in a row", "🔥", RuleKind.ACTIVE_WEEKS, count=4),
+    _badge("challenger", "Challenger", "Completed a community challenge", "🎯", RuleKind.CHALLENGE),
     _badge(
         "advocate",
         "Advocate",

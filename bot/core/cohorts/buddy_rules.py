@@ -2,7 +2,8 @@
 
 Priorities, in order: never the same pair twice when another candidate is free; spread the
 newcomers evenly over the buddies (each newcomer takes the least-loaded candidates); among equally
-loaded candidates, the one who shares the most declared interests.
+loaded candidates, the one with the same role and industry (picked from the community's choices at
+application or with /cohort), then the one who shares the most declared interests.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Newcomer:
     member_id: int
     tags: frozenset[str] = frozenset()
     words: frozenset[str] = frozenset()
+    fields: frozenset[str] = frozenset()  # "role=design", "industry=fintech"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class BuddyCandidate:
     member_id: int
     tags: frozenset[str] = frozenset()
     load: int = 0
+    fields: frozenset[str] = frozenset()
 
 
 def overlap(newcomer: Newcomer, candidate: BuddyCandidate) -> int:
@@ -80,6 +83,7 @@ def assign_buddies(
             key=lambda c: (
                 frozenset((newcomer.member_id, c.member_id)) in past,
                 loads[c.member_id],
+                -len(newcomer.fields & c.fields),
                 -overlap(newcomer, c),
                 c.member_id,
             )
@@ -89,3 +93,13 @@ def assign_buddies(
             loads[buddy] += 1
         result[newcomer.member_id] = chosen
     return result
+
+
+def match_fields(picks: Mapping[str, str], choices: Mapping[str, Collection[str]]) -> frozenset[str]:
+    """The picks that are among the community's choices, as "field=value" (case-insensitive)."""
+    found = set()
+    for field, options in choices.items():
+        value = " ".join(str(picks.get(field, "")).lower().split())
+        if value and value in {o.lower() for o in options}:
+            found.add(f"{field}={value}")
+    return frozenset(found)

@@ -25,3 +25,13 @@ class ShowCohort(Command):
 
     member: MemberRef
     permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetBuddyMatch(Command):
+    """A member picks their role and/or industry from the community's choices (buddies match on them)."""
+
+    member: MemberRef
+    role: str | None = None
+    industry: str | None = None
+    permission: ClassVar[Permission] = Permission.MEMBER

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from bot.core.badges.ports import BadgeRepository
 from bot.core.cohorts import feature
-from bot.core.cohorts.buddy_rules import assign_buddies
-from bot.core.cohorts.commands import CloseCohortWindow, ShowCohort
+from bot.core.cohorts.buddy_rules import assign_buddies, match_fields
+from bot.core.cohorts.commands import CloseCohortWindow, SetBuddyMatch, ShowCohort
 from bot.core.cohorts.events import CohortLaunched
 from bot.core.cohorts.ports import CohortRepository
 from bot.core.cohorts.rules import (
@@ -24,17 +25,16 @@ from bot.core.cohorts.rules import (
 )
 from bot.core.context import Context
 from bot.core.effects import DirectMessage, OpenPrivateSpace, PostMessage
-from bot.core.errors import NotFound
+from bot.core.errors import InvalidInput, NotFound
 from bot.core.events import MemberLeft
 from bot.core.gates.events import MemberAdmitted
+from bot.core.gates.rules import FOUNDING_BADGE
+from bot.core.members import AdmissionMethod
 from bot.core.refs import MemberRef
-from bot.core.registry import SlashCommand
+from bot.core.registry import Invocation, Option, SlashCommand
 from bot.core.replies import Reply
 from bot.core.settings import CommunitySettings
 from bot.core.text import day, mention, moment
-
-# Until the first cohort graduates nobody holds a buddy badge; the founding members stand in.
-FALLBACK_BUDDY_BADGES = ("founding",)
 
 
 def window_after(community: CommunitySettings, after: datetime) -> datetime:
@@ -63,15 +63,22 @@ async def launch_cohort(ctx: Context, member_ids: Sequence[int]) -> Cohort:
     uow, cfg, now = ctx.uow, ctx.community.cohorts, ctx.now()
     await uow.repo(CohortRepository).leave_pool(member_ids)
     cohort = await uow.repo(CohortRepository).create(ctx.community.id, now, member_ids)
-    candidates = await uow.repo(CohortRepository).buddy_candidates(ctx.community.id, cfg.buddy_badges)
-    if not candidates:
-        candidates = await uow.repo(CohortRepository).buddy_candidates(
-            ctx.community.id, FALLBACK_BUDDY_BADGES
-        )
     newcomers = set(member_ids)
-    candidates = [c for c in candidates if c.member_id not in newcomers]
+    candidates = [
+        c
+        for c in await uow.repo(CohortRepository).buddy_candidates(ctx.community.id, cfg.buddy_badges)
+        if c.member_id not in newcomers
+    ]
+    if len(candidates) < cfg.buddies_per_newcomer:
+        # Until enough graduates exist, the founders, staff and adopted members buddy the first cohorts.
+        have = {c.member_id for c in candidates}
+        candidates += [
+            c
+            for c in await uow.repo(CohortRepository).stand_ins(ctx.community.id)
+            if c.member_id not in newcomers and c.member_id not in have
+        ]
     buddies = assign_buddies(
-        await uow.repo(CohortRepository).newcomers(member_ids),
+        await uow.repo(CohortRepository).newcomers(member_ids, cfg.match_choices()),
         candidates,
         cfg.buddies_per_newcomer,
         await uow.repo(CohortRepository).past_pairs(member_ids),
@@ -106,7 +113,8 @@ def welcome_text(ctx: Context, view: CohortView) -> str:
     ]
     for member in view.members:
         buddies = view.buddies_of(member.member_id)
-        suffix = f" (buddy: {', '.join(mention(b) for b in buddies)})" if buddies else ""
+        label = "buddy" if len(buddies) == 1 else "buddies"
+        suffix = f" ({label}: {', '.join(mention(b) for b in buddies)})" if buddies else ""
         lines.append(f"• {mention(member.ref)}{suffix}")
     if not view.buddies:
         lines.append("No buddies are available yet; the moderators are here to help instead.")
@@ -163,6 +171,10 @@ async def join_cohort_pool(event: MemberAdmitted, ctx: Context) -> None:
     member = await ctx.uow.members.get(event.member_id)
     if member is None or member.is_bot or not member.is_admitted:
         return
+    if event.founding or member.is_staff or event.method == AdmissionMethod.ADOPTED.value:
+        return  # founders, staff and adopted members are not newcomers: they buddy the first cohorts
+    if FOUNDING_BADGE in await ctx.uow.repo(BadgeRepository).keys_of(member.id):
+        return  # a founder who left and came back
     if await ctx.uow.repo(CohortRepository).in_active_cohort(member.id):
         return  # re-admitted within their first 14 days: they still have their cohort
     # A member who left and came back after their cohort ended onboards again, with new buddies.
@@ -251,9 +263,9 @@ async def _own_cohort(ctx: Context, view: CohortView, member_id: int) -> list[st
     graduation = MILESTONE_DAY[Milestone.GRADUATION]
     return [
         f"{view.cohort.name}, launched {day(launched, ctx.community.zone)}: {state}.",
-        f"Your buddy: {', '.join(mention(b) for b in buddies)}"
+        f"{'Your buddy' if len(buddies) == 1 else 'Your buddies'}: {', '.join(mention(b) for b in buddies)}"
         if buddies
-        else "No buddy was available for you.",
+        else "No buddy was available for you; the moderators are here to help.",
         f"With you: {', '.join(others)}" if others else "You are the whole cohort.",
         f"{'✓' if Milestone.INTRO.value in done else '·'} Day 0: introductions",
         f"✓ First contribution on {day(first, ctx.community.zone)}"
@@ -266,11 +278,52 @@ async def _own_cohort(ctx: Context, view: CohortView, member_id: int) -> list[st
     ]
 
 
+@feature.command(SetBuddyMatch)
+async def set_buddy_match(command: SetBuddyMatch, ctx: Context) -> Reply:
+    """Store a role/industry pick that is among the community's choices; say which ones are."""
+    member = ctx.acting_member()
+    choices = ctx.community.cohorts.match_choices()
+    saved = []
+    for field, value in (("role", command.role), ("industry", command.industry)):
+        if value is None:
+            continue
+        picked = match_fields({field: value}, choices)
+        if not picked:
+            raise InvalidInput(f"Pick a {field} among: {', '.join(choices[field])}.")
+        normal = next(iter(picked)).split("=", 1)[1]
+        await ctx.uow.repo(CohortRepository).set_match(member.id, field, normal)
+        saved.append(f"{field} {normal}")
+    return Reply(text=f"Saved: {' and '.join(saved)}. Buddies are matched on it first, then on interests.")
+
+
+def _cohort(inv: Invocation) -> ShowCohort | SetBuddyMatch:
+    role, industry = inv.options.get("role"), inv.options.get("industry")
+    if role is None and industry is None:
+        return ShowCohort(community_id=inv.community_id, member=inv.actor.ref)
+    return SetBuddyMatch(
+        community_id=inv.community_id,
+        member=inv.actor.ref,
+        role=None if role is None else str(role),
+        industry=None if industry is None else str(industry),
+    )
+
+
 feature.slash(
     SlashCommand(
         name="cohort",
-        description="Your onboarding cohort, your buddy and your progress",
-        build=lambda inv: ShowCohort(community_id=inv.community_id, member=inv.actor.ref),
+        description="Your onboarding cohort, your buddies and your progress; or set your role/industry",
+        options=(
+            Option(
+                "role",
+                "Your role, to match buddies (e.g. engineering, design)",
+                required=False,
+                max_length=64,
+            ),
+            Option(
+                "industry", "Your industry, to match buddies (e.g. fintech)", required=False, max_length=64
+            ),
+        ),
+        build=_cohort,
         command=ShowCohort,
     )
 )

@@ -6,6 +6,7 @@ late (after downtime) skips a nudge whose moment has passed rather than sending 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from bot.core.cohorts import feature
 from bot.core.cohorts.commands import RunMilestones
@@ -22,6 +23,7 @@ from bot.core.cohorts.rules import (
 )
 from bot.core.context import Context
 from bot.core.effects import DirectMessage, PostMessage
+from bot.core.refs import MemberRef
 from bot.core.replies import Reply
 from bot.core.text import mention
 
@@ -54,6 +56,21 @@ async def run_milestones(command: RunMilestones, ctx: Context) -> Reply:
     return Reply(text=f"Milestones: {summary}.")
 
 
+def buddy_phrase(buddies: Sequence[MemberRef]) -> str:
+    """ "Your buddy @a is" / "Your buddies @a and @b are"."""
+    names = [mention(b) for b in buddies]
+    if len(names) == 1:
+        return f"Your buddy {names[0]} is"
+    return f"Your buddies {', '.join(names[:-1])} and {names[-1]} are"
+
+
+def ask(buddies: Sequence[MemberRef]) -> str:
+    """ " or ask your buddy" only when there is one (", or ask a moderator" otherwise)."""
+    if not buddies:
+        return " or ask a moderator"
+    return " or ask your buddy" if len(buddies) == 1 else " or ask one of your buddies"
+
+
 async def _once(ctx: Context, member: CohortMember, milestone: Milestone) -> bool:
     return await ctx.uow.repo(CohortRepository).mark_milestone(member.member_id, milestone.value, ctx.now())
 
@@ -61,7 +78,7 @@ async def _once(ctx: Context, member: CohortMember, milestone: Milestone) -> boo
 async def _nudge(ctx: Context, view: CohortView, member: CohortMember) -> None:
     """Day 3 without a contribution: a friendly word to the newcomer and to their buddy."""
     buddies = view.buddies_of(member.member_id)
-    helper = f"Your buddy {', '.join(mention(b) for b in buddies)} is happy to help." if buddies else ""
+    helper = f"{buddy_phrase(buddies)} happy to help." if buddies else ""
     key = f"milestone:{ctx.community.id}:{view.cohort.id}:day3:{member.member_id}"
     await ctx.send(
         DirectMessage(
@@ -93,7 +110,7 @@ async def _check_in(ctx: Context, view: CohortView, member: CohortMember) -> Non
             ctx.community.id,
             member.ref,
             f"A week with {view.cohort.name} already. If you're not sure where to start, reply to the "
-            "welcome post in your cohort space or ask your buddy: one message is a start.",
+            f"welcome post in your cohort space{ask(buddies)}: one message is a start.",
         ),
         dedupe_key=key,
     )

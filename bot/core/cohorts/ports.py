@@ -36,6 +36,14 @@ class CohortRepository(Protocol):
         """Admitted members holding one of the badges, with how many newcomers they buddy now."""
         ...
 
+    async def stand_ins(self, community_id: str) -> list[BuddyCandidate]:
+        """Founding members, staff and adopted members: buddies while too few graduates exist."""
+        ...
+
+    async def set_match(self, member_id: int, field: str, value: str) -> None:
+        """A member's pick for a matching field (role, industry)."""
+        ...
+
     async def past_pairs(self, member_ids: Sequence[int]) -> set[frozenset[int]]:
         """Every buddy pair, either way round, that involved one of these members."""
         ...
@@ -44,8 +52,11 @@ class CohortRepository(Protocol):
         self, cohort_id: int, buddies: Mapping[int, Sequence[int]], now: datetime
     ) -> None: ...
 
-    async def newcomers(self, member_ids: Sequence[int]) -> list[Newcomer]:
-        """Newcomers with their declared interests and the words of their application answers."""
+    async def newcomers(
+        self, member_ids: Sequence[int], choices: Mapping[str, Sequence[str]] | None = None
+    ) -> list[Newcomer]:
+        """Newcomers with their declared interests, the words of their application answers and their
+        role/industry picks (with /cohort, or an application answer of that key among `choices`)."""
         ...
 
     async def active(self, community_id: str) -> list[CohortView]: ...

@@ -18,9 +18,17 @@ class CohortSettings(StrictModel):
     window_weekday: int = Field(0, ge=0, le=6)  # 0 = Monday
     window_time: time = time(16, 0)
     max_wait_days: int = Field(14, ge=1, le=365)
-    buddies_per_newcomer: int = Field(1, ge=1, le=3)
+    buddies_per_newcomer: int = Field(2, ge=1, le=3)
+    # Buddies are matched first on these picks (an application question with the same key, or /cohort),
+    # then on interests.
+    roles: tuple[str, ...] = ("engineering", "design", "product", "data", "marketing", "community", "founder")
+    industries: tuple[str, ...] = ("software", "fintech", "health", "education", "media", "public sector")
     buddy_badges: tuple[str, ...] = ("cohort_graduate", "champion", "ambassador")
     graduation_requires_contribution: bool = True
+
+    def match_choices(self) -> dict[str, tuple[str, ...]]:
+        """The fields buddies are matched on, with their choices."""
+        return {"role": self.roles, "industry": self.industries}
 
     @model_validator(mode="after")
     def _sizes_can_balance(self) -> CohortSettings:

@@ -12,6 +12,8 @@ def register(app: Assembly) -> None:
     # importing the modules runs their declarations on `feature`
     from bot.core.contributions import (  # noqa: F401
         handlers,
+        helpful,
+        referrals,
     )
 
     app.include(feature)

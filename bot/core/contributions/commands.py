@@ -19,4 +19,13 @@ class MarkHelpful(Command):
     author: MemberRef
     author_is_staff: bool = False
     author_is_bot: bool = False
+    marker_is_staff: bool = False
+    thread_owner: MemberRef | None = None  # who asked: the thread's or post's owner ...
+    reply_to: MemberRef | None = None  # ... or the author of the message the answer replies to
+    channel_name: str = ""
     permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreditReferrals(Command):
+    """Daily: credit referrers for newcomers still members at day 14 who contributed in time."""

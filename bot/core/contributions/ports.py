@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from bot.core.badges.rules import MemberStats
+from bot.core.contributions.helpful_rules import PairMarks
 from bot.core.contributions.rules import ContributionFact, RecordedContributions, ReferralCredit
 from bot.core.events import Event
 from bot.core.refs import MemberRef
@@ -48,6 +49,41 @@ class ContributionRepository(Protocol):
         self, community_id: str, since_week: date | None, limit: int
     ) -> list[LeaderboardEntry]:
         """Admitted members ranked by helpful answers plus activated referrals (never by volume)."""
+        ...
+
+
+class HelpfulMarks(Protocol):
+    """Helpful marks seen from the marker's side (the marker is a helpful answer's `target`)."""
+
+    async def given_since(self, community_id: str, marker_id: int, since: datetime) -> int:
+        """Marks (counted or flagged) the member made since `since`."""
+        ...
+
+    async def between(self, community_id: str, marker_id: int, author_id: int, since: datetime) -> PairMarks:
+        """Marks each way between two members since `since`, and whether the pair is flagged."""
+        ...
+
+    async def flag_pair(self, community_id: str, a_id: int, b_id: int, since: datetime) -> int:
+        """Turn the pair's counted marks since `since` into flagged ones (rollups follow); returns how
+        many changed."""
+        ...
+
+
+@dataclass(frozen=True)
+class RetainedReferral:
+    """A referred newcomer still a member after the retention days, who contributed in time."""
+
+    referrer: MemberRef
+    newcomer: MemberRef
+    newcomer_id: int
+
+
+class ReferralCredits(Protocol):
+    async def retained(
+        self, community_id: str, admitted_from: datetime, admitted_until: datetime, activation_days: int
+    ) -> list[RetainedReferral]:
+        """Newcomers admitted in [from, until), still admitted, referred by a member still admitted,
+        whose first contribution came within `activation_days` of admission."""
         ...
 
 

@@ -27,6 +27,8 @@ class ContributionKind(StrEnum):
     REFERRAL_ACTIVATED = "referral_activated"  # a newcomer the member referred made a first contribution
     IDEA_FILED = "idea_filed"  # filed an idea (/idea)
     IDEA_VOTE = "idea_vote"  # voted for someone else's idea (once per member and idea)
+    # a helpful mark between two members flagged for marking each other: kept, counted for nothing
+    HELPFUL_FLAGGED = "helpful_flagged"
 
 
 # Kinds no badge rule counts by kind: beyond a first contribution or a first one in a week, they
@@ -37,6 +39,7 @@ VOLUME_KINDS = frozenset(
         ContributionKind.THREAD_REPLY,
         ContributionKind.REACTION,
         ContributionKind.IDEA_VOTE,
+        ContributionKind.HELPFUL_FLAGGED,
     }
 )
 
@@ -51,6 +54,7 @@ DEFAULT_WEIGHTS: Mapping[ContributionKind, float] = {
     ContributionKind.REFERRAL_ACTIVATED: 5.0,
     ContributionKind.IDEA_FILED: 1.0,  # a real contribution, like a message
     ContributionKind.IDEA_VOTE: 0.2,  # a light one, lighter than a reaction
+    ContributionKind.HELPFUL_FLAGGED: 0.0,
 }
 
 
@@ -86,10 +90,13 @@ class RecordedContributions:
 
 @dataclass(frozen=True)
 class ReferralCredit:
-    """A referrer is credited when their newcomer's first contribution comes within `days` of admission."""
+    """A referrer is credited when their newcomer's first contribution comes within `days` of admission;
+    with `retention_days`, only once the newcomer is still a member that long after admission (the
+    daily CreditReferrals job), not at the first contribution."""
 
     days: int
     weight: float
+    retention_days: int = 0
 
 
 def weight_of(kind: ContributionKind, weights: Mapping[str, float]) -> float:

@@ -14,6 +14,17 @@ class ContributionSettings(StrictModel):
     excluded_channels: tuple[str, ...] = ()
     weights: dict[str, float] = Field(default_factory=dict)
     referral_activation_days: int = Field(14, ge=1, le=365)
+    # Credit a referrer only for newcomers still members this many days after admission (0: at once).
+    referral_retention_days: int = Field(14, ge=0, le=365)
+    # "Mark helpful": channels (names or platform ids; a thread counts as its parent channel) where
+    # marks count, empty = everywhere; at most `helpful_daily_cap` marks per marker per day; two
+    # members who marked each other at least `mutual_marks` times each within `mutual_window_days`
+    # are flagged to moderators (in `moderator_channel`) and their marks of each other stop counting.
+    helpful_channels: tuple[str, ...] = ("help",)
+    helpful_daily_cap: int = Field(5, ge=1, le=100)
+    mutual_marks: int = Field(2, ge=1, le=100)
+    mutual_window_days: int = Field(30, ge=1, le=365)
+    moderator_channel: str = Field("applications", min_length=1, max_length=64)
 
     @field_validator("weights")
     @classmethod

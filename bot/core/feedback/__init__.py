@@ -12,7 +12,9 @@ def register(app: Assembly) -> None:
     # importing the modules runs their declarations on `feature`
     from bot.core.feedback import (  # noqa: F401
         ballots,
+        bodies,
         councils,
+        governance,
         idea_reports,
         idea_status,
         ideas,

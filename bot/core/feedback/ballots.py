@@ -9,12 +9,22 @@ from bot.core.context import Context
 from bot.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.core.feedback import feature
 from bot.core.feedback.commands import AllocateVotes, CastBallot, ShowBallotForm
-from bot.core.feedback.poll_rules import Eligibility, Poll, PollStatus, ineligibility, parse_allocation
+from bot.core.feedback.poll_rules import (
+    Eligibility,
+    Poll,
+    PollKind,
+    PollStatus,
+    ineligibility,
+    parse_allocation,
+)
 from bot.core.feedback.polls import closes_text
 from bot.core.feedback.ports import CouncilRepository, PollRepository
 from bot.core.members import Member
 from bot.core.registry import ButtonRoute, Form, Invocation, id_parts, int_id
 from bot.core.replies import FormField, OpenForm, Reply
+
+SECRET_NOTE = "Only the totals are kept: nobody can see how you voted, so it cannot be changed."
+SECRET_CAST = "You have already voted in this secret ballot. It counts once and cannot be changed."
 
 
 async def _ballot_target(ctx: Context, poll_id: int) -> tuple[Poll, Member]:
@@ -45,6 +55,11 @@ async def _store(ctx: Context, poll: Poll, member: Member, points: Mapping[int, 
     """Replace the member's ballot while the poll holds open; True when they had voted before."""
     if not await ctx.uow.repo(PollRepository).hold_open(poll.id, ctx.now()):
         raise Conflict("This poll has closed; ballots are no longer accepted.")
+    if poll.secret:
+        # Counted into anonymous totals: nothing (not even this bot) can find the ballot again to change it.
+        if not await ctx.uow.repo(PollRepository).record_secret(poll.id, member.id, points, ctx.now()):
+            raise Conflict(SECRET_CAST)
+        return False
     had = bool(await ctx.uow.repo(PollRepository).ballot_of(poll.id, member.id))
     await ctx.uow.repo(PollRepository).replace_ballot(poll.id, member.id, points, ctx.now())
     return had
@@ -62,6 +77,8 @@ async def cast_ballot(command: CastBallot, ctx: Context) -> Reply:
     if option is None:
         raise NotFound("That option is not on this poll.")
     had = await _store(ctx, poll, member, {option.id: 1})
+    if poll.secret:
+        return Reply(text=f"Your secret ballot is cast: {option.label}. {SECRET_NOTE}")
     verb = "changed to" if had else "is"
     return Reply(
         text=f"Your ballot {verb}: {option.label}. You can change it until {closes_text(ctx, poll)}."
@@ -94,8 +111,14 @@ async def allocate_votes(command: AllocateVotes, ctx: Context) -> Reply:
     poll, member = await _ballot_target(ctx, command.poll_id)
     by_position = parse_allocation(command.ballot, len(poll.options), poll.votes_per_member)
     points = {o.id: by_position[o.position] for o in poll.options if o.position in by_position}
+    if poll.kind is PollKind.ELECTION and any(votes > 1 for votes in points.values()):
+        raise InvalidInput(
+            "In an election each nominee gets at most one of your votes: name each number once."
+        )
     had = await _store(ctx, poll, member, points)
     summary = ", ".join(f"{o.label} × {points[o.id]}" for o in poll.options if o.id in points)
+    if poll.secret:
+        return Reply(text=f"Your secret ballot is cast: {summary}. {SECRET_NOTE}")
     verb = "changed to" if had else "is"
     return Reply(text=f"Your ballot {verb}: {summary}. You can change it until {closes_text(ctx, poll)}.")
 

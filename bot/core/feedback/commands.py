@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import ClassVar
 
 from bot.core.commands import Command, Permission
@@ -107,7 +108,7 @@ class OpenPoll(Command):
     kind: str = "question"  # PollKind value
     eligibility: str = "all"  # Eligibility value
     group: str | None = None  # the badge key, or the council name, that may vote
-    secret: bool = False
+    secret: bool | None = None  # None: the community's default ballot (governance.ballot)
     votes: int | None = None  # votes per member; None: 1 (roadmap: the configured number)
     hours: int | None = None  # None: the configured default
     seats: int | None = None  # elections
@@ -185,4 +186,22 @@ class NominateMember(Command):
 
     member: MemberRef
     council: str | None = None
+    permission: ClassVar[Permission] = Permission.MEMBER
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunGovernanceCalendar(Command):
+    """The daily step of the governance calendar for `day` (community date): open nominations at a
+    period's start, open the ballot when they close, open the period's roadmap vote."""
+
+    day: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishMinutes(Command):
+    """A member of a body (or a lead) publishes its meeting's minutes in the public channel."""
+
+    author: MemberRef
+    text: str
+    council: str | None = None  # None: the community's council
     permission: ClassVar[Permission] = Permission.MEMBER

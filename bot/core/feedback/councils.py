@@ -6,13 +6,14 @@ from bot.core.context import Context
 from bot.core.effects import DirectMessage
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.feedback import feature
+from bot.core.feedback.bodies import appointed_term, seat_in_space, seat_limit
 from bot.core.feedback.commands import AddCouncilMember, NominateMember, RemoveCouncilMember, ShowCouncil
 from bot.core.feedback.ports import CouncilRepository
 from bot.core.members import Member
 from bot.core.refs import MemberRef
 from bot.core.registry import Option, OptionType, SlashCommand
 from bot.core.replies import Reply
-from bot.core.text import user_text
+from bot.core.text import day, user_text
 
 NAME_HELP = "Council names are 1 to 40 lowercase letters, digits, - or _."
 
@@ -41,8 +42,18 @@ async def add_council_member(command: AddCouncilMember, ctx: Context) -> Reply:
     name = _council(ctx, command.council)
     member = await _member(ctx, command.member)
     council_id = await ctx.uow.repo(CouncilRepository).ensure(command.community_id, name, ctx.now())
-    added = await ctx.uow.repo(CouncilRepository).add_member(council_id, member.id, ctx.now())
-    return Reply(text=f"{_name(member)} {'joined' if added else 'was already on'} the {name} council.")
+    limit = seat_limit(ctx, name)
+    seated = await ctx.uow.repo(CouncilRepository).members(council_id)
+    if limit is not None and member.id not in {p.member_id for p in seated} and len(seated) >= limit:
+        raise InvalidInput(
+            f"The {name} has all its {limit} seats filled: remove someone first (/council remove)."
+        )
+    term = appointed_term(ctx, name)
+    added = await ctx.uow.repo(CouncilRepository).add_member(council_id, member.id, ctx.now(), term)
+    if added:
+        await seat_in_space(ctx, council_id, name, [member.ref])
+    until = f" until {day(term, ctx.community.zone)}" if added and term is not None else ""
+    return Reply(text=f"{_name(member)} {'joined' if added else 'was already on'} the {name} council{until}.")
 
 
 @feature.command(RemoveCouncilMember)
@@ -75,6 +86,9 @@ async def show_council(command: ShowCouncil, ctx: Context) -> Reply:
         "Nominated for the next election: "
         + (", ".join(user_text(p.display_name or p.ref.user_id, 60) for p in nominees) or "nobody yet"),
     ]
+    term = await ctx.uow.repo(CouncilRepository).term_end(council_id)
+    if term is not None:
+        lines.append(f"Current term ends {day(term, ctx.community.zone)}.")
     return Reply(title=f"The {name} council", text="\n".join(lines))
 
 

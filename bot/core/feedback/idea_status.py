@@ -92,6 +92,28 @@ def _status(value: str) -> IdeaStatus:
         raise InvalidInput("Use one of: " + ", ".join(s.value for s in SETTABLE) + ".") from None
 
 
+async def apply_status(
+    ctx: Context, idea: Idea, new: IdeaStatus, reason: str | None, by_id: int | None, note: str | None = None
+) -> int | None:
+    """Move an idea (checked by the caller), tell its author and voters in the next batch, refresh its
+    post; `note` is the why the notice carries when it is not a decline reason (a roadmap vote's).
+    Returns how many members will be told, or None when the idea changed meanwhile."""
+    if not await ctx.uow.repo(IdeaRepository).set_status(idea.id, idea.status, new, ctx.now(), reason=reason):
+        return None
+    change_id = await ctx.uow.repo(IdeaNoticeRepository).add_change(
+        idea.id, idea.status, new, by_id, reason or note, ctx.now()
+    )
+    voters = await ctx.uow.repo(IdeaRepository).voters(idea.id)
+    told = await _notify(ctx, change_id, idea, voters, by_id)
+    updated = replace(
+        idea, status=new, status_reason=reason, shipped_at=ctx.now() if new is IdeaStatus.SHIPPED else None
+    )
+    await refresh_post(ctx, updated)
+    if new is IdeaStatus.SHIPPED:
+        await _announce_shipped(ctx, updated, voters)
+    return told
+
+
 @feature.command(ChangeIdeaStatus)
 async def change_idea_status(command: ChangeIdeaStatus, ctx: Context) -> Reply:
     """Set a status; author and voters are told in the next daily batch; shipping closes the loop."""
@@ -106,20 +128,10 @@ async def change_idea_status(command: ChangeIdeaStatus, ctx: Context) -> Reply:
     if new is IdeaStatus.DECLINED and reason is None:
         raise InvalidInput("Say why it is declined: the author and voters are told the reason.")
     reason = reason if new is IdeaStatus.DECLINED else None
-    if not await ctx.uow.repo(IdeaRepository).set_status(idea.id, idea.status, new, ctx.now(), reason=reason):
-        raise Conflict(f"#{idea.id} changed meanwhile; look at it again.")
     by_id = ctx.member.id if ctx.member else None  # leads may be staff-only users without a row
-    change_id = await ctx.uow.repo(IdeaNoticeRepository).add_change(
-        idea.id, idea.status, new, by_id, reason, ctx.now()
-    )
-    voters = await ctx.uow.repo(IdeaRepository).voters(idea.id)
-    told = await _notify(ctx, change_id, idea, voters, by_id)
-    updated = replace(
-        idea, status=new, status_reason=reason, shipped_at=ctx.now() if new is IdeaStatus.SHIPPED else None
-    )
-    await refresh_post(ctx, updated)
-    if new is IdeaStatus.SHIPPED:
-        await _announce_shipped(ctx, updated, voters)
+    told = await apply_status(ctx, idea, new, reason, by_id)
+    if told is None:
+        raise Conflict(f"#{idea.id} changed meanwhile; look at it again.")
     return Reply(
         text=f"{idea_title(idea.id, idea.title)} is now {new.label.lower()}. "
         f"{told} member(s) will be told privately in the next daily batch."

@@ -167,10 +167,11 @@ def results_text(
     points: Mapping[int, int],
     ballots: int,
     voters: Mapping[int, Sequence[str]] | None,
-    winners: Sequence[str] = (),
+    winners: Sequence[str] | None = (),
 ) -> str:
     """The results post. `voters` (display names per option) only for open ballots; a secret ballot
-    shows counts and never who voted what. `winners` are mention tokens of elected members."""
+    shows counts and never who voted what. `winners` are mention tokens of elected members (None: the
+    election has no result, e.g. its quorum was missed)."""
     unit = "vote" if poll.single_choice else "point"
     lines = [f"{ballots} ballot{'s' if ballots != 1 else ''} cast by {eligibility_text(poll)}."]
     for option, score in ranked(poll, points):
@@ -179,7 +180,7 @@ def results_text(
         if names and not poll.secret:
             line += f" ({', '.join(names)})"
         lines.append(line)
-    if poll.kind is PollKind.ELECTION:
+    if poll.kind is PollKind.ELECTION and winners is not None:
         lines.append(
             f"Elected to the {poll.council_name or 'council'}: {', '.join(winners)}."
             if winners

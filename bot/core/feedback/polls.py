@@ -20,7 +20,6 @@ from bot.core.feedback.poll_rules import (
     Poll,
     PollKind,
     PollStatus,
-    elected,
     eligibility_text,
     parse_options,
     results_text,
@@ -28,7 +27,7 @@ from bot.core.feedback.poll_rules import (
 from bot.core.feedback.ports import CouncilRepository, IdeaRepository, PollRepository
 from bot.core.registry import Invocation, Option, OptionType, SlashCommand
 from bot.core.replies import Action, ActionStyle, Reply
-from bot.core.text import mention, moment, user_text
+from bot.core.text import local_time, user_text
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -42,8 +41,8 @@ def _enum(kind: type[E], value: str, what: str) -> E:
 
 
 def closes_text(ctx: Context, poll: Poll) -> str:
-    """When a poll closes, in the community's time zone."""
-    return moment(poll.closes_at, ctx.community.zone)
+    """When a poll closes, in each member's own zone (plain: the community's)."""
+    return local_time(poll.closes_at, ctx.community.zone)
 
 
 def poll_post(ctx: Context, poll: Poll) -> tuple[str, tuple[Action, ...]]:
@@ -51,16 +50,23 @@ def poll_post(ctx: Context, poll: Poll) -> tuple[str, tuple[Action, ...]]:
     lines = [f"{o.position}. {o.label}" for o in poll.options]
     lines.append("")
     lines.append(f"Who can vote: {eligibility_text(poll)}.")
-    lines.append(
-        "One choice; press another option to change it."
-        if poll.single_choice
-        else f"Spread {poll.votes_per_member} votes over the options; cast again to change your ballot."
-    )
-    lines.append(
-        "Secret ballot: results show totals only."
-        if poll.secret
-        else "Open ballot: results show who voted for what."
-    )
+    if poll.secret:
+        lines.append(
+            (
+                "One choice."
+                if poll.single_choice
+                else f"Spread {poll.votes_per_member} votes over the options."
+            )
+            + " Secret ballot: only totals are kept and shown (not even leads see who voted for what),"
+            " so a ballot counts once and cannot be changed."
+        )
+    else:
+        lines.append(
+            "One choice; press another option to change it."
+            if poll.single_choice
+            else f"Spread {poll.votes_per_member} votes over the options; cast again to change your ballot."
+        )
+        lines.append("Open ballot: results show who voted for what.")
     lines.append(f"Closes {closes_text(ctx, poll)}; results are posted here then.")
     if poll.single_choice:
         actions = tuple(
@@ -140,7 +146,7 @@ async def open_poll(command: OpenPoll, ctx: Context) -> Reply:
         kind=kind,
         eligibility=eligibility,
         eligible_key=group,
-        secret=command.secret,
+        secret=command.secret if command.secret is not None else ctx.community.governance.ballot == "secret",
         votes_per_member=votes,
         channel=settings.poll_channel,
         closes_at=ctx.now() + timedelta(hours=hours),
@@ -179,17 +185,15 @@ async def close_poll_now(ctx: Context, poll_id: int) -> bool:
         return False
     points, ballots = await ctx.uow.repo(PollRepository).tally(poll.id)
     voters = None if poll.secret else await ctx.uow.repo(PollRepository).voters_by_option(poll.id)
-    winners: list[str] = []
+    from bot.core.feedback.governance_results import settle_election, settle_roadmap  # uses this module
+
+    winners: list[str] | None = []
+    settled: list[str] = []
     if poll.kind is PollKind.ELECTION and poll.council_id is not None:
-        chosen = elected(poll, points)
-        members = [await ctx.uow.members.get(o.member_id) for o in chosen if o.member_id is not None]
-        seated = [m for m in members if m is not None and m.is_admitted]
-        if seated:
-            await ctx.uow.repo(CouncilRepository).replace_members(
-                poll.council_id, [m.id for m in seated], ctx.now()
-            )
-        winners = [mention(m.ref) for m in seated]
-    text = results_text(poll, points, ballots, voters, winners)
+        winners, settled = await settle_election(ctx, poll, points, ballots)
+    elif poll.kind is PollKind.ROADMAP:
+        settled = await settle_roadmap(ctx, poll, points, ballots)
+    text = "\n".join([results_text(poll, points, ballots, voters, winners), *settled])
     await ctx.send(
         PostMessage(
             poll.community_id,
@@ -237,7 +241,7 @@ def _poll(inv: Invocation) -> OpenPoll:
         kind=str(o.get("kind") or PollKind.QUESTION.value),
         eligibility=str(o.get("eligible") or Eligibility.ALL.value),
         group=o.get("group"),
-        secret=str(o.get("ballot") or "open") == "secret",
+        secret=(str(o["ballot"]) == "secret") if o.get("ballot") else None,
         votes=o.get("votes"),
         hours=o.get("hours"),
         seats=o.get("seats"),
@@ -267,7 +271,7 @@ feature.slash(
             Option("group", "The badge (eligible=badge) or council (eligible=council)", required=False),
             Option(
                 "ballot",
-                "open (who voted what is shown) or secret",
+                "secret (totals only; the default unless configured) or open (names who voted what)",
                 required=False,
                 choices=("open", "secret"),
             ),

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from bot.core.feedback.governance_rules import Round, RoundKind, RoundStatus
 from bot.core.feedback.idea_rules import Draft, Idea, IdeaStatus, Notice, Voter
 from bot.core.feedback.poll_rules import Eligibility, NewOption, Person, Poll, PollKind
 from bot.core.feedback.report_rules import FeedbackWeek, ReportIdea
@@ -126,6 +127,15 @@ class PollRepository(Protocol):
 
     async def ballot_of(self, poll_id: int, member_id: int) -> dict[int, int]: ...
 
+    async def record_secret(
+        self, poll_id: int, member_id: int, points: Mapping[int, int], now: datetime
+    ) -> bool:
+        """A secret ballot, stored without a link from the voter to the choice; False when the member
+        had voted already (nothing is counted then)."""
+        ...
+
+    async def has_voted(self, poll_id: int, member_id: int) -> bool: ...
+
     async def close(self, poll_id: int, now: datetime) -> bool:
         """open → closed once; False for a second closing."""
         ...
@@ -144,7 +154,13 @@ class CouncilRepository(Protocol):
 
     async def find(self, community_id: str, name: str) -> int | None: ...
 
-    async def add_member(self, council_id: int, member_id: int, now: datetime) -> bool: ...
+    async def add_member(
+        self, council_id: int, member_id: int, now: datetime, term_ends_at: datetime | None = None
+    ) -> bool: ...
+
+    async def add_minutes(self, council_id: int, by_id: int | None, now: datetime) -> None:
+        """Record that the body published minutes (their text is posted, never stored)."""
+        ...
 
     async def remove_member(self, council_id: int, member_id: int) -> bool: ...
 
@@ -152,13 +168,46 @@ class CouncilRepository(Protocol):
 
     async def is_member(self, community_id: str, name: str, member_id: int) -> bool: ...
 
-    async def replace_members(self, council_id: int, member_ids: Sequence[int], now: datetime) -> None: ...
+    async def replace_members(
+        self, council_id: int, member_ids: Sequence[int], now: datetime, term_ends_at: datetime | None = None
+    ) -> None: ...
+
+    async def term_end(self, council_id: int) -> datetime | None:
+        """When the current elected term ends (None: no elected term)."""
+        ...
 
     async def nominate(self, council_id: int, member_id: int, by_id: int | None, now: datetime) -> bool: ...
 
     async def nominees(self, council_id: int) -> list[Person]: ...
 
     async def clear_nominees(self, council_id: int) -> None: ...
+
+
+class GovernanceRepository(Protocol):
+    async def get(self, community_id: str, kind: RoundKind, period: str) -> Round | None: ...
+
+    async def start(
+        self,
+        community_id: str,
+        kind: RoundKind,
+        period: str,
+        status: RoundStatus,
+        now: datetime,
+        *,
+        council_id: int | None = None,
+        poll_id: int | None = None,
+        nominations_close_at: datetime | None = None,
+    ) -> Round | None:
+        """Record the period's round once; None when it was already started."""
+        ...
+
+    async def advance(
+        self, round_id: int, status: RoundStatus, *, only_from: RoundStatus, poll_id: int | None = None
+    ) -> bool:
+        """Move a round on when it is still at `only_from` (settled in SQL); False otherwise."""
+        ...
+
+    async def by_poll(self, poll_id: int) -> Round | None: ...
 
 
 class IdeaReportReader(Protocol):

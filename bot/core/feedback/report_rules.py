@@ -317,6 +317,7 @@ class FeedbackWeek:
     shipped: tuple[tuple[int, str], ...]  # (idea id, title)
     submitted_in_window: int  # trailing six months, as of the week's end
     shipped_in_window: int
+    minutes: tuple[tuple[str, int], ...] = ()  # (body, minutes published in the week)
 
     @property
     def implementation_rate(self) -> float | None:
@@ -343,4 +344,6 @@ def feedback_lines(week: FeedbackWeek, limit: int = 10) -> list[str]:
             else "n/a"
         ),
     ]
+    if week.minutes:
+        lines.append("Minutes published: " + ", ".join(f"{user_text(n, 40)} ({c})" for n, c in week.minutes))
     return lines

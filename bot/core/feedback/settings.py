@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -48,3 +49,24 @@ class IdeaSettings(StrictModel):
         if bad:
             raise ValueError(f"tier weights are between 0 (excluded) and 100; fix: {', '.join(bad)}")
         return value
+
+
+class GovernanceSettings(StrictModel):
+    """Elections and roadmap votes on a calendar, and the default ballot of every vote."""
+
+    ballot: Literal["secret", "open"] = "secret"  # default of /poll and of elections; open names voters
+    elections: bool = False  # true: the scheduler elects the council every `every_months`
+    every_months: Literal[1, 2, 3, 4, 6, 12] = 3  # periods start in January and every N months after
+    council_seats: int = Field(7, ge=5, le=10)
+    nomination_days: int = Field(7, ge=1, le=30)  # nominations stay open this long from the period's start
+    voting_days: int = Field(7, ge=1, le=30)  # then the ballot stays open this long
+    quorum: float = Field(0.1, ge=0, le=1)  # share of eligible members who must vote for a result to count
+    term_months: int = Field(3, ge=1, le=24)  # an elected seat's term, from the result
+    roadmap_vote: bool = False  # true: every period, a vote ranks the top ideas and moves the winners
+    roadmap_voters: Literal["council", "all"] = "council"
+    roadmap_ideas: int = Field(5, ge=2, le=10)  # the most-voted open ideas on the ballot
+    roadmap_moves: int = Field(3, ge=1, le=10)  # the best-ranked ideas move one step on the roadmap
+    board: str = Field("advisory-board", pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")  # the appointed body
+    board_seats: int = Field(15, ge=10, le=15)  # the advisory board's size limit (leads appoint)
+    board_term_months: int = Field(12, ge=1, le=36)  # an appointed seat's term
+    minutes_channel: str = Field("announcements", min_length=1, max_length=64)  # public: /minutes

@@ -88,6 +88,9 @@ async def admit(
                 "Thank you for bringing in someone you vouch for!",
             )
         )
+    count = await ctx.uow.members.count_admitted(community.id)
+    limit = community.gate.founding_member_limit
+    founding = is_founding(count, limit)
     ctx.emit(
         MemberAdmitted(
             community_id=community.id,
@@ -96,11 +99,10 @@ async def admit(
             method=method.value,
             at=now,
             referrer_id=referrer_id,
+            founding=founding,
         )
     )
-    count = await ctx.uow.members.count_admitted(community.id)
-    limit = community.gate.founding_member_limit
-    if is_founding(count, limit):
+    if founding:
         await award_founding(ctx, member, f"one of the first {limit} members (member #{count})")
     return True
 

@@ -18,3 +18,4 @@ class MemberAdmitted(Event):
     method: str  # AdmissionMethod value
     at: datetime
     referrer_id: int | None = None
+    founding: bool = False  # among the community's first members: a founder, not a newcomer to onboard

@@ -13,10 +13,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.core.feedback.report_rules import FEEDBACK_WINDOW, FeedbackWeek
+from bot.core.metrics.metrics_json import feedback_json, metrics_json, utc_stamp
+from bot.core.metrics.recognition import NO_RECOGNITION, recognition_json
 from bot.core.metrics.rules import (
-    ACTIVATION_DAYS,
-    ACTIVE_WEEKS,
     CohortReport,
     DigestData,
     Person,
@@ -36,17 +35,20 @@ class Unit(StrEnum):
 class Status(StrEnum):
     OK = "ok"
     LOW = "low"
-    HIGH = "high"
+    HIGH = "high"  # above a band that is a ceiling too
+    ABOVE = "above"  # above the target band of a metric where more is good: good news, not a flag
     NO_DATA = "no_data"
     UNRATED = "unrated"  # no healthy range is defined for this metric
 
 
 @dataclass(frozen=True)
 class HealthyRange:
-    """Where a metric should be; either bound may be open."""
+    """Where a metric should be; either bound may be open. A floor has no `high`; a target band of a
+    metric where more is good (`above_is_good`) reads a value above it as above target, not a flag."""
 
     low: float | None = None
     high: float | None = None
+    above_is_good: bool = False
 
     def status(self, value: float | None) -> Status:
         """Whether a value is inside the range."""
@@ -55,7 +57,7 @@ class HealthyRange:
         if self.low is not None and value < self.low:
             return Status.LOW
         if self.high is not None and value > self.high:
-            return Status.HIGH
+            return Status.ABOVE if self.above_is_good else Status.HIGH
         return Status.OK
 
 
@@ -63,7 +65,7 @@ class HealthyRange:
 class HealthyRanges:
     """The ranges the digest flags against (from the community's digest settings)."""
 
-    active_contributor_ratio: HealthyRange = HealthyRange(0.10, 0.20)
+    active_contributor_ratio: HealthyRange = HealthyRange(0.10, 0.20, above_is_good=True)
     first_contribution_rate: HealthyRange = HealthyRange(0.30, None)
 
 
@@ -77,6 +79,7 @@ class Headline:
     value: float | None
     previous: float | None
     healthy: HealthyRange | None = None
+    per: str = ""  # what a NUMBER counts: "admissions per active member per month"
 
     @property
     def change(self) -> float | None:
@@ -101,8 +104,10 @@ class Headline:
 def headlines(now: WeekMetrics, before: WeekMetrics, ranges: HealthyRanges) -> tuple[Headline, ...]:
     """The headline metrics in the order the digest shows them."""
 
-    def pair(key: str, label: str, unit: Unit, get: Any, healthy: HealthyRange | None = None) -> Headline:
-        return Headline(key, label, unit, get(now), get(before), healthy)
+    def pair(
+        key: str, label: str, unit: Unit, get: Any, healthy: HealthyRange | None = None, per: str = ""
+    ) -> Headline:
+        return Headline(key, label, unit, get(now), get(before), healthy, per)
 
     return (
         pair(
@@ -119,10 +124,22 @@ def headlines(now: WeekMetrics, before: WeekMetrics, ranges: HealthyRanges) -> t
             lambda m: m.activation.first_contribution_rate,
             ranges.first_contribution_rate,
         ),
-        pair("referral_velocity", "Referral velocity", Unit.NUMBER, lambda m: m.referral_velocity),
+        pair(
+            "referral_velocity",
+            "Referral velocity",
+            Unit.NUMBER,
+            lambda m: m.referral_velocity,
+            per="referred admissions per active member per month",
+        ),
         pair("referral_share", "Referral share", Unit.PERCENT, lambda m: m.referrals.referral_share),
         pair("peer_answer_rate", "Peer answers", Unit.PERCENT, lambda m: m.peer_answers.peer_answer_rate),
-        pair("engagement_depth", "Engagement depth", Unit.NUMBER, lambda m: m.activity.engagement_depth),
+        pair(
+            "engagement_depth",
+            "Engagement depth",
+            Unit.NUMBER,
+            lambda m: m.activity.engagement_depth,
+            per="kinds of contribution per active member",
+        ),
         pair("members", "Members", Unit.COUNT, lambda m: m.growth.members),
         pair("admitted", "Admitted", Unit.COUNT, lambda m: m.growth.admitted),
         pair("left", "Left", Unit.COUNT, lambda m: m.growth.left),
@@ -177,8 +194,12 @@ class Digest:
             "schema": SCHEMA,
             "community": {"id": self.community_id, "name": self.community_name, "timezone": period.timezone},
             "week": str(period.week),
-            "period": {"start": _ts(period.start), "end": _ts(period.end), "complete": period.complete},
-            "generated_at": _ts(self.generated_at),
+            "period": {
+                "start": utc_stamp(period.start),
+                "end": utc_stamp(period.end),
+                "complete": period.complete,
+            },
+            "generated_at": utc_stamp(self.generated_at),
             "headline": {h.key: _headline_json(h) for h in self.headlines},
             "metrics": metrics_json(now, self.sla_hours),
             "cohorts": [_cohort_json(c) for c in self.data.cohorts],
@@ -201,6 +222,7 @@ class Digest:
             ],
             "actions": self._actions_json(),
             "feedback": feedback_json(self.data.feedback),
+            "recognition": recognition_json(self.data.recognition or NO_RECOGNITION, _person),
         }
 
     def _actions_json(self) -> dict[str, Any]:
@@ -211,7 +233,7 @@ class Digest:
                 "items": [
                     {
                         "member": _person(s.person),
-                        "admitted_at": _ts(s.admitted_at),
+                        "admitted_at": utc_stamp(s.admitted_at),
                         "buddies": [_person(b) for b in s.buddies],
                     }
                     for s in a.stalled
@@ -223,7 +245,7 @@ class Digest:
                     {
                         "application_id": o.application_id,
                         "member": _person(o.person),
-                        "submitted_at": _ts(o.submitted_at),
+                        "submitted_at": utc_stamp(o.submitted_at),
                     }
                     for o in a.overdue
                 ],
@@ -237,103 +259,32 @@ class Digest:
                     "occurrence_id": u.occurrence_id,
                     "title": u.title,
                     "kind": u.kind,
-                    "starts_at": _ts(u.starts_at),
+                    "starts_at": utc_stamp(u.starts_at),
                     "going": u.going,
                     "maybe": u.maybe,
                 }
                 for u in a.upcoming
             ],
+            "no_show_rates": [
+                {
+                    "series_id": n.series_id,
+                    "title": n.title,
+                    "kind": n.kind,
+                    "sessions": n.sessions,
+                    "going": n.going,
+                    "no_shows": n.no_shows,
+                    "rate": n.rate,
+                }
+                for n in a.no_shows
+            ],
             "badges_awarded": {
                 "total": a.badges_total,
                 "items": [
-                    {"member": _person(b.person), "badge": b.badge_key, "awarded_at": _ts(b.awarded_at)}
+                    {"member": _person(b.person), "badge": b.badge_key, "awarded_at": utc_stamp(b.awarded_at)}
                     for b in a.badges
                 ],
             },
         }
-
-
-def metrics_json(m: WeekMetrics, sla_hours: int) -> dict[str, Any]:
-    """Every metric of one period under its stable key (also the rows of `townsquare metrics export`)."""
-    period = m.period
-    return {
-        "activity": {
-            "members": m.activity.members,
-            "active_members": m.activity.active_members,
-            "active_contributor_ratio": m.activity.active_contributor_ratio,
-            "engagement_depth": m.activity.engagement_depth,
-            "window_weeks": [str(period.week.shift(-n)) for n in range(ACTIVE_WEEKS - 1, -1, -1)],
-        },
-        "activation": {
-            "newcomers": m.activation.newcomers,
-            "activated": m.activation.activated,
-            "first_contribution_rate": m.activation.first_contribution_rate,
-            "days": ACTIVATION_DAYS,
-        },
-        "referrals": {
-            "admissions": m.referrals.admissions,
-            "referral_admissions": m.referrals.referral_admissions,
-            "referral_share": m.referrals.referral_share,
-            "referral_velocity": m.referral_velocity,
-        },
-        "peer_answers": {
-            "helpful_answers": m.peer_answers.helpful_answers,
-            "by_peers": m.peer_answers.by_peers,
-            "peer_answer_rate": m.peer_answers.peer_answer_rate,
-        },
-        "applications": {
-            "submitted": m.applications.submitted,
-            "approved": m.applications.approved,
-            "rejected": m.applications.rejected,
-            "median_hours_to_decision": m.applications.median_hours_to_decision,
-            "pending": m.applications.pending,
-            "pending_past_sla": m.applications.pending_past_sla,
-            "sla_hours": sla_hours,
-        },
-        "programming": {
-            "occurrences": m.programming.occurrences,
-            "rsvps_going": m.programming.rsvps_going,
-            "rsvps_maybe": m.programming.rsvps_maybe,
-            "attended": m.programming.attended,
-            "ama_questions": m.programming.ama_questions,
-            "showcase_submissions": m.programming.showcase_submissions,
-        },
-        "growth": {
-            "admitted": m.growth.admitted,
-            "left": m.growth.left,
-            "net": m.growth.net,
-            "members": m.growth.members,
-        },
-    }
-
-
-def feedback_json(f: FeedbackWeek) -> dict[str, Any]:
-    """The feedback loop in the period: ideas, votes, status changes, shipped, implementation rate."""
-    return {
-        "ideas_filed": f.ideas_filed,
-        "votes": f.votes,
-        "status_changes": f.status_changes,
-        "shipped": [{"idea_id": idea_id, "title": title} for idea_id, title in f.shipped],
-        "implementation_rate": f.implementation_rate,
-        "submitted_in_window": f.submitted_in_window,
-        "shipped_in_window": f.shipped_in_window,
-        "window_days": FEEDBACK_WINDOW.days,
-    }
-
-
-def flat_metrics(m: WeekMetrics, sla_hours: int) -> dict[str, Any]:
-    """One period's metrics as a flat row ("activity.members" …) for CSV and BI tools."""
-    row: dict[str, Any] = {
-        "week": str(m.period.week),
-        "period_start": _ts(m.period.start),
-        "period_end": _ts(m.period.end),
-        "complete": m.period.complete,
-    }
-    for group, values in metrics_json(m, sla_hours).items():
-        for key, value in values.items():
-            if not isinstance(value, list):
-                row[f"{group}.{key}"] = value
-    return row
 
 
 def _headline_json(h: Headline) -> dict[str, Any]:
@@ -352,7 +303,7 @@ def _cohort_json(c: CohortReport) -> dict[str, Any]:
     return {
         "id": c.cohort_id,
         "name": c.name,
-        "launched_at": _ts(c.launched_at),
+        "launched_at": utc_stamp(c.launched_at),
         "size": c.size,
         "active_by_week": list(c.active_by_week),
         "retention": list(c.retention),
@@ -366,7 +317,3 @@ def _cohort_json(c: CohortReport) -> dict[str, Any]:
 
 def _person(p: Person) -> dict[str, Any]:
     return {"id": p.id, "platform": p.ref.platform, "user_id": p.ref.user_id, "name": p.name}
-
-
-def _ts(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from bot.core.feedback.report_rules import feedback_lines
 from bot.core.metrics.digest import Digest, Headline, HealthyRange, Status, Unit
+from bot.core.metrics.recognition import NO_RECOGNITION, recognition_sections
 from bot.core.metrics.rules import Person
 from bot.core.replies import Field
 from bot.core.text import day, mention, moment, user_text
@@ -55,7 +56,8 @@ def fmt_change(unit: Unit, change: float | None) -> str:
     """Week-over-week change: percentage points for percentages."""
     if change is None:
         return "no comparison"
-    if round(change, 4) == 0:
+    shown = {Unit.PERCENT: 3, Unit.NUMBER: 2}.get(unit, 0)  # what the formats below show
+    if round(change, shown) == 0:  # never "-0.00" or "+0.0 pts"
         return "±0 pts" if unit is Unit.PERCENT else "±0"
     if unit is Unit.PERCENT:
         return f"{change * 100:+.1f} pts"
@@ -65,25 +67,37 @@ def fmt_change(unit: Unit, change: float | None) -> str:
 
 
 def fmt_range(healthy: HealthyRange) -> str:
-    """ "10–20 %", "> 30 %"."""
+    """ "10–20 %" (a band), "at least 30 %" (a floor), "at most 5 %" (a ceiling)."""
     low = None if healthy.low is None else f"{healthy.low * 100:g}"
     high = None if healthy.high is None else f"{healthy.high * 100:g}"
     if low is not None and high is not None:
         return f"{low}–{high} %"
-    return f"> {low} %" if low is not None else f"< {high} %"
+    return f"at least {low} %" if low is not None else f"at most {high} %"
 
 
 def flag_text(h: Headline) -> str:
-    """Why a headline is flagged, or "" when it is not."""
-    if h.healthy is None or h.status not in (Status.LOW, Status.HIGH):
+    """Why a headline is flagged ("⚠ below target"), good news above a target ("✓ above target"), or ""."""
+    if h.healthy is None:
         return ""
-    side = "below" if h.status is Status.LOW else "above"
-    return f"⚠ {side} the healthy range ({fmt_range(h.healthy)})"
+    target = fmt_range(h.healthy)
+    if h.status is Status.LOW:
+        return f"⚠ below target ({target})"
+    if h.status is Status.HIGH:
+        return f"⚠ above the healthy range ({target})"
+    if h.status is Status.ABOVE:
+        return f"✓ above target ({target})"
+    return ""
+
+
+def value_text(h: Headline) -> str:
+    """ "12.0 %", "0.75 referred admissions per active member per month"."""
+    per = f" {h.per}" if h.per and h.value is not None else ""
+    return f"{fmt_value(h.unit, h.value)}{per}"
 
 
 def headline_text(h: Headline) -> str:
-    """ "12.0 % (+2.0 pts vs last week) ⚠ below the healthy range (10–20 %)"."""
-    text = f"{fmt_value(h.unit, h.value)} ({fmt_change(h.unit, h.change)} vs last week)"
+    """ "12.0 % (+2.0 pts vs last week) ⚠ below target (10–20 %)"; a rate names what it counts."""
+    text = f"{value_text(h)} ({fmt_change(h.unit, h.change)} vs last week)"
     flag = flag_text(h)
     return f"{text} {flag}" if flag else text
 
@@ -96,6 +110,11 @@ class Section:
 
 def _hours(delta: timedelta) -> int:
     return int(delta.total_seconds() // 3600)
+
+
+def _kind(kind: str) -> str:
+    """ "office_hours" → "Office hours"."""
+    return kind.replace("_", " ").capitalize()
 
 
 def _pct(value: float | None) -> str:
@@ -119,8 +138,12 @@ def sections(digest: Digest, who: Who) -> tuple[Section, ...]:
     end = digest.period.end
 
     stalled = [
-        f"{who(s.person)}, admitted {(end - s.admitted_at).days} days ago"
-        + (f" — buddy {', '.join(who(b) for b in s.buddies)}" if s.buddies else " — no buddy")
+        f"{who(s.person)}, admitted {plural((end - s.admitted_at).days, 'day')} ago"
+        + (
+            f" — {'buddy' if len(s.buddies) == 1 else 'buddies'} {', '.join(who(b) for b in s.buddies)}"
+            if s.buddies
+            else " — no buddy"
+        )
         for s in a.stalled
     ]
     overdue = [
@@ -132,7 +155,7 @@ def sections(digest: Digest, who: Who) -> tuple[Section, ...]:
         f"{who(r.person)} — {plural(r.newcomers, 'newcomer')} made a first contribution" for r in a.referrers
     ]
     upcoming = [
-        f"{moment(u.starts_at, digest.period.zone)} {u.kind.upper() if u.kind == 'ama' else u.kind.title()}: "
+        f"{moment(u.starts_at, digest.period.zone)} {u.kind.upper() if u.kind == 'ama' else _kind(u.kind)}: "
         f"{user_text(u.title, 80)} — {u.going} going, {u.maybe} maybe"
         for u in a.upcoming
     ]
@@ -143,6 +166,11 @@ def sections(digest: Digest, who: Who) -> tuple[Section, ...]:
         f"{p.attended} attended, {plural(p.ama_questions, 'AMA question')}, "
         f"{plural(p.showcase_submissions, 'showcase submission')}"
     )
+    no_shows = [
+        f"No-shows at {user_text(n.title, 80)} ({plural(n.sessions, 'session')}): "
+        f"{n.no_shows} of {n.going} going did not check in ({_pct(n.rate)})"
+        for n in a.no_shows
+    ]
     median = "–" if ap.median_hours_to_decision is None else f"{ap.median_hours_to_decision:.1f} h"
     funnel = (
         f"{ap.submitted} submitted, {ap.approved} approved, {ap.rejected} rejected, "
@@ -150,7 +178,8 @@ def sections(digest: Digest, who: Who) -> tuple[Section, ...]:
     )
     shown = digest.data.cohorts[-digest.list_limit :]
     cohorts = [
-        f"{user_text(c.name, 40)} ({c.size}, launched {day(c.launched_at, digest.period.zone)}): "
+        f"{user_text(c.name, 40)} ({plural(c.size, 'member')}, "
+        f"launched {day(c.launched_at, digest.period.zone)}): "
         + " · ".join(f"w{i + 1} {_pct(r)}" for i, r in enumerate(c.retention) if r is not None)
         + f"; 14-day drop-off {_pct(c.drop_off_14d)}; first contribution {_pct(c.first_contribution_rate)}"
         for c in shown
@@ -163,6 +192,7 @@ def sections(digest: Digest, who: Who) -> tuple[Section, ...]:
         f"({_pct(r.first_contribution_rate)})"
         for r in digest.data.referrers
     ]
+    recognition = digest.data.recognition or NO_RECOGNITION
     return (
         Section(
             "Newcomers without a first contribution", tuple(_more(stalled, len(stalled), a.stalled_total))
@@ -175,7 +205,8 @@ def sections(digest: Digest, who: Who) -> tuple[Section, ...]:
         Section("Referrers whose newcomers activated", tuple(referrers)),
         Section("Next week", tuple(upcoming)),
         Section("Badges awarded", tuple(_more(badges, len(badges), a.badges_total))),
-        Section("Programme this week", (programme,)),
+        *(Section(t, lines) for t, lines in recognition_sections(recognition, who, digest.badge_name)),
+        Section("Programme this week", (programme, *no_shows)),
         Section("Applications this week", (funnel,)),
         Section("Feedback loop this week", tuple(feedback_lines(digest.data.feedback, digest.list_limit))),
         Section("Cohort retention (weeks after launch)", tuple(cohorts)),
@@ -196,9 +227,9 @@ def summary(digest: Digest) -> str:
     flagged = digest.flagged
     rated = [h for h in digest.headlines if h.healthy is not None and h.value is not None]
     if flagged:
-        flags = f"{plural(len(flagged), 'metric')} outside the healthy range."
+        flags = f"{plural(len(flagged), 'metric')} off target."
     elif rated:
-        flags = "Every metric with a healthy range is inside it."
+        flags = "Every metric with a target meets it."
     else:
         flags = "No activity to measure yet."
 
@@ -224,9 +255,7 @@ def render_markdown(digest: Digest, who: Who = markdown_who) -> str:
     out = [f"# {title(digest)}", "", summary(digest), "", "## Headline", ""]
     out += ["| metric | this week | change | |", "| --- | ---: | ---: | --- |"]
     for h in digest.headlines:
-        out.append(
-            f"| {h.label} | {fmt_value(h.unit, h.value)} | {fmt_change(h.unit, h.change)} | {flag_text(h)} |"
-        )
+        out.append(f"| {h.label} | {value_text(h)} | {fmt_change(h.unit, h.change)} | {flag_text(h)} |")
     for section in sections(digest, who):
         out += ["", f"## {section.title}", "", *(f"- {line}" for line in _lines_or_none(section.lines))]
     return "\n".join(out) + "\n"

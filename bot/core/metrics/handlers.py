@@ -42,7 +42,7 @@ def ranges_of(community: CommunitySettings) -> HealthyRanges:
     """The healthy ranges the digest flags against."""
     low, high = community.digest.healthy_active_ratio
     return HealthyRanges(
-        active_contributor_ratio=HealthyRange(low, high),
+        active_contributor_ratio=HealthyRange(low, high, above_is_good=True),  # a target, not a ceiling
         first_contribution_rate=HealthyRange(community.digest.healthy_first_contribution_rate, None),
     )
 
@@ -70,7 +70,8 @@ async def build_digest(
         sla_hours=community.gate.application_sla_hours,
         list_limit=community.digest.list_limit,
         badge_names={
-            badge.key: f"{badge.name} {badge.emoji}".strip() for badge in community.badges.catalogue
+            **{badge.key: f"{badge.name} {badge.emoji}".strip() for badge in community.badges.catalogue},
+            **{tier.key: f"{tier.name} {tier.emoji}".strip() for tier in community.tiers.ladder},
         },
     )
 
@@ -124,7 +125,7 @@ async def health_reply(command: ShowHealth, ctx: Context) -> Reply:
         "changes compare with the same point of last week."
     )
     if flagged:
-        text += f"\nOutside the healthy range: {', '.join(flagged)}."
+        text += f"\nOff target: {', '.join(flagged)}."
     return Reply(
         title=f"Community health — {user_text(community.name, 100)}",
         text=text,

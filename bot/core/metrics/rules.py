@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.core.feedback.report_rules import NO_FEEDBACK, FeedbackWeek
 from bot.core.refs import MemberRef
 from bot.core.weeks import IsoWeek, Period
+
+if TYPE_CHECKING:
+    from bot.core.metrics.recognition import Recognition
 
 ACTIVE_WEEKS = 4  # "active in the last 28 days" = the 4 rollup weeks ending with the report week
 ACTIVATION_DAYS = 7  # a first contribution within 7 days of admission counts as activation
@@ -257,6 +261,24 @@ class Upcoming:
 
 
 @dataclass(frozen=True)
+class NoShowRate:
+    """A series' sessions that ended in the period: members who said they were going and did not
+    check in ("I'm here"), of all who said they were going."""
+
+    series_id: int
+    title: str
+    kind: str
+    sessions: int
+    going: int
+    no_shows: int
+
+    @property
+    def rate(self) -> float | None:
+        """No-shows ÷ going; None when no one said they were going."""
+        return self.no_shows / self.going if self.going else None
+
+
+@dataclass(frozen=True)
 class AwardedBadge:
     """A badge awarded in the period."""
 
@@ -278,6 +300,7 @@ class Actions:
     upcoming: tuple[Upcoming, ...]
     badges: tuple[AwardedBadge, ...]
     badges_total: int
+    no_shows: tuple[NoShowRate, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -291,3 +314,4 @@ class DigestData:
     referrers: tuple[ReferrerReport, ...]
     actions: Actions
     feedback: FeedbackWeek = NO_FEEDBACK  # the feedback loop in the period (ideas, votes, shipped)
+    recognition: Recognition | None = None  # tiers, drifting members (bot.core.metrics.recognition)

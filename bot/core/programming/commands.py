@@ -16,7 +16,7 @@ from bot.core.refs import MemberRef
 
 @dataclass(frozen=True, kw_only=True)
 class CreateSeries(Command):
-    """Start a recurring AMA or showcase."""
+    """Start a recurring event: an AMA, showcase, office hours, meetup or council meeting."""
 
     kind: SeriesKind
     title: str
@@ -25,6 +25,8 @@ class CreateSeries(Command):
     channel: str = "announcements"
     timezone: str | None = None  # None: the community's
     host: MemberRef | None = None
+    capacity: int | None = None  # places per occurrence; None: no limit
+    location: str | None = None  # where it takes place (required for meetups)
     permission: ClassVar[Permission] = Permission.LEAD
 
 

@@ -115,11 +115,9 @@ async def retime(
 
 def scheduled_event(series: Series, occurrence: Occurrence) -> CreateScheduledEvent:
     """The native calendar event for an occurrence (the Slack adapter ignores it)."""
-    what = (
-        "Ask the host anything: queue questions with /ama."
-        if series.kind is SeriesKind.AMA
-        else ("Members show what they built: enter with /showcase.")
-    )
+    what = render.BLURBS[series.kind]
+    if series.location:
+        what += f" Where: {series.location[:200]}"
     return CreateScheduledEvent(
         community_id=series.community_id,
         event_key=render.event_key(occurrence.id),
@@ -136,7 +134,7 @@ async def refresh_announcement(ctx: Context, series: Series, occurrence: Occurre
     if occurrence.announced_at is None:
         return
     counts = await ctx.uow.repo(RsvpRepository).counts(occurrence.id)
-    text, fields = render.announcement(series, occurrence, counts)
+    text, fields = render.announcement(series, occurrence, counts, ctx.community.programming.calendar_url)
     await ctx.send(
         EditMessage(
             ctx.community.id,

@@ -69,6 +69,13 @@ class OccurrenceRepository(Protocol):
         """Happening occurrences of active series starting after `after`, soonest first."""
         ...
 
+    async def for_feed(
+        self, community_id: str, ending_after: datetime, limit: int
+    ) -> list[tuple[Series, Occurrence]]:
+        """Occurrences of the community's series in any status (cancelled ones too) ending after
+        `ending_after`, soonest first: the calendar feed's input."""
+        ...
+
     async def to_schedule(
         self, community_ids: Collection[str], ending_after: datetime
     ) -> list[tuple[Series, Occurrence]]:
@@ -92,6 +99,18 @@ class RsvpRepository(Protocol):
         ...
 
     async def answers_of(self, member_id: int, occurrence_ids: Collection[int]) -> dict[int, RsvpAnswer]: ...
+
+    async def hold(self, occurrence_id: int) -> None:
+        """Serialise RSVPs to this occurrence until the transaction ends (places are counted)."""
+        ...
+
+    async def waiting(self, occurrence_id: int) -> list[Member]:
+        """Admitted members on the waitlist, in the order they asked to go."""
+        ...
+
+    async def promote(self, occurrence_id: int, member_id: int, now: datetime) -> bool:
+        """Turn a waiting member's answer into going; False when they were not waiting."""
+        ...
 
 
 class QuestionRepository(Protocol):

@@ -17,7 +17,7 @@ from bot.core.programming.rules import (
     order_questions,
 )
 from bot.core.replies import Action, ActionStyle, Field
-from bot.core.text import mention, moment, user_text
+from bot.core.text import local_time, mention, user_text
 
 LIVE_QUESTIONS = 10  # questions shown (and given an "answered" button) in the live AMA post
 LIST_TEXT = 180  # characters of a question or description shown in a list
@@ -44,8 +44,8 @@ def live_key(occurrence_id: int) -> str:
 
 
 def when(series: Series, instant: datetime) -> str:
-    """An instant as the series' members read it, in the series' time zone."""
-    return moment(instant, ZoneInfo(series.timezone))
+    """An instant each member reads in their own zone (plain: in the series' time zone)."""
+    return local_time(instant, ZoneInfo(series.timezone))
 
 
 def title(series: Series) -> str:
@@ -83,26 +83,71 @@ def check_in_action(occurrence_id: int) -> Action:
     return Action("I'm here", f"rsvp:here:{occurrence_id}", ActionStyle.PRIMARY)
 
 
+def host_text(series: Series) -> str:
+    """ " with @host", or nothing."""
+    return _host(series)
+
+
 def _host(series: Series) -> str:
     return f" with {mention(series.host)}" if series.host else ""
 
 
-def announcement(series: Series, occurrence: Occurrence, counts: RsvpCounts) -> tuple[str, tuple[Field, ...]]:
+def announcement(
+    series: Series, occurrence: Occurrence, counts: RsvpCounts, calendar_url: str | None = None
+) -> tuple[str, tuple[Field, ...]]:
     """Text and RSVP counts of the announcement post (rendered again whenever it changes)."""
     at = when(series, occurrence.starts_at)
     lines = [f"{series.label}{_host(series)}: {at}, {series.duration_minutes} minutes."]
     if occurrence.status is OccurrenceStatus.MOVED:
         lines.append("Note the new time: this one was moved.")
-    if series.kind is SeriesKind.AMA:
-        lines.append("Let us know if you're coming, and queue your question for the host with /ama.")
-    else:
-        lines.append("Let us know if you're coming, and show what you built with /showcase.")
-    fields = (
-        Field("Going", str(counts.going)),
+    if series.location:
+        lines.append(f"Where: {user_text(series.location, limit=200)}")
+    lines.append(f"Let us know if you're coming{_INVITES[series.kind]}")
+    if calendar_url:
+        lines.append(f"Every event in your calendar: {calendar_url}")
+    fields: tuple[Field, ...] = (
+        Field(
+            "Going", str(counts.going) if series.capacity is None else f"{counts.going} of {series.capacity}"
+        ),
         Field("Maybe", str(counts.maybe)),
         Field("Can't make it", str(counts.no)),
     )
+    if series.capacity is not None and (counts.waiting or counts.going >= series.capacity):
+        fields += (Field("Waitlist", str(counts.waiting)),)
     return "\n".join(lines), fields
+
+
+_INVITES = {
+    SeriesKind.AMA: ", and queue your question for the host with /ama.",
+    SeriesKind.SHOWCASE: ", and show what you built with /showcase.",
+    SeriesKind.OFFICE_HOURS: ": drop in with whatever you're stuck on.",
+    SeriesKind.MEETUP: ": places help us plan the room.",
+    SeriesKind.COUNCIL_MEETING: ". Members of the council meet; the minutes are published after (/minutes).",
+}
+BLURBS = {
+    SeriesKind.AMA: "Ask the host anything: queue questions with /ama.",
+    SeriesKind.SHOWCASE: "Members show what they built: enter with /showcase.",
+    SeriesKind.OFFICE_HOURS: "Office hours: drop in with questions, no agenda needed.",
+    SeriesKind.MEETUP: "Meet the community in person.",
+    SeriesKind.COUNCIL_MEETING: "The council meets; its minutes are published afterwards.",
+}
+
+
+def promoted(series: Series, occurrence: Occurrence) -> str:
+    """The DM to a member who moved up from the waitlist."""
+    return (
+        f"A place opened up: you're going to {name(series)}, {when(series, occurrence.starts_at)}. "
+        "If you can't make it after all, press \"Can't make it\" on the announcement or in /events, "
+        "so the next person gets the place."
+    )
+
+
+def waitlisted(series: Series, occurrence: Occurrence, place: int) -> str:
+    """The answer to a member who asked to go when it was full."""
+    return (
+        f"{name(series)}, {when(series, occurrence.starts_at)}, is full: you're number {place} on the "
+        "waitlist. If a place opens up you'll get it and a message; nothing else to do."
+    )
 
 
 def called_off(series: Series, occurrence: Occurrence) -> str:

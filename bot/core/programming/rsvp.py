@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bot.core.context import Context
 from bot.core.errors import InvalidInput
-from bot.core.programming import feature, render
+from bot.core.programming import feature, render, waitlist
 from bot.core.programming.commands import AnswerRsvp, ListEvents, RecordAttendance, SetReminderPreference
 from bot.core.programming.common import (
     contribute,
@@ -14,7 +14,7 @@ from bot.core.programming.common import (
     refresh_announcement,
 )
 from bot.core.programming.ports import OccurrenceRepository, RsvpRepository
-from bot.core.programming.rules import CHECK_IN_OPENS, RsvpAnswer
+from bot.core.programming.rules import ANSWERS, CHECK_IN_OPENS, RsvpAnswer
 from bot.core.registry import ButtonRoute, Invocation, SlashCommand, int_id
 from bot.core.replies import Action, ActionStyle, Reply
 
@@ -22,7 +22,12 @@ EVENTS_LISTED = 10
 EVENTS_WITH_BUTTONS = 5  # 3 buttons each: within the 25 a message can carry on either platform
 ATTENDED = "event_attended"
 
-_SAID = {RsvpAnswer.GOING: "going", RsvpAnswer.MAYBE: "maybe", RsvpAnswer.NO: "can't make it"}
+_SAID = {
+    RsvpAnswer.GOING: "going",
+    RsvpAnswer.MAYBE: "maybe",
+    RsvpAnswer.NO: "can't make it",
+    RsvpAnswer.WAITING: "on the waitlist",
+}
 
 
 @feature.command(ListEvents)
@@ -60,12 +65,27 @@ async def answer_rsvp(command: AnswerRsvp, ctx: Context) -> Reply:
         )
     if ctx.now() >= occurrence.ends_at:
         raise InvalidInput("That one is over. /events shows what is coming.")
-    said = _SAID[command.answer]
-    if not await ctx.uow.repo(RsvpRepository).answer(occurrence.id, member.id, command.answer, ctx.now()):
-        return Reply(text=f"You already said {said}.")
+    rsvps = ctx.uow.repo(RsvpRepository)
+    await rsvps.hold(occurrence.id)
+    answer = command.answer
+    if answer is RsvpAnswer.GOING:
+        answer = await waitlist.admit_or_wait(ctx, series, occurrence, member)
+    was = (await rsvps.answers_of(member.id, [occurrence.id])).get(occurrence.id)
+    if not await rsvps.answer(occurrence.id, member.id, answer, ctx.now()):
+        if answer is RsvpAnswer.WAITING:
+            return Reply(
+                text=render.waitlisted(series, occurrence, await waitlist.position(ctx, occurrence, member))
+            )
+        return Reply(text=f"You already said {_SAID[answer]}.")
+    if was is RsvpAnswer.GOING:  # a place opened up: the first waiting member takes it
+        await waitlist.fill_places(ctx, series, occurrence)
     await refresh_announcement(ctx, series, occurrence)
-    text = f"Noted: {said} for {render.name(series)}, {render.when(series, occurrence.starts_at)}."
-    if command.answer is RsvpAnswer.GOING:
+    if answer is RsvpAnswer.WAITING:
+        return Reply(
+            text=render.waitlisted(series, occurrence, await waitlist.position(ctx, occurrence, member))
+        )
+    text = f"Noted: {_SAID[answer]} for {render.name(series)}, {render.when(series, occurrence.starts_at)}."
+    if answer is RsvpAnswer.GOING:
         if member.reminders_opt_out:
             text += " Reminders are off for you (/reminders on)."
         else:
@@ -114,7 +134,7 @@ def _rsvp(answer: RsvpAnswer) -> Callable[[Invocation, str], AnswerRsvp]:
     )
 
 
-for _answer in RsvpAnswer:
+for _answer in ANSWERS:
     feature.button(ButtonRoute("rsvp", _answer.value, _rsvp(_answer), command=AnswerRsvp))
 feature.button(
     ButtonRoute(

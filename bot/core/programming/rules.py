@@ -24,6 +24,9 @@ from bot.core.refs import MemberRef
 class SeriesKind(StrEnum):
     AMA = "ama"
     SHOWCASE = "showcase"
+    OFFICE_HOURS = "office_hours"  # drop-in time with the team
+    MEETUP = "meetup"  # in person: its series has a location
+    COUNCIL_MEETING = "council_meeting"  # a governing body's (monthly) meeting
 
 
 class SeriesStatus(StrEnum):
@@ -46,6 +49,11 @@ class RsvpAnswer(StrEnum):
     GOING = "going"
     MAYBE = "maybe"
     NO = "no"
+    WAITING = "waiting"  # asked to go when the occurrence was full: promoted in order when a place opens
+
+
+ANSWERS = (RsvpAnswer.GOING, RsvpAnswer.MAYBE, RsvpAnswer.NO)  # what a member can press
+MAX_CAPACITY = 10_000
 
 
 class SubmissionStatus(StrEnum):
@@ -54,7 +62,14 @@ class SubmissionStatus(StrEnum):
     REJECTED = "rejected"
 
 
-KIND_LABELS = {SeriesKind.AMA: "AMA", SeriesKind.SHOWCASE: "Showcase"}
+KIND_LABELS = {
+    SeriesKind.AMA: "AMA",
+    SeriesKind.SHOWCASE: "Showcase",
+    SeriesKind.OFFICE_HOURS: "Office hours",
+    SeriesKind.MEETUP: "Meetup",
+    SeriesKind.COUNCIL_MEETING: "Council meeting",
+}
+MAX_LOCATION_LENGTH = 200
 
 # Attendance is known from the "I'm here" button, pressed from a little before the start until a
 # little after the end; an RSVP is an intention, not attendance.
@@ -85,6 +100,8 @@ class NewSeries:
     anchor: date
     host_id: int | None = None
     key: str | None = None  # set for series defined in the configuration
+    capacity: int | None = None  # places per occurrence; None: no limit
+    location: str | None = None  # where it takes place (required for meetups)
 
 
 @dataclass
@@ -105,6 +122,8 @@ class Series:
     host_id: int | None = None
     host: MemberRef | None = None
     key: str | None = None
+    capacity: int | None = None  # places per occurrence; None: no limit
+    location: str | None = None  # where it takes place (meetups)
 
     @property
     def rule(self) -> Recurrence:
@@ -173,6 +192,31 @@ class RsvpCounts:
     going: int = 0
     maybe: int = 0
     no: int = 0
+    waiting: int = 0
+
+
+def places_left(capacity: int | None, counts: RsvpCounts) -> int | None:
+    """Free places of an occurrence (never below 0); None when it has no limit."""
+    return None if capacity is None else max(capacity - counts.going, 0)
+
+
+def validate_location(kind: SeriesKind, value: str | None) -> str | None:
+    """A meetup names where it takes place; other kinds may. InvalidInput says what to fix."""
+    cleaned = (value or "").strip() or None
+    if cleaned is not None and len(cleaned) > MAX_LOCATION_LENGTH:
+        raise InvalidInput(f"Keep the location to {MAX_LOCATION_LENGTH} characters (an address or a venue).")
+    if kind is SeriesKind.MEETUP and cleaned is None:
+        raise InvalidInput('A meetup needs a location: the venue or address, e.g. "Café Central, Main St 1".')
+    return cleaned
+
+
+def validate_capacity(value: int | None) -> int | None:
+    """A capacity from 1 to MAX_CAPACITY, or None (no limit); InvalidInput otherwise."""
+    if value is not None and not 1 <= value <= MAX_CAPACITY:
+        raise InvalidInput(
+            f"The capacity is the number of places, from 1 to {MAX_CAPACITY} (leave it out for no limit)."
+        )
+    return value
 
 
 @dataclass

@@ -38,6 +38,7 @@ from bot.core.programming.rules import (
     SubmissionStatus,
 )
 from bot.core.replies import Action, Reply
+from bot.core.text import plain_times
 
 AMA_HOST = "ama_host"
 SHOWCASE_PRESENTER = "showcase_presenter"
@@ -77,7 +78,10 @@ async def announce_occurrence(command: AnnounceOccurrence, ctx: Context) -> Repl
         return Reply.nothing()
     occurrence.announced_at = ctx.now()
     text, fields = render.announcement(
-        series, occurrence, await ctx.uow.repo(RsvpRepository).counts(occurrence.id)
+        series,
+        occurrence,
+        await ctx.uow.repo(RsvpRepository).counts(occurrence.id),
+        ctx.community.programming.calendar_url,
     )
     await ctx.send(
         PostMessage(
@@ -167,6 +171,13 @@ async def start_occurrence(command: StartOccurrence, ctx: Context) -> Reply:
             title=render.name(series),
             message_key=render.live_key(occurrence.id),
         )
+    elif series.kind is not SeriesKind.SHOWCASE:
+        text = (
+            f"{render.name(series)} starts now{render.host_text(series)}. Press the button when you're here."
+        )
+        effect = PostMessage(
+            ctx.community.id, series.channel, text, actions=(check_in,), title=render.name(series)
+        )
     else:
         entries = await ctx.uow.repo(ShowcaseRepository).of_occurrence(
             occurrence.id, SubmissionStatus.ACCEPTED
@@ -198,7 +209,8 @@ async def end_occurrence(command: EndOccurrence, ctx: Context) -> Reply:
 async def _settle(ctx: Context, series: Series, occurrence: Occurrence) -> None:
     when = render.when(series, occurrence.starts_at)
     if series.kind is SeriesKind.AMA and series.host_id is not None and series.host is not None:
-        earn_badge(ctx, series.host_id, series.host, AMA_HOST, f"Hosted {series.title[:100]} ({when})")
+        reason = f"Hosted {series.title[:100]} ({plain_times(when)})"  # stored: plain text, no token
+        earn_badge(ctx, series.host_id, series.host, AMA_HOST, reason)
     if series.kind is SeriesKind.SHOWCASE:
         for entry in await ctx.uow.repo(ShowcaseRepository).of_occurrence(
             occurrence.id, SubmissionStatus.ACCEPTED

@@ -29,12 +29,15 @@ from bot.core.programming.recurrence import load_zone
 from bot.core.programming.recurrence_text import RecurrenceFormatError, describe, parse_recurrence
 from bot.core.programming.rules import (
     HAPPENING,
+    MAX_CAPACITY,
     NewSeries,
     Occurrence,
     OccurrenceStatus,
     Series,
     SeriesKind,
     SeriesStatus,
+    validate_capacity,
+    validate_location,
 )
 from bot.core.programming.settings import SeriesConfig
 from bot.core.refs import MemberRef
@@ -83,6 +86,8 @@ async def _sync_configured(ctx: Context, configured: tuple[SeriesConfig, ...]) -
                 channel=item.channel,
                 anchor=_local_today(ctx, timezone),
                 host_id=host_id,
+                capacity=item.capacity,
+                location=item.location,
             ),
             now,
         )
@@ -127,6 +132,8 @@ async def create_series(command: CreateSeries, ctx: Context) -> Reply:
             channel=command.channel,
             anchor=_local_today(ctx, timezone),
             host_id=host_id,
+            capacity=validate_capacity(command.capacity),
+            location=validate_location(command.kind, command.location),
         ),
         ctx.now(),
     )
@@ -155,6 +162,8 @@ async def list_series(command: ListSeries, ctx: Context) -> Reply:
         line += f"{series.duration_minutes} min in {series.channel}"
         if series.host:
             line += f", host {mention(series.host)}"
+        if series.capacity is not None:
+            line += f", {series.capacity} places"
         if series.key:
             line += f" [config: {series.key}]"
         if series.status is SeriesStatus.ACTIVE:
@@ -285,16 +294,18 @@ def _create(inv: Invocation) -> CreateSeries:
         channel=o.get("channel") or "announcements",
         timezone=o.get("timezone") or None,
         host=o.get("host"),
+        capacity=int(o["capacity"]) if o.get("capacity") is not None else None,
+        location=o.get("location") or None,
     )
 
 
 feature.slash(
     SlashCommand(
         name="series create",
-        description="Start a recurring AMA or showcase",
+        description="Start a recurring AMA, showcase, office hours, meetup or council meeting",
         build=_create,
         options=(
-            Option("kind", "What kind of event", choices=("ama", "showcase")),
+            Option("kind", "What kind of event", choices=tuple(k.value for k in SeriesKind)),
             Option("title", "Its title", max_length=200),
             Option(
                 "recurrence",
@@ -312,6 +323,17 @@ feature.slash(
             Option("channel", "Channel name (default announcements)", required=False, max_length=64),
             Option("timezone", "IANA zone, e.g. Europe/Berlin (default: the community's)", required=False),
             Option("host", "Who hosts it", OptionType.MEMBER, required=False),
+            Option(
+                "location", "Where it takes place (required for a meetup)", required=False, max_length=200
+            ),
+            Option(
+                "capacity",
+                "Places per event; more RSVPs wait in line (default: no limit)",
+                OptionType.INTEGER,
+                required=False,
+                min_value=1,
+                max_value=MAX_CAPACITY,
+            ),
         ),
         command=CreateSeries,
     )

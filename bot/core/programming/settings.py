@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from bot.core.programming.recurrence import load_zone
 from bot.core.programming.recurrence_text import RecurrenceFormatError, parse_recurrence
@@ -16,13 +16,21 @@ class SeriesConfig(StrictModel):
     """A recurring event defined in the configuration, synced into the database by `key` at start."""
 
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
-    kind: Literal["ama", "showcase"]
+    kind: Literal["ama", "showcase", "office_hours", "meetup", "council_meeting"]
     title: str = Field(min_length=1, max_length=200)
     recurrence: str = Field(min_length=1, max_length=200)
     duration_minutes: int = Field(60, ge=5, le=24 * 60)
     channel: str = Field("announcements", pattern=CHANNEL_PATTERN)
     timezone: str | None = None  # None: the community's
     host: str | None = Field(None, min_length=1, max_length=64)  # the host's platform user id
+    capacity: int | None = Field(None, ge=1, le=10_000)  # places per occurrence; unset: no limit
+    location: str | None = Field(None, min_length=1, max_length=200)  # required for meetups
+
+    @model_validator(mode="after")
+    def _meetups_have_a_place(self) -> SeriesConfig:
+        if self.kind == "meetup" and self.location is None:
+            raise ValueError(f"series {self.key!r} is a meetup: give its location (venue or address)")
+        return self
 
     @field_validator("recurrence")
     @classmethod
@@ -52,6 +60,9 @@ class ProgrammingSettings(StrictModel):
     questions_per_member: int = Field(3, ge=1, le=50)
     submissions_per_member: int = Field(1, ge=1, le=10)
     series: tuple[SeriesConfig, ...] = ()
+    # The public address of this community's iCalendar feed (served under [calendar] at
+    # /calendar/<community id>.ics), linked from every announcement; unset: no link.
+    calendar_url: str | None = Field(None, pattern=r"^https?://[^\s<>|]+$", max_length=300)
 
     @field_validator("reminder_offsets_minutes")
     @classmethod

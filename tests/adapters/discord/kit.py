@@ -308,6 +308,7 @@ def community_config(guild: Mapping[str, Any], ids: Mapping[str, int], **discord
             "moderators": [ids["role:Moderator"]],
             "leads": [ids["role:Lead"]],
             "badges": {"helper": ids["role:Helper"]},
+            "tiers": {"advocate": ids["role:Helper"]},
         },
         "channels": {
             name: ids[f"channel:{name}"]

@@ -150,7 +150,17 @@ async def test_two_hundred_existing_members_use_the_bot_right_after_start_withou
     assert "Noted: going" in _text(going), going
 
     other = next(m for m in guild["members"] if m["user"]["username"] == "old-00100")
-    helpful = fake.message("Try the compost bin by the gate.", author=other["user"], guild=guild)
+    help_channel = fake.channel("help", guild=guild)
+    question = fake.message(
+        "Where do the peels go?", channel=help_channel, author=someone["user"], guild=guild
+    )
+    helpful = fake.message(
+        "Try the compost bin by the gate.",
+        channel=help_channel,
+        author=other["user"],
+        guild=guild,
+        referenced_message=question,  # an answer to someone's question: theirs to mark
+    )
     fake.messages[int(helpful["id"])] = helpful
     marked = await _answer(
         fake, fake.message_context_interaction("Mark helpful", helpful, user=someone, guild=guild)

@@ -277,6 +277,32 @@ async def test_mark_helpful_context_menu(harness: Harness) -> None:
     assert command.author == MemberRef("discord", target["author"]["id"])
     assert command.message_id == target["id"]
     assert refused["data"]["content"] == "Bots cannot be marked."
+    assert command.thread_owner is None and command.reply_to is None
+
+
+async def test_mark_helpful_names_the_asker_and_the_help_channel(harness: Harness) -> None:
+    fake, guild = harness.fake, harness.square.guild
+    alice, bob, lee = (_member(harness, n) for n in ("alice", "nina", "lee"))
+    parent = next(c for c in guild["channels"] if c["type"] == 0)
+    thread = fake.thread("How do I deploy?", parent=int(parent["id"]), owner=alice)
+    fake.channels[int(thread["id"])] = thread
+    question = fake.message("the question", channel=thread, guild=guild, author=bob)
+    answer = fake.message(
+        "an answer",
+        channel=thread,
+        guild=guild,
+        author=lee,
+        referenced_message=question,
+        message_reference={"message_id": question["id"], "channel_id": thread["id"]},
+    )
+    async with harness.running(harness.client()):
+        await _answer(
+            harness, fake.message_context_interaction("Mark helpful", answer, user=alice, guild=guild)
+        )
+    [command] = [c for c in harness.recorder.commands if isinstance(c, MarkHelpful)]
+    assert command.thread_owner == MemberRef("discord", alice["user"]["id"])
+    assert command.reply_to == MemberRef("discord", bob["user"]["id"])
+    assert command.channel_name == parent["name"]
 
 
 async def test_slow_work_is_deferred_then_answered(harness: Harness) -> None:

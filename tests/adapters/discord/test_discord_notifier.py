@@ -17,6 +17,7 @@ from bot.core.effects import (
     AddToSpace,
     AssignBadgeRole,
     CancelScheduledEvent,
+    ChangeTierRole,
     CreateScheduledEvent,
     DirectMessage,
     Effect,
@@ -135,6 +136,21 @@ async def test_closed_direct_messages_with_a_file_are_parked_not_retried(harness
         await harness.app.relay.run_once()
     [(status, attempts, error)] = await _outbox(harness)
     assert (status, attempts) == ("parked", 1) and "50007" in (error or "")
+
+
+async def test_tier_roles_are_granted_and_revoked(harness: Harness) -> None:
+    fake, guild, ids = harness.fake, harness.square.guild, harness.square.ids
+    nina = harness.square.member_id("nina")
+    async with harness.running(harness.client()) as client:
+        deliver = client.notifier.deliver
+        await deliver(ChangeTierRole(COMMUNITY, _ref(harness, "nina"), grant="advocate"), {})
+        nina_ref = _ref(harness, "nina")
+        await deliver(ChangeTierRole(COMMUNITY, nina_ref, grant="champion", revoke="advocate"), {})
+    role_calls = fake.requests_to("*", re.compile(rf"/guilds/{guild['id']}/members/{nina}/roles/\d+"))
+    assert [(r.method, r.path.rsplit("/", 1)[1]) for r in role_calls] == [
+        ("PUT", str(ids["role:Helper"])),
+        ("DELETE", str(ids["role:Helper"])),  # champion maps to no role here: only the revoke
+    ]
 
 
 async def test_member_access_and_badge_roles(harness: Harness) -> None:

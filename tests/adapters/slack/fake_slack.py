@@ -173,6 +173,7 @@ class FakeSlackApi:
             "conversations.members": self._conversations_members,
             "reactions.add": self._reactions_add,
             "usergroups.users.list": self._usergroups_users_list,
+            "usergroups.users.update": self._usergroups_users_update,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
             "apps.connections.open": self._apps_connections_open,
@@ -676,6 +677,16 @@ class FakeSlackApi:
             raise ApiError("no_such_subteam")
         return {"users": list(self.usergroups[usergroup])}
 
+    def _usergroups_users_update(self, params: JsonDict) -> JsonDict:
+        usergroup = str(_require(params, "usergroup", "no_such_subteam"))
+        if usergroup not in self.usergroups:
+            raise ApiError("no_such_subteam")
+        users = [u for u in str(_require(params, "users", "invalid_users")).split(",") if u]
+        if not users:
+            raise ApiError("invalid_users")
+        self.usergroups[usergroup] = users
+        return {"usergroup": {"id": usergroup, "users": users}}
+
     def _files_get_upload_url(self, params: JsonDict) -> JsonDict:
         filename = str(_require(params, "filename"))
         length = int(_require(params, "length"))
@@ -999,6 +1010,7 @@ class SlackSender:
         user_id: str = DEFAULT_USER_ID,
         team_id: str | None = None,
         channel_id: str = DEFAULT_CHANNEL_ID,
+        channel_name: str = "general",
         message: Mapping[str, Any] | None = None,
         trigger_id: str | None = None,
         response_url: str | None = None,
@@ -1015,7 +1027,7 @@ class SlackSender:
             "action_ts": f"{time.time():.6f}",
             "team": self._team(team_id),
             "user": self._user(user_id, team_id),
-            "channel": {"id": channel_id, "name": "general"},
+            "channel": {"id": channel_id, "name": channel_name},
             "is_enterprise_install": False,
             "enterprise": None,
             "callback_id": callback_id,

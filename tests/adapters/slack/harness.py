@@ -53,6 +53,9 @@ DIGEST = "C0DIGEST1"
 MEMBER_CHANNELS = ("C0MEMBERS", "C0PROJECT")
 
 
+CHAMPIONS = "S0CHAMPS"  # the user group of the champion tier
+
+
 def slack_settings(
     db_url: str,
     api_base_url: str,
@@ -65,6 +68,7 @@ def slack_settings(
         "team_id": TEAM_ID,
         "moderator_users": [MOD],
         "lead_users": [LEAD],
+        "usergroups": {"champion": CHAMPIONS},
         "member_channels": list(MEMBER_CHANNELS),
         "channels": {
             "lobby": LOBBY,
@@ -212,7 +216,8 @@ def all_text(payload: Any) -> Iterable[str]:
             yield from all_text(value)
 
 
-_SPECIAL = re.compile(r"<[!#]|<@(?![UW][A-Z0-9]+>)")
+# A date token (`<!date^UNIX^format|fallback>`) shows a time and pings no one.
+_SPECIAL = re.compile(r"<#|<!(?!date\^\d+\^[^|<>]*\|[^<>]*>)|<@(?![UW][A-Z0-9]+>)")
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
 
 

@@ -159,7 +159,8 @@ async def test_existing_members_use_townsquare_right_after_start(
             "mark_helpful",
             user_id=CAROL,
             channel_id=MEMBER_CHANNELS[0],
-            message={"ts": "1.000200", "user": DAVE},
+            channel_name="help",
+            message={"ts": "1.000200", "thread_ts": "1.000100", "user": DAVE, "parent_user_id": CAROL},
         )
         marked = (await fake_slack.wait_for("response_url", 3))[-1].params
         assert marked["text"] == f"Marked as helpful: <@{DAVE}> gets the credit."

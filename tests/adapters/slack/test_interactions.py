@@ -297,6 +297,26 @@ async def test_message_shortcut_sends_metadata_and_never_the_text(run: Running, 
     [answer] = run.responses()
     assert answer["text"] == f"Marked <@{MOD}>'s answer as helpful."
     assert "secret answer text" not in repr(kit.seen)
+    assert marked.thread_owner is None and marked.channel_name == "general"
+
+
+async def test_message_shortcut_in_a_thread_names_the_asker(run: Running, kit: Kit) -> None:
+    await run.slack.message_shortcut(
+        "mark_helpful",
+        user_id=MEMBER,
+        channel_id=APPLICATIONS,
+        channel_name="help",
+        message={
+            "ts": "1700000000.000400",
+            "thread_ts": "1700000000.000100",
+            "user": MOD,
+            "parent_user_id": MEMBER,
+        },
+    )
+    await run.settle()
+
+    [marked] = [c for c in kit.seen if isinstance(c, MarkHelpful)]
+    assert marked.thread_owner == MemberRef("slack", MEMBER) and marked.channel_name == "help"
 
 
 async def test_views_open_rate_limited_once_is_retried_after_retry_after(run: Running) -> None:

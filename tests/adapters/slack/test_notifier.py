@@ -15,6 +15,7 @@ from bot.clock import FixedClock
 from bot.core.effects import (
     AddToSpace,
     AssignBadgeRole,
+    ChangeTierRole,
     CreateScheduledEvent,
     DirectMessage,
     EditMessage,
@@ -32,6 +33,7 @@ from tests.adapters.slack.fake_slack import BOT_USER_ID, UPLOAD_CALL, FakeSlackA
 from tests.adapters.slack.harness import (
     ANNOUNCEMENTS,
     APPLICATIONS,
+    CHAMPIONS,
     DIGEST,
     LOBBY,
     MEMBER,
@@ -199,6 +201,19 @@ async def test_badge_roles_and_calendar_events_are_no_ops_on_slack(run: Running)
     await run.deliver()
     assert [s for s, _, _ in await statuses(run)] == ["done", "done"]
     assert run.fake.calls == []
+
+
+async def test_a_tier_is_a_user_group_on_slack(run: Running) -> None:
+    run.fake.usergroups[CHAMPIONS] = ["U0OTHER"]
+    await queue(run, ChangeTierRole(COMMUNITY, ref(MEMBER), grant="champion", revoke="advocate"))
+    await run.deliver()
+    assert run.fake.usergroups[CHAMPIONS] == ["U0OTHER", MEMBER]
+    await queue(run, ChangeTierRole(COMMUNITY, ref(MEMBER), grant="advocate", revoke="champion"))
+    await run.deliver()
+    assert run.fake.usergroups[CHAMPIONS] == ["U0OTHER"]
+    assert [s for s, _, _ in await statuses(run)] == ["done", "done"]
+    [update, _] = run.fake.calls_to("usergroups.users.update")
+    assert update.params == {"usergroup": CHAMPIONS, "users": f"U0OTHER,{MEMBER}"}
 
 
 async def test_a_rate_limit_is_waited_out(run: Running) -> None:

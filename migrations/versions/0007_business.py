@@ -1,7 +1,7 @@
 """business: consent, signals, sync state, surfaced leads, customer facts, community NPS
 
-Revision ID: 0004_business
-Revises: 0003_metrics_rollup
+Revision ID: 0007_business
+Revises: 0006_schedule_stamp
 Create Date: 2026-12-07 08:18:23.854812
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0004_business"
-down_revision: str | None = "0003_metrics_rollup"
+revision: str = "0007_business"
+down_revision: str | None = "0006_schedule_stamp"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

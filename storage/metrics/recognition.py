@@ -1,0 +1,122 @@
+"""The digest's recognition figures: tiers held and moved, members drifting, who came back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.core.members import MemberStatus
+from bot.core.metrics.recognition import COME_BACK_DAYS, ChallengeReport, Drifting, Recognition, TierMove
+from bot.core.weeks import Period
+from storage.badges.tables import MemberTierRow
+from storage.challenges.tables import ChallengeEntryRow, ChallengeRow
+from storage.metrics.lists import persons
+from storage.reengagement.tables import MemberDriftRow
+from storage.tables import MemberRow
+
+ADMITTED = MemberStatus.ADMITTED.value
+
+
+async def recognition(conn: AsyncConnection, community_id: str, period: Period, limit: int) -> Recognition:
+    """Tiers held at the period's end, tier moves and heads-ups in it, open drift episodes (capped at
+    `limit`), and the came-back figures over the 90 days before the period's end."""
+    T, D = MemberTierRow, MemberDriftRow
+    held = (
+        await conn.execute(
+            select(T.tier_key, func.count())
+            .join(MemberRow, MemberRow.id == T.member_id)
+            .where(T.community_id == community_id, MemberRow.status == ADMITTED, T.since < period.end)
+            .group_by(T.tier_key)
+            .order_by(func.count().desc(), T.tier_key)
+        )
+    ).all()
+    moved = (
+        await conn.execute(
+            select(T.member_id, T.tier_key, T.since, T.at_risk_since)
+            .where(
+                T.community_id == community_id,
+                or_(
+                    (T.since >= period.start) & (T.since < period.end),
+                    (T.at_risk_since >= period.start) & (T.at_risk_since < period.end),
+                ),
+            )
+            .order_by(T.member_id)
+        )
+    ).all()
+    open_ = (
+        (D.community_id == community_id)
+        & (D.since < period.end)
+        & (D.came_back_at.is_(None) | (D.came_back_at >= period.end))
+    )
+    drifting_total = int(await conn.scalar(select(func.count()).where(open_)) or 0)
+    episodes = (
+        await conn.execute(
+            select(D.member_id, D.since, D.reach_member_id, D.reach_via)
+            .where(open_)
+            .order_by(D.since, D.id)
+            .limit(limit)
+        )
+    ).all()
+    recent = (
+        (D.community_id == community_id)
+        & (D.since >= period.end - timedelta(days=COME_BACK_DAYS))
+        & (D.since < period.end)
+    )
+    drifted = int(await conn.scalar(select(func.count()).where(recent)) or 0)
+    came_back = int(
+        await conn.scalar(
+            select(func.count()).where(recent, D.came_back_at.is_not(None), D.came_back_at < period.end)
+        )
+        or 0
+    )
+    people = await persons(
+        conn,
+        {m.member_id for m in moved}
+        | {e.member_id for e in episodes}
+        | {e.reach_member_id for e in episodes if e.reach_member_id},
+    )
+    moves = []
+    for m in moved:
+        if m.member_id not in people:
+            continue
+        if m.since >= period.start and m.since < period.end:
+            moves.append(TierMove(people[m.member_id], m.tier_key))
+        if m.at_risk_since is not None and period.start <= m.at_risk_since < period.end:
+            moves.append(TierMove(people[m.member_id], m.tier_key, heads_up=True))
+    C, E = ChallengeRow, ChallengeEntryRow
+    challenges = (
+        await conn.execute(
+            select(
+                C.id,
+                C.title,
+                C.ends_at,
+                func.count(E.member_id),
+                func.count(E.submitted_at),
+                func.count(E.completed_at),
+            )
+            .outerjoin(E, E.challenge_id == C.id)
+            .where(C.community_id == community_id, C.starts_at < period.end, C.ends_at > period.start)
+            .group_by(C.id, C.title, C.ends_at)
+            .order_by(C.ends_at, C.id)
+        )
+    ).all()
+    return Recognition(
+        tiers=tuple((key, int(n)) for key, n in held),
+        moves=tuple(moves),
+        drifting=tuple(
+            Drifting(
+                people[e.member_id],
+                e.since,
+                people.get(e.reach_member_id) if e.reach_member_id else None,
+                e.reach_via,
+            )
+            for e in episodes
+            if e.member_id in people
+        ),
+        drifting_total=drifting_total,
+        drifted=drifted,
+        came_back=came_back,
+        challenges=tuple(ChallengeReport(i, t, e, int(j), int(s), int(c)) for i, t, e, j, s, c in challenges),
+    )
