@@ -1,7 +1,9 @@
-"""A Hypothesis state machine over the outbox and the relay: effects committed as the bus commits
-them, a platform that goes down and up, mark-done writes that fail, relays that crash and restart,
-time passing. Every effect lands exactly once (a resend after a lost record is absorbed by the
-attempt key, as Discord's nonce absorbs it) and, per channel and person, in the order queued."""
+"""A Hypothesis state machine over the outbox, the relay and the contribution ingest: effects
+committed as the bus commits them, a platform that goes down and up, mark-done writes that fail,
+relays that crash and restart, time passing, and platform messages (replayed ones among them)
+flowing through the ingest, which hands each batch to the bus. Every effect lands exactly once (a
+resend after a lost record is absorbed by the attempt key, as Discord's nonce absorbs it) and, per
+channel and person, in the order queued; every message is counted exactly once."""
 
 from __future__ import annotations
 
@@ -15,15 +17,17 @@ from typing import Any, ClassVar
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from hypothesis.strategies import integers, sampled_from
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from bot.bootstrap import build_app
 from bot.clock import FixedClock
 from bot.core.effects import DirectMessage, Effect, PostMessage, lane
+from bot.core.events import MessagePosted
 from bot.core.refs import MemberRef
 from bot.relay import OutboxRelay, RetryPolicy
 from bot.relay_requeue import requeue_with_dependants
+from storage.contributions.tables import ContributionRow
 from storage.db import create_engine
 from storage.tables import OutboxRow
 from tests.conftest import COMMUNITY, START, make_settings
@@ -71,6 +75,13 @@ class RelayMachine(RuleBasedStateMachine):
         self.lost_records = 0  # sends whose record a crash lost: the only allowed resends
         self.queued: dict[str, list[str]] = defaultdict(list)
         self.count = 0
+        self.messages: set[str] = set()  # distinct platform message ids handed to the ingest
+        self.app.ingest.flush_seconds = 0.0
+
+        async def start_ingest() -> None:
+            self.app.ingest.start()  # its writer task runs on this machine's loop
+
+        self._run(start_ingest())
         self.relay = self._relay()
 
     def _relay(self) -> OutboxRelay:
@@ -102,6 +113,23 @@ class RelayMachine(RuleBasedStateMachine):
     def direct(self, member: str) -> None:
         self.count += 1
         self._run(self._queue([DirectMessage(COMMUNITY, MemberRef("fake", member), f"d{self.count}")]))
+
+    @rule(member=sampled_from(["1", "2", "3"]), message=integers(1, 25))
+    def message(self, member: str, message: int) -> None:
+        """A message arrives; an id seen before is the platform replaying it (counted once)."""
+        event = MessagePosted(
+            community_id=COMMUNITY,
+            member=MemberRef("fake", member),
+            channel_id="general",
+            message_id=str(message),
+            at=self.clock.now(),
+        )
+        self._run(self.app.ingest.submit(event))
+        self.messages.add(str(message))
+
+    @rule()
+    def ingest_catches_up(self) -> None:
+        self._run(self.app.ingest.drain())
 
     @rule(down=sampled_from([True, False]))
     def platform(self, down: bool) -> None:
@@ -143,12 +171,19 @@ class RelayMachine(RuleBasedStateMachine):
             for _ in range(100):
                 self.clock.advance(seconds=60)
                 self._run(self.relay.run_once())
+            self._run(self.app.ingest.stop())
             self._run(self._assert_all_done())
             assert dict(self.sim.landed) == {k: v for k, v in self.queued.items() if v}
+            self._run(self._assert_counted_once())
         finally:
             self._run(self.app.engine.dispose())
             self.loop.close()
             shutil.rmtree(self.folder, ignore_errors=True)
+
+    async def _assert_counted_once(self) -> None:
+        async with self.app.engine.connect() as conn:
+            counted = await conn.scalar(select(func.count()).select_from(ContributionRow))
+        assert counted == len(self.messages)
 
     async def _assert_all_done(self) -> None:
         async with self.app.engine.connect() as conn:
