@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from hypothesis.strategies import integers, sampled_from
@@ -30,7 +31,7 @@ from bot.relay_requeue import requeue_with_dependants
 from storage.contributions.tables import ContributionRow
 from storage.db import create_engine
 from storage.tables import OutboxRow
-from tests.conftest import COMMUNITY, START, make_settings
+from tests.conftest import BACKENDS, COMMUNITY, START, _truncate, make_settings
 from tests.core.relay_kit import SimPlatform
 
 # No parking in this model (parked effects are the documented exception to the order): attempts
@@ -60,13 +61,18 @@ class _FlakyRecord:
 
 class RelayMachine(RuleBasedStateMachine):
     template: ClassVar[Path]
+    postgres: ClassVar[str | None] = None  # set: run on this PostgreSQL database (emptied per example)
 
     def __init__(self) -> None:
         super().__init__()
         self.loop = asyncio.new_event_loop()
         self.folder = Path(tempfile.mkdtemp())
-        shutil.copy(self.template, self.folder / "t.db")
-        url = f"sqlite+aiosqlite:///{self.folder / 't.db'}"
+        if self.postgres is not None:
+            url = self.postgres
+            self.loop.run_until_complete(_truncate(url))
+        else:
+            shutil.copy(self.template, self.folder / "t.db")
+            url = f"sqlite+aiosqlite:///{self.folder / 't.db'}"
         self.clock = FixedClock(START)
         self.sim = SimPlatform()
         self.app = build_app(make_settings(url), self.clock, {"fake": self.sim}, engine=create_engine(url))
@@ -193,8 +199,12 @@ class RelayMachine(RuleBasedStateMachine):
             assert await requeue_with_dependants(uow, await uow.outbox.parked_ids(), self.clock.now()) == 0
 
 
-def test_every_effect_lands_once_and_in_order(sqlite_template: Path) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_effect_lands_once_and_in_order(
+    backend: str, sqlite_template: Path, pg_url: str | None
+) -> None:
     RelayMachine.template = sqlite_template
+    RelayMachine.postgres = pg_url if backend == "postgresql" else None
     run_state_machine_as_test(
         RelayMachine,
         settings=settings(
