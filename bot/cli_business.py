@@ -7,109 +7,108 @@ import argparse
 import asyncio
 import csv
 import json
-import os
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from adapters.sinks.facts_file import FactFileError, read_facts
+from bot.cli_errors import CliFailure, checked_storage
+
+
+def _community(settings: Any, community_id: str | None) -> Any:
+    """The community named with --community, or the first configured."""
+    from bot.cli_members import UsageError, select_communities
+
+    try:
+        (community,) = select_communities(settings, community_id or settings.communities[0].id)
+    except UsageError as exc:
+        raise CliFailure(str(exc)) from None
+    return community
+
+
+@asynccontextmanager
+async def _checked_app(args: argparse.Namespace) -> AsyncIterator[Any]:
+    """The app on the configured database, its file and schema checked as every verb's are. Built
+    without notifiers: what a verb queues waits in the outbox for `townsquare run` to deliver."""
+    from bot.bootstrap import build_app
+    from bot.cli import _load
+    from bot.clock import SystemClock
+
+    settings = _load(args.config)
+    async with checked_storage(settings, args.config, writes=True) as storage:
+        app = build_app(settings, SystemClock(), engine=storage.engine)
+        try:
+            await app.ensure_communities()
+            yield app
+        finally:
+            await app.close()
 
 
 async def _customers_import(args: argparse.Namespace) -> int:
-    from bot.bootstrap import build_app
     from bot.cli import _load
-    from bot.cli_members import UsageError, select_communities
-    from bot.clock import SystemClock
     from bot.core.business.commands import ImportCustomerFacts
     from bot.core.replies import Reply
-    from storage.migrate import SchemaOutOfDate, require_current
 
-    settings = _load(args.config)
+    community = _community(_load(args.config), args.community)
     try:
-        (community,) = select_communities(settings, args.community or settings.communities[0].id)
         facts = read_facts(Path(args.file))
-    except (UsageError, FactFileError) as exc:
-        print(f"townsquare customers import: {exc}", file=sys.stderr)
-        return 2
-    app = build_app(settings, SystemClock())
-    try:
-        try:
-            await require_current(app.engine, args.config)
-        except SchemaOutOfDate as exc:
-            print(f"townsquare customers import: {exc}", file=sys.stderr)
-            return 2
-        await app.ensure_communities()
+    except FactFileError as exc:
+        raise CliFailure(str(exc)) from None
+    async with _checked_app(args) as app:
         result = await app.bus.handle(ImportCustomerFacts(community_id=community.id, facts=tuple(facts)))
-        text = result.text if isinstance(result, Reply) else ""
-        if isinstance(result, Reply) and result.private and "not one of" in text:
-            print(f"townsquare customers import: {args.file}: {text}", file=sys.stderr)
-            return 2
-        print(f"{community.id}: {text}")
-        return 0
-    finally:
-        await app.close()
+    text = result.text if isinstance(result, Reply) else ""
+    if isinstance(result, Reply) and result.private and "not one of" in text:
+        raise CliFailure(f"{args.file}: {text}")
+    print(f"{community.id}: {text}")
+    return 0
 
 
 async def _members_export(args: argparse.Namespace) -> int:
-    from bot.bootstrap import open_storage
     from bot.cli import _load
-    from bot.cli_members import UsageError, select_communities
     from bot.core.business.ports import BusinessReader, BusinessRepository
     from bot.core.business.rules import Level, cql_score, level_of
-    from storage.migrate import SchemaOutOfDate, require_current
 
     settings = _load(args.config)
-    try:
-        (community,) = select_communities(settings, args.community or settings.communities[0].id)
-    except UsageError as exc:
-        print(f"townsquare members export: {exc}", file=sys.stderr)
-        return 2
+    community = _community(settings, args.community)
     policy = community.business
-    async with open_storage(settings, reports=True) as storage:
-        try:
-            await require_current(storage.engine, args.config)
-        except SchemaOutOfDate as exc:
-            print(f"townsquare members export: {exc}", file=sys.stderr)
-            return 2
-        async with storage.uow_factory() as uow:
-            repo = uow.repo(BusinessRepository)
-            since = datetime.now(UTC) - timedelta(days=policy.window_days)
-            consenting = {
-                c.member_id: c
-                for c in await repo.consenting(community.id)
-                if c.version >= policy.consent_version
-            }
-            if args.aggregates:
-                activities = await repo.activities(community.id, since, None)
-                members = await uow.repo(BusinessReader).admitted_count(community.id)
-                levels = {level.value: 0 for level in Level}
-                for activity in activities:
-                    levels[level_of(activity, policy).value] += 1
-                rows: list[dict[str, Any]] = [
-                    {"community": community.id, "members": members, "consenting": len(consenting), **levels}
-                ]
-            else:
-                rows = []
-                for activity in await repo.activities(community.id, since, list(consenting)):
-                    consent, score = consenting[activity.member_id], cql_score(activity, policy)
-                    rows.append(
-                        {
-                            "platform": consent.member.platform,
-                            "user_id": consent.member.user_id,
-                            "display_name": consent.display_name,
-                            "email": consent.email or "",
-                            "level": level_of(activity, policy).value,
-                            "cql_score": score.score,
-                            "cql_reasons": "; ".join(score.reasons),
-                            "referrals": activity.referrals,
-                            "last_active": activity.last_active.date().isoformat()
-                            if activity.last_active
-                            else "",
-                            "consent_version": consent.version,
-                        }
-                    )
+    async with checked_storage(settings, args.config, writes=False) as storage, storage.uow_factory() as uow:
+        repo = uow.repo(BusinessRepository)
+        since = datetime.now(UTC) - timedelta(days=policy.window_days)
+        consenting = {
+            c.member_id: c for c in await repo.consenting(community.id) if c.version >= policy.consent_version
+        }
+        if args.aggregates:
+            activities = await repo.activities(community.id, since, None)
+            members = await uow.repo(BusinessReader).admitted_count(community.id)
+            levels = {level.value: 0 for level in Level}
+            for activity in activities:
+                levels[level_of(activity, policy).value] += 1
+            rows: list[dict[str, Any]] = [
+                {"community": community.id, "members": members, "consenting": len(consenting), **levels}
+            ]
+        else:
+            rows = []
+            for activity in await repo.activities(community.id, since, list(consenting)):
+                consent, score = consenting[activity.member_id], cql_score(activity, policy)
+                rows.append(
+                    {
+                        "platform": consent.member.platform,
+                        "user_id": consent.member.user_id,
+                        "display_name": consent.display_name,
+                        "email": consent.email or "",
+                        "level": level_of(activity, policy).value,
+                        "cql_score": score.score,
+                        "cql_reasons": "; ".join(score.reasons),
+                        "referrals": activity.referrals,
+                        "last_active": activity.last_active.date().isoformat()
+                        if activity.last_active
+                        else "",
+                        "consent_version": consent.version,
+                    }
+                )
     _write(rows, args.format)
     return 0
 
@@ -125,48 +124,31 @@ async def business_section(engine: Any, community: Any, week: Any) -> str:
 
 
 async def _automations_preview(args: argparse.Namespace) -> int:
-    from bot.bootstrap import build_app
     from bot.cli import _load
     from bot.cli_members import UsageError, select_communities
-    from bot.clock import SystemClock
     from bot.core.business.commands import RunAutomations
     from bot.core.replies import Reply
-    from storage.migrate import SchemaOutOfDate, require_current
 
-    settings = _load(args.config)
     try:
-        communities = select_communities(settings, args.community)
+        communities = select_communities(_load(args.config), args.community)
     except UsageError as exc:
-        print(f"townsquare automations preview: {exc}", file=sys.stderr)
-        return 2
-    app = build_app(settings, SystemClock())
-    try:
-        try:
-            await require_current(app.engine, args.config)
-        except SchemaOutOfDate as exc:
-            print(f"townsquare automations preview: {exc}", file=sys.stderr)
-            return 2
-        await app.ensure_communities()
+        raise CliFailure(str(exc)) from None
+    async with _checked_app(args) as app:
         for community in communities:
             result = await app.bus.handle(RunAutomations(community_id=community.id, dry_run=True))
             print(f"{community.id}: {result.text if isinstance(result, Reply) else ''}")
-        return 0
-    finally:
-        await app.close()
+    return 0
 
 
 def _write(rows: list[dict[str, Any]], fmt: str) -> None:
-    try:
-        if fmt == "json":
-            json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
-            sys.stdout.write("\n")
-        elif rows:
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-        sys.stdout.flush()
-    except BrokenPipeError:  # `| head` closed the pipe: stop quietly (Python's documented recipe)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    """Rows to standard output (run_verb ends a closed pipe quietly)."""
+    if fmt == "json":
+        json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif rows:
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def add_parsers(

@@ -61,7 +61,13 @@ def run_verb(args: argparse.Namespace) -> int:
 
 def _verb(args: argparse.Namespace) -> list[str]:
     words = [args.command]
-    for attribute in ("ideas_command", "metrics_command", "members_command"):
+    for attribute in (
+        "ideas_command",
+        "metrics_command",
+        "members_command",
+        "customers_command",
+        "automations_command",
+    ):
         if getattr(args, attribute, None):
             words.append(getattr(args, attribute))
     return words

@@ -28,19 +28,25 @@ def _kind(fact: InboundFact) -> FactKind:
         raise InvalidInput(f"fact {fact.external_id}: event {fact.kind!r} is not one of {kinds}") from None
 
 
-def _linked(fact: InboundFact, consenting: list[Consent]) -> Consent | None:
-    for consent in consenting:
-        if fact.member is not None and consent.member.user_id == fact.member:
-            return consent
-        if fact.email_sha256 and consent.email and email_hash(consent.email) == fact.email_sha256.lower():
-            return consent
-    return None
+class _Links:
+    """Consenting members by platform user id and by email hash, built once per import."""
+
+    def __init__(self, consenting: list[Consent]) -> None:
+        self.by_user = {c.member.user_id: c for c in consenting}
+        self.by_email = {email_hash(c.email): c for c in consenting if c.email}
+
+    def of(self, fact: InboundFact) -> Consent | None:
+        """The consenting member a fact names, by user id first, then by email hash."""
+        found = self.by_user.get(fact.member) if fact.member is not None else None
+        if found is None and fact.email_sha256:
+            found = self.by_email.get(fact.email_sha256.lower())
+        return found
 
 
 @feature.command(ImportCustomerFacts)
 async def import_customer_facts(command: ImportCustomerFacts, ctx: Context) -> Reply:
     """Link and store the facts; a bad event name refuses the whole batch (nothing half-imported)."""
-    consenting = await ctx.uow.repo(BusinessRepository).consenting(command.community_id)
+    links = _Links(await ctx.uow.repo(BusinessRepository).consenting(command.community_id))
     reader = ctx.uow.repo(BusinessReader)
     stored: list[tuple[str, CustomerFact]] = []
     linked = 0
@@ -48,7 +54,7 @@ async def import_customer_facts(command: ImportCustomerFacts, ctx: Context) -> R
         kind = _kind(fact)
         if fact.revenue is not None and not 0 <= fact.revenue < 1e12:
             raise InvalidInput(f"fact {fact.external_id}: revenue must be 0 or more, not {fact.revenue}")
-        consent = _linked(fact, consenting)
+        consent = links.of(fact)
         member_id = consent.member_id if consent else None
         referrer = (
             await reader.referral_owner(command.community_id, fact.referral_code)

@@ -71,6 +71,7 @@ async def build_report(uow: UnitOfWork, community: CommunitySettings, week: IsoW
     consent = {
         c.member_id: c for c in await uow_repo.consenting(community.id) if c.version >= policy.consent_version
     }
+    consenting_refs = {c.member for c in consent.values()}
     activities = await uow_repo.activities(community.id, end - timedelta(days=policy.window_days), None)
     levels = Counter(level_of(a, policy) for a in activities)
     facts = await reader.facts(community.id)
@@ -87,9 +88,7 @@ async def build_report(uow: UnitOfWork, community: CommunitySettings, week: IsoW
         consenting=len(consent),
         levels={level: levels.get(level, 0) for level in Level},
         new_leads=[
-            lead
-            for lead in await uow_repo.new_leads(community.id, start)
-            if lead[0] in {c.member for c in consent.values()}
+            lead for lead in await uow_repo.new_leads(community.id, start) if lead[0] in consenting_refs
         ],
         leads_total=total,
         leads_converted=converted,
