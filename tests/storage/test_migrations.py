@@ -45,6 +45,12 @@ VERSIONS = MIGRATIONS / "versions"
 RELEASED: dict[str, str] = {
     # revision file -> sha256 of its bytes as released. Never change an entry: add a revision.
     "0001_initial_schema.py": "138d9f6975c1d824381e0cd04a6b55c2bd6ddb17b74ef5686d8103ae09c95605",
+    "0002_outbox_relay.py": "1ea79ed53a90e925a3cfd18ccf3588ed55d717123a2c9bcb2f41774b7097e083",
+    "0003_metrics_rollup.py": "3d46bf997c0527c11ef7ef7fd221ccaf09ba9a4cbc7566b5ee3280d754aff175",
+    "0004_recognition.py": "f3fec1ddd7528f16be8b898c2f02e7b38e0dee412516543e888ec8852e1a8299",
+    "0005_governance.py": "87b32e577d59bd0ad3da4173ab7caeea8004a93c3c17bd722c431a0552dac391",
+    "0006_schedule_stamp.py": "8aef6bef720ea189e50a184d2d9c3c5e11bf0e00d820a7825b1a3582b97d5cd0",
+    "0007_business.py": "229c16c00dfca1211c0d1523afc0a0241f99f883b62943a2fbdb86ff0f822b09",
 }
 
 
