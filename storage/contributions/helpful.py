@@ -7,13 +7,14 @@ rollups with them, so badges, the leaderboard and the peer-answer rate stop coun
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from bot.core.contributions.helpful_rules import PairMarks
 from bot.core.contributions.rules import ContributionKind, week_start
 from storage.contributions.tables import ContributionRow, MemberWeekRow
+from storage.metrics.activity import recount
 from storage.repository_base import SqlRepository, upsert
 
 HELPFUL = ContributionKind.HELPFUL_ANSWER.value
@@ -78,7 +79,7 @@ class SqlHelpfulMarks(SqlRepository):
             .where(ContributionRow.id.in_([r.id for r in rows]))
             .values(kind=FLAGGED, weight=0.0)
         )
-        moved: dict[tuple[int, object], list[float]] = {}
+        moved: dict[tuple[int, date], list[float]] = {}
         for row in rows:
             total = moved.setdefault((row.member_id, week_start(row.occurred_at)), [0, 0.0])
             total[0] += 1
@@ -114,6 +115,7 @@ class SqlHelpfulMarks(SqlRepository):
                 )
             ],
         )
+        await recount(self.session, community_id, moved)  # a week may have lost its last helpful answer
         return len(rows)
 
 

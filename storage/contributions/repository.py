@@ -31,6 +31,7 @@ from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef
 from storage.contributions.bulk import add_to_weeks, insert_new_contributions
 from storage.contributions.tables import MemberWeekRow
+from storage.metrics.activity import note_contributions
 from storage.repository_base import SqlRepository, insert_ignore
 from storage.tables import MemberRow
 
@@ -260,6 +261,7 @@ class SqlContributionRepository(SqlRepository):
             totals[key] = (count + 1, weight + row.weight)
         if totals:
             await add_to_weeks(self.session, community_id, totals)
+            await note_contributions(self.session, community_id, totals)
 
     async def stats(
         self, community_id: str, member_ids: Sequence[int], current_week: date

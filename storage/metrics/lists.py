@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, desc, distinct, exists, func, or_, select
+from sqlalchemy import and_, desc, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.metrics.rules import (
@@ -32,7 +32,6 @@ from storage.cohorts.tables import BuddyPairRow, CohortMemberRow, CohortRow
 from storage.metrics.programme import no_show_rates
 from storage.metrics.sql import (
     IS_HELPFUL,
-    MW,
     NOT_ADOPTED,
     A,
     C,
@@ -42,6 +41,7 @@ from storage.metrics.sql import (
     member_at,
     pending_at,
 )
+from storage.metrics.tables import MemberActivityRow as ACT
 from storage.programming.tables import OccurrenceRow, RsvpRow, SeriesRow
 
 CM = CohortMemberRow
@@ -102,21 +102,24 @@ async def cohorts(conn: AsyncConnection, community_id: str, period: Period) -> t
         )
         last = min(first + timedelta(weeks=RETENTION_WEEKS - 1), period.rollup_week)
         result = await conn.execute(
-            select(CM.cohort_id, MW.week_start, func.count(distinct(MW.member_id)))
-            .join(MW, MW.member_id == CM.member_id)
+            select(CM.cohort_id, ACT.week_start, func.count())
+            .join(ACT, ACT.member_id == CM.member_id)
             .where(
                 CM.cohort_id.in_(launched_that_week),
-                MW.week_start >= first,
-                MW.week_start <= last,
-                MW.count > 0,
+                ACT.week_start >= first,
+                ACT.week_start <= last,
+                ACT.week_kinds != 0,
             )
-            .group_by(CM.cohort_id, MW.week_start)
+            .group_by(CM.cohort_id, ACT.week_start)
         )
         active.update({(row[0], row[1]): int(row[2]) for row in result})
         week2 = first + timedelta(weeks=1)
         if week2 <= period.rollup_week:
             contributed = exists().where(
-                MW.member_id == CM.member_id, MW.week_start >= first, MW.week_start <= week2, MW.count > 0
+                ACT.member_id == CM.member_id,
+                ACT.week_start >= first,
+                ACT.week_start <= week2,
+                ACT.week_kinds != 0,
             )
             stayed = or_(M.left_at.is_(None), M.left_at >= _midnight(week2 + timedelta(weeks=1)))
             result = await conn.execute(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.feedback.report_rules import FEEDBACK_WINDOW
@@ -38,13 +38,13 @@ from bot.core.metrics.rules import (
 from bot.core.weeks import Period
 from storage.db import read_only
 from storage.feedback.report import feedback_figures
+from storage.metrics.activity import kinds_in
 from storage.metrics.lists import actions, cohorts, referrers
 from storage.metrics.recognition import recognition
 from storage.metrics.snapshots import kept_weeks
 from storage.metrics.sql import (
     DECIDED,
     IS_HELPFUL,
-    MW,
     NOT_ADOPTED,
     REFERRAL_METHODS,
     A,
@@ -56,6 +56,7 @@ from storage.metrics.sql import (
     pending_at,
     seconds_between,
 )
+from storage.metrics.tables import MemberActivityRow as ACT
 from storage.programming.tables import (
     AmaQuestionRow,
     OccurrenceRow,
@@ -100,25 +101,20 @@ class MetricsQueries:
         )
 
     async def activity(self, period: Period) -> Activity:
-        """Members active in the 4 rollup weeks ending with the period's week, among members at its end."""
+        """Members active in the 4 rollup weeks ending with the period's week, among members at its end:
+        one `member_activity` row per member, its window mask saying which kinds they made."""
         if period in self._activity:
             return self._activity[period]
-        first = period.week.shift(-(ACTIVE_WEEKS - 1)).monday
-        per_member = (
-            select(MW.member_id, func.count(distinct(MW.kind)).label("kinds"))
-            .join(M, M.id == MW.member_id)
+        active, kinds = await self.one(
+            select(func.count(), func.coalesce(func.sum(kinds_in(ACT.window_kinds)), 0))
+            .select_from(ACT)
+            .join(M, M.id == ACT.member_id)
             .where(
-                MW.community_id == self.community_id,
-                MW.week_start >= first,
-                MW.week_start <= period.rollup_week,
-                MW.count > 0,
+                ACT.community_id == self.community_id,
+                ACT.week_start == period.rollup_week,
+                ACT.window_kinds != 0,
                 member_at(period.end),
             )
-            .group_by(MW.member_id)
-            .subquery()
-        )
-        active, kinds = await self.one(
-            select(func.count(), func.coalesce(func.sum(per_member.c.kinds), 0)).select_from(per_member)
         )
         result = Activity(members=await self.members(period.end), active_members=active, kind_total=kinds)
         self._activity[period] = result
@@ -305,40 +301,18 @@ class MetricsQueries:
         return tuple(points)
 
     async def active_ratios(self, periods: Sequence[Period]) -> list[float | None]:
-        """The active contributor ratio of consecutive periods in two statements.
-
-        The rollup of all the weeks involved is read once: each member's active weeks become a
-        bit mask (week j -> 2^j), and a period counts the members whose mask meets its 4 weeks."""
-        first = periods[0].week.shift(-(ACTIVE_WEEKS - 1))
-        weeks = [first.shift(j).monday for j in range(len(periods) + ACTIVE_WEEKS - 1)]
-        bit = case({week: 1 << j for j, week in enumerate(weeks)}, value=MW.week_start)
-        # Distinct (member, week) pairs first, joined to the member before aggregating: every join
-        # happens on plain rows, so neither database can pick a plan that repeats the aggregate.
-        active_weeks = (
-            select(MW.member_id, bit.label("bit"))
-            .where(
-                MW.community_id == self.community_id,
-                MW.week_start >= weeks[0],
-                MW.week_start <= weeks[-1],
-                MW.count > 0,
-            )
-            .distinct()
-            .subquery()
-        )
-        state = (M.admitted_at, M.status, M.left_at, M.is_bot)
-        masks = (
-            select(*state, func.sum(active_weeks.c.bit).label("mask"))
-            .join(M, M.id == active_weeks.c.member_id)
-            .group_by(M.id, *state)
-            .subquery()
-        )
-        window = [sum(1 << j for j in range(i, i + ACTIVE_WEEKS)) for i in range(len(periods))]
+        """The active contributor ratio of consecutive periods in two statements: each week's
+        `member_activity` rows with a window mask are its members active in the 4 weeks to it."""
+        weeks = [p.rollup_week for p in periods]
         active = await self.one(
-            select(
-                *(
-                    count_if(and_(member_at(p.end, masks.c), masks.c.mask.op("&")(w) != 0))
-                    for p, w in zip(periods, window, strict=True)
-                )
+            select(*(count_if(and_(ACT.week_start == p.rollup_week, member_at(p.end))) for p in periods))
+            .select_from(ACT)
+            .join(M, M.id == ACT.member_id)
+            .where(
+                ACT.community_id == self.community_id,
+                ACT.week_start >= min(weeks),
+                ACT.week_start <= max(weeks),
+                ACT.window_kinds != 0,
             )
         )
         members = await self.one(

@@ -18,7 +18,7 @@ from bot.core.weeks import IsoWeek, Period
 from storage.contributions.tables import ContributionRow, MemberWeekRow
 from storage.metrics.reader import SqlMetricsReader
 from storage.metrics.snapshots import VERSION
-from storage.metrics.tables import MetricsWeekRow
+from storage.metrics.tables import MemberActivityRow, MetricsWeekRow
 from tests.conftest import COMMUNITY
 from tests.core.test_digest import MONDAY_AFTER, W46
 from tests.storage.digest_fixture import Ids, seed_digest_community
@@ -33,6 +33,7 @@ async def _forget_history(engine: AsyncEngine) -> None:
     """Every contribution gone: only kept weeks still show activity."""
     async with engine.begin() as conn:
         await conn.execute(delete(MemberWeekRow))
+        await conn.execute(delete(MemberActivityRow))
         await conn.execute(delete(ContributionRow))
 
 

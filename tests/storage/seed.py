@@ -8,13 +8,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage.badges.tables import BadgeAwardRow
 from storage.cohorts.tables import BuddyPairRow, CohortMemberRow, CohortRow
 from storage.contributions.tables import ContributionRow, MemberWeekRow
 from storage.feedback.tables import IdeaRow, IdeaStatusChangeRow, IdeaVoteRow
 from storage.gates.tables import ApplicationRow
+from storage.metrics.activity import recount
 from storage.programming.tables import (
     AmaQuestionRow,
     OccurrenceRow,
@@ -108,6 +109,9 @@ class Seed:
             count=count,
             weight=float(count),
         )
+        async with AsyncSession(self.engine) as session:  # the masks the write path keeps beside it
+            await recount(session, self.community_id, [(member_id, monday)])
+            await session.commit()
 
     async def contribution(self, member_id: int, kind: str, when: datetime, *, by_staff: bool = False) -> int:
         return await self._insert(

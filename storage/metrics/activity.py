@@ -1,0 +1,167 @@
+"""Weekly activity masks (`member_activity`): per member and rollup week, the kinds of contribution
+made that week (`week_kinds`) and in the 4 weeks ending with it (`window_kinds`), one bit per kind.
+
+"Active in the last 28 days" and its engagement depth (docs/metrics.md) become one row per member
+to count instead of four weeks of per-kind `member_week` rows to regroup; cohort retention reads
+one row per member and week. The masks follow `member_week` exactly (a kind counts in a week when
+its count there is above zero):
+
+- the contribution write path calls `note_contributions` with the (member, week, kind) keys of the
+  rows it just inserted (storage/contributions/repository.py, `_roll_up`); counts only grow there,
+  so bits are only added, and only for kinds new to that week (one SELECT, then an upsert of the
+  few rows that change);
+- a path that moves counts between kinds calls `recount` for the (member, week) pairs it touched
+  (storage/contributions/helpful.py), which recomputes their masks from `member_week`;
+- migration 0008 fills the table from `member_week` (`BACKFILL`, also used by bench/digest.py).
+
+Bits are part of the stored data: never renumber one; a new kind takes the next free bit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.contributions.tables import MemberWeekRow
+from storage.metrics.tables import MemberActivityRow
+from storage.repository_base import upsert
+
+KIND_BITS: dict[str, int] = {
+    "message": 1 << 0,
+    "thread_reply": 1 << 1,
+    "reaction": 1 << 2,
+    "helpful_answer": 1 << 3,
+    "ama_question": 1 << 4,
+    "showcase": 1 << 5,
+    "event_attended": 1 << 6,
+    "referral_activated": 1 << 7,
+    "idea_filed": 1 << 8,
+    "idea_vote": 1 << 9,
+    "helpful_flagged": 1 << 10,
+}
+OTHER_BIT = 1 << 30  # a kind missing above (none is: a test checks every ContributionKind has a bit)
+WINDOW_WEEKS = 4  # bot.core.metrics.rules.ACTIVE_WEEKS: a week's mask counts in its window of 4
+_WEEK = timedelta(weeks=1)
+A = MemberActivityRow
+
+
+def kind_bit(kind: str) -> int:
+    """The bit of a contribution kind."""
+    return KIND_BITS.get(kind, OTHER_BIT)
+
+
+def kinds_in(mask: Any) -> Any:
+    """SQL: how many kinds a mask holds (its set bits)."""
+    return sum(case((mask.op("&")(bit) != 0, 1), else_=0) for bit in (*KIND_BITS.values(), OTHER_BIT))
+
+
+async def note_contributions(
+    session: AsyncSession, community_id: str, keys: Iterable[tuple[int, date, str]]
+) -> None:
+    """Add newly inserted contributions, as (member, week, kind) keys, to the masks."""
+    masks: dict[tuple[int, date], int] = {}
+    for member_id, week, kind in keys:
+        masks[(member_id, week)] = masks.get((member_id, week), 0) | kind_bit(kind)
+    if not masks:
+        return
+    have = {
+        (row.member_id, row.week_start): row.week_kinds
+        for row in await session.execute(
+            select(A.member_id, A.week_start, A.week_kinds).where(
+                A.member_id.in_({m for m, _ in masks}), A.week_start.in_({w for _, w in masks})
+            )
+        )
+    }
+    # A bit already in a week's mask is in its window rows too (added in the same transaction).
+    rows: dict[tuple[int, date], tuple[int, int]] = {}
+    for (member_id, week), mask in masks.items():
+        new = mask & ~have.get((member_id, week), 0)
+        for k in range(WINDOW_WEEKS) if new else ():
+            key = (member_id, week + k * _WEEK)
+            week_bits, window_bits = rows.get(key, (0, 0))
+            rows[key] = (week_bits | (new if k == 0 else 0), window_bits | new)
+    if rows:
+        await _upsert(session, community_id, rows, merge=True)
+
+
+async def recount(session: AsyncSession, community_id: str, pairs: Iterable[tuple[int, date]]) -> None:
+    """Recompute the masks that (member, week) pairs feed from `member_week` (after counts moved)."""
+    wanted = {(m, w + k * _WEEK) for m, w in pairs for k in range(WINDOW_WEEKS)}
+    if not wanted:
+        return
+    weeks = [w for _, w in wanted]
+    found = await session.execute(
+        select(MemberWeekRow.member_id, MemberWeekRow.week_start, MemberWeekRow.kind).where(
+            MemberWeekRow.member_id.in_({m for m, _ in wanted}),
+            and_(
+                MemberWeekRow.week_start >= min(weeks) - (WINDOW_WEEKS - 1) * _WEEK,
+                MemberWeekRow.week_start <= max(weeks),
+            ),
+            MemberWeekRow.count > 0,
+        )
+    )
+    by_week: dict[tuple[int, date], int] = {}
+    for member_id, week, kind in found:
+        by_week[(member_id, week)] = by_week.get((member_id, week), 0) | kind_bit(kind)
+    rows = {}
+    for member_id, week in wanted:
+        window = 0
+        for k in range(WINDOW_WEEKS):
+            window |= by_week.get((member_id, week - k * _WEEK), 0)
+        rows[(member_id, week)] = (by_week.get((member_id, week), 0), window)
+    await _upsert(session, community_id, rows, merge=False)
+
+
+async def _upsert(
+    session: AsyncSession, community_id: str, rows: dict[tuple[int, date], tuple[int, int]], *, merge: bool
+) -> None:
+    """Write masks: OR-ed into what is there (`merge`), or replacing it. One lock order (sorted)."""
+    table = A.__table__
+    connection = await session.connection()
+    stmt = upsert(connection.dialect.name, table)
+    week_kinds, window_kinds = stmt.excluded.week_kinds, stmt.excluded.window_kinds
+    if merge:
+        week_kinds = table.c.week_kinds.op("|")(week_kinds)
+        window_kinds = table.c.window_kinds.op("|")(window_kinds)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["member_id", "week_start"],
+        set_={"week_kinds": week_kinds, "window_kinds": window_kinds},
+    )
+    await session.execute(
+        stmt,
+        [
+            {
+                "member_id": member_id,
+                "week_start": week,
+                "community_id": community_id,
+                "week_kinds": week_bits,
+                "window_kinds": window_bits,
+            }
+            for (member_id, week), (week_bits, window_bits) in sorted(rows.items())
+        ],
+    )
+
+
+def backfill_sql(dialect: str) -> str:
+    """One statement filling an empty `member_activity` from `member_week` (a migration keeps its
+    own copy: released migrations do not change with this module)."""
+    bit = " ".join(f"WHEN '{k}' THEN {b}" for k, b in KIND_BITS.items())
+    shifted = (
+        "date(mw.week_start, '+' || (7 * k.k) || ' days')"
+        if dialect == "sqlite"
+        else "mw.week_start + 7 * k.k"
+    )
+    offsets = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(WINDOW_WEEKS))
+    return (
+        "INSERT INTO member_activity (member_id, week_start, community_id, week_kinds, window_kinds) "
+        "SELECT member_id, week, community_id, "
+        "sum(DISTINCT CASE WHEN k = 0 THEN bit ELSE 0 END), sum(DISTINCT bit) "
+        f"FROM (SELECT mw.member_id, {shifted} AS week, mw.community_id, k.k, "
+        f"CASE mw.kind {bit} ELSE {OTHER_BIT} END AS bit "
+        f"FROM member_week AS mw CROSS JOIN ({offsets}) AS k WHERE mw.count > 0) AS s "
+        "GROUP BY member_id, week, community_id"
+    )
