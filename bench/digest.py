@@ -1,9 +1,10 @@
 """Benchmark: the weekly digest of a large community.
 
-Builds a community of N members and C contribution rows (with the `member_week` rollups the ingest
-path keeps, and applications, cohorts, a programme and badges) in SQL — recursive CTEs on SQLite,
-generate_series on PostgreSQL — then, in a fresh process so the figures are the digest's own,
-prints the time to compute the weekly digest (and to render it and its chart) and the peak memory.
+Builds a community of N members and C contribution rows (with the `member_week` rollups and the
+`member_activity` masks the ingest path keeps, and applications, cohorts, a programme and badges) in
+SQL — recursive CTEs on SQLite, generate_series on PostgreSQL — then, in a fresh process so the
+figures are the digest's own, prints the time to compute the weekly digest (and to render it and
+its chart) and the peak memory.
 
     python bench/digest.py                                   # 10k members, 1M contributions
     python bench/digest.py --members 100000 --contributions 10000000
@@ -33,6 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
 from storage.contributions.tables import ContributionRow, MemberWeekRow  # noqa: E402
 from storage.db import create_engine, is_sqlite  # noqa: E402
+from storage.metrics.activity import backfill_sql  # noqa: E402
+from storage.metrics.tables import MemberActivityRow  # noqa: E402
 from storage.migrate import downgrade, upgrade  # noqa: E402
 
 COMMUNITY = "bench"
@@ -156,6 +159,7 @@ async def generate(engine: AsyncEngine, members: int, contributions: int) -> Non
         f"FROM contribution GROUP BY member_id, {q.week_start('occurred_at')}, kind, community_id",
         "member_week rollups",
     )
+    await _exec(engine, backfill_sql(engine.dialect.name), "member_activity masks")
     await _exec(
         engine,
         "UPDATE member SET first_contribution_at = f.first FROM "
@@ -262,8 +266,8 @@ def _epoch(q: Sql, column: str) -> str:
 
 
 async def _indexes(engine: AsyncEngine, create: bool) -> None:
-    """Bulk inserts run without the secondary indexes of the two big tables; they are built after."""
-    tables = (ContributionRow.__table__, MemberWeekRow.__table__)
+    """Bulk inserts run without the secondary indexes of the big tables; they are built after."""
+    tables = (ContributionRow.__table__, MemberWeekRow.__table__, MemberActivityRow.__table__)
     async with engine.begin() as conn:
         for table in tables:
             for index in table.indexes:

@@ -1,5 +1,5 @@
 """member activity: per member and week, the kinds of contribution that week and in the 4 weeks ending
-with it (bit masks), filled from member_week
+with it (bit masks), filled from member_week; applications by decision time
 
 Revision ID: 0008_member_activity
 Revises: 0007_business
@@ -80,8 +80,10 @@ def upgrade() -> None:
         ["community_id", "week_start", "member_id", "window_kinds"],
         unique=False,
     )
+    op.create_index("ix_application_decided", "application", ["community_id", "decided_at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_application_decided", table_name="application")
     op.drop_index("ix_member_activity_week", table_name="member_activity")
     op.drop_table("member_activity")

@@ -50,6 +50,8 @@ class RedemptionAttemptRow(Base):
 
 class ApplicationRow(Base):
     __tablename__ = "application"
+    # The digest reads a week's decisions (counts and times to decision).
+    __table_args__ = (Index("ix_application_decided", "community_id", "decided_at"),)
     __privacy__ = Privacy(
         columns={"member_id": "delete", "decided_by_id": "nullify"},
         note="the member's answers and the decision; a moderator's erasure keeps the decision",

@@ -33,13 +33,12 @@ from storage.metrics.programme import no_show_rates
 from storage.metrics.sql import (
     IS_HELPFUL,
     NOT_ADOPTED,
-    A,
     C,
     M,
     activated_within_window,
     count_if,
     member_at,
-    pending_at,
+    pending_applications,
 )
 from storage.metrics.tables import MemberActivityRow as ACT
 from storage.programming.tables import OccurrenceRow, RsvpRow, SeriesRow
@@ -253,23 +252,17 @@ async def _overdue(
     conn: AsyncConnection, community_id: str, period: Period, policy: MetricsPolicy
 ) -> tuple[tuple[OverdueApplication, ...], int]:
     """Applications still undecided `sla_hours` after they were submitted, oldest first."""
-    where = pending_at(community_id, period.end, period.end - timedelta(hours=policy.sla_hours))
-    total = await _count(conn, select(func.count()).select_from(A).where(where))
-    rows = (
-        await conn.execute(
-            select(A.id, A.member_id, A.submitted_at)
-            .where(where)
-            .order_by(A.submitted_at, A.id)
-            .limit(policy.list_limit)
-        )
-    ).all()
+    due = period.end - timedelta(hours=policy.sla_hours)
+    waiting = await pending_applications(conn, community_id, period.end)
+    late = [row for row in waiting if row.submitted_at < due]
+    rows = late[: policy.list_limit]
     people = await persons(conn, (row.member_id for row in rows))
     items = tuple(
         OverdueApplication(row.id, people[row.member_id], row.submitted_at)
         for row in rows
         if row.member_id in people
     )
-    return items, total
+    return items, len(late)
 
 
 async def _helpers(

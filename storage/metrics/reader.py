@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -53,7 +53,7 @@ from storage.metrics.sql import (
     activated_within_window,
     count_if,
     member_at,
-    pending_at,
+    pending_applications,
     seconds_between,
 )
 from storage.metrics.tables import MemberActivityRow as ACT
@@ -67,10 +67,10 @@ from storage.programming.tables import (
 
 
 class MetricsQueries:
-    """The metrics of one community on one connection; activity and activation are memoised per
-    period because the trend, the week and the week before share them. `kept` holds the finished
-    weeks' metrics already in the rollup (storage/metrics/snapshots.py), by week id: those are read,
-    not computed."""
+    """The metrics of one community on one connection; activity, activation and the member counts
+    are memoised per period because the trend, the week and the week before share them. `kept` holds
+    the finished weeks' metrics already in the rollup (storage/metrics/snapshots.py), by week id:
+    those are read, not computed."""
 
     def __init__(
         self, conn: AsyncConnection, community_id: str, kept: dict[str, WeekMetrics] | None = None
@@ -80,6 +80,7 @@ class MetricsQueries:
         self.kept = kept or {}
         self._activity: dict[Period, Activity] = {}
         self._activation: dict[Period, Activation] = {}
+        self._members: dict[Period, tuple[int, int, int]] = {}
 
     def kept_metrics(self, period: Period) -> WeekMetrics | None:
         """The rollup's metrics of a finished period, if kept."""
@@ -94,11 +95,23 @@ class MetricsQueries:
         """A scalar count."""
         return int(await self.conn.scalar(stmt) or 0)
 
-    async def members(self, moment: datetime) -> int:
-        """Members at a moment."""
-        return await self.count(
-            select(func.count()).select_from(M).where(M.community_id == self.community_id, member_at(moment))
+    async def member_counts(self, period: Period) -> tuple[int, int, int]:
+        """Members at the period's end, and admissions and departures in it: one pass over the members."""
+        if period in self._members:
+            return self._members[period]
+
+        def within(column: Any) -> Any:
+            return and_(column >= period.start, column < period.end)
+
+        members, admitted, left = await self.one(
+            select(
+                count_if(member_at(period.end)),
+                count_if(and_(within(M.admitted_at), NOT_ADOPTED, M.is_bot.is_(False))),
+                count_if(and_(within(M.left_at), M.is_bot.is_(False))),
+            ).where(M.community_id == self.community_id)
         )
+        self._members[period] = (members, admitted, left)
+        return members, admitted, left
 
     async def activity(self, period: Period) -> Activity:
         """Members active in the 4 rollup weeks ending with the period's week, among members at its end:
@@ -116,7 +129,8 @@ class MetricsQueries:
                 member_at(period.end),
             )
         )
-        result = Activity(members=await self.members(period.end), active_members=active, kind_total=kinds)
+        members, _, _ = await self.member_counts(period)
+        result = Activity(members=members, active_members=active, kind_total=kinds)
         self._activity[period] = result
         return result
 
@@ -185,16 +199,14 @@ class MetricsQueries:
             )
         ).all()
         median = float(statistics.median(durations)) / 3600 if durations else None
-        pending = await self.count(select(func.count()).where(pending_at(cid, end)))
-        late = await self.count(
-            select(func.count()).where(pending_at(cid, end, end - timedelta(hours=sla_hours)))
-        )
+        waiting = await pending_applications(self.conn, cid, end)
+        late = sum(1 for row in waiting if row.submitted_at < end - timedelta(hours=sla_hours))
         return Applications(
             submitted=submitted,
             approved=approved,
             rejected=rejected,
             median_hours_to_decision=median,
-            pending=pending,
+            pending=len(waiting),
             pending_past_sla=late,
         )
 
@@ -243,21 +255,9 @@ class MetricsQueries:
             showcase_submissions=await created(ShowcaseSubmissionRow),
         )
 
-    async def growth(self, period: Period, members: int) -> Growth:
-        """Admissions and departures in the period."""
-        admitted, left = await self.one(
-            select(
-                count_if(and_(M.admitted_at >= period.start, M.admitted_at < period.end, NOT_ADOPTED)),
-                count_if(and_(M.left_at >= period.start, M.left_at < period.end)),
-            ).where(
-                M.community_id == self.community_id,
-                M.is_bot.is_(False),
-                or_(
-                    and_(M.admitted_at >= period.start, M.admitted_at < period.end),
-                    and_(M.left_at >= period.start, M.left_at < period.end),
-                ),
-            )
-        )
+    async def growth(self, period: Period) -> Growth:
+        """Admissions and departures in the period, and members at its end."""
+        members, admitted, left = await self.member_counts(period)
         return Growth(admitted=admitted, left=left, members=members)
 
     async def week(self, period: Period, policy: MetricsPolicy) -> WeekMetrics:
@@ -274,7 +274,7 @@ class MetricsQueries:
             peer_answers=await self.peer_answers(period),
             applications=await self.applications(period, policy.sla_hours),
             programming=await self.programming(period),
-            growth=await self.growth(period, activity.members),
+            growth=await self.growth(period),
         )
 
     async def trend(self, period: Period) -> tuple[TrendPoint, ...]:
