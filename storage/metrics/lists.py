@@ -1,22 +1,20 @@
-"""Read-side SQL for the digest's breakdowns and action lists: cohorts, referrers, who to act on."""
+"""Read-side SQL for the digest's breakdowns and action lists: referrers, who to act on (cohorts:
+storage/metrics/cohorts.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, desc, exists, func, or_, select
+from sqlalchemy import and_, desc, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.metrics.rules import (
     ACTIVATION_DAYS,
-    RETENTION_WEEKS,
-    TREND_WEEKS,
     Actions,
     ActivatedReferrer,
     AwardedBadge,
-    CohortReport,
     Helper,
     MetricsPolicy,
     OverdueApplication,
@@ -28,7 +26,7 @@ from bot.core.metrics.rules import (
 from bot.core.refs import MemberRef
 from bot.core.weeks import Period
 from storage.badges.tables import BadgeAwardRow
-from storage.cohorts.tables import BuddyPairRow, CohortMemberRow, CohortRow
+from storage.cohorts.tables import BuddyPairRow
 from storage.metrics.programme import no_show_rates
 from storage.metrics.sql import (
     IS_HELPFUL,
@@ -40,10 +38,7 @@ from storage.metrics.sql import (
     member_at,
     pending_applications,
 )
-from storage.metrics.tables import MemberActivityRow as ACT
 from storage.programming.tables import OccurrenceRow, RsvpRow, SeriesRow
-
-CM = CohortMemberRow
 
 
 async def persons(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, Person]:
@@ -55,113 +50,8 @@ async def persons(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, Person
     return {row.id: Person(row.id, MemberRef(row.platform, row.user_id), row.display_name) for row in rows}
 
 
-def _monday(moment: datetime) -> date:
-    """The rollup week (ISO Monday, UTC) an instant falls in."""
-    day = moment.date()
-    return day - timedelta(days=day.weekday())
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
 async def _count(conn: AsyncConnection, stmt: Any) -> int:
     return int(await conn.scalar(stmt) or 0)
-
-
-async def cohorts(conn: AsyncConnection, community_id: str, period: Period) -> tuple[CohortReport, ...]:
-    """Cohorts launched in the 12 weeks ending with the period: retention, drop-off, activation.
-
-    Cohorts that launched in the same rollup week share their week windows, so each launch week
-    takes two grouped queries however many cohorts it has."""
-    in_window = and_(
-        CohortRow.community_id == community_id,
-        CohortRow.launched_at >= period.shift(-(TREND_WEEKS - 1)).start,
-        CohortRow.launched_at < period.end,
-    )
-    rows = (
-        await conn.execute(
-            select(CohortRow.id, CohortRow.name, CohortRow.launched_at, func.count(CM.member_id))
-            .outerjoin(CM, CM.cohort_id == CohortRow.id)
-            .where(in_window)
-            .group_by(CohortRow.id, CohortRow.name, CohortRow.launched_at)
-            .order_by(CohortRow.launched_at, CohortRow.id)
-        )
-    ).all()
-    if not rows:
-        return ()
-    launch_weeks = sorted({_monday(row.launched_at) for row in rows})
-    active: dict[tuple[int, date], int] = {}
-    retained: dict[int, int] = {}
-    for first in launch_weeks:
-        launched_that_week = select(CohortRow.id).where(
-            in_window,
-            CohortRow.launched_at >= _midnight(first),
-            CohortRow.launched_at < _midnight(first + timedelta(weeks=1)),
-        )
-        last = min(first + timedelta(weeks=RETENTION_WEEKS - 1), period.rollup_week)
-        result = await conn.execute(
-            select(CM.cohort_id, ACT.week_start, func.count())
-            .join(ACT, ACT.member_id == CM.member_id)
-            .where(
-                CM.cohort_id.in_(launched_that_week),
-                ACT.week_start >= first,
-                ACT.week_start <= last,
-                ACT.week_kinds != 0,
-            )
-            .group_by(CM.cohort_id, ACT.week_start)
-        )
-        active.update({(row[0], row[1]): int(row[2]) for row in result})
-        week2 = first + timedelta(weeks=1)
-        if week2 <= period.rollup_week:
-            contributed = exists().where(
-                ACT.member_id == CM.member_id,
-                ACT.week_start >= first,
-                ACT.week_start <= week2,
-                ACT.week_kinds != 0,
-            )
-            stayed = or_(M.left_at.is_(None), M.left_at >= _midnight(week2 + timedelta(weeks=1)))
-            result = await conn.execute(
-                select(CM.cohort_id, func.count())
-                .join(M, M.id == CM.member_id)
-                .where(CM.cohort_id.in_(launched_that_week), contributed, stayed)
-                .group_by(CM.cohort_id)
-            )
-            retained.update({row[0]: int(row[1]) for row in result})
-    activation = {
-        row[0]: (int(row[1]), int(row[2]))
-        for row in await conn.execute(
-            select(CM.cohort_id, func.count(), count_if(activated_within_window()))
-            .join(M, M.id == CM.member_id)
-            .where(
-                CM.cohort_id.in_(select(CohortRow.id).where(in_window)),
-                M.admitted_at.is_not(None),
-                M.admitted_at <= period.end - timedelta(days=ACTIVATION_DAYS),
-            )
-            .group_by(CM.cohort_id)
-        )
-    }
-    reports = []
-    for cohort_id, name, launched_at, size in rows:
-        first = _monday(launched_at)
-        weeks = [first + timedelta(weeks=k) for k in range(RETENTION_WEEKS)]
-        week2_reached = weeks[1] <= period.rollup_week
-        newcomers, activated = activation.get(cohort_id, (0, 0))
-        reports.append(
-            CohortReport(
-                cohort_id=cohort_id,
-                name=name,
-                launched_at=launched_at,
-                size=int(size),
-                active_by_week=tuple(
-                    active.get((cohort_id, w), 0) if w <= period.rollup_week else None for w in weeks
-                ),
-                dropped_14d=int(size) - retained.get(cohort_id, 0) if week2_reached else None,
-                newcomers=newcomers,
-                activated=activated,
-            )
-        )
-    return tuple(reports)
 
 
 async def referrers(

@@ -39,7 +39,8 @@ from bot.core.weeks import Period
 from storage.db import read_only
 from storage.feedback.report import feedback_figures
 from storage.metrics.activity import kinds_in
-from storage.metrics.lists import actions, cohorts, referrers
+from storage.metrics.cohorts import cohorts
+from storage.metrics.lists import actions, referrers
 from storage.metrics.recognition import recognition
 from storage.metrics.snapshots import kept_weeks
 from storage.metrics.sql import (

@@ -1,0 +1,148 @@
+"""The digest's cohort breakdown: retention by week, 14-day drop-off and activation per cohort.
+
+A cohort's week windows start at the rollup week it launched in, so the cohorts are read grouped by
+launch week: a small derived table of the launch weeks (one literal row each) joins the cohorts
+launched in it, their members and those members' `member_activity` rows in that launch week's
+window. Three statements in all, however many cohorts and launch weeks.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Date, and_, exists, func, literal, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.core.metrics.rules import ACTIVATION_DAYS, RETENTION_WEEKS, TREND_WEEKS, CohortReport
+from bot.core.weeks import Period
+from storage.cohorts.tables import CohortMemberRow, CohortRow
+from storage.metrics.sql import M, activated_within_window, count_if
+from storage.metrics.tables import MemberActivityRow as ACT
+
+CM = CohortMemberRow
+_WEEK = timedelta(weeks=1)
+
+
+def _monday(moment: datetime) -> date:
+    """The rollup week (ISO Monday, UTC) an instant falls in."""
+    day = moment.date()
+    return day - timedelta(days=day.weekday())
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def _launch_weeks(weeks: list[tuple[date, date, date]]) -> Any:
+    """A derived table of launch weeks: `first` (the launch week), `last` (the window's last week),
+    `lo`/`hi` (the launch week's instants, for the cohorts' launched_at) and `stay` (the end of week 2)."""
+    moment = CohortRow.launched_at.type
+    rows = [
+        select(
+            literal(first, Date()).label("first"),
+            literal(last, Date()).label("last"),
+            literal(_midnight(first), moment).label("lo"),
+            literal(_midnight(first + _WEEK), moment).label("hi"),
+            literal(_midnight(stay), moment).label("stay"),
+        )
+        for first, last, stay in weeks
+    ]
+    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("launch")
+
+
+async def cohorts(conn: AsyncConnection, community_id: str, period: Period) -> tuple[CohortReport, ...]:
+    """Cohorts launched in the 12 weeks ending with the period: retention, drop-off, activation."""
+    in_window = and_(
+        CohortRow.community_id == community_id,
+        CohortRow.launched_at >= period.shift(-(TREND_WEEKS - 1)).start,
+        CohortRow.launched_at < period.end,
+    )
+    rows = (
+        await conn.execute(
+            select(CohortRow.id, CohortRow.name, CohortRow.launched_at, func.count(CM.member_id))
+            .outerjoin(CM, CM.cohort_id == CohortRow.id)
+            .where(in_window)
+            .group_by(CohortRow.id, CohortRow.name, CohortRow.launched_at)
+            .order_by(CohortRow.launched_at, CohortRow.id)
+        )
+    ).all()
+    if not rows:
+        return ()
+    firsts = sorted({_monday(row.launched_at) for row in rows})
+    launch = _launch_weeks(
+        [(f, min(f + (RETENTION_WEEKS - 1) * _WEEK, period.rollup_week), f + 2 * _WEEK) for f in firsts]
+    )
+    launched = and_(in_window, CohortRow.launched_at >= launch.c.lo, CohortRow.launched_at < launch.c.hi)
+    result = await conn.execute(
+        select(CM.cohort_id, ACT.week_start, func.count())
+        .select_from(launch)
+        .join(CohortRow, launched)
+        .join(CM, CM.cohort_id == CohortRow.id)
+        .join(
+            ACT,
+            and_(
+                ACT.member_id == CM.member_id,
+                ACT.week_start >= launch.c.first,
+                ACT.week_start <= launch.c.last,
+            ),
+        )
+        .where(ACT.week_kinds != 0)
+        .group_by(CM.cohort_id, ACT.week_start)
+    )
+    active = {(row[0], row[1]): int(row[2]) for row in result}
+    retained: dict[int, int] = {}
+    reached = [f for f in firsts if f + _WEEK <= period.rollup_week]  # week 2 has begun
+    if reached:
+        launch = _launch_weeks([(f, f + _WEEK, f + 2 * _WEEK) for f in reached])
+        launched = and_(in_window, CohortRow.launched_at >= launch.c.lo, CohortRow.launched_at < launch.c.hi)
+        contributed = exists().where(
+            ACT.member_id == CM.member_id,
+            ACT.week_start >= launch.c.first,
+            ACT.week_start <= launch.c.last,
+            ACT.week_kinds != 0,
+        )
+        result = await conn.execute(
+            select(CM.cohort_id, func.count())
+            .select_from(launch)
+            .join(CohortRow, launched)
+            .join(CM, CM.cohort_id == CohortRow.id)
+            .join(M, M.id == CM.member_id)
+            .where(contributed, or_(M.left_at.is_(None), M.left_at >= launch.c.stay))
+            .group_by(CM.cohort_id)
+        )
+        retained = {row[0]: int(row[1]) for row in result}
+    activation = {
+        row[0]: (int(row[1]), int(row[2]))
+        for row in await conn.execute(
+            select(CM.cohort_id, func.count(), count_if(activated_within_window()))
+            .join(M, M.id == CM.member_id)
+            .where(
+                CM.cohort_id.in_(select(CohortRow.id).where(in_window)),
+                M.admitted_at.is_not(None),
+                M.admitted_at <= period.end - timedelta(days=ACTIVATION_DAYS),
+            )
+            .group_by(CM.cohort_id)
+        )
+    }
+    reports = []
+    for cohort_id, name, launched_at, size in rows:
+        first = _monday(launched_at)
+        weeks = [first + timedelta(weeks=k) for k in range(RETENTION_WEEKS)]
+        week2_reached = weeks[1] <= period.rollup_week
+        newcomers, activated = activation.get(cohort_id, (0, 0))
+        reports.append(
+            CohortReport(
+                cohort_id=cohort_id,
+                name=name,
+                launched_at=launched_at,
+                size=int(size),
+                active_by_week=tuple(
+                    active.get((cohort_id, w), 0) if w <= period.rollup_week else None for w in weeks
+                ),
+                dropped_14d=int(size) - retained.get(cohort_id, 0) if week2_reached else None,
+                newcomers=newcomers,
+                activated=activated,
+            )
+        )
+    return tuple(reports)
