@@ -62,20 +62,28 @@ def kinds_in(mask: Any) -> Any:
 async def note_contributions(
     session: AsyncSession, community_id: str, keys: Iterable[tuple[int, date, str]]
 ) -> None:
-    """Add newly inserted contributions, as (member, week, kind) keys, to the masks."""
+    """Add newly inserted contributions, as (member, week, kind) keys, to the masks.
+
+    On the ingest's hot path, so written for the driver as storage/contributions/bulk.py is: one
+    SELECT of the weeks' masks, then one executemany of the rows whose masks gain a bit (usually
+    none: a member's kinds in a week are soon all seen)."""
     masks: dict[tuple[int, date], int] = {}
     for member_id, week, kind in keys:
         masks[(member_id, week)] = masks.get((member_id, week), 0) | kind_bit(kind)
     if not masks:
         return
-    have = {
-        (row.member_id, row.week_start): row.week_kinds
-        for row in await session.execute(
-            select(A.member_id, A.week_start, A.week_kinds).where(
-                A.member_id.in_({m for m, _ in masks}), A.week_start.in_({w for _, w in masks})
-            )
-        )
-    }
+    connection = await session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    members, weeks = sorted({m for m, _ in masks}), sorted({w for _, w in masks})
+    params = [*members, *(weeks if postgres else [w.isoformat() for w in weeks])]
+    marks = [f"${i}" for i in range(1, len(params) + 1)] if postgres else ["?"] * len(params)
+    found = await connection.exec_driver_sql(
+        "SELECT member_id, week_start, week_kinds FROM member_activity "
+        f"WHERE member_id IN ({', '.join(marks[: len(members)])}) "
+        f"AND week_start IN ({', '.join(marks[len(members) :])})",
+        tuple(params),
+    )
+    have = {(m, w if isinstance(w, date) else date.fromisoformat(w)): bits for m, w, bits in found}
     # A bit already in a week's mask is in its window rows too (added in the same transaction).
     rows: dict[tuple[int, date], tuple[int, int]] = {}
     for (member_id, week), mask in masks.items():
@@ -84,8 +92,19 @@ async def note_contributions(
             key = (member_id, week + k * _WEEK)
             week_bits, window_bits = rows.get(key, (0, 0))
             rows[key] = (week_bits | (new if k == 0 else 0), window_bits | new)
-    if rows:
-        await _upsert(session, community_id, rows, merge=True)
+    if not rows:
+        return
+    values = ", ".join(f"${i}" for i in range(1, 6)) if postgres else ", ".join("?" * 5)
+    await connection.exec_driver_sql(
+        "INSERT INTO member_activity (member_id, week_start, community_id, week_kinds, window_kinds) "
+        f"VALUES ({values}) ON CONFLICT (member_id, week_start) DO UPDATE SET "
+        "week_kinds = member_activity.week_kinds | excluded.week_kinds, "
+        "window_kinds = member_activity.window_kinds | excluded.window_kinds",
+        [
+            (member_id, week if postgres else week.isoformat(), community_id, week_bits, window_bits)
+            for (member_id, week), (week_bits, window_bits) in sorted(rows.items())  # one lock order
+        ],
+    )
 
 
 async def recount(session: AsyncSession, community_id: str, pairs: Iterable[tuple[int, date]]) -> None:
@@ -113,23 +132,19 @@ async def recount(session: AsyncSession, community_id: str, pairs: Iterable[tupl
         for k in range(WINDOW_WEEKS):
             window |= by_week.get((member_id, week - k * _WEEK), 0)
         rows[(member_id, week)] = (by_week.get((member_id, week), 0), window)
-    await _upsert(session, community_id, rows, merge=False)
+    await _upsert(session, community_id, rows)
 
 
 async def _upsert(
-    session: AsyncSession, community_id: str, rows: dict[tuple[int, date], tuple[int, int]], *, merge: bool
+    session: AsyncSession, community_id: str, rows: dict[tuple[int, date], tuple[int, int]]
 ) -> None:
-    """Write masks: OR-ed into what is there (`merge`), or replacing it. One lock order (sorted)."""
+    """Write masks in place of what is there, in one lock order (sorted)."""
     table = A.__table__
     connection = await session.connection()
     stmt = upsert(connection.dialect.name, table)
-    week_kinds, window_kinds = stmt.excluded.week_kinds, stmt.excluded.window_kinds
-    if merge:
-        week_kinds = table.c.week_kinds.op("|")(week_kinds)
-        window_kinds = table.c.window_kinds.op("|")(window_kinds)
     stmt = stmt.on_conflict_do_update(
         index_elements=["member_id", "week_start"],
-        set_={"week_kinds": week_kinds, "window_kinds": window_kinds},
+        set_={"week_kinds": stmt.excluded.week_kinds, "window_kinds": stmt.excluded.window_kinds},
     )
     await session.execute(
         stmt,
