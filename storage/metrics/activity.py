@@ -113,6 +113,14 @@ async def recount(session: AsyncSession, community_id: str, pairs: Iterable[tupl
     if not wanted:
         return
     weeks = [w for _, w in wanted]
+    # Lock the masks first (in the ingest's order): an ingest adding a bit to them meanwhile either
+    # committed before, and its member_week rows are read below, or waits and adds its bit after.
+    await session.execute(
+        select(A.member_id)
+        .where(A.member_id.in_({m for m, _ in wanted}), A.week_start.in_(set(weeks)))
+        .order_by(A.member_id, A.week_start)
+        .with_for_update()
+    )
     found = await session.execute(
         select(MemberWeekRow.member_id, MemberWeekRow.week_start, MemberWeekRow.kind).where(
             MemberWeekRow.member_id.in_({m for m, _ in wanted}),
