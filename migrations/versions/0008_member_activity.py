@@ -81,6 +81,9 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index("ix_application_decided", "application", ["community_id", "decided_at"], unique=False)
+    # Statistics for the planners right away (a filled table would otherwise look empty to SQLite's).
+    op.execute("ANALYZE member_activity")
+    op.execute("ANALYZE application")
 
 
 def downgrade() -> None:

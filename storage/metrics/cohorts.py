@@ -51,6 +51,11 @@ def _launch_weeks(weeks: list[tuple[date, date, date]]) -> Any:
     return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("launch")
 
 
+def _weeks_between(first: date, last: date) -> tuple[Any, Any]:
+    """Constant bounds around every launch week's window: the rows a planner has to consider."""
+    return ACT.week_start >= first, ACT.week_start <= last
+
+
 async def cohorts(conn: AsyncConnection, community_id: str, period: Period) -> tuple[CohortReport, ...]:
     """Cohorts launched in the 12 weeks ending with the period: retention, drop-off, activation."""
     in_window = and_(
@@ -87,7 +92,7 @@ async def cohorts(conn: AsyncConnection, community_id: str, period: Period) -> t
                 ACT.week_start <= launch.c.last,
             ),
         )
-        .where(ACT.week_kinds != 0)
+        .where(ACT.week_kinds != 0, *_weeks_between(firsts[0], period.rollup_week))
         .group_by(CM.cohort_id, ACT.week_start)
     )
     active = {(row[0], row[1]): int(row[2]) for row in result}
@@ -101,6 +106,7 @@ async def cohorts(conn: AsyncConnection, community_id: str, period: Period) -> t
             ACT.week_start >= launch.c.first,
             ACT.week_start <= launch.c.last,
             ACT.week_kinds != 0,
+            *_weeks_between(reached[0], reached[-1] + _WEEK),
         )
         result = await conn.execute(
             select(CM.cohort_id, func.count())
