@@ -83,6 +83,8 @@ class ContributionIngestor:
         self.max_pending = max_pending
         self._pending = 0  # journal mode: facts appended and not yet written
         self._wake = asyncio.Event()  # journal mode: something was appended
+        self._full = asyncio.Event()  # journal mode: enough was appended to fill the batch being made
+        self._wanted = 0  # journal mode: appends that would fill it (0: the writer is not waiting)
         self._idle = asyncio.Event()  # journal mode: the writer has caught up
         self._room = asyncio.Event()  # journal mode: below max_pending
         self._room.set()
@@ -147,6 +149,10 @@ class ContributionIngestor:
         self._pending += 1
         self._idle.clear()
         self._wake.set()
+        if self._wanted:
+            self._wanted -= 1
+            if not self._wanted:
+                self._full.set()
 
     def start(self) -> None:
         """Start the writer task (idempotent)."""
@@ -216,7 +222,6 @@ class ContributionIngestor:
     async def _run_journal(self) -> None:
         journal = self.journal
         assert journal is not None
-        loop = asyncio.get_running_loop()
         while True:
             self._wake.clear()
             batch = journal.read(self.batch_size)
@@ -226,17 +231,18 @@ class ContributionIngestor:
                     self._idle.set()
                 await self._wake.wait()
                 continue
-            deadline = loop.time() + self.flush_seconds
-            while len(batch) < self.batch_size:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                self._wake.clear()
+            if len(batch) < self.batch_size:
+                # One wait per batch (not a wake-up per append): until the appends since this read
+                # fill the batch, or `flush_seconds` from now.
+                self._full.clear()
+                self._wanted = self.batch_size - len(batch)
                 try:
-                    async with asyncio.timeout(remaining):  # not wait_for: see OutboxRelay.run_forever
-                        await self._wake.wait()
+                    async with asyncio.timeout(self.flush_seconds):  # not wait_for: see OutboxRelay
+                        await self._full.wait()
                 except TimeoutError:
-                    break
+                    pass
+                finally:
+                    self._wanted = 0
                 batch += journal.read(self.batch_size - len(batch))
             await self._write_until_done(batch)
             journal.written()

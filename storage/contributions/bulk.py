@@ -1,16 +1,24 @@
-"""The ingest's hot statements: contributions inserted in multi-row `INSERT … ON CONFLICT DO NOTHING
-RETURNING source_id` statements written for the driver. SQLAlchemy's per-value type processing cost
-more than the database's own work here (a batch is thousands of rows), so each time is converted
-once, as UTCDateTime would: aware UTC for PostgreSQL, naive UTC text for SQLite (and a week as the
-ISO date SQLAlchemy's Date stores there). The weekly rollups are added to in one executemany.
+"""The ingest's hot statements, written for the driver: a batch is thousands of rows, and
+SQLAlchemy's per-value type processing and its per-execution rendering of expanding `IN` lists cost
+more than the database's own work here.
+
+* contributions go in as multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING source_id` statements;
+* the members of a batch and the weeks they already have are read with one statement each, the
+  list passed as one parameter (`json_each(?)` on SQLite, `= ANY($n)` on PostgreSQL), so the SQL
+  text never changes and the driver's prepared statement is reused;
+* the weekly rollups are added to in one executemany.
+
+Each time is converted once, as UTCDateTime would: aware UTC for PostgreSQL, naive UTC text for
+SQLite (and a week as the ISO date SQLAlchemy's Date stores there); times read back are aware UTC.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 COLUMNS = (
@@ -27,8 +35,37 @@ COLUMNS = (
 ROWS_PER_STATEMENT = 1000  # 9 parameters a row: under SQLite's 32,766 and PostgreSQL's 32,767
 
 
+class ContributionValues(NamedTuple):
+    """One contribution row, in COLUMNS order."""
+
+    community_id: str
+    member_id: int
+    kind: str
+    weight: float
+    channel_id: str | None
+    target_member_id: int | None
+    by_staff: bool
+    source_id: str
+    occurred_at: datetime
+
+
+class KnownMember(NamedTuple):
+    id: int
+    user_id: str
+    is_bot: bool
+    first_contribution_at: datetime | None
+
+
 def _sqlite_time(at: datetime) -> str:
     return at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _aware(value: Any) -> datetime | None:
+    """A time read back by the driver: naive UTC text (SQLite) or a datetime (PostgreSQL)."""
+    if value is None:
+        return None
+    at: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def _placeholders(dialect: str, rows: int) -> str:
@@ -40,7 +77,7 @@ def _placeholders(dialect: str, rows: int) -> str:
     return ",".join(["(" + ",".join("?" * width) + ")"] * rows)
 
 
-async def insert_new_contributions(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> set[str]:
+async def insert_new_contributions(session: AsyncSession, rows: Sequence[ContributionValues]) -> set[str]:
     """Insert the rows that are not there yet; returns the source ids of those inserted."""
     connection = await session.connection()
     dialect = connection.dialect.name
@@ -49,9 +86,10 @@ async def insert_new_contributions(session: AsyncSession, rows: Sequence[Mapping
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[start : start + ROWS_PER_STATEMENT]
         params: list[Any] = []
+        extend, append = params.extend, params.append
         for row in chunk:
-            params.extend(row[c] for c in COLUMNS[:-1])
-            params.append(convert(row["occurred_at"]))
+            extend(row[:8])
+            append(convert(row[8]))
         sql = (
             f"INSERT INTO contribution ({', '.join(COLUMNS)}) VALUES {_placeholders(dialect, len(chunk))} "
             "ON CONFLICT (community_id, source_id) DO NOTHING RETURNING source_id"
@@ -59,6 +97,51 @@ async def insert_new_contributions(session: AsyncSession, rows: Sequence[Mapping
         result = await connection.exec_driver_sql(sql, tuple(params))
         new.update(source for (source,) in result)
     return new
+
+
+async def known_members(
+    session: AsyncSession, community_id: str, platform: str, user_ids: Iterable[str]
+) -> list[KnownMember]:
+    """The member rows of these people on this platform (those that exist), in one statement."""
+    connection = await session.connection()
+    ids = list(user_ids)
+    if connection.dialect.name == "postgresql":
+        sql = (
+            "SELECT id, user_id, is_bot, first_contribution_at FROM member "
+            "WHERE community_id = $1 AND platform = $2 AND user_id = ANY($3::varchar[])"
+        )
+        params: tuple[Any, ...] = (community_id, platform, ids)
+    else:
+        sql = (
+            "SELECT id, user_id, is_bot, first_contribution_at FROM member "
+            "WHERE community_id = ? AND platform = ? AND user_id IN (SELECT value FROM json_each(?))"
+        )
+        params = (community_id, platform, orjson.dumps(ids).decode())
+    result = await connection.exec_driver_sql(sql, params)
+    return [KnownMember(i, u, bool(bot), _aware(first)) for i, u, bot, first in result]
+
+
+async def existing_weeks(
+    session: AsyncSession, member_ids: Iterable[int], weeks: Iterable[date]
+) -> set[tuple[int, date]]:
+    """Which of these members have any rollup row in which of these weeks, in one statement."""
+    connection = await session.connection()
+    members, days = list(member_ids), list(weeks)
+    if connection.dialect.name == "postgresql":
+        sql = (
+            "SELECT DISTINCT member_id, week_start FROM member_week "
+            "WHERE member_id = ANY($1::bigint[]) AND week_start = ANY($2::date[])"
+        )
+        params: tuple[Any, ...] = (members, days)
+    else:
+        sql = (
+            "SELECT DISTINCT member_id, week_start FROM member_week "
+            "WHERE member_id IN (SELECT value FROM json_each(?)) "
+            "AND week_start IN (SELECT value FROM json_each(?))"
+        )
+        params = (orjson.dumps(members).decode(), orjson.dumps([d.isoformat() for d in days]).decode())
+    result = await connection.exec_driver_sql(sql, params)
+    return {(m, week if isinstance(week, date) else date.fromisoformat(week)) for m, week in result}
 
 
 async def add_to_weeks(

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import case, func, or_, select, update
 
@@ -29,7 +28,14 @@ from bot.core.contributions.rules import (
 )
 from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef
-from storage.contributions.bulk import add_to_weeks, insert_new_contributions
+from storage.contributions.bulk import (
+    ContributionValues,
+    KnownMember,
+    add_to_weeks,
+    existing_weeks,
+    insert_new_contributions,
+    known_members,
+)
 from storage.contributions.tables import MemberWeekRow
 from storage.metrics.activity import note_contributions
 from storage.repository_base import SqlRepository, insert_ignore
@@ -49,19 +55,18 @@ _KIND_STAT = {
 KIND_STAT = _KIND_STAT  # kind -> MemberStats field, for other read models (tiers)
 
 
-@dataclass(frozen=True)
-class _Known:
-    id: int
-    is_bot: bool
-    first_contribution_at: datetime | None
+_Inserted = ContributionValues  # a row that was new: what activation and the rollups are made of
+_WEEKS: dict[int, date] = {}  # a day's ordinal (UTC) -> its week's Monday: week_start() once per day
 
 
-@dataclass(frozen=True)
-class _Inserted:
-    member_id: int
-    kind: str
-    weight: float
-    at: datetime
+def _week_of(at: datetime) -> date:
+    day = at.astimezone(UTC).toordinal()
+    week = _WEEKS.get(day)
+    if week is None:
+        if len(_WEEKS) > 10_000:
+            _WEEKS.clear()
+        week = _WEEKS[day] = week_start(at)
+    return week
 
 
 class SqlContributionRepository(SqlRepository):
@@ -74,25 +79,27 @@ class SqlContributionRepository(SqlRepository):
         if any(f.community_id != community_id for f in facts):
             raise ValueError("record() takes the facts of one community at a time")
         known = await self._resolve(community_id, facts)
-        rows: list[dict[str, object]] = []
+        rows: list[ContributionValues] = []
         sources: set[str] = set()
         for fact in facts:
             member = known[fact.member]
-            if member.is_bot or fact.source_id in sources:
+            source = fact.source_id[:128]  # what is stored, so what the database dedupes on
+            if member.is_bot or source in sources:
                 continue
-            sources.add(fact.source_id)
+            sources.add(source)
+            target = fact.target
             rows.append(
-                {
-                    "community_id": community_id,
-                    "member_id": member.id,
-                    "kind": fact.kind.value,
-                    "weight": fact.weight,
-                    "channel_id": fact.channel_id,
-                    "target_member_id": known[fact.target].id if fact.target else None,
-                    "by_staff": fact.by_staff,
-                    "source_id": fact.source_id[:128],
-                    "occurred_at": fact.at,
-                }
+                ContributionValues(
+                    community_id,
+                    member.id,
+                    fact.kind._value_,  # not .value: Enum's property costs a Python call per row
+                    fact.weight,
+                    fact.channel_id,
+                    known[target].id if target is not None else None,
+                    fact.by_staff,
+                    source,
+                    fact.at,
+                )
             )
         inserted = await self._insert(rows)
         before = {k.id: k.first_contribution_at for k in known.values()}
@@ -102,24 +109,37 @@ class SqlContributionRepository(SqlRepository):
             # A credit is the referrer's contribution too (it does not credit their own referrer).
             activated.update(await self._activate(before, credits))
             inserted += credits
-        new_weeks = await self._new_weeks(inserted)
-        await self._roll_up(community_id, inserted)
-        counted = {i.member_id for i in inserted if i.kind not in _VOLUME_VALUES}
+        totals: dict[tuple[int, date, str], tuple[int, float]] = {}
+        counted: set[int] = set()
+        for row in inserted:
+            key = (row.member_id, _week_of(row.occurred_at), row.kind)
+            count, weight = totals.get(key, (0, 0.0))
+            totals[key] = (count + 1, weight + row.weight)
+            if row.kind not in _VOLUME_VALUES:
+                counted.add(row.member_id)
+        new_weeks = await self._new_weeks({(member_id, week) for member_id, week, _ in totals})
+        if totals:
+            await add_to_weeks(self.session, community_id, totals)
+            await note_contributions(self.session, community_id, totals)
         return RecordedContributions(
             inserted=len(inserted),
-            member_ids=tuple(sorted({i.member_id for i in inserted})),
+            member_ids=tuple(sorted({member_id for member_id, _, _ in totals})),
             first_contributors=tuple(sorted(activated)),
             rechecks=tuple(sorted(set(activated) | new_weeks | counted)),
         )
 
-    async def _resolve(self, community_id: str, facts: Sequence[ContributionFact]) -> dict[MemberRef, _Known]:
+    async def _resolve(
+        self, community_id: str, facts: Sequence[ContributionFact]
+    ) -> dict[MemberRef, KnownMember]:
         """Member rows for every person named, created (pending) for people not seen before. People
         already known (the usual case) cost one SELECT; only the unknown ones are inserted."""
         first_seen: dict[MemberRef, tuple[datetime, str]] = {}
         for fact in facts:
-            for ref, name in ((fact.member, fact.display_name), (fact.target, "")):
-                if ref is not None and ref not in first_seen:
-                    first_seen[ref] = (fact.at, name)
+            if fact.member not in first_seen:
+                first_seen[fact.member] = (fact.at, fact.display_name)
+            target = fact.target
+            if target is not None and target not in first_seen:
+                first_seen[target] = (fact.at, "")
         known = await self._known(community_id, first_seen)
         missing = {ref: seen for ref, seen in first_seen.items() if ref not in known}
         if missing:
@@ -144,34 +164,21 @@ class SqlContributionRepository(SqlRepository):
             known.update(await self._known(community_id, missing))
         return known
 
-    async def _known(self, community_id: str, refs: Iterable[MemberRef]) -> dict[MemberRef, _Known]:
+    async def _known(self, community_id: str, refs: Iterable[MemberRef]) -> dict[MemberRef, KnownMember]:
         by_platform: dict[str, list[str]] = defaultdict(list)
         for ref in refs:
             by_platform[ref.platform].append(ref.user_id)
-        known: dict[MemberRef, _Known] = {}
+        known: dict[MemberRef, KnownMember] = {}
         for platform, user_ids in by_platform.items():
-            result = await self.session.execute(
-                select(
-                    MemberRow.id, MemberRow.user_id, MemberRow.is_bot, MemberRow.first_contribution_at
-                ).where(
-                    MemberRow.community_id == community_id,
-                    MemberRow.platform == platform,
-                    MemberRow.user_id.in_(user_ids),
-                )
-            )
-            for member_id, user_id, is_bot, first in result:
-                known[MemberRef(platform, user_id)] = _Known(member_id, is_bot, first)
+            for member in await known_members(self.session, community_id, platform, user_ids):
+                known[MemberRef(platform, member.user_id)] = member
         return known
 
-    async def _insert(self, rows: list[dict[str, object]]) -> list[_Inserted]:
+    async def _insert(self, rows: list[ContributionValues]) -> list[_Inserted]:
         if not rows:
             return []
         new = await insert_new_contributions(self.session, rows)
-        return [
-            _Inserted(row["member_id"], row["kind"], row["weight"], row["occurred_at"])  # type: ignore[arg-type]
-            for row in rows
-            if row["source_id"] in new
-        ]
+        return rows if len(new) == len(rows) else [row for row in rows if row.source_id in new]
 
     async def _activate(
         self, before: dict[int, datetime | None], inserted: list[_Inserted]
@@ -179,8 +186,12 @@ class SqlContributionRepository(SqlRepository):
         """Set `first_contribution_at` (to the earliest time seen); returns members activated just now."""
         earliest: dict[int, datetime] = {}
         for row in inserted:
-            if row.member_id not in earliest or row.at < earliest[row.member_id]:
-                earliest[row.member_id] = row.at
+            member_id, at = row.member_id, row.occurred_at
+            first = before.get(member_id, at)
+            if first is not None and first < at:
+                continue  # the usual case: active before, nothing to compare further
+            if member_id not in earliest or at < earliest[member_id]:
+                earliest[member_id] = at
         unknown = [m for m in earliest if m not in before]
         if unknown:
             rows = await self.session.execute(
@@ -222,46 +233,28 @@ class SqlContributionRepository(SqlRepository):
         )
         window = timedelta(days=referral.days)
         credits = [
-            {
-                "community_id": community_id,
-                "member_id": referrer,
-                "kind": ContributionKind.REFERRAL_ACTIVATED.value,
-                "weight": referral.weight,
-                "channel_id": None,
-                "target_member_id": newcomer,
-                "by_staff": False,
-                "source_id": f"referral:{newcomer}",
-                "occurred_at": activated[newcomer],
-            }
+            ContributionValues(
+                community_id,
+                referrer,
+                ContributionKind.REFERRAL_ACTIVATED.value,
+                referral.weight,
+                None,
+                newcomer,
+                False,
+                f"referral:{newcomer}",
+                activated[newcomer],
+            )
             for newcomer, referrer, admitted_at in rows
             if admitted_at is not None and activated[newcomer] - admitted_at <= window
         ]
         return await self._insert(credits)
 
-    async def _new_weeks(self, inserted: list[_Inserted]) -> set[int]:
+    async def _new_weeks(self, weeks: set[tuple[int, date]]) -> set[int]:
         """Members with a contribution in a week that had none of theirs before (streaks move)."""
-        weeks = {(i.member_id, week_start(i.at)) for i in inserted}
         if not weeks:
             return set()
-        rows = await self.session.execute(
-            select(MemberWeekRow.member_id, MemberWeekRow.week_start)
-            .where(
-                MemberWeekRow.member_id.in_({m for m, _ in weeks}),
-                MemberWeekRow.week_start.in_({w for _, w in weeks}),
-            )
-            .distinct()
-        )
-        return {m for m, w in weeks - {(m, w) for m, w in rows}}
-
-    async def _roll_up(self, community_id: str, inserted: list[_Inserted]) -> None:
-        totals: dict[tuple[int, date, str], tuple[int, float]] = {}
-        for row in inserted:
-            key = (row.member_id, week_start(row.at), row.kind)
-            count, weight = totals.get(key, (0, 0.0))
-            totals[key] = (count + 1, weight + row.weight)
-        if totals:
-            await add_to_weeks(self.session, community_id, totals)
-            await note_contributions(self.session, community_id, totals)
+        there = await existing_weeks(self.session, {m for m, _ in weeks}, {w for _, w in weeks})
+        return {m for m, _ in weeks - there}
 
     async def stats(
         self, community_id: str, member_ids: Sequence[int], current_week: date
