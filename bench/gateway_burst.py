@@ -93,6 +93,7 @@ async def gateway_burst(events: int, db_down: bool, journal: bool) -> int:
                         app.ingest.uow_factory = down
                     logging.getLogger("townsquare.ingest").setLevel(logging.CRITICAL)  # the retries, quietly
                     started = time.time()
+                    cpu_started, main_started = time.process_time(), time.thread_time()
                     child.stdin.write(f"go {events}\n".encode())
                     await child.stdin.drain()
                     sent = (await child.stdout.readline()).decode().split()
@@ -103,6 +104,7 @@ async def gateway_burst(events: int, db_down: bool, journal: bool) -> int:
                     if db_down:
                         app.ingest.uow_factory = working  # back up: everything taken is written now
                     await app.ingest.drain()
+                    cpu = time.process_time() - cpu_started, time.thread_time() - main_started
             finally:
                 await app.close()
                 child.stdin.close()
@@ -127,6 +129,7 @@ async def gateway_burst(events: int, db_down: bool, journal: bool) -> int:
         print(f"end to end:       {elapsed:.2f} s ({events / elapsed:,.0f} ev/s)")
         p50, p99 = statistics.median(lags), percentile(list(lags), 0.99)
         print(f"lag sent→stored:  p50 {p50:.2f} s, p99 {p99:.2f} s, max {max(lags):.2f} s")
+    print(f"bot CPU:          {cpu[0]:.2f} s ({cpu[1]:.2f} s of it on the event loop's thread)")
     print(f"peak RSS:         {peak_rss_mb():.0f} MB")
     print(f"lock errors:      {locked.count}")
     return 0 if once and app.ingest.stats.refused == 0 else 1

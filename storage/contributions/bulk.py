@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 import orjson
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 COLUMNS = (
@@ -57,7 +58,8 @@ class KnownMember(NamedTuple):
 
 
 def _sqlite_time(at: datetime) -> str:
-    return at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    """Naive UTC text, as SQLAlchemy's SQLite DateTime stores it (the "+00:00" cut off)."""
+    return (at if at.tzinfo is UTC else at.astimezone(UTC)).isoformat(" ", "microseconds")[:26]
 
 
 def _aware(value: Any) -> datetime | None:
@@ -66,6 +68,14 @@ def _aware(value: Any) -> datetime | None:
         return None
     at: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _fetch(result: CursorResult[Any]) -> list[Any]:
+    """Every row as the driver gave it (tuples, no Row object per row), the result closed."""
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
 
 
 def _placeholders(dialect: str, rows: int) -> str:
@@ -95,7 +105,7 @@ async def insert_new_contributions(session: AsyncSession, rows: Sequence[Contrib
             "ON CONFLICT (community_id, source_id) DO NOTHING RETURNING source_id"
         )
         result = await connection.exec_driver_sql(sql, tuple(params))
-        new.update(source for (source,) in result)
+        new.update(source for (source,) in _fetch(result))
     return new
 
 
@@ -118,7 +128,7 @@ async def known_members(
         )
         params = (community_id, platform, orjson.dumps(ids).decode())
     result = await connection.exec_driver_sql(sql, params)
-    return [KnownMember(i, u, bool(bot), _aware(first)) for i, u, bot, first in result]
+    return [KnownMember(i, u, bool(bot), _aware(first)) for i, u, bot, first in _fetch(result)]
 
 
 async def existing_weeks(
@@ -141,7 +151,7 @@ async def existing_weeks(
         )
         params = (orjson.dumps(members).decode(), orjson.dumps([d.isoformat() for d in days]).decode())
     result = await connection.exec_driver_sql(sql, params)
-    return {(m, week if isinstance(week, date) else date.fromisoformat(week)) for m, week in result}
+    return {(m, week if isinstance(week, date) else date.fromisoformat(week)) for m, week in _fetch(result)}
 
 
 async def add_to_weeks(
