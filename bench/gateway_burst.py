@@ -21,6 +21,7 @@ from adapters.discord.client import TownsquareClient
 from adapters.discord.identity import Communities
 from bot.clock import SystemClock
 from bot.core.contributions.rules import ContributionFact
+from bot.core.events import Event, MessagePosted
 from bot.core.ports import UnitOfWork
 from storage.contributions.tables import ContributionRow, MemberWeekRow
 from tests.adapters.discord.fake_discord import configure_discord_endpoints, running_client
@@ -77,6 +78,15 @@ async def gateway_burst(events: int, db_down: bool, journal: bool) -> int:
                 return result
 
             app.ingest.write = timed_write  # type: ignore[method-assign]
+            read_lags = array("d")  # sent → taken by the ingest, every 10th event
+            offer = app.ingest.offer
+
+            def timed_offer(event: Event) -> bool:
+                if app.ingest.stats.submitted % 10 == 0 and isinstance(event, MessagePosted):
+                    read_lags.append(time.time() - event.at.timestamp())
+                return offer(event)
+
+            app.ingest.offer = timed_offer  # type: ignore[method-assign]
             working = app.ingest.uow_factory
 
             def down() -> UnitOfWork:
@@ -129,6 +139,8 @@ async def gateway_burst(events: int, db_down: bool, journal: bool) -> int:
         print(f"end to end:       {elapsed:.2f} s ({events / elapsed:,.0f} ev/s)")
         p50, p99 = statistics.median(lags), percentile(list(lags), 0.99)
         print(f"lag sent→stored:  p50 {p50:.2f} s, p99 {p99:.2f} s, max {max(lags):.2f} s")
+        r50, r99 = statistics.median(read_lags), percentile(list(read_lags), 0.99)
+        print(f"  of it sent→read: p50 {r50:.2f} s, p99 {r99:.2f} s (the rest: batching and writing)")
     print(f"bot CPU:          {cpu[0]:.2f} s ({cpu[1]:.2f} s of it on the event loop's thread)")
     print(f"peak RSS:         {peak_rss_mb():.0f} MB")
     print(f"lock errors:      {locked.count}")

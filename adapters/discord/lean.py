@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
@@ -31,6 +32,7 @@ log = logging.getLogger("townsquare.discord.events")
 COUNTED_TYPES = frozenset({discord.MessageType.default.value, discord.MessageType.reply.value})
 
 Parser = Callable[[Any], None]
+PACE_SECONDS = 0.002  # the longest the reader keeps the event loop to itself in a burst
 
 
 class FactSink(Protocol):
@@ -81,16 +83,22 @@ class LeanGateway:
 
     @staticmethod
     def pace(ws: Any) -> None:
-        """Let other tasks run between two gateway frames. While frames are buffered, discord.py's
-        reader loop never suspends, so in a burst the ingest writer (and everything else) would wait
-        for the burst to end."""
+        """Let other tasks run while gateway frames are read back to back. While frames are
+        buffered, discord.py's reader loop never suspends, so in a burst the ingest writer (and
+        everything else) would wait for the burst to end. It yields once every `PACE_SECONDS` of
+        reading rather than after every frame: a turn of the event loop per frame (a poll of the
+        selector each time) costs about as much as reading the frame."""
         if ws is None or getattr(ws, "townsquare_paced", False):
             return
         poll = ws.poll_event
+        yielded = [time.monotonic()]
 
         async def paced_poll() -> None:
             await poll()
-            await asyncio.sleep(0)
+            now = time.monotonic()
+            if now - yielded[0] >= PACE_SECONDS:
+                await asyncio.sleep(0)
+                yielded[0] = time.monotonic()
 
         ws.poll_event = paced_poll
         ws.townsquare_paced = True
