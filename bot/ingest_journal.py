@@ -36,6 +36,7 @@ DEFAULT_DIRECTORY = "townsquare-journal"
 SEGMENT_BYTES = 8 * 1024 * 1024
 _KINDS = {kind.value: kind for kind in ContributionKind}  # a dict lookup: Enum(value) is slow per line
 FSYNC_SECONDS = 1.0
+RECENT_FACTS = 10_000  # facts kept in memory after their append, so the writer need not decode them
 
 
 def journal_directory(database_url: str, configured: str = "") -> Path:
@@ -121,6 +122,9 @@ class Journal:
         self._size = 0
         self._dirty = False
         self._queue: deque[_Segment] = deque()  # segments not yet opened by the reader, oldest first
+        # The latest appended lines and their facts, oldest first, at most RECENT_FACTS: a line read
+        # back equal to the oldest is that fact (equal bytes, equal fact), so it is not decoded.
+        self._recent: deque[tuple[bytes, ContributionFact]] = deque()
         self._reader: _Reader | None = None
 
     # --- the writing side -------------------------------------------------------------------------
@@ -148,6 +152,10 @@ class Journal:
             self.open()
         line = encode(fact)
         os.write(self._fd, line)
+        recent = self._recent
+        recent.append((line, fact))
+        if len(recent) > RECENT_FACTS:
+            recent.popleft()  # the writer is behind: it reads the older ones back from the file
         self._size += len(line)
         self._dirty = True
         if self._size >= self.segment_bytes:
@@ -163,6 +171,7 @@ class Journal:
     def close(self, *, everything_written: bool) -> None:
         """fsync and release; with nothing left to write, the files go (a clean stop leaves none)."""
         self.sync()
+        self._recent.clear()
         if self._reader is not None:
             self._reader.handle.close()
         if self._fd >= 0:
@@ -226,6 +235,10 @@ class Journal:
                 continue
             if not line.endswith(b"\n"):  # a torn last line of a dead process: nothing more follows
                 log.warning("skipping a torn line at the end of %s", reader.segment.path.name)
+                continue
+            recent = self._recent
+            if recent and recent[0][0] == line:
+                facts.append(recent.popleft()[1])
                 continue
             try:
                 facts.append(decode(line))

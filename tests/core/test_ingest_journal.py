@@ -180,3 +180,49 @@ async def test_a_torn_or_unreadable_line_is_skipped(
     await ingest.stop()
     assert await count(engine, ContributionRow) == 1
     assert list(directory.iterdir()) == []
+
+
+def _fact(i: int, at: datetime) -> ContributionFact:
+    return ContributionFact(
+        community_id=COMMUNITY,
+        member=ref(i % 3),
+        kind=ContributionKind.MESSAGE,
+        weight=1.0,
+        source_id=f"msg:general:{i}",
+        at=at,
+        channel_id="general",
+    )
+
+
+def test_the_reader_takes_recent_facts_from_memory_and_older_ones_from_the_file(
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.ingest_journal.RECENT_FACTS", 3)
+    journal = Journal(tmp_path / "j", segment_bytes=300)  # a few segments: the lines span them
+    journal.open()
+    facts = [_fact(i, clock.now()) for i in range(8)]
+    for fact in facts:
+        journal.append(fact)
+    read = journal.read(100)
+    assert read == facts  # in order, none lost, none twice
+    assert [r is f for r, f in zip(read, facts, strict=True)] == [False] * 5 + [True] * 3
+    journal.append(facts[0])  # the same fact again (a replay): read back once more, as it was appended
+    assert journal.read(100) == [facts[0]]
+    journal.close(everything_written=True)
+
+
+def test_a_line_that_is_not_the_oldest_in_memory_is_decoded_and_the_rest_still_comes_from_memory(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    journal = Journal(tmp_path / "j")
+    journal.open()
+    facts = [_fact(i, clock.now()) for i in range(4)]
+    for fact in facts[:2]:
+        journal.append(fact)
+    journal._recent.popleft()  # as if its line had not matched (say, torn by a failing disk)
+    for fact in facts[2:]:
+        journal.append(fact)
+    read = journal.read(100)
+    assert read == facts
+    assert [r is f for r, f in zip(read, facts, strict=True)] == [False, True, True, True]
+    journal.close(everything_written=True)
