@@ -8,10 +8,11 @@ once (bots, excluded channels and non-contributions are dropped: they do not cou
 * with a journal (`townsquare run`): appended to a local file before `submit`/`offer` returns, so a
   crash loses nothing taken (bot/ingest_journal.py); the writer reads the journal back, so memory
   stays flat however far the database falls behind; room is `max_pending` facts not yet written;
-* without one (tests, the demo): into a bounded asyncio.Queue of `queue_size`.
+* without one (tests, the demo): into a bounded in-memory queue of `queue_size` facts not yet read.
 
 One writer task drains them in batches of up to `batch_size` facts, or whatever arrived within
-`flush_seconds` of the first, and writes each batch in one transaction (storage: bulk insert, ON
+`flush_seconds` of the first (one wait per batch, not a wake-up per fact; in a burst the backlog
+makes full batches at once, so a slower database means bigger, fewer transactions), and writes each batch in one transaction (storage: bulk insert, ON
 CONFLICT DO NOTHING, rollups from the inserted rows only, so a fact written twice counts once). A
 failed write is retried with backoff, never dropped. After each batch the bus hears
 `ContributionsRecorded`, so badges follow contributions.
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
@@ -77,16 +78,19 @@ class ContributionIngestor:
         self.on_recorded = on_recorded
         self.batch_size = batch_size
         self.flush_seconds = flush_seconds
-        self.queue: asyncio.Queue[ContributionFact] = asyncio.Queue(maxsize=queue_size)
+        self.queue_size = queue_size
         self.stats = IngestStats()
         self.journal = journal
         self.max_pending = max_pending
-        self._pending = 0  # journal mode: facts appended and not yet written
-        self._wake = asyncio.Event()  # journal mode: something was appended
-        self._full = asyncio.Event()  # journal mode: enough was appended to fill the batch being made
-        self._wanted = 0  # journal mode: appends that would fill it (0: the writer is not waiting)
-        self._idle = asyncio.Event()  # journal mode: the writer has caught up
-        self._room = asyncio.Event()  # journal mode: below max_pending
+        self._memory: deque[ContributionFact] = deque()  # without a journal: facts not read yet
+        self._pending = 0  # facts taken and not yet written
+        self._wake = asyncio.Event()  # something was taken
+        self._full = asyncio.Event()  # enough was taken to fill the batch being made
+        self._wanted = 0  # takes that would fill it (0: the writer is not waiting for any)
+        self._idle = asyncio.Event()  # the writer has caught up
+        if journal is None:
+            self._idle.set()  # (with a journal, the writer first looks for what a dead process left)
+        self._room = asyncio.Event()  # below queue_size (in memory) or max_pending (in the journal)
         self._room.set()
         self._refusing = False
         self._writer: asyncio.Task[None] | None = None
@@ -97,10 +101,7 @@ class ContributionIngestor:
         fact = self._classify(event)
         if fact is None:
             return
-        if self.journal is None:
-            await self.queue.put(fact)
-            return
-        while self._pending >= self.max_pending:
+        while self._no_room():
             self._room.clear()
             await self._room.wait()
         self._take(fact)
@@ -111,8 +112,7 @@ class ContributionIngestor:
         fact = self._classify(event)
         if fact is None:
             return True
-        full = self.queue.full() if self.journal is None else self._pending >= self.max_pending
-        if full:
+        if self._no_room():
             self.stats.refused += 1
             if not self._refusing:
                 self._refusing = True
@@ -121,11 +121,18 @@ class ContributionIngestor:
         if self._refusing:
             self._refusing = False
             log.warning("ingest has room again; %d fact(s) refused so far", self.stats.refused)
-        if self.journal is None:
-            self.queue.put_nowait(fact)
-        else:
-            self._take(fact)
+        self._take(fact)
         return True
+
+    @property
+    def queued(self) -> int:
+        """Facts taken and not written yet."""
+        return self._pending
+
+    def _no_room(self) -> bool:
+        if self.journal is None:
+            return len(self._memory) >= self.queue_size
+        return self._pending >= self.max_pending
 
     def _classify(self, event: Event) -> ContributionFact | None:
         self.stats.submitted += 1
@@ -144,8 +151,10 @@ class ContributionIngestor:
         return fact
 
     def _take(self, fact: ContributionFact) -> None:
-        assert self.journal is not None
-        self.journal.append(fact)
+        if self.journal is None:
+            self._memory.append(fact)
+        else:
+            self.journal.append(fact)
         self._pending += 1
         self._idle.clear()
         self._wake.set()
@@ -157,18 +166,14 @@ class ContributionIngestor:
     def start(self) -> None:
         """Start the writer task (idempotent)."""
         if self._writer is None or self._writer.done():
-            run = self._run() if self.journal is None else self._run_journal()
-            self._writer = asyncio.create_task(run, name="contribution-ingest")
+            self._writer = asyncio.create_task(self._run(), name="contribution-ingest")
         if self.journal is not None and (self._syncer is None or self._syncer.done()):
             self.journal.open()
             self._syncer = asyncio.create_task(self._sync_forever(), name="contribution-journal-sync")
 
     async def drain(self) -> None:
         """Wait until everything taken so far is written."""
-        if self.journal is None:
-            await self.queue.join()
-        else:
-            await self._idle.wait()
+        await self._idle.wait()
 
     async def stop(self, grace_seconds: float = 30.0) -> None:
         """Write what is taken (waiting at most `grace_seconds`), then stop the writer. With a journal,
@@ -181,7 +186,7 @@ class ContributionIngestor:
                 await self.drain()
         except TimeoutError:
             caught_up = False
-            left = self.queue.qsize() if self.journal is None else self._pending
+            left = self._pending
             kept = "kept in the journal for the next start" if self.journal else "not written"
             log.error("stopping with %d contributions %s (the database is not taking writes)", left, kept)
         for task in (self._writer, self._syncer):
@@ -196,43 +201,28 @@ class ContributionIngestor:
         if self.journal is not None:
             self.journal.close(everything_written=caught_up)
 
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            batch = [await self.queue.get()]
-            deadline = loop.time() + self.flush_seconds
-            while len(batch) < self.batch_size:
-                try:
-                    batch.append(self.queue.get_nowait())
-                    continue
-                except asyncio.QueueEmpty:
-                    pass
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                try:
-                    async with asyncio.timeout(remaining):  # not wait_for: see OutboxRelay.run_forever
-                        batch.append(await self.queue.get())
-                except TimeoutError:
-                    break
-            await self._write_until_done(batch)
-            for _ in batch:
-                self.queue.task_done()
+    def _read(self, limit: int) -> list[ContributionFact]:
+        """Up to `limit` facts taken and not read yet, oldest first."""
+        if self.journal is not None:
+            return self.journal.read(limit)
+        memory = self._memory
+        batch = [memory.popleft() for _ in range(min(limit, len(memory)))]
+        if batch:
+            self._room.set()
+        return batch
 
-    async def _run_journal(self) -> None:
-        journal = self.journal
-        assert journal is not None
+    async def _run(self) -> None:
         while True:
             self._wake.clear()
-            batch = journal.read(self.batch_size)
+            batch = self._read(self.batch_size)
             if not batch:
                 if self._pending <= 0:
                     self._pending = 0
                     self._idle.set()
                 await self._wake.wait()
                 continue
-            if len(batch) < self.batch_size:
-                # One wait per batch (not a wake-up per append): until the appends since this read
+            if len(batch) < self.batch_size and self.flush_seconds > 0:
+                # One wait per batch (not a wake-up per fact): until the facts taken since this read
                 # fill the batch, or `flush_seconds` from now.
                 self._full.clear()
                 self._wanted = self.batch_size - len(batch)
@@ -243,11 +233,12 @@ class ContributionIngestor:
                     pass
                 finally:
                     self._wanted = 0
-                batch += journal.read(self.batch_size - len(batch))
+                batch += self._read(self.batch_size - len(batch))
             await self._write_until_done(batch)
-            journal.written()
+            if self.journal is not None:
+                self.journal.written()
             self._pending = max(0, self._pending - len(batch))  # replayed facts were never pending
-            if self._pending < self.max_pending:
+            if not self._no_room():
                 self._room.set()
 
     async def _sync_forever(self) -> None:

@@ -83,7 +83,7 @@ async def test_a_full_queue_makes_submit_wait_and_nothing_is_lost(
     for _ in range(20):
         await asyncio.sleep(0)
     assert not blocked.done()  # backpressure: the fourth waits for room rather than being dropped
-    assert ingest.queue.qsize() == 3
+    assert ingest.queued == 3
     ingest.start()
     await blocked
     await ingest.stop()
