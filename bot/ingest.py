@@ -12,10 +12,10 @@ once (bots, excluded channels and non-contributions are dropped: they do not cou
 
 One writer task drains them in batches of up to `batch_size` facts, or whatever arrived within
 `flush_seconds` of the first (one wait per batch, not a wake-up per fact; in a burst the backlog
-makes full batches at once, so a slower database means bigger, fewer transactions), and writes each batch in one transaction (storage: bulk insert, ON
-CONFLICT DO NOTHING, rollups from the inserted rows only, so a fact written twice counts once). A
-failed write is retried with backoff, never dropped. After each batch the bus hears
-`ContributionsRecorded`, so badges follow contributions.
+makes full batches at once, so a slower database means bigger, fewer transactions), and writes each
+batch in one transaction (storage: bulk insert, ON CONFLICT DO NOTHING, rollups from the inserted
+rows only, so a fact written twice counts once). A failed write is retried with backoff, never
+dropped. After each batch the bus hears `ContributionsRecorded`, so badges follow contributions.
 """
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ class ContributionIngestor:
         assert self.journal is not None
         while True:
             await asyncio.sleep(self.journal.fsync_seconds)
-            self.journal.sync()
+            await self.journal.sync_off_loop()
 
     async def _write_until_done(self, batch: list[ContributionFact]) -> None:
         delay = 0.5

@@ -14,6 +14,7 @@ Metadata only, like the database: who, what kind, where, when; never message tex
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import logging
 import os
@@ -92,6 +93,13 @@ def decode(line: bytes) -> ContributionFact:
     )
 
 
+def _fsync_and_close(fd: int) -> None:
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @dataclass
 class _Segment:
     path: Path
@@ -167,6 +175,15 @@ class Journal:
         if self._dirty and self._fd >= 0:
             os.fsync(self._fd)
             self._dirty = False
+
+    async def sync_off_loop(self) -> None:
+        """sync() on a worker thread, so the event loop does not stall for the disk: on a duplicate
+        of the descriptor (closed by that thread), so a segment rolled meanwhile is still synced."""
+        if not self._dirty or self._fd < 0:
+            return
+        fd = os.dup(self._fd)
+        self._dirty = False
+        await asyncio.to_thread(_fsync_and_close, fd)
 
     def close(self, *, everything_written: bool) -> None:
         """fsync and release; with nothing left to write, the files go (a clean stop leaves none)."""

@@ -3,6 +3,8 @@ when the database cannot take them, replayed by the next process, counted once."
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -225,4 +227,22 @@ def test_a_line_that_is_not_the_oldest_in_memory_is_decoded_and_the_rest_still_c
     read = journal.read(100)
     assert read == facts
     assert [r is f for r, f in zip(read, facts, strict=True)] == [False, True, True, True]
+    journal.close(everything_written=True)
+
+
+async def test_the_periodic_fsync_runs_off_the_event_loop_and_leaves_no_descriptor_open(
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(threading.get_ident()), real_fsync(fd)))
+    journal = Journal(tmp_path / "j")
+    journal.open()
+    descriptors = len(os.listdir("/proc/self/fd"))
+    journal.append(_fact(1, clock.now()))
+    await journal.sync_off_loop()
+    await journal.sync_off_loop()  # nothing appended since: no second fsync
+    assert len(synced) == 1 and synced[0] != threading.get_ident()
+    assert len(os.listdir("/proc/self/fd")) == descriptors
+    assert journal.read(10) == [_fact(1, clock.now())]
     journal.close(everything_written=True)
