@@ -23,24 +23,28 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-async def migrated(path: Path) -> None:
-    """Create the schema in a fresh SQLite file."""
-    engine = create_engine(sqlite_url(path))
+async def migrated(path: Path, database_url: str | None = None) -> None:
+    """Create the schema in a fresh SQLite file (or the given empty database)."""
+    engine = create_engine(database_url or sqlite_url(path))
     try:
         await upgrade(engine)
     finally:
         await engine.dispose()
 
 
-async def bench_app(path: Path, *, journal: bool = False, discord_guild: int | None = None) -> App:
-    """The real app (bus, relay, ingest) on a migrated SQLite file, with one community (on the
-    in-memory platform, or on Discord in `discord_guild`); `journal`: the ingest journal of
-    `townsquare run`, next to the file."""
-    await migrated(path)
+async def bench_app(
+    path: Path, *, journal: bool = False, discord_guild: int | None = None, database_url: str | None = None
+) -> App:
+    """The real app (bus, relay, ingest) on a migrated SQLite file (or the given empty database),
+    with one community (on the in-memory platform, or on Discord in `discord_guild`); `journal`: the
+    ingest journal of `townsquare run`, next to the file."""
+    await migrated(path, database_url)
     community: dict[str, object] = {"id": COMMUNITY, "name": "Bench", "platform": "fake"}
     if discord_guild is not None:
         community.update(platform="discord", discord={"guild_id": discord_guild})
-    settings = Settings.model_validate({"database": {"url": sqlite_url(path)}, "communities": [community]})
+    settings = Settings.model_validate(
+        {"database": {"url": database_url or sqlite_url(path)}, "communities": [community]}
+    )
     app = build_app(settings, SystemClock(), {}, journal=journal)
     await app.ensure_communities()
     return app

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.conftest import PG_URL
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,6 +33,13 @@ def test_ingest_benchmark_prints_its_ratio() -> None:
 def test_burst_benchmark_counts_everything_once() -> None:
     out = _run("burst.py", "--events", "1500", "--members", "40", "--producers", "7")
     assert "all once" in out and "1650" in out  # 10 % replayed, still 1500 rows
+
+
+@pytest.mark.skipif(not PG_URL, reason="TOWNSQUARE_TEST_POSTGRES_URL is not set")
+def test_burst_benchmark_counts_everything_once_on_postgresql() -> None:
+    assert PG_URL is not None
+    out = _run("burst.py", "--events", "800", "--members", "30", "--producers", "5", "--postgres", PG_URL)
+    assert "all once" in out and "880" in out
 
 
 def test_adoption_benchmark_adopts_everyone_once() -> None:
