@@ -5,9 +5,13 @@ Layout, in one directory (next to the SQLite file by default): each process hold
 (flock'd while it lives) and appends to `<token>.<n>.jsonl` segments of about `segment_bytes`, one
 JSON line per fact, each line one `write()` (so `kill -9` cannot lose a line that was appended; the
 operating system has it). The file is fsync'd at most every `fsync_seconds` (what a power cut can
-lose) and on close. A segment is deleted once every fact in it is in the database. On start, a process
-takes over the segments of any lock file it can lock (a process that died) and reads them first:
-the database dedupes on each contribution's source id, so a fact written twice counts once.
+lose; on a worker thread, so the event loop does not wait for the disk) and on close. The writer
+reads the lines back in order; the latest `RECENT_FACTS` facts this process appended are also kept
+in memory with their lines, so a line read back that equals the oldest of them is that fact, not
+decoded again (memory stays bounded: a writer further behind decodes from the file). A segment is
+deleted once every fact in it is in the database. On start, a process takes over the segments of any
+lock file it can lock (a process that died) and reads them first: the database dedupes on each
+contribution's source id, so a fact written twice counts once.
 
 Metadata only, like the database: who, what kind, where, when; never message text.
 """
