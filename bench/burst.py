@@ -13,7 +13,9 @@ producers as they go, so memory is bounded by the ingest queue, not by the size 
 
 With --gateway the events are MESSAGE_CREATE frames from the local fake Discord in its own process
 (bench/gateway_server.py), read by the real discord.py client and written through the ingest journal;
-it also prints the lag from sent to stored (p50/p99) and the "database is locked" errors logged.
+it also prints the lag from sent to stored (p50/p99), the part of it from sent to read by the bot
+(the reader falling behind the fake, which sends as fast as it can), the bot's CPU time (the figure
+that does not depend on how busy the machine is) and the "database is locked" errors logged.
 --db-down keeps the database away until every event has arrived, prints the memory then, and checks
 that all of them are counted once afterwards. Exits 1 if anything was lost or counted twice.
 
