@@ -6,8 +6,22 @@ import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Result,
+    String,
+    and_,
+    cast,
+    delete,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
 
 from bot.core.business.ports import Consent
 from bot.core.business.rules import Activity, SignalKind
@@ -17,6 +31,7 @@ from storage.business.tables import BusinessKeyRow, ConsentRow, SignalRow, Surfa
 from storage.contributions.tables import ContributionRow
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import MemberRow
+from storage.types import UTCDateTime
 
 SIGNAL_REPEAT = timedelta(days=1)
 
@@ -110,54 +125,51 @@ class SqlBusinessRepository(SqlRepository):
     async def activities(
         self, community_id: str, since: datetime, member_ids: Sequence[int] | None
     ) -> list[Activity]:
+        # One statement (the hourly sync job reads this every hour): the members asked about, their
+        # contributions in the window by kind and channel, their signals, and how many newcomers
+        # they referred, as tagged rows (tag, member, text, text, number, instant).
         members = select(MemberRow.id).where(
             MemberRow.community_id == community_id, MemberRow.status == MemberStatus.ADMITTED.value
         )
         if member_ids is not None:
             members = members.where(MemberRow.id.in_(list(member_ids)))
-        ids = list(await self.session.scalars(members))
-        kinds: dict[int, dict[str, int]] = defaultdict(dict)
-        channels: dict[int, dict[str, int]] = defaultdict(dict)
-        last: dict[int, datetime] = {}
-        window = and_(ContributionRow.community_id == community_id, ContributionRow.occurred_at >= since)
-        scope = ContributionRow.member_id.in_(members)
-        by_kind = select(
-            ContributionRow.member_id,
-            ContributionRow.kind,
-            func.count(),
-            func.max(ContributionRow.occurred_at),
-        )
-        for member_id, kind, n, latest in await self.session.execute(
-            by_kind.where(window, scope).group_by(ContributionRow.member_id, ContributionRow.kind)
-        ):
-            kinds[member_id][kind] = n
-            last[member_id] = max(latest, last.get(member_id, latest))
-        by_channel = select(ContributionRow.member_id, ContributionRow.channel_id, func.count())
-        for member_id, channel, n in await self.session.execute(
-            by_channel.where(window, scope, ContributionRow.channel_id.is_not(None)).group_by(
-                ContributionRow.member_id, ContributionRow.channel_id
+        text, blank_text = String(), cast(null(), String())
+        contributions = (
+            select(
+                literal("c", text),
+                ContributionRow.member_id,
+                ContributionRow.kind,
+                ContributionRow.channel_id,
+                func.count(),
+                func.max(ContributionRow.occurred_at),
             )
-        ):
-            channels[member_id][channel] = n
-        interests: dict[int, list[str]] = defaultdict(list)
-        talk: set[int] = set()
-        for member_id, kind, topic in await self.session.execute(
-            select(SignalRow.member_id, SignalRow.kind, SignalRow.topic)
             .where(
-                SignalRow.community_id == community_id,
-                SignalRow.at >= since,
-                SignalRow.member_id.in_(members),
+                ContributionRow.community_id == community_id,
+                ContributionRow.occurred_at >= since,
+                ContributionRow.member_id.in_(members),
             )
-            .order_by(SignalRow.at.desc())
-        ):
-            if kind == SignalKind.TALK_TO_TEAM.value:
-                talk.add(member_id)
-            elif topic not in interests[member_id]:
-                interests[member_id].append(topic)
+            .group_by(ContributionRow.member_id, ContributionRow.kind, ContributionRow.channel_id)
+        )
+        signals = select(
+            literal("s", text),
+            SignalRow.member_id,
+            SignalRow.kind,
+            SignalRow.topic,
+            SignalRow.id,
+            SignalRow.at,
+        ).where(
+            SignalRow.community_id == community_id, SignalRow.at >= since, SignalRow.member_id.in_(members)
+        )
         referrer = MemberRow.referred_by_id
-        referrals: dict[int, int] = {}
-        counted = await self.session.execute(
-            select(referrer, func.count())
+        referrals = (
+            select(
+                literal("r", text),
+                referrer,
+                blank_text,
+                blank_text,
+                func.count(),
+                cast(null(), UTCDateTime()),
+            )
             .where(
                 MemberRow.community_id == community_id,
                 referrer.in_(members),
@@ -165,9 +177,43 @@ class SqlBusinessRepository(SqlRepository):
             )
             .group_by(referrer)
         )
-        for referrer_id, n in counted.tuples():
-            if referrer_id is not None:
-                referrals[referrer_id] = int(n)
+        asked = members.with_only_columns(
+            literal("m", text),
+            MemberRow.id,
+            blank_text,
+            blank_text,
+            cast(null(), BigInteger()),
+            cast(null(), UTCDateTime()),
+        )
+        ids: list[int] = []
+        kinds: dict[int, dict[str, int]] = defaultdict(dict)
+        channels: dict[int, dict[str, int]] = defaultdict(dict)
+        last: dict[int, datetime] = {}
+        given: list[tuple[datetime, int, int, str, str]] = []  # (at, signal id, member, kind, topic)
+        referrals_of: dict[int, int] = {}
+        rows: Result[tuple[str, Any, Any, Any, Any, Any]] = await self.session.execute(
+            union_all(contributions, signals, referrals, asked)
+        )
+        for tag, member_id, first, second, number, instant in rows.tuples():
+            if tag == "c":
+                kinds[member_id][first] = kinds[member_id].get(first, 0) + int(number)
+                if second is not None:
+                    channels[member_id][second] = channels[member_id].get(second, 0) + int(number)
+                last[member_id] = max(instant, last.get(member_id, instant))
+            elif tag == "s":
+                given.append((instant, int(number), member_id, first, second))
+            elif tag == "r":
+                if member_id is not None:
+                    referrals_of[member_id] = int(number)
+            else:
+                ids.append(member_id)
+        interests: dict[int, list[str]] = defaultdict(list)
+        talk: set[int] = set()
+        for _, _, member_id, kind, topic in sorted(given, reverse=True):  # newest first
+            if kind == SignalKind.TALK_TO_TEAM.value:
+                talk.add(member_id)
+            elif topic not in interests[member_id]:
+                interests[member_id].append(topic)
         return [
             Activity(
                 member_id=i,
@@ -175,19 +221,17 @@ class SqlBusinessRepository(SqlRepository):
                 channels=channels.get(i, {}),
                 interests=tuple(interests.get(i, ())),
                 talk_to_team=i in talk,
-                referrals=int(referrals.get(i, 0)),
+                referrals=referrals_of.get(i, 0),
                 last_active=last.get(i),
             )
             for i in ids
         ]
 
-    async def synced(self, community_id: str, subject: str) -> str | None:
-        digest: str | None = await self.session.scalar(
-            select(SyncStateRow.digest).where(
-                SyncStateRow.community_id == community_id, SyncStateRow.subject == subject
-            )
+    async def synced_digests(self, community_id: str) -> dict[str, str]:
+        rows = await self.session.execute(
+            select(SyncStateRow.subject, SyncStateRow.digest).where(SyncStateRow.community_id == community_id)
         )
-        return digest
+        return dict(rows.tuples().all())
 
     async def set_synced(
         self, community_id: str, subject: str, member_id: int, digest: str, now: datetime

@@ -63,8 +63,8 @@ class BusinessRepository(Protocol):
         """Window metadata of admitted members (all, or only `member_ids`)."""
         ...
 
-    async def synced(self, community_id: str, subject: str) -> str | None:
-        """The digest of the profile last sent for a subject, or None."""
+    async def synced_digests(self, community_id: str) -> dict[str, str]:
+        """The digest of the profile last sent, by subject, for every subject of the community."""
         ...
 
     async def set_synced(

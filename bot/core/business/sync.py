@@ -38,7 +38,9 @@ async def sync_profiles(command: SyncProfiles, ctx: Context) -> Reply:
         for a in await repo.activities(command.community_id, since, [c.member_id for c in consenting])
     }
     surfaced = await repo.surfaced(command.community_id)
-    key = await repo.subject_key(command.community_id)
+    # Only a run that sends needs the pseudonym key and what each sink already has (read at once).
+    key = await repo.subject_key(command.community_id) if policy.sync else ""
+    synced = await repo.synced_digests(command.community_id) if policy.sync else {}
     sent = 0
     for consent in consenting:
         activity = activities.get(consent.member_id, Activity(consent.member_id))
@@ -50,7 +52,7 @@ async def sync_profiles(command: SyncProfiles, ctx: Context) -> Reply:
         properties = profile_properties(activity, score, policy)
         digest = profile_digest(properties, consent.email)
         subject = subject_of(key, consent.member)
-        if await repo.synced(command.community_id, subject) == digest:
+        if synced.get(subject) == digest:
             continue
         change = f"sync:{subject}:{digest[:16]}"
         effect = SyncProfile(
