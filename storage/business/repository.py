@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Result,
+    Row,
     String,
     and_,
     cast,
@@ -50,26 +51,40 @@ class SqlBusinessRepository(SqlRepository):
         )
         return await self.subject_key(community_id)
 
-    def _consent(self, row: ConsentRow, member: MemberRow) -> Consent:
+    # Plain columns rather than the two ORM rows: the hourly sync reads every consent.
+    _CONSENT = (
+        ConsentRow.member_id,
+        MemberRow.platform,
+        MemberRow.user_id,
+        MemberRow.display_name,
+        ConsentRow.version,
+        ConsentRow.email,
+        ConsentRow.given_at,
+        ConsentRow.withdrawn_at,
+    )
+
+    @staticmethod
+    def _consent(row: Row[Any]) -> Consent:
+        member_id, platform, user_id, display_name, version, email, given_at, withdrawn_at = row
         return Consent(
-            member_id=row.member_id,
-            member=MemberRef(member.platform, member.user_id),
-            display_name=member.display_name,
-            version=row.version,
-            email=row.email,
-            given_at=row.given_at,
-            withdrawn_at=row.withdrawn_at,
+            member_id=member_id,
+            member=MemberRef(platform, user_id),
+            display_name=display_name,
+            version=version,
+            email=email,
+            given_at=given_at,
+            withdrawn_at=withdrawn_at,
         )
 
     async def consent_of(self, member_id: int) -> Consent | None:
         found = (
             await self.session.execute(
-                select(ConsentRow, MemberRow)
+                select(*self._CONSENT)
                 .join(MemberRow, MemberRow.id == ConsentRow.member_id)
                 .where(ConsentRow.member_id == member_id)
             )
         ).first()
-        return self._consent(found[0], found[1]) if found else None
+        return self._consent(found) if found else None
 
     async def give_consent(
         self, community_id: str, member_id: int, version: int, email: str | None, now: datetime
@@ -93,7 +108,7 @@ class SqlBusinessRepository(SqlRepository):
 
     async def consenting(self, community_id: str) -> list[Consent]:
         rows = await self.session.execute(
-            select(ConsentRow, MemberRow)
+            select(*self._CONSENT)
             .join(MemberRow, MemberRow.id == ConsentRow.member_id)
             .where(
                 ConsentRow.community_id == community_id,
@@ -102,7 +117,7 @@ class SqlBusinessRepository(SqlRepository):
             )
             .order_by(ConsentRow.member_id)
         )
-        return [self._consent(c, m) for c, m in rows.tuples()]
+        return [self._consent(row) for row in rows]
 
     async def add_signal(
         self, community_id: str, member_id: int, kind: str, topic: str, now: datetime
@@ -133,6 +148,8 @@ class SqlBusinessRepository(SqlRepository):
         )
         if member_ids is not None:
             members = members.where(MemberRow.id.in_(list(member_ids)))
+        scope = members.cte("asked")  # the (long) list of ids is bound once
+        in_scope = select(scope.c.id)
         text, blank_text = String(), cast(null(), String())
         contributions = (
             select(
@@ -146,7 +163,7 @@ class SqlBusinessRepository(SqlRepository):
             .where(
                 ContributionRow.community_id == community_id,
                 ContributionRow.occurred_at >= since,
-                ContributionRow.member_id.in_(members),
+                ContributionRow.member_id.in_(in_scope),
             )
             .group_by(ContributionRow.member_id, ContributionRow.kind, ContributionRow.channel_id)
         )
@@ -158,7 +175,7 @@ class SqlBusinessRepository(SqlRepository):
             SignalRow.id,
             SignalRow.at,
         ).where(
-            SignalRow.community_id == community_id, SignalRow.at >= since, SignalRow.member_id.in_(members)
+            SignalRow.community_id == community_id, SignalRow.at >= since, SignalRow.member_id.in_(in_scope)
         )
         referrer = MemberRow.referred_by_id
         referrals = (
@@ -172,14 +189,14 @@ class SqlBusinessRepository(SqlRepository):
             )
             .where(
                 MemberRow.community_id == community_id,
-                referrer.in_(members),
+                referrer.in_(in_scope),
                 MemberRow.admitted_at.is_not(None),
             )
             .group_by(referrer)
         )
-        asked = members.with_only_columns(
+        asked = select(
             literal("m", text),
-            MemberRow.id,
+            scope.c.id,
             blank_text,
             blank_text,
             cast(null(), BigInteger()),
