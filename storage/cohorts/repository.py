@@ -209,6 +209,16 @@ class SqlCohortRepository(SqlBuddies):
         )
         return bool(affected_rows(result))
 
+    async def mark_milestones(self, member_ids: Sequence[int], milestone: str, now: datetime) -> set[int]:
+        if not member_ids:
+            return set()
+        inserted = await self.session.execute(
+            insert_ignore(self.dialect, MilestoneRow.__table__)
+            .values([{"member_id": i, "milestone": milestone, "done_at": now} for i in member_ids])
+            .returning(MilestoneRow.member_id)
+        )
+        return set(inserted.scalars())
+
     async def milestones(self, member_id: int) -> dict[str, datetime]:
         rows = await self.session.execute(
             select(MilestoneRow.milestone, MilestoneRow.done_at).where(MilestoneRow.member_id == member_id)

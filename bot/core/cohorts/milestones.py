@@ -40,13 +40,16 @@ async def run_milestones(command: RunMilestones, ctx: Context) -> Reply:
         day = onboarding_day(view.cohort.launched_at, ctx.now())
         current = [m for m in view.members if m.admitted]
         if NUDGE <= day < ACTIVATION:
-            for member in current:
-                if member.first_contribution_at is None and await _once(ctx, member, Milestone.NUDGE):
+            quiet = [m for m in current if m.first_contribution_at is None]
+            first_time = await _once(ctx, quiet, Milestone.NUDGE)
+            for member in quiet:
+                if member.member_id in first_time:
                     await _nudge(ctx, view, member)
                     done["nudged"] += 1
         if ACTIVATION <= day < GRADUATION:
+            first_time = await _once(ctx, current, Milestone.ACTIVATION)
             for member in current:
-                if await _once(ctx, member, Milestone.ACTIVATION) and member.first_contribution_at is None:
+                if member.member_id in first_time and member.first_contribution_at is None:
                     await _check_in(ctx, view, member)
                     done["checked in"] += 1
             await _progress(ctx, view, current)
@@ -71,8 +74,10 @@ def ask(buddies: Sequence[MemberRef]) -> str:
     return " or ask your buddy" if len(buddies) == 1 else " or ask one of your buddies"
 
 
-async def _once(ctx: Context, member: CohortMember, milestone: Milestone) -> bool:
-    return await ctx.uow.repo(CohortRepository).mark_milestone(member.member_id, milestone.value, ctx.now())
+async def _once(ctx: Context, members: Sequence[CohortMember], milestone: Milestone) -> set[int]:
+    """Record the milestone for each member (one statement); the ids it is new for."""
+    ids = [m.member_id for m in members]
+    return await ctx.uow.repo(CohortRepository).mark_milestones(ids, milestone.value, ctx.now())
 
 
 async def _nudge(ctx: Context, view: CohortView, member: CohortMember) -> None:
@@ -144,8 +149,8 @@ async def _graduate(ctx: Context, view: CohortView, current: list[CohortMember])
     """Day 14: graduates are announced (MemberGraduated: badges award theirs); onboarding ends."""
     require = ctx.community.cohorts.graduation_requires_contribution
     graduates = []
+    await _once(ctx, current, Milestone.GRADUATION)
     for member in current:
-        await _once(ctx, member, Milestone.GRADUATION)
         if require and member.first_contribution_at is None:
             continue
         if await ctx.uow.repo(CohortRepository).graduate(view.cohort.id, member.member_id, ctx.now()):

@@ -75,6 +75,10 @@ class CohortRepository(Protocol):
         """Record a milestone once; False when it was recorded before."""
         ...
 
+    async def mark_milestones(self, member_ids: Sequence[int], milestone: str, now: datetime) -> set[int]:
+        """Record a milestone once for each member; the members it was not recorded for before."""
+        ...
+
     async def milestones(self, member_id: int) -> dict[str, datetime]: ...
 
     async def graduate(self, cohort_id: int, member_id: int, now: datetime) -> bool:
