@@ -293,10 +293,20 @@ class ProgrammeScheduler:
         With `refresh`, first rebuild the specs if the schedule stamp moved (same transaction)."""
         now = now or self.clock.now()
         async with self.uow_factory() as uow:
-            if refresh or not self._loaded:
-                await self._refresh(uow, now)
-            due = self.due(now)
-            done = await uow.job_runs.ran([(spec.key, at) for spec, at in due])
+            if refresh and self._loaded:
+                # The usual pass: what is due by the specs at hand, and the stamp to check them by,
+                # read together; only a moved stamp costs a rebuild and a second read.
+                due = self.due(now)
+                stamp, done = await uow.job_runs.stamp_and_ran([(spec.key, at) for spec, at in due])
+                if stamp is None or stamp != self._stamp:
+                    await self._load(uow, now, stamp)
+                    due = self.due(now)
+                    done = await uow.job_runs.ran([(spec.key, at) for spec, at in due])
+            else:
+                if not self._loaded:
+                    await self._refresh(uow, now)
+                due = self.due(now)
+                done = await uow.job_runs.ran([(spec.key, at) for spec, at in due])
             if self._report_missed:
                 await self._log_missed(uow, now)
         self._report_missed = False

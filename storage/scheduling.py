@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
+    Select,
+    String,
+    cast,
+    delete,
+    func,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore, upsert
 from storage.tables import JobRunRow, LeaseRow, ScheduleStampRow
+from storage.types import UTCDateTime
 
 SCHEDULE_STAMP = "schedule"  # the stamp row migration 0006_schedule_stamp made and its triggers bump
 
@@ -40,6 +54,31 @@ class SqlJobRunRepository(SqlRepository):
             select(ScheduleStampRow.version).where(ScheduleStampRow.name == SCHEDULE_STAMP)
         )
         return None if version is None else int(version)
+
+    async def stamp_and_ran(
+        self, runs: Collection[tuple[str, datetime]]
+    ) -> tuple[int | None, set[tuple[str, datetime]]]:
+        # One statement: the stamp as a row of its own beside the run records asked about.
+        stamp = select(
+            cast(null(), String()).label("job_key"),
+            ScheduleStampRow.version.label("number"),
+            cast(null(), UTCDateTime()).label("scheduled_for"),
+        ).where(ScheduleStampRow.name == SCHEDULE_STAMP)
+        query: Select[Any] | CompoundSelect[Any] = stamp
+        if runs:
+            records = select(JobRunRow.job_key, cast(null(), BigInteger()), JobRunRow.scheduled_for).where(
+                JobRunRow.job_key.in_({key for key, _ in runs}),
+                JobRunRow.scheduled_for.in_({at for _, at in runs}),
+            )
+            query = union_all(stamp, records)
+        version: int | None = None
+        found = set()
+        for key, number, at in (await self.session.execute(query)).tuples():
+            if key is None:
+                version = int(number)
+            else:
+                found.add((key, at))
+        return version, found & set(runs)
 
     async def last_runs(self, job_keys: Collection[str]) -> dict[str, datetime]:
         if not job_keys:

@@ -91,6 +91,11 @@ async def test_run_records_are_read_for_the_pairs_asked_only(engine: AsyncEngine
     async with app.uow_factory() as uow:
         assert await uow.job_runs.ran([("a", t1), ("b", t2)]) == set()  # keys and instants both seen
         assert await uow.job_runs.ran([("a", t2), ("b", t2)]) == {("a", t2)}
+        stamp = await uow.job_runs.schedule_stamp()
+        assert stamp is not None
+        # A pass reads both in one statement, with the same answers.
+        for runs in ([], [("a", t1), ("b", t2)], [("a", t2), ("b", t2)], [("a", t2), ("b", t1), ("c", t1)]):
+            assert await uow.job_runs.stamp_and_ran(runs) == (stamp, await uow.job_runs.ran(runs))
 
 
 async def test_what_is_due_and_when_matches_the_from_scratch_answer(
