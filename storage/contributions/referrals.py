@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.orm import aliased
 
 from bot.core.contributions.ports import RetainedReferral
 from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef
+from storage.contributions.tables import ContributionRow
 from storage.repository_base import SqlRepository
 from storage.tables import MemberRow
 
@@ -39,6 +40,11 @@ class SqlReferralCredits(SqlRepository):
                 newcomer.admitted_at >= admitted_from,
                 newcomer.admitted_at < admitted_until,
                 newcomer.first_contribution_at.is_not(None),
+                # Credited already (the daily job looks a month back): nothing left to record.
+                ~exists().where(
+                    ContributionRow.community_id == community_id,
+                    ContributionRow.source_id == literal("referral:") + cast(newcomer.id, String()),
+                ),
             )
             .order_by(newcomer.id)
         )

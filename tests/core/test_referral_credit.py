@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.core.contributions.commands import CreditReferrals
-from bot.core.contributions.ports import ContributionRepository
+from bot.core.contributions.ports import ContributionRepository, ReferralCredits
 from bot.core.contributions.rules import ContributionFact, ContributionKind
 from bot.core.events import MemberLeft
 from bot.core.members import Member
@@ -37,7 +39,13 @@ async def test_only_newcomers_still_members_at_day_14_credit_their_referrer(
     await _post(app, late, "m:late")  # day 16: too late for the credit
     credited = ContributionRow.kind == "referral_activated"
     assert await count(engine, ContributionRow, credited) == 0  # nothing at the first contribution
+    window = (clock.now() - timedelta(days=30), clock.now() - timedelta(days=14), 14)
+    async with app.uow_factory() as uow:
+        due = await uow.repo(ReferralCredits).retained(COMMUNITY, *window)
+    assert [r.newcomer_id for r in due] == [stays.id]
     await app.bus.handle(CreditReferrals(community_id=COMMUNITY))
+    async with app.uow_factory() as uow:  # the credited newcomer is not looked at again
+        assert await uow.repo(ReferralCredits).retained(COMMUNITY, *window) == []
     await app.bus.handle(CreditReferrals(community_id=COMMUNITY))  # a rerun credits nothing twice
     assert await count(engine, ContributionRow, credited) == 1
     assert await count(engine, ContributionRow, credited, ContributionRow.target_member_id == stays.id) == 1

@@ -83,7 +83,8 @@ class ReferralCredits(Protocol):
         self, community_id: str, admitted_from: datetime, admitted_until: datetime, activation_days: int
     ) -> list[RetainedReferral]:
         """Newcomers admitted in [from, until), still admitted, referred by a member still admitted,
-        whose first contribution came within `activation_days` of admission."""
+        whose first contribution came within `activation_days` of admission, and whose referrer has
+        not been credited for them yet (no contribution with source id `referral:<newcomer id>`)."""
         ...
 
 
