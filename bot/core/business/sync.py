@@ -31,13 +31,17 @@ async def sync_profiles(command: SyncProfiles, ctx: Context) -> Reply:
     ]
     if not consenting:
         return Reply.nothing()
+    surfaced = await repo.surfaced(command.community_id)
+    if not policy.sync:  # then a member surfaced before has nothing left to do here
+        consenting = [c for c in consenting if c.member_id not in surfaced]
+        if not consenting:
+            return Reply.nothing()
     now = ctx.now()
     since = now - timedelta(days=policy.window_days)
     activities = {
         a.member_id: a
         for a in await repo.activities(command.community_id, since, [c.member_id for c in consenting])
     }
-    surfaced = await repo.surfaced(command.community_id)
     # Only a run that sends needs the pseudonym key and what each sink already has (read at once).
     key = await repo.subject_key(command.community_id) if policy.sync else ""
     synced = await repo.synced_digests(command.community_id) if policy.sync else {}
