@@ -6,14 +6,17 @@ import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    CompoundSelect,
     Result,
     Row,
     String,
     and_,
+    bindparam,
     cast,
     delete,
     func,
@@ -35,6 +38,62 @@ from storage.tables import MemberRow
 from storage.types import UTCDateTime
 
 SIGNAL_REPEAT = timedelta(days=1)
+
+
+@cache
+def _activity_statement(scoped: bool) -> CompoundSelect[Any]:
+    """Window activity in one statement (the hourly sync reads it every hour): the members asked
+    about, their contributions in the window by kind and channel, their signals, and how many
+    newcomers they referred, as tagged rows (tag, member, text, text, number, instant). Built once
+    and bound at each execution, so SQLAlchemy finds its compiled form without walking it again."""
+    community = bindparam("community_id", type_=String())
+    since = bindparam("since", type_=UTCDateTime())
+    members = select(MemberRow.id).where(
+        MemberRow.community_id == community, MemberRow.status == bindparam("admitted", type_=String())
+    )
+    if scoped:
+        members = members.where(MemberRow.id.in_(bindparam("ids", expanding=True)))
+    scope = members.cte("asked")  # the (long) list of ids is bound once
+    in_scope = select(scope.c.id)
+    text, blank_text = String(), cast(null(), String())
+    contributions = (
+        select(
+            literal("c", text),
+            ContributionRow.member_id,
+            ContributionRow.kind,
+            ContributionRow.channel_id,
+            func.count(),
+            func.max(ContributionRow.occurred_at),
+        )
+        .where(
+            ContributionRow.community_id == community,
+            ContributionRow.occurred_at >= since,
+            ContributionRow.member_id.in_(in_scope),
+        )
+        .group_by(ContributionRow.member_id, ContributionRow.kind, ContributionRow.channel_id)
+    )
+    signals = select(
+        literal("s", text), SignalRow.member_id, SignalRow.kind, SignalRow.topic, SignalRow.id, SignalRow.at
+    ).where(SignalRow.community_id == community, SignalRow.at >= since, SignalRow.member_id.in_(in_scope))
+    referrer = MemberRow.referred_by_id
+    referrals = (
+        select(
+            literal("r", text), referrer, blank_text, blank_text, func.count(), cast(null(), UTCDateTime())
+        )
+        .where(
+            MemberRow.community_id == community, referrer.in_(in_scope), MemberRow.admitted_at.is_not(None)
+        )
+        .group_by(referrer)
+    )
+    asked = select(
+        literal("m", text),
+        scope.c.id,
+        blank_text,
+        blank_text,
+        cast(null(), BigInteger()),
+        cast(null(), UTCDateTime()),
+    )
+    return union_all(contributions, signals, referrals, asked)
 
 
 class SqlBusinessRepository(SqlRepository):
@@ -140,68 +199,13 @@ class SqlBusinessRepository(SqlRepository):
     async def activities(
         self, community_id: str, since: datetime, member_ids: Sequence[int] | None
     ) -> list[Activity]:
-        # One statement (the hourly sync job reads this every hour): the members asked about, their
-        # contributions in the window by kind and channel, their signals, and how many newcomers
-        # they referred, as tagged rows (tag, member, text, text, number, instant).
-        members = select(MemberRow.id).where(
-            MemberRow.community_id == community_id, MemberRow.status == MemberStatus.ADMITTED.value
-        )
+        params: dict[str, object] = {
+            "community_id": community_id,
+            "admitted": MemberStatus.ADMITTED.value,
+            "since": since,
+        }
         if member_ids is not None:
-            members = members.where(MemberRow.id.in_(list(member_ids)))
-        scope = members.cte("asked")  # the (long) list of ids is bound once
-        in_scope = select(scope.c.id)
-        text, blank_text = String(), cast(null(), String())
-        contributions = (
-            select(
-                literal("c", text),
-                ContributionRow.member_id,
-                ContributionRow.kind,
-                ContributionRow.channel_id,
-                func.count(),
-                func.max(ContributionRow.occurred_at),
-            )
-            .where(
-                ContributionRow.community_id == community_id,
-                ContributionRow.occurred_at >= since,
-                ContributionRow.member_id.in_(in_scope),
-            )
-            .group_by(ContributionRow.member_id, ContributionRow.kind, ContributionRow.channel_id)
-        )
-        signals = select(
-            literal("s", text),
-            SignalRow.member_id,
-            SignalRow.kind,
-            SignalRow.topic,
-            SignalRow.id,
-            SignalRow.at,
-        ).where(
-            SignalRow.community_id == community_id, SignalRow.at >= since, SignalRow.member_id.in_(in_scope)
-        )
-        referrer = MemberRow.referred_by_id
-        referrals = (
-            select(
-                literal("r", text),
-                referrer,
-                blank_text,
-                blank_text,
-                func.count(),
-                cast(null(), UTCDateTime()),
-            )
-            .where(
-                MemberRow.community_id == community_id,
-                referrer.in_(in_scope),
-                MemberRow.admitted_at.is_not(None),
-            )
-            .group_by(referrer)
-        )
-        asked = select(
-            literal("m", text),
-            scope.c.id,
-            blank_text,
-            blank_text,
-            cast(null(), BigInteger()),
-            cast(null(), UTCDateTime()),
-        )
+            params["ids"] = list(member_ids)
         ids: list[int] = []
         kinds: dict[int, dict[str, int]] = defaultdict(dict)
         channels: dict[int, dict[str, int]] = defaultdict(dict)
@@ -209,7 +213,7 @@ class SqlBusinessRepository(SqlRepository):
         given: list[tuple[datetime, int, int, str, str]] = []  # (at, signal id, member, kind, topic)
         referrals_of: dict[int, int] = {}
         rows: Result[tuple[str, Any, Any, Any, Any, Any]] = await self.session.execute(
-            union_all(contributions, signals, referrals, asked)
+            _activity_statement(member_ids is not None), params
         )
         for tag, member_id, first, second, number, instant in rows.tuples():
             if tag == "c":
