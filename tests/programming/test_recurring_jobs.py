@@ -147,7 +147,7 @@ async def test_a_poll_closes_at_its_time_and_a_missed_close_is_caught_up_at_star
     # The scheduler is down when the second poll closes, and for longer than the close's grace.
     clock.advance(hours=198 + 24 * 8)
     restarted = scheduler(app, registry=only("close-due-polls"))
-    assert await restarted.start()  # the hourly CloseDuePolls runs at start-up
+    assert await restarted.start()  # the daily CloseDuePolls, missed today, runs at start-up
     assert [p.title for p in titled(await effects(app, PostMessage), "Results")] == [
         "Results: Tea or coffee?",
         "Results: Cats or dogs?",

@@ -7,10 +7,10 @@ from datetime import datetime, time, timedelta
 from bot.core.feedback import feature
 from bot.core.feedback.commands import CloseDuePolls, PostIdeasReport, SendIdeaNotices
 from bot.core.feedback.report_rules import previous_month
-from bot.core.programming.rules import MIN_GRACE
-from bot.core.recurring import Daily, Hourly, Monthly, Recurring
+from bot.core.recurring import Daily, Monthly, Recurring
 from bot.core.settings import CommunitySettings
 
+SWEEP_AT = time(0, 30)  # the daily catch-up of polls whose own closing job was missed
 REPORT_AT = time(9, 0)  # the monthly ideas report reaches leads at 09:00, community time
 
 
@@ -31,4 +31,6 @@ feature.recurring(
         ideas_report_command,
     )
 )
-feature.recurring(Recurring("close-due-polls", CloseDuePolls, lambda c: Hourly(), MIN_GRACE))
+# Each open poll has its own closing job with a week's grace; this sweep only catches a poll whose
+# job was missed for longer than that (a bot down for over a week), so once a day is enough.
+feature.recurring(Recurring("close-due-polls", CloseDuePolls, lambda c: Daily(SWEEP_AT), timedelta(days=1)))
