@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,6 +14,7 @@ from adapters.sinks.notifier import SinkNotifier
 from bot.charts import MatplotlibChartRenderer
 from bot.config import Settings
 from bot.core.bus import MessageBus
+from bot.core.contributions.events import ContributionsRecorded
 from bot.core.effects import SINKS
 from bot.core.feature import Assembly
 from bot.core.metrics.ports import ChartRenderer
@@ -29,6 +30,20 @@ from storage.migrate import require_current
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger("townsquare")
+
+RECHECK_PART = 16
+"""Members per transaction when badges follow an ingest batch (see recheck_in_parts)."""
+
+
+async def recheck_in_parts(bus: MessageBus, change: ContributionsRecorded) -> None:
+    """Let badges follow an ingest batch in parts of RECHECK_PART members, each its own short
+    transaction: a batch of newcomers can earn thousands of badges, and on SQLite a member's command
+    then waits for one part, not for all of them. (Rechecking is idempotent: an award is made once.)"""
+    ids = change.member_ids
+    for start in range(0, max(len(ids), 1), RECHECK_PART):
+        part = ids[start : start + RECHECK_PART]
+        firsts = tuple(m for m in change.first_contributors if m in part or (not start and m not in ids))
+        await bus.handle(replace(change, member_ids=part, first_contributors=firsts))
 
 
 @dataclass(frozen=True)
@@ -146,10 +161,10 @@ def build_app(
     )
     directory = journal_directory(settings.database.url, settings.ingest.journal_dir)
     ingest = ContributionIngestor(
-        uow_factory,
+        uow_factory.bulk(),  # lets commands go first on SQLite
         clock,
         bus.communities,
-        on_recorded=bus.handle,
+        on_recorded=lambda change: recheck_in_parts(bus, change),
         journal=Journal(directory) if journal else None,
     )
     return App(

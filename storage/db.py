@@ -13,8 +13,21 @@ from storage import sqlite_driver
 
 BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = "townsquare_read_only"
+WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE"})
 # PostgreSQL's "try the transaction again" states: serialization failure, deadlock detected.
 RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A statement that writes was sent on a read-only connection (`read_only`): a bug in the code
+    that sent it (e.g. a command declared `reads_only` whose handler writes)."""
+
+
+def _refuse_writes(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    if conn.get_execution_options().get(READ_ONLY, False) and statement.lstrip()[:8].split(" ", 1)[
+        0
+    ].upper() in WRITES:
+        raise ReadOnlyViolation(f"a write on a read-only connection: {statement.lstrip()[:40]}…")
 
 
 def is_sqlite(url: str) -> bool:
@@ -32,7 +45,9 @@ def create_engine(
     kwargs.setdefault("hide_parameters", True)
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
-        return create_async_engine(url, echo=echo, **kwargs)
+        engine = create_async_engine(url, echo=echo, **kwargs)
+        event.listen(engine.sync_engine, "before_cursor_execute", _refuse_writes)
+        return engine
 
     parsed = make_url(url)
     if parsed.database in (None, "", ":memory:"):
@@ -40,6 +55,7 @@ def create_engine(
     kwargs.setdefault("connect_args", {"timeout": busy_timeout_ms / 1000})
     kwargs.setdefault("module", sqlite_driver.dbapi())  # one thread hop per statement
     engine = create_async_engine(url, echo=echo, **kwargs)
+    event.listen(engine.sync_engine, "before_cursor_execute", _refuse_writes)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -69,7 +85,8 @@ def create_engine(
 
 
 def read_only(engine: AsyncEngine) -> AsyncEngine:
-    """A view of the engine whose transactions do not take SQLite's write lock (for reports)."""
+    """A view of the engine whose transactions do not take SQLite's write lock (for reports); a
+    statement that writes is refused there (ReadOnlyViolation)."""
     return engine.execution_options(**{READ_ONLY: True})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Self, TypeVar, cast
 
@@ -30,25 +31,64 @@ Bindings = Mapping[type, Binding]
 
 
 class WriteTurn:
-    """SQLite's one writer, queued in arrival order within the process (see SqlUnitOfWorkFactory)."""
+    """SQLite's one writer within the process: turns handed out in arrival order, commands first.
+
+    A bulk writer (the ingest, `SqlUnitOfWorkFactory.bulk`) waits while commands are queued, so a
+    member's command waits for at most the transaction under way, not for a backlog of batches; it
+    goes next anyway once it has waited `BULK_PATIENCE` seconds, so a stream of commands cannot
+    starve it either."""
+
+    BULK_PATIENCE = 0.25
 
     def __init__(self) -> None:
-        self._lock = asyncio.Lock()
+        self._held = False
         self._holder: asyncio.Task[object] | None = None
+        self._commands: deque[asyncio.Future[None]] = deque()
+        self._bulk: deque[tuple[float, asyncio.Future[None]]] = deque()
 
-    async def take(self) -> None:
+    async def take(self, *, bulk: bool = False) -> None:
         me = asyncio.current_task()
         if me is not None and me is self._holder:
             raise RuntimeError(
                 "a write unit of work was opened inside another one of the same task: on SQLite the "
                 "inner one would wait forever for the outer one's turn; finish the outer one first"
             )
-        await self._lock.acquire()
+        if not self._held:
+            self._held, self._holder = True, me
+            return
+        loop = asyncio.get_running_loop()
+        turn: asyncio.Future[None] = loop.create_future()
+        entry = (loop.time(), turn)
+        if bulk:
+            self._bulk.append(entry)
+        else:
+            self._commands.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._pass_on()  # given the turn, then cancelled before using it
+            elif bulk:
+                self._bulk.remove(entry)
+            else:
+                self._commands.remove(turn)
+            raise
         self._holder = me
 
     def give_back(self) -> None:
         self._holder = None
-        self._lock.release()
+        self._pass_on()
+
+    def _pass_on(self) -> None:
+        if self._bulk and (
+            not self._commands
+            or asyncio.get_running_loop().time() - self._bulk[0][0] >= self.BULK_PATIENCE
+        ):
+            self._bulk.popleft()[1].set_result(None)
+        elif self._commands:
+            self._commands.popleft().set_result(None)
+        else:
+            self._held = False
 
 
 class SqlUnitOfWork:
@@ -70,16 +110,18 @@ class SqlUnitOfWork:
         engine: AsyncEngine,
         bindings: Bindings,
         turn: WriteTurn | None = None,
+        bulk: bool = False,
     ) -> None:
         self._sessions = sessions
         self.engine = engine  # for readers that work outside this transaction (the metrics reader)
         self._bindings = bindings
         self._repos: dict[type, object] = {}
         self._turn = turn
+        self._bulk = bulk
 
     async def __aenter__(self) -> Self:
         if self._turn is not None:
-            await self._turn.take()
+            await self._turn.take(bulk=self._bulk)
         self.session = self._sessions()
         self.communities = SqlCommunityRepository(self.session)
         self.members = SqlMemberRepository(self.session)
@@ -123,21 +165,32 @@ class SqlUnitOfWorkFactory:
     """Makes a fresh unit of work per command; never share one between tasks.
 
     On SQLite the write units of work of one factory (one app: bus, ingest, relay, scheduler) take
-    turns in arrival order: SQLite has one writer at a time, and writers that poll its busy handler
+    turns (WriteTurn): SQLite has one writer at a time, and writers that poll its busy handler
     are served in no order, so a writer that commits and begins again at once (the ingest, batch
-    after batch) could starve a command for seconds. Read-only units of work take no turn; neither
-    does anything on PostgreSQL, whose writers lock rows, not the database."""
+    after batch) could starve a command for seconds. The ingest's units of work (`bulk()`) let
+    queued commands go first. Read-only units of work (`read_only()`) take no turn and wait for no
+    writer (WAL: readers see the last commit); neither does anything on PostgreSQL, whose writers
+    lock rows, not the database."""
 
-    def __init__(self, engine: AsyncEngine, bindings: Bindings) -> None:
+    def __init__(
+        self, engine: AsyncEngine, bindings: Bindings, *, _turn: WriteTurn | None = None, _bulk: bool = False
+    ) -> None:
         self.engine = engine
         self.bindings = bindings
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         writes = is_sqlite(str(engine.url)) and not engine.get_execution_options().get(READ_ONLY, False)
-        self._turn = WriteTurn() if writes else None
+        self._turn = (_turn or WriteTurn()) if writes else None
+        self._bulk = _bulk
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.sessions, self.engine, self.bindings, self._turn)
+        return SqlUnitOfWork(self.sessions, self.engine, self.bindings, self._turn, self._bulk)
 
     def read_only(self) -> SqlUnitOfWorkFactory:
-        """Units of work whose transactions never take SQLite's write lock (the bus's preparers)."""
+        """Units of work whose transactions never take SQLite's write lock and may not write (the
+        bus's preparers and read-only commands): they run beside writers, on their own connections."""
         return SqlUnitOfWorkFactory(read_only(self.engine), self.bindings)
+
+    def bulk(self) -> SqlUnitOfWorkFactory:
+        """Units of work for bulk writers (the ingest): on SQLite their turn comes after the commands
+        already waiting for one (within WriteTurn.BULK_PATIENCE)."""
+        return SqlUnitOfWorkFactory(self.engine, self.bindings, _turn=self._turn, _bulk=True)

@@ -6,7 +6,9 @@ id is claimed in that same transaction: a replay or a concurrent retry finds it 
 nothing.
 
 Write transactions stay short: a command with a preparer (the digest) reads and renders on a
-read-only unit of work first, and only then opens its write transaction. A transaction that meets
+read-only unit of work first, and only then opens its write transaction. A command that only reads
+(`Command.reads_only`: /badges, /profile) runs wholly on a read-only unit of work, so it never waits
+for a writer (on SQLite, WAL readers run beside the one writer). A transaction that meets
 a busy database ("database is locked", a PostgreSQL serialization failure or deadlock) is rolled
 back and run again after a backoff, instead of failing the command.
 """
@@ -208,8 +210,10 @@ class MessageBus:
         settings: CommunitySettings,
         prepared: object,
     ) -> tuple[Reply | Built, bool]:
-        """One attempt: the whole command or event in one write transaction."""
-        async with self.uow_factory() as uow:
+        """One attempt: the whole command or event in one write transaction (a read transaction for
+        a command that only reads: it waits for no writer and commits nothing)."""
+        reads_only = source is None and job is None and isinstance(message, Command) and message.reads_only
+        async with (self.read_factory if reads_only else self.uow_factory)() as uow:
             now = self.clock.now()
             salt = ""
             if source is not None:
@@ -242,6 +246,8 @@ class MessageBus:
                 ctx.emit(message)
                 result = Reply.nothing()
             await self._drain_events(ctx)
+            if reads_only:
+                return result, False  # nothing to commit: leaving rolls the read transaction back
             await uow.commit()
             if salt:
                 self._salts[message.community_id] = salt  # committed, and a salt never changes once made

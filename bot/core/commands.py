@@ -27,3 +27,6 @@ class Command:
 
     community_id: str
     permission: ClassVar[Permission] = Permission.SYSTEM
+    reads_only: ClassVar[bool] = False
+    """True when the handler only reads (it changes no row, sends no effect, emits no event): the
+    bus runs it in a read transaction, which waits for no writer. Storage refuses a write there."""

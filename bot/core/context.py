@@ -14,7 +14,7 @@ from bot.core.events import Event
 from bot.core.members import Member
 from bot.core.policy import MEMBERS_ONLY
 from bot.core.ports import Clock, UnitOfWork
-from bot.core.refs import Actor
+from bot.core.refs import Actor, MemberRef
 from bot.core.registry import Registry
 from bot.core.settings import CommunitySettings
 
@@ -56,6 +56,14 @@ class Context:
         if self.member is None:
             raise Forbidden(MEMBERS_ONLY)
         return self.member
+
+    async def member_by_ref(self, ref: MemberRef) -> Member | None:
+        """The member row of `ref` in this community. When `ref` is the actor, the row the bus read
+        at the start of this transaction (no second query: use it before changing the member)."""
+        member = self.member
+        if member is not None and member.ref == ref and member.community_id == self.community.id:
+            return member
+        return await self.uow.members.by_ref(self.community.id, ref)
 
     def emit(self, event: Event) -> None:
         """Queue a domain event; its handlers run before the transaction commits."""

@@ -20,6 +20,7 @@ class ShowBadges(Command):
 
     member: MemberRef
     permission: ClassVar[Permission] = Permission.MEMBER
+    reads_only: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -142,7 +142,7 @@ async def evaluate_recent_badges(command: EvaluateBadges, ctx: Context) -> Reply
 @feature.command(ShowBadges)
 async def show_badges(command: ShowBadges, ctx: Context) -> Reply:
     """The catalogue, with what the member holds and how far they are towards the rest."""
-    member = await ctx.uow.members.by_ref(command.community_id, command.member)
+    member = await ctx.member_by_ref(command.member)
     if member is None:
         raise NotFound("Townsquare doesn't know you yet. Say hello in the community first.")
     stats = (

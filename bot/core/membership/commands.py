@@ -22,6 +22,7 @@ class ShowProfile(Command):
 
     member: MemberRef
     permission: ClassVar[Permission] = Permission.MEMBER
+    reads_only: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -23,7 +23,7 @@ INTERESTS_MAX_LENGTH = 300
 @feature.command(ShowProfile)
 async def show_profile(command: ShowProfile, ctx: Context) -> Reply:
     """Badges, helpful answers, referrals (by whom, whom, who activated), streak, cohort and interests."""
-    member = await ctx.uow.members.by_ref(command.community_id, command.member)
+    member = await ctx.member_by_ref(command.member)
     if member is None or not member.is_admitted:
         raise NotFound(f"{mention(command.member)} isn't a member here, so there is no profile to show.")
     stats = (

@@ -6,6 +6,7 @@ platform id) while an anti-abuse measure is still running, e.g. a rejected appli
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.core.context import Context
@@ -25,23 +26,43 @@ NOTHING_STORED = "Townsquare stores nothing about you in this community."
 LOCKOUT = timedelta(hours=1)
 
 
+@dataclass(frozen=True)
+class _Export:
+    """What the export's preparer read: whose data, packaged."""
+
+    member_id: int
+    blob: bytes
+    name: str
+
+
+@feature.prepare(ExportMyData)
+async def read_my_data(command: ExportMyData, ctx: Context) -> _Export | None:
+    """Read and package every row that refers to the person, on a read-only unit of work: the many
+    reads wait for no writer, and the write transaction that follows only queues the DM."""
+    member = await ctx.member_by_ref(command.member)
+    if member is None:
+        return None
+    data = {"community": command.community_id, "exported_at": ctx.now().isoformat(), "member_id": member.id}
+    data.update(await ctx.uow.repo(PrivacyRepository).export(member.id))
+    blob, name = package_export(data)
+    return _Export(member.id, blob, name)
+
+
 @feature.command(ExportMyData)
 async def export_my_data(command: ExportMyData, ctx: Context) -> Reply:
     """DM the person a JSON file of every row that refers to them (at most once an hour)."""
-    member = await ctx.uow.members.by_ref(command.community_id, command.member)
-    if member is None:
-        return Reply(text=NOTHING_STORED)
+    export = ctx.prepared
+    member = await ctx.member_by_ref(command.member)
+    if not isinstance(export, _Export) or member is None or member.id != export.member_id:
+        return Reply(text=NOTHING_STORED)  # (or erased since it was read: nothing of theirs is sent)
     now = ctx.now()
-    data = {"community": command.community_id, "exported_at": now.isoformat(), "member_id": member.id}
-    data.update(await ctx.uow.repo(PrivacyRepository).export(member.id))
-    blob, name = package_export(data)
     sent = await ctx.send(
         DirectMessage(
             command.community_id,
             member.ref,
             "Here is everything Townsquare stores about you in this community. Message text is never stored.",
-            attachment=blob,
-            attachment_name=name,
+            attachment=export.blob,
+            attachment_name=export.name,
         ),
         dedupe_key=f"mydata-export:{command.community_id}:{member.id}:{now:%Y%m%d%H}",
     )
