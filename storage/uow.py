@@ -68,9 +68,9 @@ class WriteTurn:
         except asyncio.CancelledError:
             if turn.done() and not turn.cancelled():
                 self._pass_on()  # given the turn, then cancelled before using it
-            elif bulk:
+            elif bulk and entry in self._bulk:
                 self._bulk.remove(entry)
-            else:
+            elif not bulk and turn in self._commands:
                 self._commands.remove(turn)
             raise
         self._holder = me
@@ -80,6 +80,10 @@ class WriteTurn:
         self._pass_on()
 
     def _pass_on(self) -> None:
+        while self._commands and self._commands[0].done():
+            self._commands.popleft()  # cancelled while waiting
+        while self._bulk and self._bulk[0][1].done():
+            self._bulk.popleft()
         if self._bulk and (
             not self._commands
             or asyncio.get_running_loop().time() - self._bulk[0][0] >= self.BULK_PATIENCE
