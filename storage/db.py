@@ -24,9 +24,10 @@ class ReadOnlyViolation(RuntimeError):
 
 
 def _refuse_writes(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-    if conn.get_execution_options().get(READ_ONLY, False) and statement.lstrip()[:8].split(" ", 1)[
-        0
-    ].upper() in WRITES:
+    if (
+        conn.get_execution_options().get(READ_ONLY, False)
+        and statement.lstrip()[:9].split(None, 1)[0].upper() in WRITES
+    ):
         raise ReadOnlyViolation(f"a write on a read-only connection: {statement.lstrip()[:40]}…")
 
 

@@ -85,8 +85,7 @@ class WriteTurn:
         while self._bulk and self._bulk[0][1].done():
             self._bulk.popleft()
         if self._bulk and (
-            not self._commands
-            or asyncio.get_running_loop().time() - self._bulk[0][0] >= self.BULK_PATIENCE
+            not self._commands or asyncio.get_running_loop().time() - self._bulk[0][0] >= self.BULK_PATIENCE
         ):
             self._bulk.popleft()[1].set_result(None)
         elif self._commands:
