@@ -100,11 +100,15 @@ async def commands(app: App, count: int, spread: float, seed: int) -> list[tuple
 
 
 async def burst(app: App, events: int, members: int, offset: int) -> None:
-    """Submit `events` messages through the ingest, from 20 producers, as fast as it takes them."""
+    """Submit `events` messages through the ingest, from 20 producers, as fast as it takes them. Each
+    producer lets the loop run between two messages, as a gateway reader does between two reads
+    (`submit` does not wait while the queue has room, so without that a producer would hold the
+    loop until the queue is full)."""
 
     async def producer(ids: range) -> None:
         for i in ids:
             n = offset + i
+            await asyncio.sleep(0)
             await app.ingest.submit(
                 MessagePosted(
                     community_id=COMMUNITY,

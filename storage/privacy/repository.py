@@ -9,9 +9,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, delete, func, or_, select, update
+from sqlalchemy import Integer, Select, Table, bindparam, delete, exists, func, or_, select, update
 
 from bot.core.gates.application_rules import ApplicationStatus
 from bot.core.members import Member
@@ -41,33 +42,57 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
+MEMBER_ID = bindparam("member_id", type_=Integer)
+
+
+def export_queries() -> tuple[Select[Any], dict[str, tuple[Table, Select[Any]]], dict[str, tuple[str, str]]]:
+    """The export's statements, made again only when a table was mapped since (see _export_queries)."""
+    return _export_queries(len(Base.registry.mappers))
+
+
+@cache
+def _export_queries(
+    _mapped: int,
+) -> tuple[Select[Any], dict[str, tuple[Table, Select[Any]]], dict[str, tuple[str, str]]]:
+    """Built once: a probe (one statement: which tables hold the member's own rows, and how many of
+    others' rows mention them), then each table's select of the member's own rows, by probe label."""
+    probes: list[Any] = []
+    reads: dict[str, tuple[Table, Select[Any]]] = {}
+    counts: dict[str, tuple[str, str]] = {}
+    for i, (table, privacy) in enumerate(declared_tables()):
+        # the member's own rows: theirs ("delete"), or rows they wrote or own ("authored")
+        own = [
+            table.c[c] == MEMBER_ID
+            for c, policy in privacy.columns.items()
+            if policy == "delete" or c in privacy.authored
+        ]
+        if own and privacy.export:
+            reads[f"t{i}"] = (table, select(table).where(or_(*own)))
+            probes.append(exists().select_from(table).where(or_(*own)).label(f"t{i}"))
+        # Someone else's record that mentions the member: say it exists, do not hand over its content.
+        for j, column in enumerate(
+            c for c, policy in privacy.columns.items() if policy == "nullify" and c not in privacy.authored
+        ):
+            counts[f"c{i}_{j}"] = (table.name, column)
+            mentions = select(func.count()).select_from(table).where(table.c[column] == MEMBER_ID)
+            probes.append(mentions.scalar_subquery().label(f"c{i}_{j}"))
+    return select(*probes), reads, counts
+
+
 class SqlPrivacyRepository(SqlRepository):
     async def export(self, member_id: int) -> dict[str, Any]:
+        probe, reads, counts = export_queries()
+        found = (await self.session.execute(probe, {"member_id": member_id})).one()._mapping
         tables: dict[str, list[dict[str, Any]]] = {}
-        mentioned: list[dict[str, Any]] = []
-        for table, privacy in declared_tables():
-            # the member's own rows: theirs ("delete"), or rows they wrote or own ("authored")
-            own = [
-                table.c[c] == member_id
-                for c, policy in privacy.columns.items()
-                if policy == "delete" or c in privacy.authored
-            ]
-            if own and privacy.export:
-                rows = await self.session.execute(select(table).where(or_(*own)))
-                found = [{k: _json_ready(v) for k, v in row._mapping.items()} for row in rows]
-                if found:
-                    tables[table.name] = found
-            # Someone else's record that mentions the member: say it exists, do not hand over its content.
-            for column in (
-                c
-                for c, policy in privacy.columns.items()
-                if policy == "nullify" and c not in privacy.authored
-            ):
-                count = await self.session.scalar(
-                    select(func.count()).select_from(table).where(table.c[column] == member_id)
-                )
-                if count:
-                    mentioned.append({"table": table.name, "column": column, "rows": int(count)})
+        for label, (table, query) in reads.items():
+            if found[label]:  # only the tables that hold some: one statement each
+                rows = await self.session.execute(query, {"member_id": member_id})
+                tables[table.name] = [{k: _json_ready(v) for k, v in row._mapping.items()} for row in rows]
+        mentioned = [
+            {"table": name, "column": column, "rows": int(found[label])}
+            for label, (name, column) in counts.items()
+            if found[label]
+        ]
         return {"tables": tables, "mentioned_in": mentioned}
 
     async def erase(
