@@ -87,8 +87,13 @@ def create_engine(
 
 def read_only(engine: AsyncEngine) -> AsyncEngine:
     """A view of the engine whose transactions do not take SQLite's write lock (for reports); a
-    statement that writes is refused there (ReadOnlyViolation)."""
-    return engine.execution_options(**{READ_ONLY: True})
+    statement that writes is refused there (ReadOnlyViolation). On PostgreSQL its statements run
+    without BEGIN and ROLLBACK (autocommit): two round trips fewer, and no less consistent, since at
+    READ COMMITTED each statement reads its own snapshot inside a transaction too."""
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["isolation_level"] = "AUTOCOMMIT"
+    return engine.execution_options(**options)
 
 
 def is_busy(exc: BaseException) -> bool:
