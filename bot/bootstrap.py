@@ -31,7 +31,7 @@ from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger("townsquare")
 
-RECHECK_PART = 16
+RECHECK_PART = 8
 """Members per transaction when badges follow an ingest batch (see recheck_in_parts)."""
 
 
