@@ -32,15 +32,21 @@ from storage.uow import SqlUnitOfWorkFactory
 log = logging.getLogger("townsquare")
 
 RECHECK_PART = 8
-"""Members per transaction when badges follow an ingest batch (see recheck_in_parts)."""
+"""Members per transaction when badges follow a large ingest batch (see recheck_in_parts)."""
+RECHECK_WHOLE = 64
+"""Up to this many members, badges follow a batch in one transaction."""
 
 
 async def recheck_in_parts(bus: MessageBus, change: ContributionsRecorded) -> None:
-    """Let badges follow an ingest batch in parts of RECHECK_PART members, each its own short
-    transaction: a batch of newcomers can earn thousands of badges, and on SQLite a member's command
-    then waits for one part, not for all of them. (Rechecking is idempotent: an award is made once.)"""
+    """Let badges follow an ingest batch; a large one in parts of RECHECK_PART members, each its own
+    short transaction: a batch of newcomers can earn thousands of badges, and on SQLite a member's
+    command then waits for one part, not for all of them. (Rechecking is idempotent: an award is
+    made once.)"""
     ids = change.member_ids
-    for start in range(0, max(len(ids), 1), RECHECK_PART):
+    if len(ids) <= RECHECK_WHOLE:
+        await bus.handle(change)
+        return
+    for start in range(0, len(ids), RECHECK_PART):
         part = ids[start : start + RECHECK_PART]
         firsts = tuple(m for m in change.first_contributors if m in part or (not start and m not in ids))
         await bus.handle(replace(change, member_ids=part, first_contributors=firsts))

@@ -4,7 +4,7 @@ badges follow an ingest batch in short transactions."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.bootstrap import RECHECK_PART, App, recheck_in_parts
+from bot.bootstrap import RECHECK_PART, RECHECK_WHOLE, App, recheck_in_parts
 from bot.clock import FixedClock
 from bot.core.bus import MessageBus
 from bot.core.commands import Command, Permission
@@ -96,27 +96,27 @@ class RecordingBus:
 
 async def test_badges_follow_a_large_batch_in_parts_covering_every_member_once() -> None:
     at = datetime(2026, 11, 2, tzinfo=UTC)
-    ids = tuple(range(1, 2 * RECHECK_PART + 4))
-    change = ContributionsRecorded(
-        community_id=COMMUNITY, member_ids=ids, first_contributors=(2, 30, 999), at=at
-    )
+    ids = tuple(range(1, RECHECK_WHOLE + 4))
+    firsts = (2, RECHECK_PART + 2, 999)
+    change = ContributionsRecorded(community_id=COMMUNITY, member_ids=ids, first_contributors=firsts, at=at)
     bus = RecordingBus()
     await recheck_in_parts(bus, change)  # type: ignore[arg-type]
-    assert len(bus.handled) == 3
+    assert len(bus.handled) == -(-len(ids) // RECHECK_PART)
     assert all(len(part.member_ids) <= RECHECK_PART for part in bus.handled)
     assert tuple(m for part in bus.handled for m in part.member_ids) == ids
-    assert sorted(m for part in bus.handled for m in part.first_contributors) == [2, 30, 999]
+    assert sorted(m for part in bus.handled for m in part.first_contributors) == sorted(firsts)
     for part in bus.handled:
         assert set(part.first_contributors) - {999} <= set(part.member_ids)
-    empty = RecordingBus()
-    await recheck_in_parts(empty, ContributionsRecorded(community_id=COMMUNITY, member_ids=(), at=at))  # type: ignore[arg-type]
-    assert len(empty.handled) == 1
+    small = RecordingBus()
+    few = replace(change, member_ids=ids[:RECHECK_WHOLE])
+    await recheck_in_parts(small, few)  # type: ignore[arg-type]
+    assert small.handled == [few]  # a usual batch: one transaction
 
 
 async def test_every_member_of_a_large_batch_gets_the_first_contribution_badge(
     app: App, engine: AsyncEngine, clock: FixedClock
 ) -> None:
-    newcomers = 3 * RECHECK_PART + 1  # badges follow the batch in four parts
+    newcomers = RECHECK_WHOLE + RECHECK_PART + 1  # badges follow the batch in parts
     for i in range(newcomers):
         await add_member(app, f"n{i}")
     app.ingest.start()
