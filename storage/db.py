@@ -13,7 +13,7 @@ from storage import sqlite_driver
 
 BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = "townsquare_read_only"
-POOL_SIZE = 15  # PostgreSQL: connections kept (commands, the ingest, the relay, the scheduler)
+POOL_SIZE = 15  # connections kept (commands, the ingest, the relay, the scheduler)
 POOL_OVERFLOW = 5  # and opened beyond them for a moment
 WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE"})
 # PostgreSQL's "try the transaction again" states: serialization failure, deadlock detected.
@@ -46,12 +46,12 @@ def create_engine(
     "database is locked" when a deferred reader upgrades to a writer. SQL parameters (what members
     typed) never appear in errors or logs (`hide_parameters`)."""
     kwargs.setdefault("hide_parameters", True)
+    # Connections kept open between bursts: beyond the kept ones, each command of a burst would open
+    # (and, once done, close) one: a new server process on PostgreSQL, a thread and pragmas on SQLite.
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
-        # Connections kept open between bursts: a burst of commands beyond the kept ones would open
-        # (and, once returned, close) a connection each, a new server process every time.
-        kwargs.setdefault("pool_size", POOL_SIZE)
-        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
         engine = create_async_engine(url, echo=echo, **kwargs)
         event.listen(engine.sync_engine, "before_cursor_execute", _refuse_writes)
         return engine
