@@ -5,6 +5,8 @@ then, on a SQLite file. Prints memory, database size and log volume over time.
     python bench/soak.py --duration 3600                  # an hour
     python bench/soak.py --duration 600 --outage-every 120 --outage-for 40
     python bench/soak.py --duration 8 --report-every 2    # the smoke size (tests/test_bench.py)
+    python bench/soak.py --duration 60 --absorbs          # the platform says resends are absorbed, so
+                                                          # the relay marks a batch's sends done together
 
 At the end the platform comes back for good and the relay drains; the soak checks that every
 effect landed exactly once and in order per channel, and exits 1 if not.
@@ -39,13 +41,17 @@ class FlakyPlatform:
 
     platform = "fake"
 
-    def __init__(self, latency: float) -> None:
+    def __init__(self, latency: float, absorbs: bool = False) -> None:
         self.latency = latency
+        self.absorbs = absorbs
         self.down = False
         self.landed: dict[str, list[str]] = defaultdict(list)
         self.keys: set[str] = set()
         self.duplicates = 0
         self.calls = 0
+
+    def absorbs_resend(self, effect: Effect) -> bool:
+        return self.absorbs
 
     async def deliver(
         self, effect: Effect, refs: Mapping[str, PlatformRef], attempt: Attempt | None = None
@@ -93,7 +99,7 @@ def db_mb(path: Path) -> float:
 async def soak(args: argparse.Namespace, folder: Path) -> int:
     path = folder / "soak.db"
     app = await bench_app(path)
-    platform = FlakyPlatform(args.latency)
+    platform = FlakyPlatform(args.latency, args.absorbs)
     app.relay.notifiers = {"fake": platform}
     volume = Volume()
     logging.getLogger("townsquare").addHandler(volume)
@@ -173,6 +179,9 @@ def main() -> int:
     parser.add_argument("--outage-every", type=float, default=120, help="an outage every N s (0: none)")
     parser.add_argument("--outage-for", type=float, default=40, help="how long each outage lasts (s)")
     parser.add_argument("--report-every", type=float, default=30, help="print a line every N s")
+    parser.add_argument(
+        "--absorbs", action="store_true", help="the platform absorbs resends: done marks go per batch"
+    )
     parser.add_argument("--drain-seconds", type=float, default=120, help="how long the final drain may take")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:

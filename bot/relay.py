@@ -4,6 +4,12 @@ Guarantees (docs/operations.md#delivery states them with their limits):
 - At least once: an effect is marked done only after the platform accepted it. The mark-done write
   is retried; if the database stays away, the relay remembers what it sent and records it later
   instead of sending it again.
+- Batches: the due items are read and claimed with one conditional UPDATE per batch (on PostgreSQL
+  it waits for a concurrent relay's row lock and re-checks the row, so no item is claimed twice; an
+  item behind one another relay holds is given back unsent, so its lane keeps its order). The done
+  marks of the batch are written in one transaction at its end for effects whose resend the platform
+  absorbs, right after the send for the others (bot/relay_record.py says why that widens nothing a
+  crash can duplicate). Claimed items the batch did not attempt are given back with their claim mark.
 - At most once on the platform, where the platform allows: every attempt carries the item's key
   (Discord dedupes by message nonce) and says whether an earlier attempt may have got through (Slack
   looks before it posts again).
@@ -20,11 +26,12 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.effects import Effect, lane, optional_ref_keys, ref_keys
 from bot.core.ports import Attempt, Clock, DeliveryError, Notifier, OutboxItem, PlatformRef, UnitOfWork
 from bot.relay_breaker import BreakerPolicy, Breakers, Change, Pair
+from bot.relay_record import Recorder, absorbs_resend
 from bot.relay_requeue import is_alert, queue_alert, requeue_with_dependants
 from bot.relay_watch import RelayWatch, duration, short_error
 
@@ -47,9 +54,19 @@ class RetryPolicy:
         return timedelta(seconds=min(seconds, self.max_delay_seconds))
 
 
-NOT_CLAIMED = object()
 FAILED = object()  # to be retried: its lane waits
 PARKED = object()  # set aside: its lane moves on
+
+
+@dataclass
+class _Batch:
+    """Due items as read (id order), those this relay claimed, the refs they need, and the claim's ends."""
+
+    items: list[OutboxItem]
+    claimed: set[int]
+    refs: dict[tuple[str, str], PlatformRef]
+    send_until: datetime  # no send starts after this: half the lease is left for it
+    lease_until: datetime
 
 
 class RefNotReady(DeliveryError):
@@ -88,38 +105,30 @@ class OutboxRelay:
             BreakerPolicy(policy.outage_after, policy.base_delay_seconds, policy.probe_max_seconds),
         )
         self.watch = RelayWatch(clock)
-        # Sent, but the mark-done write failed: recorded on a later pass, never sent again.
-        self._unrecorded: dict[int, tuple[OutboxItem, Mapping[str, PlatformRef]]] = {}
+        # Claimed, not attempted: given back with the claim mark each had (id -> (mark, our lease)).
+        self._unreleased: dict[int, tuple[datetime | None, datetime]] = {}
+        self.recorder = Recorder(uow_factory, clock, lambda: self.policy.record_retry_seconds)
         self._wakeup = asyncio.Event()
 
     def wake(self) -> None:
         self._wakeup.set()
+
+    @property
+    def _unrecorded(self) -> dict[int, tuple[OutboxItem, Mapping[str, PlatformRef]]]:
+        """Sent, but not marked done yet (a batch in progress, or the database was away)."""
+        return self.recorder.pending
 
     async def run_once(self) -> int:
         """Deliver everything due now; returns how many items were attempted."""
         await self._record_unrecorded()
         attempted = 0
         while True:
-            async with self.uow_factory() as uow:
-                items = await uow.outbox.due(
-                    list(self.notifiers), self.clock.now(), self.batch_size, paused=self.breakers.paused()
-                )
-            if not items:
+            batch = await self._claim()
+            if not batch.items:
                 return attempted
-            progressed = False
-            stopped: set[tuple[str, str]] = set()  # lanes that must not move on in this batch
-            for item in items:
-                item_lane = _lane(item)
-                if (item_lane is not None and item_lane in stopped) or self.breakers.blocks(_pair(item)):
-                    continue
-                result = await self._deliver(item)
-                attempted += 1
-                if result is NOT_CLAIMED or result is FAILED:
-                    if item_lane is not None:
-                        stopped.add(item_lane)
-                if result is not NOT_CLAIMED:
-                    progressed = True
-            if not progressed or len(items) < self.batch_size:
+            progressed, tried, _ = await self._deliver_batch(batch)
+            attempted += tried
+            if not progressed or len(batch.items) < self.batch_size:
                 return attempted
 
     async def deliver_now(
@@ -128,39 +137,100 @@ class OutboxRelay:
         """Deliver this community's due items of one kind that `accept` picks, now, for an adapter that
         shows their outcome in its answer (the /refer invite). Items are claimed as usual, so one the
         background relay holds is left to it and none is delivered twice. Returns how many were."""
+        await self._release()
+        batch = await self._claim(community_id=community_id, kinds=[kind], accept=accept)
+        return (await self._deliver_batch(batch, record_each=True))[2]
+
+    async def _claim(
+        self,
+        *,
+        community_id: str | None = None,
+        kinds: list[str] | None = None,
+        accept: Callable[[Effect], bool] = lambda _: True,
+    ) -> _Batch:
+        """Read the due items and claim them in one statement, with the refs they need, in one
+        transaction. Items this relay sent but has not recorded are not claimed again."""
+        now = self.clock.now()
+        lease_until = now + self.lease
         async with self.uow_factory() as uow:
             items = await uow.outbox.due(
                 list(self.notifiers),
-                self.clock.now(),
+                now,
                 self.batch_size,
                 community_id=community_id,
-                kinds=[kind],
+                kinds=kinds,
                 paused=self.breakers.paused(),
             )
-        delivered = 0
-        for item in items:
-            if accept(item.effect) and isinstance(await self._deliver(item), Mapping):
-                delivered += 1
-        return delivered
-
-    async def _deliver(self, item: OutboxItem) -> Mapping[str, PlatformRef] | object:
-        """Claim and deliver one item: the refs it produced, FAILED, or NOT_CLAIMED when someone
-        else holds it (or it was sent and waits to be recorded)."""
-        if item.id in self._unrecorded:
-            return NOT_CLAIMED
-        now = self.clock.now()
-        async with self.uow_factory() as uow:
-            if not await uow.outbox.claim(item.id, now, now + self.lease):
-                return NOT_CLAIMED
-            wanted = ref_keys(item.effect) + optional_ref_keys(item.effect)
-            refs = await uow.refs.get_many(item.community_id, wanted)
+            wanted = [i.id for i in items if i.id not in self._unrecorded and accept(i.effect)]
+            claimed = await uow.outbox.claim(wanted, now, lease_until) if wanted else set()
+            keys: dict[str, set[str]] = {}
+            for item in items:
+                if item.id in claimed:
+                    keys.setdefault(item.community_id, set()).update(
+                        ref_keys(item.effect) + optional_ref_keys(item.effect)
+                    )
+            refs: dict[tuple[str, str], PlatformRef] = {}
+            for community, names in keys.items():
+                found = await uow.refs.get_many(community, sorted(names)) if names else {}
+                refs.update(((community, key), ref) for key, ref in found.items())
             await uow.commit()
+        return _Batch(items, claimed, refs, now + self.lease / 2, lease_until)
+
+    async def _deliver_batch(self, batch: _Batch, *, record_each: bool = False) -> tuple[bool, int, int]:
+        """Deliver the claimed items of a batch in id order; a lane stops at its first failure (or at an
+        item someone else holds). Done marks are written at the end of the batch, or right after the
+        send for an effect whose resend the platform would not absorb (bot/relay_record.py); claimed
+        items left unattempted are given back. Returns whether anything moved, how many were tried and how
+        many delivered."""
+        stopped: set[tuple[str, str]] = set()  # lanes that must not move on in this batch
+        tried: set[int] = set()
+        progressed, attempted, delivered = False, 0, 0
+        try:
+            for item in batch.items:
+                item_lane = _lane(item)
+                if item.id not in batch.claimed:
+                    if item_lane is not None:
+                        stopped.add(item_lane)
+                    continue
+                if (
+                    (item_lane is not None and item_lane in stopped)
+                    or self.breakers.blocks(_pair(item))
+                    or self.clock.now() >= batch.send_until  # the claim must outlast the send
+                ):
+                    continue
+                tried.add(item.id)
+                result = await self._deliver(item, batch.refs, record_each=record_each)
+                attempted += 1
+                progressed = True
+                delivered += isinstance(result, Mapping)
+                if result is FAILED and item_lane is not None:
+                    stopped.add(item_lane)
+            if not await self.recorder.flush():
+                # The database is away: send nothing more until what was sent is written down.
+                raise ConnectionError("cannot record delivered outbox items yet")
+        finally:
+            # Whatever ended the batch, claims it did not use are given back (now, or when the
+            # database answers again), not left to run out.
+            for item in batch.items:
+                if item.id in batch.claimed and item.id not in tried:
+                    self._unreleased[item.id] = (item.claimed_until, batch.lease_until)
+        await self._release()
+        return progressed, attempted, delivered
+
+    async def _deliver(
+        self, item: OutboxItem, known: dict[tuple[str, str], PlatformRef], *, record_each: bool
+    ) -> Mapping[str, PlatformRef] | object:
+        """Deliver one claimed item: the refs it produced (added to `known` for the rest of the
+        batch), FAILED, or PARKED."""
+        wanted = ref_keys(item.effect) + optional_ref_keys(item.effect)
+        refs = {key: known[(item.community_id, key)] for key in wanted if (item.community_id, key) in known}
         missing = [key for key in ref_keys(item.effect) if key not in refs]
+        notifier = self.notifiers[item.platform]
         try:
             if missing:
                 raise RefNotReady(f"waiting for {', '.join(missing)} to be delivered first")
             attempt = Attempt(key=f"outbox:{item.id}", resumed=item.resumed)
-            new_refs = await self.notifiers[item.platform].deliver(item.effect, refs, attempt)
+            new_refs = await notifier.deliver(item.effect, refs, attempt)
         except RefNotReady as exc:
             return await self._failed(item, str(exc), retryable=True)
         except DeliveryError as exc:
@@ -171,48 +241,30 @@ class OutboxRelay:
             if item.attempts == 0:  # one traceback per item, not one per attempt
                 log.exception("outbox item %s (%s) raised", item.id, item.effect.kind)
             return await self._failed(item, short_error(exc), retryable=True)
-        self._unrecorded[item.id] = (item, new_refs)  # before anything else can fail
+        self.recorder.sent(item, new_refs)  # before anything else can fail
+        known.update(((item.community_id, key), ref) for key, ref in new_refs.items())
         self.watch.count("delivered")
-        if not await self._record(item.id):
+        if (record_each or not absorbs_resend(notifier, item.effect)) and not await self.recorder.flush():
             # The database is away: send nothing more until what was sent is written down.
             raise ConnectionError("cannot record delivered outbox items yet")
         await self._answered(item)
         return new_refs
 
-    async def _record(self, item_id: int, *, report: bool = True) -> bool:
-        """Write that an item was delivered, retrying the write; on failure it stays in `_unrecorded`
-        (said once, when it first could not be written: later passes only count)."""
-        item, new_refs = self._unrecorded[item_id]
-        for wait in (*self.policy.record_retry_seconds, None):
-            try:
-                async with self.uow_factory() as uow:
-                    done_at = self.clock.now()
-                    for key, ref in new_refs.items():
-                        await uow.refs.put(item.community_id, key, ref, done_at)
-                    await uow.outbox.mark_done(item.id, done_at)
-                    await uow.commit()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001  (the database is away: keep what was sent)
-                if wait is None:
-                    (log.warning if report else log.debug)(
-                        "outbox item %s was delivered but cannot be recorded yet (%s); it will be "
-                        "recorded, not sent again",
-                        item.id,
-                        short_error(exc),
-                    )
-                    return False
-                await asyncio.sleep(wait)
-                continue
-            del self._unrecorded[item_id]
-            log.debug("delivered outbox item %s (%s) for %s", item.id, item.effect.kind, item.community_id)
-            return True
-        return False
-
     async def _record_unrecorded(self) -> None:
-        for item_id in sorted(self._unrecorded):
-            if not await self._record(item_id, report=False):
-                raise ConnectionError("cannot record delivered outbox items yet")
+        if not await self.recorder.flush(report=False):
+            raise ConnectionError("cannot record delivered outbox items yet")
+        await self._release()
+
+    async def _release(self) -> None:
+        """Give back claimed items that were not attempted (see `OutboxRepository.release`)."""
+        if not self._unreleased:
+            return
+        claims = dict(self._unreleased)
+        async with self.uow_factory() as uow:
+            await uow.outbox.release(claims)
+            await uow.commit()
+        for item_id in claims:
+            self._unreleased.pop(item_id, None)
 
     async def _answered(self, item: OutboxItem) -> None:
         """The platform answered: close its circuit if open, and requeue what the outage parked."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, delete, exists, not_, or_, select, update
@@ -26,6 +26,7 @@ def _item(row: OutboxRow) -> OutboxItem:
         created_at=row.created_at,
         dedupe_key=row.dedupe_key,
         resumed=row.claimed_until is not None or row.attempts > 0 or row.last_error is not None,
+        claimed_until=row.claimed_until,
     )
 
 
@@ -93,23 +94,45 @@ class SqlOutboxRepository(SqlRepository):
         rows = (await self.session.execute(query.order_by(OutboxRow.id).limit(limit))).scalars()
         return [_item(row) for row in rows]
 
-    async def claim(self, item_id: int, now: datetime, lease_until: datetime) -> bool:
+    async def claim(self, item_ids: Sequence[int], now: datetime, lease_until: datetime) -> set[int]:
+        """One conditional UPDATE for the whole batch: only rows still pending and unclaimed are taken.
+        On PostgreSQL the UPDATE waits for a concurrent claimer's row lock and re-checks the condition
+        on the row it committed, so two relays never both take a row."""
+        if not item_ids:
+            return set()
         result = await self.session.execute(
             update(OutboxRow)
             .where(
-                OutboxRow.id == item_id,
+                OutboxRow.id.in_(list(item_ids)),
                 OutboxRow.status == "pending",
                 or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
             )
             .values(claimed_until=lease_until)
+            .returning(OutboxRow.id),
+            execution_options={"synchronize_session": False},
         )
-        return bool(affected_rows(result))
+        return set(result.scalars())
 
-    async def mark_done(self, item_id: int, now: datetime) -> None:
+    async def release(self, claims: Mapping[int, tuple[datetime | None, datetime]]) -> None:
+        """Give back claimed items that were not attempted: each gets the claim mark it had before
+        (a crash's expired lease still says an earlier attempt may have got through), unless the
+        lease ran out and someone else holds it now."""
+        for item_id, (before, lease_until) in claims.items():
+            await self.session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == item_id, OutboxRow.claimed_until == lease_until)
+                .values(claimed_until=before),
+                execution_options={"synchronize_session": False},
+            )
+
+    async def mark_done(self, item_ids: Sequence[int], now: datetime) -> None:
+        if not item_ids:
+            return
         await self.session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == item_id)
-            .values(status="done", done_at=now, claimed_until=None, attempts=OutboxRow.attempts + 1)
+            .where(OutboxRow.id.in_(list(item_ids)))
+            .values(status="done", done_at=now, claimed_until=None, attempts=OutboxRow.attempts + 1),
+            execution_options={"synchronize_session": False},
         )
 
     async def mark_failed(
@@ -184,6 +207,27 @@ class SqlPlatformRefRepository(SqlRepository):
         stmt = stmt.on_conflict_do_update(
             index_elements=["community_id", "key"],
             set_={"channel_id": ref.channel_id, "message_id": ref.message_id},
+        )
+        await self.session.execute(stmt)
+
+    async def put_many(self, refs: Sequence[tuple[str, str, PlatformRef]], now: datetime) -> None:
+        """Remember several refs (community, key, ref) in one statement; a later one of the same key wins."""
+        rows = {
+            (community, key): dict(
+                community_id=community,
+                key=key,
+                channel_id=ref.channel_id,
+                message_id=ref.message_id,
+                created_at=now,
+            )
+            for community, key, ref in refs
+        }
+        if not rows:
+            return
+        stmt = upsert(self.dialect, PlatformRefRow.__table__).values(list(rows.values()))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["community_id", "key"],
+            set_={"channel_id": stmt.excluded.channel_id, "message_id": stmt.excluded.message_id},
         )
         await self.session.execute(stmt)
 

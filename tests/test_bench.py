@@ -55,10 +55,10 @@ def test_erase_benchmark_leaves_nothing_of_the_member() -> None:
     assert "naming Person Number70: 0" not in out  # someone with a longer name keeps theirs
 
 
-def test_soak_benchmark_delivers_everything_once_through_outages() -> None:
-    out = _run(
-        "soak.py", "--duration", "6", "--report-every", "2", "--outage-every", "3", "--outage-for", "1"
-    )
+@pytest.mark.parametrize("record", [[], ["--absorbs"]], ids=["recorded-each", "recorded-per-batch"])
+def test_soak_benchmark_delivers_everything_once_through_outages(record: list[str]) -> None:
+    args = ["--duration", "6", "--report-every", "2", "--outage-every", "3", "--outage-for", "1"]
+    out = _run("soak.py", *args, *record)
     assert "all once, in order" in out and "log volume:" in out
 
 

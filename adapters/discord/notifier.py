@@ -21,6 +21,7 @@ from adapters.discord import render
 from adapters.discord.identity import Communities, user_id
 from adapters.discord.invites import InviteTracker
 from adapters.discord.referrals import ReferralInvites
+from adapters.discord.resend import nonce_covers
 from adapters.discord.settings import DiscordCommunity
 from adapters.shared import Refs, carry_out, current_attempt
 from bot.core.effects import (
@@ -107,6 +108,9 @@ class DiscordNotifier:
             ) from exc
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise DeliveryError(f"cannot reach Discord: {type(exc).__name__}: {exc}", retryable=True) from exc
+
+    def absorbs_resend(self, effect: Effect) -> bool:
+        return nonce_covers(self.client, self.communities, effect)
 
     # --- messages --------------------------------------------------------------------------------
 

@@ -30,7 +30,9 @@ PLATFORM = "fake"
 
 @dataclass
 class FakeNotifier:
-    """Records every effect delivered. `fail_next(n)` makes the next n deliveries fail."""
+    """Records every effect delivered. `fail_next(n)` makes the next n deliveries fail. Like Discord
+    with a message nonce, a second attempt with the same key makes nothing new: it answers with what
+    the first made."""
 
     platform: str = PLATFORM
     delivered: list[Effect] = field(default_factory=list)
@@ -39,6 +41,7 @@ class FakeNotifier:
     _permanent: bool = False
     attempts: list[Attempt | None] = field(default_factory=list)  # what the relay said of each try
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    _made: dict[str, Mapping[str, PlatformRef]] = field(default_factory=dict)  # attempt key -> refs
 
     def fail_next(self, times: int, *, permanent: bool = False) -> None:
         self._failures, self._permanent = times, permanent
@@ -50,6 +53,18 @@ class FakeNotifier:
         if self._failures > 0:
             self._failures -= 1
             raise DeliveryError("fake platform failure", retryable=not self._permanent)
+        if attempt is not None and attempt.key in self._made:
+            return self._made[attempt.key]
+        made = self._carry_out(effect, refs)
+        if attempt is not None:
+            self._made[attempt.key] = made
+        return made
+
+    def absorbs_resend(self, effect: Effect) -> bool:
+        """Every resend with the same key is absorbed (see the class docstring)."""
+        return True
+
+    def _carry_out(self, effect: Effect, refs: Mapping[str, PlatformRef]) -> Mapping[str, PlatformRef]:
         self.delivered.append(effect)
         if isinstance(effect, PostMessage):
             message_id = str(next(self._ids))

@@ -98,6 +98,11 @@ class SlackNotifier:
         except (aiohttp.ClientError, TimeoutError, SlackClientError) as exc:
             raise DeliveryError(f"{effect.kind}: {type(exc).__name__}: {exc}", retryable=True) from None
 
+    def absorbs_resend(self, effect: Effect) -> bool:
+        """A channel post carries its key and a resumed one looks for it first (adapters/slack/resend.py);
+        its chart upload does not, nor does a DM."""
+        return isinstance(effect, PostMessage) and not effect.image_png
+
     async def edit_message(self, effect: EditMessage, refs: Refs, binding: SlackCommunity) -> Refs:
         ref = refs[effect.message_key]
         body = message(

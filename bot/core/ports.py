@@ -70,6 +70,7 @@ class OutboxItem:
     created_at: datetime
     dedupe_key: str | None = None
     resumed: bool = False  # an earlier delivery was claimed and never finished (a crash mid-send)
+    claimed_until: datetime | None = None  # the claim mark as read (given back as is when not attempted)
 
 
 class OutboxRepository(Protocol):
@@ -93,9 +94,19 @@ class OutboxRepository(Protocol):
         and any item behind an earlier one of its lane that is waiting or being delivered."""
         ...
 
-    async def claim(self, item_id: int, now: datetime, lease_until: datetime) -> bool: ...
+    async def claim(self, item_ids: Sequence[int], now: datetime, lease_until: datetime) -> set[int]:
+        """Claim these items until `lease_until`, in one statement; the ids actually claimed (an item
+        another relay holds, or no longer pending, is left out)."""
+        ...
 
-    async def mark_done(self, item_id: int, now: datetime) -> None: ...
+    async def release(self, claims: Mapping[int, tuple[datetime | None, datetime]]) -> None:
+        """Give back items claimed but not attempted: id -> (the claim mark it had before, the lease
+        it was claimed until); an item whose lease someone else has taken over is left alone."""
+        ...
+
+    async def mark_done(self, item_ids: Sequence[int], now: datetime) -> None:
+        """Record that these items were delivered (one statement for a batch)."""
+        ...
 
     async def mark_failed(
         self,
@@ -135,6 +146,10 @@ class PlatformRefRepository(Protocol):
     async def get_many(self, community_id: str, keys: Sequence[str]) -> dict[str, PlatformRef]: ...
 
     async def put(self, community_id: str, key: str, ref: PlatformRef, now: datetime) -> None: ...
+
+    async def put_many(self, refs: Sequence[tuple[str, str, PlatformRef]], now: datetime) -> None:
+        """Remember several refs, given as (community, key, ref), in one statement."""
+        ...
 
 
 class CommunityRepository(Protocol):

@@ -1,7 +1,9 @@
 """Run by tests/core/test_relay_crash.py as a separate process that the test kills with SIGKILL:
 a relay over the given database, delivering to a platform that appends every send to a file.
 
-Usage: python -m tests.core.relay_crash_child DB_URL SENDS_FILE
+Usage: python -m tests.core.relay_crash_child DB_URL SENDS_FILE [absorbs]
+With `absorbs` the platform says a resend is absorbed (as Discord's nonce absorbs it), so the relay
+marks a batch's sends done together at the end of the batch.
 """
 
 from __future__ import annotations
@@ -26,8 +28,12 @@ class FilePlatform:
 
     platform = "fake"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, absorbs: bool) -> None:
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        self.absorbs = absorbs
+
+    def absorbs_resend(self, effect: Effect) -> bool:
+        return self.absorbs
 
     async def deliver(
         self, effect: Effect, refs: Mapping[str, PlatformRef], attempt: Attempt | None = None
@@ -40,8 +46,8 @@ class FilePlatform:
         return {}
 
 
-async def main(db_url: str, sends: str) -> None:
-    app = build_app(make_settings(db_url), SystemClock(), {"fake": FilePlatform(sends)})
+async def main(db_url: str, sends: str, absorbs: bool) -> None:
+    app = build_app(make_settings(db_url), SystemClock(), {"fake": FilePlatform(sends, absorbs)})
     # A short lease, so the restarted relay takes over the killed one's claim within a second.
     relay = OutboxRelay(
         app.uow_factory, app.clock, app.relay.notifiers, RetryPolicy(), lease=timedelta(seconds=1)
@@ -50,4 +56,4 @@ async def main(db_url: str, sends: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2]))
+    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3:] == ["absorbs"]))

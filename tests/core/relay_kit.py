@@ -1,5 +1,6 @@
 """A platform for the relay's fault tests: it can be down (answering 5xx), and like Discord with a
-message nonce it makes one message per attempt key however often it is sent."""
+message nonce it makes one message per attempt key however often it is sent. With `absorbs` it tells
+the relay so, and the relay batches the done marks of its deliveries (bot/relay_record.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,17 @@ from bot.core.effects import DirectMessage, EditMessage, Effect, PostMessage, la
 from bot.core.ports import Attempt, DeliveryError, PlatformRef
 
 
+class Crash(BaseException):
+    """The relay's process dies right after the platform made a message (nothing can catch it)."""
+
+
 @dataclass
 class SimPlatform:
     platform: str = "fake"
     down: bool = False
     fail_next: int = 0  # single failures (one 5xx), the platform otherwise up
+    absorbs: bool = False  # says that a resend is absorbed (the relay then records in batches)
+    crash_after: int | None = None  # this many more sends land, then the next one lands and Crash
     calls: int = 0  # every call, failed or not
     sends: list[str] = field(default_factory=list)  # attempt keys of calls that reached the platform
     landed: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # lane -> texts
@@ -46,7 +53,15 @@ class SimPlatform:
             self.messages[refs[effect.message_key].message_id or ""] = effect.text
             self.landed[f"edit:{effect.message_key}"].append(effect.text)
         self._by_key[attempt.key] = made
+        if self.crash_after is not None:
+            self.crash_after -= 1
+            if self.crash_after < 0:
+                self.crash_after = None
+                raise Crash
         return made
+
+    def absorbs_resend(self, effect: Effect) -> bool:
+        return self.absorbs
 
     def duplicates(self) -> int:
         """Sends that repeated an earlier one (absorbed by the nonce)."""

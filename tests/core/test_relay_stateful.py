@@ -1,9 +1,11 @@
 """A Hypothesis state machine over the outbox, the relay and the contribution ingest: effects
 committed as the bus commits them, a platform that goes down and up, mark-done writes that fail,
-relays that crash and restart, time passing, and platform messages (replayed ones among them)
-flowing through the ingest, which hands each batch to the bus. Every effect lands exactly once (a
-resend after a lost record is absorbed by the attempt key, as Discord's nonce absorbs it) and, per
-channel and person, in the order queued; every message is counted exactly once."""
+relays that crash and restart (between passes, or in a pass right after a send), a platform that
+says it absorbs resends (the relay then records a batch's sends together) or not, time passing, and
+platform messages (replayed ones among them) flowing through the ingest, which hands each batch to the
+bus. Every effect lands exactly once (a resend after a lost record is absorbed by the attempt key, as
+Discord's nonce absorbs it) and, per channel and person, in the order queued; every message is counted
+exactly once."""
 
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from storage.contributions.tables import ContributionRow
 from storage.db import create_engine
 from storage.tables import OutboxRow
 from tests.conftest import BACKENDS, COMMUNITY, START, _truncate, make_settings
-from tests.core.relay_kit import SimPlatform
+from tests.core.relay_kit import Crash, SimPlatform
 
 # No parking in this model (parked effects are the documented exception to the order): attempts
 # are plentiful, so every effect must eventually land in its place.
@@ -141,6 +143,11 @@ class RelayMachine(RuleBasedStateMachine):
     def platform(self, down: bool) -> None:
         self.sim.down = down
 
+    @rule(absorbs=sampled_from([True, False]))
+    def platform_absorbs_resends(self, absorbs: bool) -> None:
+        """Whether the relay records each send at once or the batch's sends together."""
+        self.sim.absorbs = absorbs
+
     @rule(times=integers(1, 2))
     def one_off_failures(self, times: int) -> None:
         self.sim.fail_next = times
@@ -153,12 +160,21 @@ class RelayMachine(RuleBasedStateMachine):
     def time_passes(self, seconds: int) -> None:
         self.clock.advance(seconds=seconds)
 
+    @rule(sends=integers(0, 3))
+    def crash_during_a_pass(self, sends: int) -> None:
+        """The process dies in the middle of a pass, right after a send the platform took."""
+        self.sim.crash_after = sends
+
     @rule()
     def relay_pass(self) -> None:
         try:
             self._run(self.relay.run_once())
         except ConnectionError:
             pass  # sent, not recorded: run_forever would log it once and back off
+        except Crash:
+            # Lost: what the relay sent and had not recorded, and the send it was waiting on.
+            self.lost_records += len(self.relay._unrecorded) + 1
+            self.relay = self._relay()
 
     @rule()
     def crash(self) -> None:
@@ -173,7 +189,7 @@ class RelayMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         try:
-            self.sim.down, self.record_fails = False, False
+            self.sim.down, self.record_fails, self.sim.crash_after = False, False, None
             for _ in range(100):
                 self.clock.advance(seconds=60)
                 self._run(self.relay.run_once())
