@@ -62,6 +62,12 @@ def test_soak_benchmark_delivers_everything_once_through_outages(record: list[st
     assert "all once, in order" in out and "log volume:" in out
 
 
+@pytest.mark.parametrize("record", [[], ["--record-each"]], ids=["absorbed", "recorded-each"])
+def test_relay_benchmark_delivers_every_effect_and_counts_its_statements(record: list[str]) -> None:
+    out = _run("relay.py", "--passes", "20", *record)
+    assert "60 of 60 delivered" in out and "statements" in out and "transactions" in out
+
+
 def test_digest_benchmark_builds_its_community_and_computes_the_digest(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'digest.db'}"
     out = _run("digest.py", "--members", "10000", "--contributions", "20000", "--url", url, "--runs", "1")
