@@ -19,11 +19,9 @@ from adapters.discord.identity import Communities
 from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.core.effects import DirectMessage, PostMessage
 from bot.core.feedback.commands import SendIdeaNotices
 from bot.core.members import AdmissionMethod, MemberStatus
 from bot.core.refs import MemberRef
-from bot.relay_record import absorbs_resend
 from tests.adapters.discord.conftest import Square, assert_no_mass_pings
 from tests.adapters.discord.fake_discord import JSON, FakeDiscord, running_client
 from tests.adapters.discord.kit import community_config
@@ -247,17 +245,3 @@ async def test_a_member_who_presses_upvote_again_withdraws_the_vote(live: Live, 
     assert _buttons(edited)["idea:vote:1"]["label"] == "Upvote · 1"
     path = f"/channels/{post['channel_id']}/messages/{post['id']}"
     assert len(live.fake.requests_to("PATCH", path)) == 2
-
-
-async def test_the_relay_records_a_post_per_batch_only_where_the_nonce_covers_a_resend(live: Live) -> None:
-    """A post to a text channel carries the nonce, so its done mark may wait for the batch's; a forum
-    post (a new thread each time) and a DM (its closed-DMs fallback has no nonce) are recorded at once."""
-    notifier = live.app.relay.notifiers["discord"]
-    forum = live.fake.channels[live.ideas]["type"] == FORUM
-    assert absorbs_resend(notifier, PostMessage("town", "ideas", "an idea")) is not forum
-    assert absorbs_resend(notifier, PostMessage("town", "welcome", "hello"))
-    assert absorbs_resend(notifier, PostMessage("town", f"id:{live.ideas}", "an idea")) is not forum
-    assert not absorbs_resend(notifier, PostMessage("town", "space:cohort-1", "in a private space"))
-    assert not absorbs_resend(
-        notifier, DirectMessage("town", MemberRef("discord", str(live.uid("alice"))), "hi")
-    )
