@@ -37,7 +37,7 @@ from bot.ingest_journal import Journal
 
 log = logging.getLogger("townsquare.ingest")
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 2000
 FLUSH_SECONDS = 0.25
 QUEUE_SIZE = 10_000
 MAX_PENDING = 1_000_000  # facts in the journal not yet written (about 170 MB of disk)
