@@ -166,12 +166,14 @@ def build_app(
         busy=is_busy,
     )
     directory = journal_directory(settings.database.url, settings.ingest.journal_dir)
+    bulk = uow_factory.bulk()  # lets commands go first on SQLite
     ingest = ContributionIngestor(
-        uow_factory.bulk(),  # lets commands go first on SQLite
+        bulk,
         clock,
         bus.communities,
         on_recorded=lambda change: recheck_in_parts(bus, change),
         journal=Journal(directory) if journal else None,
+        contended=bulk.commands_waited,
     )
     return App(
         settings=settings,

@@ -10,7 +10,8 @@ once (bots, excluded channels and non-contributions are dropped: they do not cou
   stays flat however far the database falls behind; room is `max_pending` facts not yet written;
 * without one (tests, the demo): into a bounded in-memory queue of `queue_size` facts not yet read.
 
-One writer task drains them in batches of up to `batch_size` facts, or whatever arrived within
+One writer task drains them in batches of up to `batch_size` facts (`contended_batch_size` while
+`contended()` says members' commands have been waiting for the writes), or whatever arrived within
 `flush_seconds` of the first (one wait per batch, not a wake-up per fact; in a burst the backlog
 makes full batches at once, so a slower database means bigger, fewer transactions), and writes each
 batch in one transaction (storage: bulk insert, ON CONFLICT DO NOTHING, rollups from the inserted
@@ -37,7 +38,8 @@ from bot.ingest_journal import Journal
 
 log = logging.getLogger("townsquare.ingest")
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 5000
+CONTENDED_BATCH_SIZE = 2000  # while members' commands wait for the write lock (SQLite)
 FLUSH_SECONDS = 0.25
 QUEUE_SIZE = 10_000
 MAX_PENDING = 1_000_000  # facts in the journal not yet written (about 170 MB of disk)
@@ -67,6 +69,8 @@ class ContributionIngestor:
         on_recorded: Callable[[ContributionsRecorded], Awaitable[object]] | None = None,
         *,
         batch_size: int = BATCH_SIZE,
+        contended: Callable[[], bool] | None = None,
+        contended_batch_size: int = CONTENDED_BATCH_SIZE,
         flush_seconds: float = FLUSH_SECONDS,
         queue_size: int = QUEUE_SIZE,
         journal: Journal | None = None,
@@ -77,6 +81,8 @@ class ContributionIngestor:
         self.communities = communities
         self.on_recorded = on_recorded
         self.batch_size = batch_size
+        self.contended = contended
+        self.contended_batch_size = min(contended_batch_size, batch_size)
         self.flush_seconds = flush_seconds
         self.queue_size = queue_size
         self.stats = IngestStats()
@@ -211,21 +217,29 @@ class ContributionIngestor:
             self._room.set()
         return batch
 
+    def _limit(self) -> int:
+        """The next batch's size: smaller while members' commands have been waiting for the writes,
+        so one of them waits for a short transaction; full size otherwise, for throughput."""
+        if self.contended is not None and self.contended():
+            return self.contended_batch_size
+        return self.batch_size
+
     async def _run(self) -> None:
         while True:
             self._wake.clear()
-            batch = self._read(self.batch_size)
+            limit = self._limit()
+            batch = self._read(limit)
             if not batch:
                 if self._pending <= 0:
                     self._pending = 0
                     self._idle.set()
                 await self._wake.wait()
                 continue
-            if len(batch) < self.batch_size and self.flush_seconds > 0:
+            if len(batch) < limit and self.flush_seconds > 0:
                 # One wait per batch (not a wake-up per fact): until the facts taken since this read
                 # fill the batch, or `flush_seconds` from now.
                 self._full.clear()
-                self._wanted = self.batch_size - len(batch)
+                self._wanted = limit - len(batch)
                 try:
                     async with asyncio.timeout(self.flush_seconds):  # not wait_for: see OutboxRelay
                         await self._full.wait()
@@ -233,7 +247,7 @@ class ContributionIngestor:
                     pass
                 finally:
                     self._wanted = 0
-                batch += self._read(self.batch_size - len(batch))
+                batch += self._read(limit - len(batch))
             await self._write_until_done(batch)
             if self.journal is not None:
                 self.journal.written()

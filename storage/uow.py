@@ -41,6 +41,7 @@ class WriteTurn:
     BULK_PATIENCE = 0.25
 
     def __init__(self) -> None:
+        self.command_waited_at = float("-inf")  # loop time a command last had to queue for a turn
         self._held = False
         self._holder: asyncio.Task[object] | None = None
         self._commands: deque[asyncio.Future[None]] = deque()
@@ -63,6 +64,7 @@ class WriteTurn:
             self._bulk.append(entry)
         else:
             self._commands.append(turn)
+            self.command_waited_at = entry[0]
         try:
             await turn
         except asyncio.CancelledError:
@@ -197,3 +199,13 @@ class SqlUnitOfWorkFactory:
         """Units of work for bulk writers (the ingest): on SQLite their turn comes after the commands
         already waiting for one (within WriteTurn.BULK_PATIENCE)."""
         return SqlUnitOfWorkFactory(self.engine, self.bindings, _turn=self._turn, _bulk=True)
+
+    def commands_waited(self, within: float = 1.0) -> bool:
+        """Whether a command had to wait for SQLite's write lock in the last `within` seconds: then a
+        bulk writer keeps its transactions short (a command waits for at most the one under way).
+        Always on PostgreSQL, which has no write turn to tell: measured there, 5,000-fact batches
+        made commands during a burst slower (p99 166 ms against 53 ms at 2,000), as each batch's
+        rows are built on the event loop the commands share."""
+        if self._turn is None:
+            return True
+        return asyncio.get_running_loop().time() - self._turn.command_waited_at < within

@@ -178,3 +178,33 @@ async def test_first_contribution_activates_and_credits_the_referrer_within_14_d
     announced = [p for p in notifier.of_kind(PostMessage) if p.channel == "recognition"]
     winners = sorted(m for p in announced if "First Contribution" in p.text for m in mentions_in(p.text))
     assert winners == [ref("q"), ref("r"), ref("s")]  # the referrer's credit is a contribution too
+
+
+@pytest.mark.parametrize("contended, batches", [(False, [4, 4, 2]), (True, [2, 2, 2, 2, 2])])
+async def test_batches_are_shorter_while_members_commands_wait_for_the_writes(
+    app: App, engine: AsyncEngine, clock: FixedClock, contended: bool, batches: list[int]
+) -> None:
+    ingest = ContributionIngestor(
+        app.uow_factory,
+        clock,
+        app.bus.communities,
+        batch_size=4,
+        contended=lambda: contended,
+        contended_batch_size=2,
+        flush_seconds=0.0,
+    )
+    written: list[int] = []
+    record = ingest._write_until_done  # noqa: SLF001  (the batches as the writer makes them)
+
+    async def counting(batch: list[object]) -> None:
+        written.append(len(batch))
+        await record(batch)  # type: ignore[arg-type]
+
+    ingest._write_until_done = counting  # type: ignore[method-assign]  # noqa: SLF001
+    for i in range(10):
+        await ingest.submit(message(1 + i % 3, f"m{i}", clock.now()))
+    ingest.start()
+    await ingest.drain()
+    await ingest.stop()
+    assert written == batches
+    assert await count(engine, ContributionRow) == 10  # every fact counted, in either size

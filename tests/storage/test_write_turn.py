@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
-from storage.uow import WriteTurn
+from storage.db import create_engine
+from storage.uow import SqlUnitOfWorkFactory, WriteTurn
 
 
 async def _queue(turn: WriteTurn, order: list[str], name: str, *, bulk: bool = False) -> asyncio.Task[None]:
@@ -72,3 +74,24 @@ async def test_a_writer_cancelled_just_after_being_given_the_turn_passes_it_on()
     async with asyncio.timeout(5):
         await second
     assert order == ["second"]
+
+
+async def test_the_bulk_writer_hears_that_a_command_had_to_wait(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'turn.db'}")
+    try:
+        factory = SqlUnitOfWorkFactory(engine, {})
+        bulk = factory.bulk()
+        async with factory():
+            pass  # a command that found the lock free did not wait
+        assert not bulk.commands_waited()
+        async with bulk():  # a batch under way
+            command = asyncio.create_task(factory().__aenter__())
+            await asyncio.sleep(0.01)
+            assert not command.done()  # queued behind the batch
+            assert bulk.commands_waited()
+        uow = await command
+        await uow.__aexit__(None, None, None)
+        assert bulk.commands_waited(within=1.0)
+        assert not bulk.commands_waited(within=0.0)  # it was a moment ago, not now
+    finally:
+        await engine.dispose()
