@@ -9,7 +9,6 @@ The text is written by the `icalendar` library; the content comes from bot.core.
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -17,6 +16,7 @@ import icalendar
 from aiohttp import web
 
 from bot.bootstrap import App
+from bot.cli_errors import CliFailure
 from bot.core.programming.feed import FeedEntry, entries
 from bot.core.programming.ports import OccurrenceRepository
 
@@ -119,6 +119,5 @@ async def serve_feeds_or_exit(app: App) -> FeedServer | None:
     try:
         return await serve_feeds(app)
     except OSError as exc:  # a port already taken
-        print(f"townsquare: calendar: cannot listen: {exc}", file=sys.stderr)
         await app.close()
-        raise SystemExit(2) from None
+        raise CliFailure(f"calendar: cannot listen: {exc}") from None

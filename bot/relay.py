@@ -205,9 +205,7 @@ class OutboxRelay:
                 delivered += isinstance(result, Mapping)
                 if result is FAILED and item_lane is not None:
                     stopped.add(item_lane)
-            if not await self.recorder.flush():
-                # The database is away: send nothing more until what was sent is written down.
-                raise ConnectionError("cannot record delivered outbox items yet")
+            await self._record_or_stop()
         finally:
             # Whatever ended the batch, claims it did not use are given back (now, or when the
             # database answers again), not left to run out.
@@ -244,15 +242,18 @@ class OutboxRelay:
         self.recorder.sent(item, new_refs)  # before anything else can fail
         known.update(((item.community_id, key), ref) for key, ref in new_refs.items())
         self.watch.count("delivered")
-        if (record_each or not absorbs_resend(notifier, item.effect)) and not await self.recorder.flush():
-            # The database is away: send nothing more until what was sent is written down.
-            raise ConnectionError("cannot record delivered outbox items yet")
+        if record_each or not absorbs_resend(notifier, item.effect):
+            await self._record_or_stop()
         await self._answered(item)
         return new_refs
 
-    async def _record_unrecorded(self) -> None:
-        if not await self.recorder.flush(report=False):
+    async def _record_or_stop(self, *, report: bool = True) -> None:
+        """Mark what was sent done; while the database is away, send nothing more until it is."""
+        if not await self.recorder.flush(report=report):
             raise ConnectionError("cannot record delivered outbox items yet")
+
+    async def _record_unrecorded(self) -> None:
+        await self._record_or_stop(report=False)
         await self._release()
 
     async def _release(self) -> None:

@@ -33,6 +33,12 @@ def _refuse_writes(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None
         raise ReadOnlyViolation(f"a write on a read-only connection: {statement.lstrip()[:40]}…")
 
 
+def _guarded(engine: AsyncEngine) -> AsyncEngine:
+    """The engine, refusing writes on its read-only views (`read_only`)."""
+    event.listen(engine.sync_engine, "before_cursor_execute", _refuse_writes)
+    return engine
+
+
 def is_sqlite(url: str) -> bool:
     """True for any SQLite URL."""
     return make_url(url).get_backend_name() == "sqlite"
@@ -52,17 +58,14 @@ def create_engine(
     kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
-        engine = create_async_engine(url, echo=echo, **kwargs)
-        event.listen(engine.sync_engine, "before_cursor_execute", _refuse_writes)
-        return engine
+        return _guarded(create_async_engine(url, echo=echo, **kwargs))
 
     parsed = make_url(url)
     if parsed.database in (None, "", ":memory:"):
         raise ValueError("use a SQLite file, not an in-memory database: the bot needs its data to survive")
     kwargs.setdefault("connect_args", {"timeout": busy_timeout_ms / 1000})
     kwargs.setdefault("module", sqlite_driver.dbapi())  # one thread hop per statement
-    engine = create_async_engine(url, echo=echo, **kwargs)
-    event.listen(engine.sync_engine, "before_cursor_execute", _refuse_writes)
+    engine = _guarded(create_async_engine(url, echo=echo, **kwargs))
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

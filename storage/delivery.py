@@ -196,20 +196,6 @@ class SqlPlatformRefRepository(SqlRepository):
         ).scalars()
         return {row.key: PlatformRef(row.channel_id, row.message_id) for row in rows}
 
-    async def put(self, community_id: str, key: str, ref: PlatformRef, now: datetime) -> None:
-        stmt = upsert(self.dialect, PlatformRefRow.__table__).values(
-            community_id=community_id,
-            key=key,
-            channel_id=ref.channel_id,
-            message_id=ref.message_id,
-            created_at=now,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["community_id", "key"],
-            set_={"channel_id": ref.channel_id, "message_id": ref.message_id},
-        )
-        await self.session.execute(stmt)
-
     async def put_many(self, refs: Sequence[tuple[str, str, PlatformRef]], now: datetime) -> None:
         """Remember several refs (community, key, ref) in one statement; a later one of the same key wins."""
         rows = {
