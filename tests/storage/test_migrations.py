@@ -51,6 +51,7 @@ RELEASED: dict[str, str] = {
     "0005_governance.py": "87b32e577d59bd0ad3da4173ab7caeea8004a93c3c17bd722c431a0552dac391",
     "0006_schedule_stamp.py": "8aef6bef720ea189e50a184d2d9c3c5e11bf0e00d820a7825b1a3582b97d5cd0",
     "0007_business.py": "229c16c00dfca1211c0d1523afc0a0241f99f883b62943a2fbdb86ff0f822b09",
+    "0008_member_activity.py": "c17c9998e447813c7a743fa9c379e568343f875a867a861e751a0f32d3f3c900",
 }
 
 
