@@ -4,17 +4,138 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, delete, exists, not_, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from bot.core.effects import Effect, effect_from_json, effect_to_json, lane
 from bot.core.ports import OutboxItem, PlatformRef
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore, upsert
 from storage.tables import OutboxRow, PlatformRefRow, ProcessedEventRow
+from storage.types import UTCDateTime
+
+# The relay runs these statements after nearly every command, so they are built once here, with bind
+# parameters, and executed as Core statements with a dict of values: no statement building, no cache
+# key generation and no ORM loading per call.
+_OUTBOX = OutboxRow.__table__
+_EARLIER = _OUTBOX.alias("earlier")
+_REFS = PlatformRefRow.__table__
+_ITEM_COLUMNS = (
+    _OUTBOX.c.id,
+    _OUTBOX.c.community_id,
+    _OUTBOX.c.platform,
+    _OUTBOX.c.payload,
+    _OUTBOX.c.attempts,
+    _OUTBOX.c.status,
+    _OUTBOX.c.last_error,
+    _OUTBOX.c.created_at,
+    _OUTBOX.c.dedupe_key,
+    _OUTBOX.c.claimed_until,
+)
+_INSERT = insert(_OUTBOX)
+_DIALECTS = ("sqlite", "postgresql")
+_INSERT_UNLESS_KEYED = {
+    dialect: insert_ignore(dialect, _OUTBOX, index_elements=["dedupe_key"]) for dialect in _DIALECTS
+}
 
 
-def _item(row: OutboxRow) -> OutboxItem:
+@cache
+def _due_statement(paused: bool, community: bool, kinds: bool) -> Select[Any]:
+    """The `due` query of one shape (with or without the paused pairs, a community, kinds); binds
+    `platforms`, `now`, `limit` and, by shape, `paused`, `community_id`, `kinds`."""
+    now = bindparam("now", type_=UTCDateTime())
+    # An item waits while an earlier one of its lane is not due yet or is being delivered; an
+    # earlier one that is due comes first in this same id-ordered batch (the relay stops a lane
+    # at its first failure).
+    held_back = exists().where(
+        _EARLIER.c.community_id == _OUTBOX.c.community_id,
+        _EARLIER.c.lane == _OUTBOX.c.lane,
+        _EARLIER.c.id < _OUTBOX.c.id,
+        _EARLIER.c.status == "pending",
+        or_(_EARLIER.c.next_attempt_at > now, _EARLIER.c.claimed_until >= now),
+    )
+    query = select(*_ITEM_COLUMNS).where(
+        _OUTBOX.c.status == "pending",
+        _OUTBOX.c.platform.in_(bindparam("platforms", expanding=True)),
+        _OUTBOX.c.next_attempt_at <= now,
+        or_(_OUTBOX.c.claimed_until.is_(None), _OUTBOX.c.claimed_until < now),
+        or_(_OUTBOX.c.lane.is_(None), ~held_back),
+    )
+    if paused:
+        pair = tuple_(_OUTBOX.c.platform, _OUTBOX.c.community_id)
+        query = query.where(pair.not_in(bindparam("paused", expanding=True)))
+    if community:
+        query = query.where(_OUTBOX.c.community_id == bindparam("community_id", type_=String()))
+    if kinds:
+        query = query.where(_OUTBOX.c.kind.in_(bindparam("kinds", expanding=True)))
+    return query.order_by(_OUTBOX.c.id).limit(bindparam("limit", type_=Integer()))
+
+
+_CLAIM = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.status == "pending",
+        or_(
+            _OUTBOX.c.claimed_until.is_(None), _OUTBOX.c.claimed_until < bindparam("now", type_=UTCDateTime())
+        ),
+    )
+    .values(claimed_until=bindparam("lease_until", type_=UTCDateTime()))
+    .returning(_OUTBOX.c.id)
+)
+_RELEASE = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("item_id", type_=Integer()),
+        _OUTBOX.c.claimed_until == bindparam("lease_until", type_=UTCDateTime()),
+    )
+    .values(claimed_until=bindparam("before", type_=UTCDateTime()))
+)
+_MARK_DONE = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        status="done",
+        done_at=bindparam("now", type_=UTCDateTime()),
+        claimed_until=None,
+        attempts=_OUTBOX.c.attempts + 1,
+    )
+)
+
+
+_REFS_BY_KEY = select(_REFS.c.key, _REFS.c.channel_id, _REFS.c.message_id).where(
+    _REFS.c.community_id == bindparam("community_id", type_=String()),
+    _REFS.c.key.in_(bindparam("keys", expanding=True)),
+)
+
+
+def _put_refs(dialect: str) -> Any:
+    stmt = upsert(dialect, _REFS)
+    return stmt.on_conflict_do_update(
+        index_elements=["community_id", "key"],
+        set_={"channel_id": stmt.excluded.channel_id, "message_id": stmt.excluded.message_id},
+    )
+
+
+_PUT_REFS = {dialect: _put_refs(dialect) for dialect in _DIALECTS}
+_CLAIM_EVENT = {dialect: insert_ignore(dialect, ProcessedEventRow.__table__) for dialect in _DIALECTS}
+
+
+def _item(row: Any) -> OutboxItem:
+    """An outbox item from a row of `_ITEM_COLUMNS` (or an OutboxRow)."""
     return OutboxItem(
         id=row.id,
         community_id=row.community_id,
@@ -47,12 +168,12 @@ class SqlOutboxRepository(SqlRepository):
             lane=lane(effect),
         )
         if dedupe_key is None:
-            self.session.add(OutboxRow(**values))
+            # Rows the session holds go first, as when this was an ORM add and flush (a flush with
+            # nothing to write costs next to nothing).
             await self.session.flush()
+            await self.session.execute(_INSERT, values)
             return True
-        result = await self.session.execute(
-            insert_ignore(self.dialect, OutboxRow.__table__, index_elements=["dedupe_key"]).values(**values)
-        )
+        result = await self.session.execute(_INSERT_UNLESS_KEYED[self.dialect], values)
         return bool(affected_rows(result))
 
     async def due(
@@ -65,34 +186,15 @@ class SqlOutboxRepository(SqlRepository):
         kinds: Sequence[str] | None = None,
         paused: Sequence[tuple[str, str]] = (),
     ) -> list[OutboxItem]:
-        earlier = aliased(OutboxRow)
-        # An item waits while an earlier one of its lane is not due yet or is being delivered; an
-        # earlier one that is due comes first in this same id-ordered batch (the relay stops a lane
-        # at its first failure).
-        held_back = exists().where(
-            earlier.community_id == OutboxRow.community_id,
-            earlier.lane == OutboxRow.lane,
-            earlier.id < OutboxRow.id,
-            earlier.status == "pending",
-            or_(earlier.next_attempt_at > now, earlier.claimed_until >= now),
-        )
-        query = select(OutboxRow).where(
-            OutboxRow.status == "pending",
-            OutboxRow.platform.in_(list(platforms)),
-            OutboxRow.next_attempt_at <= now,
-            or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
-            or_(OutboxRow.lane.is_(None), not_(held_back)),
-        )
-        for platform, community in paused:
-            query = query.where(
-                not_(and_(OutboxRow.platform == platform, OutboxRow.community_id == community))
-            )
+        params: dict[str, Any] = {"platforms": list(platforms), "now": now, "limit": limit}
+        if paused:
+            params["paused"] = [tuple(pair) for pair in paused]
         if community_id is not None:
-            query = query.where(OutboxRow.community_id == community_id)
+            params["community_id"] = community_id
         if kinds is not None:
-            query = query.where(OutboxRow.kind.in_(list(kinds)))
-        rows = (await self.session.execute(query.order_by(OutboxRow.id).limit(limit))).scalars()
-        return [_item(row) for row in rows]
+            params["kinds"] = list(kinds)
+        query = _due_statement(bool(paused), community_id is not None, kinds is not None)
+        return [_item(row) for row in await self.session.execute(query, params)]
 
     async def claim(self, item_ids: Sequence[int], now: datetime, lease_until: datetime) -> set[int]:
         """One conditional UPDATE for the whole batch: only rows still pending and unclaimed are taken.
@@ -101,15 +203,7 @@ class SqlOutboxRepository(SqlRepository):
         if not item_ids:
             return set()
         result = await self.session.execute(
-            update(OutboxRow)
-            .where(
-                OutboxRow.id.in_(list(item_ids)),
-                OutboxRow.status == "pending",
-                or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
-            )
-            .values(claimed_until=lease_until)
-            .returning(OutboxRow.id),
-            execution_options={"synchronize_session": False},
+            _CLAIM, {"ids": list(item_ids), "now": now, "lease_until": lease_until}
         )
         return set(result.scalars())
 
@@ -117,23 +211,20 @@ class SqlOutboxRepository(SqlRepository):
         """Give back claimed items that were not attempted: each gets the claim mark it had before
         (a crash's expired lease still says an earlier attempt may have got through), unless the
         lease ran out and someone else holds it now."""
-        for item_id, (before, lease_until) in claims.items():
-            await self.session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == item_id, OutboxRow.claimed_until == lease_until)
-                .values(claimed_until=before),
-                execution_options={"synchronize_session": False},
-            )
+        if not claims:
+            return
+        await self.session.execute(
+            _RELEASE,
+            [
+                {"item_id": item_id, "lease_until": lease_until, "before": before}
+                for item_id, (before, lease_until) in claims.items()
+            ],
+        )
 
     async def mark_done(self, item_ids: Sequence[int], now: datetime) -> None:
         if not item_ids:
             return
-        await self.session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(list(item_ids)))
-            .values(status="done", done_at=now, claimed_until=None, attempts=OutboxRow.attempts + 1),
-            execution_options={"synchronize_session": False},
-        )
+        await self.session.execute(_MARK_DONE, {"ids": list(item_ids), "now": now})
 
     async def mark_failed(
         self,
@@ -187,13 +278,7 @@ class SqlPlatformRefRepository(SqlRepository):
     async def get_many(self, community_id: str, keys: Sequence[str]) -> dict[str, PlatformRef]:
         if not keys:
             return {}
-        rows = (
-            await self.session.execute(
-                select(PlatformRefRow).where(
-                    PlatformRefRow.community_id == community_id, PlatformRefRow.key.in_(list(keys))
-                )
-            )
-        ).scalars()
+        rows = await self.session.execute(_REFS_BY_KEY, {"community_id": community_id, "keys": list(keys)})
         return {row.key: PlatformRef(row.channel_id, row.message_id) for row in rows}
 
     async def put_many(self, refs: Sequence[tuple[str, str, PlatformRef]], now: datetime) -> None:
@@ -208,22 +293,14 @@ class SqlPlatformRefRepository(SqlRepository):
             )
             for community, key, ref in refs
         }
-        if not rows:
-            return
-        stmt = upsert(self.dialect, PlatformRefRow.__table__).values(list(rows.values()))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["community_id", "key"],
-            set_={"channel_id": stmt.excluded.channel_id, "message_id": stmt.excluded.message_id},
-        )
-        await self.session.execute(stmt)
+        if rows:
+            await self.session.execute(_PUT_REFS[self.dialect], list(rows.values()))
 
 
 class SqlProcessedEventRepository(SqlRepository):
     async def claim(self, platform: str, event_id: str, now: datetime) -> bool:
         result = await self.session.execute(
-            insert_ignore(self.dialect, ProcessedEventRow.__table__).values(
-                platform=platform, event_id=event_id, handled_at=now
-            )
+            _CLAIM_EVENT[self.dialect], {"platform": platform, "event_id": event_id, "handled_at": now}
         )
         return bool(affected_rows(result))
 
