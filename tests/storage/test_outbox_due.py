@@ -1,0 +1,147 @@
+"""The outbox's `due` query against the rule it implements, written out plainly in Python: random
+outboxes (items in lanes, due or not, claimed or not, done, parked, on two platforms and communities)
+and every filter the relay passes (platforms, paused pairs, one community, kinds, a limit)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import FixedClock
+from bot.core.effects import AssignBadgeRole, DirectMessage, Effect, PostMessage
+from bot.core.refs import MemberRef
+from bot.features import bindings
+from storage.tables import OutboxRow
+from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
+
+COMMUNITIES = ("c1", "c2")
+PLATFORMS = ("fake", "other")
+
+
+@dataclass
+class Item:
+    id: int
+    community_id: str
+    platform: str
+    kind: str
+    lane: str | None
+    status: str
+    next_attempt_at: datetime
+    claimed_until: datetime | None
+
+
+def _effect(rng: random.Random, community: str) -> Effect:
+    choice = rng.randrange(3)
+    if choice == 0:
+        return PostMessage(community, rng.choice(("welcome", "digest", "news")), "post")
+    if choice == 1:
+        return DirectMessage(community, MemberRef("fake", str(rng.randrange(3))), "dm")
+    return AssignBadgeRole(community, MemberRef("fake", "1"), "badge")  # no lane
+
+
+def _expected(
+    items: list[Item],
+    now: datetime,
+    platforms: tuple[str, ...],
+    limit: int,
+    community_id: str | None,
+    kinds: list[str] | None,
+    paused: list[tuple[str, str]],
+) -> list[int]:
+    def waits(earlier: Item) -> bool:
+        return earlier.status == "pending" and (
+            earlier.next_attempt_at > now
+            or (earlier.claimed_until is not None and earlier.claimed_until >= now)
+        )
+
+    def held_back(item: Item) -> bool:
+        return item.lane is not None and any(
+            e.community_id == item.community_id and e.lane == item.lane and e.id < item.id and waits(e)
+            for e in items
+        )
+
+    due = [
+        i.id
+        for i in sorted(items, key=lambda i: i.id)
+        if i.status == "pending"
+        and i.platform in platforms
+        and i.next_attempt_at <= now
+        and (i.claimed_until is None or i.claimed_until < now)
+        and not held_back(i)
+        and (i.platform, i.community_id) not in paused
+        and (community_id is None or i.community_id == community_id)
+        and (kinds is None or i.kind in kinds)
+    ]
+    return due[:limit]
+
+
+@pytest.mark.parametrize("seed", range(10))
+async def test_due_items_are_exactly_those_the_lane_rule_lets_through(
+    engine: AsyncEngine, clock: FixedClock, seed: int
+) -> None:
+    rng = random.Random(seed)
+    factory = SqlUnitOfWorkFactory(engine, bindings())
+    now = clock.now()
+    minutes = [timedelta(minutes=m) for m in (-5, -1, 0, 1, 5)]
+    items: list[Item] = []
+    async with factory() as uow:
+        for community in COMMUNITIES:
+            await uow.communities.ensure(community, community, "fake", now)
+        await uow.commit()
+    async with factory() as uow:
+        for _ in range(60):
+            community, platform = rng.choice(COMMUNITIES), rng.choice(PLATFORMS)
+            effect = _effect(rng, community)
+            await uow.outbox.add(effect, platform=platform, now=now)
+            status = rng.choice(("pending", "pending", "pending", "done", "parked"))
+            next_at = now + rng.choice(minutes)
+            claimed = rng.choice((None, None, *(now + m for m in minutes)))
+            items.append(Item(0, community, platform, effect.kind, None, status, next_at, claimed))
+        await uow.commit()
+    async with factory() as uow:
+        # The rows in insertion order, with their ids and lanes; then each gets its random state.
+        for item, row_item in zip(items, await _all(uow), strict=True):
+            item.id, item.lane = row_item
+            await uow.session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == item.id)
+                .values(
+                    status=item.status, next_attempt_at=item.next_attempt_at, claimed_until=item.claimed_until
+                )
+            )
+        await uow.commit()
+
+    cases: list[tuple[tuple[str, ...], int, str | None, list[str] | None, list[tuple[str, str]]]] = [
+        (PLATFORMS, 100, None, None, []),
+        (("fake",), 100, None, None, []),
+        (PLATFORMS, 3, None, None, []),
+        (PLATFORMS, 100, None, None, [("fake", "c1")]),
+        (PLATFORMS, 100, None, None, [("fake", "c2"), ("other", "c1")]),
+        (PLATFORMS, 100, "c2", None, []),
+        (PLATFORMS, 100, "c1", ["direct_message"], [("other", "c1")]),
+        (("other",), 100, None, ["post_message", "assign_badge_role"], []),
+    ]
+    async with factory() as uow:
+        for platforms, limit, community_id, kinds, paused in cases:
+            got = await uow.outbox.due(
+                list(platforms), now, limit, community_id=community_id, kinds=kinds, paused=paused
+            )
+            want = _expected(items, now, platforms, limit, community_id, kinds, paused)
+            assert [i.id for i in got] == want, (platforms, limit, community_id, kinds, paused)
+            by_id = {i.id: i for i in items}
+            for got_item in got:
+                assert (got_item.community_id, got_item.platform) == (
+                    by_id[got_item.id].community_id,
+                    by_id[got_item.id].platform,
+                )
+                assert got_item.claimed_until == by_id[got_item.id].claimed_until
+
+
+async def _all(uow: SqlUnitOfWork) -> list[tuple[int, str | None]]:
+    rows = await uow.session.execute(select(OutboxRow.id, OutboxRow.lane).order_by(OutboxRow.id))
+    return [(row.id, row.lane) for row in rows]
