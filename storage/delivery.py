@@ -8,9 +8,12 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Integer,
     Select,
     String,
+    Text,
+    Update,
     and_,
     bindparam,
     delete,
@@ -124,6 +127,22 @@ _MARK_DONE = (
         attempts=_OUTBOX.c.attempts + 1,
     )
 )
+
+
+@cache
+def _mark_failed_statement(counted: bool, park: bool) -> Update:
+    """`mark_failed` of one shape: the attempt counted or not; parked, or to be tried at `next_attempt_at`."""
+    values: dict[str, object] = {
+        "attempts": _OUTBOX.c.attempts + 1 if counted else _OUTBOX.c.attempts,
+        "last_error": bindparam("error", type_=Text()),
+        "claimed_until": None,
+        "retryable": bindparam("retryable_now", type_=Boolean()),
+    }
+    if park:
+        values["status"] = "parked"
+    else:
+        values["next_attempt_at"] = bindparam("retry_at", type_=UTCDateTime())
+    return update(_OUTBOX).where(_OUTBOX.c.id == bindparam("item_id", type_=Integer())).values(values)
 
 
 _REFS_BY_KEY = select(_REFS.c.key, _REFS.c.channel_id, _REFS.c.message_id).where(
@@ -264,17 +283,10 @@ class SqlOutboxRepository(SqlRepository):
         retryable: bool = True,
         counted: bool = True,
     ) -> None:
-        values: dict[str, object] = {
-            "attempts": OutboxRow.attempts + 1 if counted else OutboxRow.attempts,
-            "last_error": error[:2000],
-            "claimed_until": None,
-            "retryable": retryable,
-        }
-        if next_attempt_at is None:
-            values["status"] = "parked"
-        else:
-            values["next_attempt_at"] = next_attempt_at
-        await self.session.execute(update(OutboxRow).where(OutboxRow.id == item_id).values(**values))
+        params: dict[str, object] = {"item_id": item_id, "error": error[:2000], "retryable_now": retryable}
+        if next_attempt_at is not None:
+            params["retry_at"] = next_attempt_at
+        await self.session.execute(_mark_failed_statement(counted, next_attempt_at is None), params)
 
     async def parked(self, community_id: str | None = None) -> list[OutboxItem]:
         stmt = select(OutboxRow).where(OutboxRow.status == "parked").order_by(OutboxRow.id)
