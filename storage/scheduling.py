@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    CompoundSelect,
-    Select,
     String,
+    bindparam,
     cast,
     delete,
     func,
@@ -27,53 +27,68 @@ from storage.types import UTCDateTime
 SCHEDULE_STAMP = "schedule"  # the stamp row migration 0006_schedule_stamp made and its triggers bump
 
 
+# The scheduler's statements, run on every pass and every job run: built once and bound at each
+# execution, so SQLAlchemy finds their compiled form without building and walking them again.
+_STAMP = select(
+    cast(null(), String()).label("job_key"),
+    ScheduleStampRow.version.label("number"),
+    cast(null(), UTCDateTime()).label("scheduled_for"),
+).where(ScheduleStampRow.name == SCHEDULE_STAMP)
+_VERSION = select(ScheduleStampRow.version).where(ScheduleStampRow.name == SCHEDULE_STAMP)
+# Only the keys and instants asked about (both in the primary key), never whole histories.
+_RAN = select(JobRunRow.job_key, JobRunRow.scheduled_for).where(
+    JobRunRow.job_key.in_(bindparam("keys", expanding=True)),
+    JobRunRow.scheduled_for.in_(bindparam("instants", expanding=True)),
+)
+# The stamp as a row of its own beside the run records asked about.
+_STAMP_AND_RAN = union_all(
+    _STAMP,
+    select(JobRunRow.job_key, cast(null(), BigInteger()), JobRunRow.scheduled_for).where(
+        JobRunRow.job_key.in_(bindparam("keys", expanding=True)),
+        JobRunRow.scheduled_for.in_(bindparam("instants", expanding=True)),
+    ),
+)
+
+
+@cache
+def _claim(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING of a run record, its values bound at execution."""
+    return insert_ignore(dialect, JobRunRow.__table__)
+
+
+def _asked(runs: Collection[tuple[str, datetime]]) -> dict[str, Any]:
+    return {"keys": list({key for key, _ in runs}), "instants": list({at for _, at in runs})}
+
+
 class SqlJobRunRepository(SqlRepository):
     async def claim(self, job_key: str, scheduled_for: datetime, now: datetime) -> bool:
         result = await self.session.execute(
-            insert_ignore(self.dialect, JobRunRow.__table__).values(
-                job_key=job_key, scheduled_for=scheduled_for, ran_at=now
-            )
+            _claim(self.dialect), {"job_key": job_key, "scheduled_for": scheduled_for, "ran_at": now}
         )
         return bool(affected_rows(result))
 
     async def ran(self, runs: Collection[tuple[str, datetime]]) -> set[tuple[str, datetime]]:
-        # Only the keys and instants asked about (both in the primary key), never whole histories.
         if not runs:
             return set()
-        rows = await self.session.execute(
-            select(JobRunRow.job_key, JobRunRow.scheduled_for).where(
-                JobRunRow.job_key.in_({key for key, _ in runs}),
-                JobRunRow.scheduled_for.in_({at for _, at in runs}),
-            )
-        )
+        rows = await self.session.execute(_RAN, _asked(runs))
         wanted = set(runs)
-        return {(key, at) for key, at in rows if (key, at) in wanted}
+        return {(key, at) for key, at in rows.tuples() if (key, at) in wanted}
 
     async def schedule_stamp(self) -> int | None:
-        version = await self.session.scalar(
-            select(ScheduleStampRow.version).where(ScheduleStampRow.name == SCHEDULE_STAMP)
-        )
+        version = await self.session.scalar(_VERSION)
         return None if version is None else int(version)
 
     async def stamp_and_ran(
         self, runs: Collection[tuple[str, datetime]]
     ) -> tuple[int | None, set[tuple[str, datetime]]]:
-        # One statement: the stamp as a row of its own beside the run records asked about.
-        stamp = select(
-            cast(null(), String()).label("job_key"),
-            ScheduleStampRow.version.label("number"),
-            cast(null(), UTCDateTime()).label("scheduled_for"),
-        ).where(ScheduleStampRow.name == SCHEDULE_STAMP)
-        query: Select[Any] | CompoundSelect[Any] = stamp
+        # One statement: the stamp, and the run records asked about when there are any.
         if runs:
-            records = select(JobRunRow.job_key, cast(null(), BigInteger()), JobRunRow.scheduled_for).where(
-                JobRunRow.job_key.in_({key for key, _ in runs}),
-                JobRunRow.scheduled_for.in_({at for _, at in runs}),
-            )
-            query = union_all(stamp, records)
+            rows = await self.session.execute(_STAMP_AND_RAN, _asked(runs))
+        else:
+            rows = await self.session.execute(_STAMP)
         version: int | None = None
         found = set()
-        for key, number, at in (await self.session.execute(query)).tuples():
+        for key, number, at in rows.tuples():
             if key is None:
                 version = int(number)
             else:
