@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, wraps
 from typing import TypedDict
 from zoneinfo import ZoneInfo
 
@@ -52,17 +53,43 @@ class JobSpec:
 # --- schedules ---------------------------------------------------------------------------------
 
 
+def remembered(next_run: NextRun) -> NextRun:
+    """`next_run` answering again from what it last worked out: if the first run after `after` is
+    `at`, no run lies in (after, at), so `at` is also the first run after any instant in [after, at).
+    The scheduler asks about such instants on every pass (now minus the grace, now, the run just
+    done); the calendar arithmetic of a zoned schedule is done once per run instead."""
+    known: list[tuple[datetime, datetime]] = []  # [after, at) intervals, the latest last
+
+    @wraps(next_run)
+    def next_run_remembered(after: datetime) -> datetime | None:
+        for lower, at in known:
+            if lower <= after < at:
+                return at
+        found = next_run(after)
+        if found is not None:
+            known.append((after, found))
+            del known[:-_REMEMBERED]
+        return found
+
+    return next_run_remembered
+
+
+_REMEMBERED = 4  # intervals kept per schedule: the few instants a pass asks about
+
+
 def once(at: datetime) -> NextRun:
     """A single run at `at`."""
     return lambda after: at if at > after else None
 
 
+@cache
 def weekly(weekday: int, wall: time, timezone: str) -> NextRun:
     """Every week at a wall time in a zone, with the programme's DST policy."""
     rule = Recurrence(freq="weekly", weekday=weekday, time=wall.replace(tzinfo=None), timezone=timezone)
-    return lambda after: next_occurrence(rule, after)
+    return remembered(lambda after: next_occurrence(rule, after))
 
 
+@cache
 def daily(wall: time, timezone: str) -> NextRun:
     """Every day at a wall time in a zone (a time a DST gap skips runs an hour later that day)."""
 
@@ -74,9 +101,10 @@ def daily(wall: time, timezone: str) -> NextRun:
                 return instant
             day += timedelta(days=1)
 
-    return next_run
+    return remembered(next_run)
 
 
+@cache
 def monthly(day: int, wall: time, timezone: str) -> NextRun:
     """Every month on `day` (1 to 28, so every month has it) at a wall time in a zone."""
 
@@ -89,7 +117,7 @@ def monthly(day: int, wall: time, timezone: str) -> NextRun:
                 return instant
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
-    return next_run
+    return remembered(next_run)
 
 
 def hourly(after: datetime) -> datetime:

@@ -4,6 +4,8 @@ period, and once however often it fires; open polls close at their time; the dai
 from __future__ import annotations
 
 import asyncio
+import inspect
+import random
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -16,7 +18,7 @@ from bot.core.effects import DirectMessage, PostMessage
 from bot.core.refs import Role
 from bot.core.replies import Reply
 from bot.features import assemble
-from programming.jobs import hourly, monthly
+from programming.jobs import NextRun, daily, hourly, monthly, remembered, weekly
 from programming.recurring import JobRegistry, job_of
 from programming.scheduler import KEEP_PROCESSED_EVENTS, KEEP_RUN_RECORDS, MAINTENANCE
 from storage.tables import JobRunRow, ProcessedEventRow
@@ -212,3 +214,28 @@ def test_monthly_and_hourly_schedules() -> None:
     assert run(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == datetime(2027, 1, 1, 8, 0, tzinfo=UTC)
     assert hourly(datetime(2026, 11, 2, 10, 0, tzinfo=UTC)) == datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
     assert hourly(datetime(2026, 11, 2, 10, 59, 59, tzinfo=UTC)) == datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
+
+
+def test_schedules_remember_their_answers_without_changing_them() -> None:
+    """A zoned schedule answers again from its last answers (the scheduler asks about nearby instants
+    every pass); asked in order or not, across both DST changes, at and just before its runs, it
+    answers what the calendar arithmetic does afresh."""
+    start = datetime(2026, 2, 20, tzinfo=UTC)
+    instants = [start + timedelta(minutes=1111 * n) for n in range(500)]  # 18.5 h apart, 385 days
+    for zone in ("Europe/Berlin", "America/New_York", "UTC"):
+        for make in (
+            lambda wall: daily(wall, zone),  # noqa: B023  (used at once)
+            lambda wall: weekly(6, wall, zone),  # noqa: B023
+            lambda wall: monthly(28, wall, zone),  # noqa: B023
+        ):
+            for wall in (time(2, 30), time(0, 0), time(23, 59)):
+                reference: NextRun = inspect.unwrap(make(wall))  # the arithmetic itself
+                runs = {run for at in instants if (run := reference(at)) is not None}
+                asked = [*instants, *runs, *(run - timedelta(microseconds=1) for run in runs)]
+                expected = {at: reference(at) for at in asked}
+                shuffled = asked[:]
+                random.Random(wall.hour).shuffle(shuffled)
+                memo = remembered(reference)
+                for at in sorted(asked) + shuffled:  # in order (as a scheduler asks), then any order
+                    assert memo(at) == expected[at], (zone, wall, at)
+    assert daily(time(9, 0), "Europe/Berlin") is daily(time(9, 0), "Europe/Berlin")  # one per schedule
