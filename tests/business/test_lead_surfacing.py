@@ -67,3 +67,59 @@ async def test_leads_surface_once_each_without_sinks(
     clock.advance(hours=1)
     assert await sync() == {members["ann"].id: 10, members["cy"].id: 10}
     await app.close()
+
+
+async def test_the_syncs_one_read_matches_the_separate_reads(
+    db_url: str, clock: FixedClock, engine: AsyncEngine
+) -> None:
+    """The hourly sync reads consents, surfaced leads and window activity in one statement: the same
+    members (admitted, consenting to the current text, not withdrawn), in member order, with the
+    same activity as the separate reads give."""
+    business = {
+        "cql_threshold": 10,
+        "signal_channels": [{"channel": PRICING, "label": "pricing", "weight": 2}],
+    }
+    app = build_app(make_settings(db_url, business=business), clock, {"fake": FakeNotifier()}, engine=engine)
+    await app.ensure_communities()
+    platform = FakePlatform(app.bus, COMMUNITY, FakeNotifier())
+    names = ("ann", "bo", "cy", "dee", "eve")
+    members = {name: await add_member(app, name) for name in names}
+    for name in ("eve", "ann", "cy", "dee"):
+        await platform.slash(platform.actor(name), "consent give", email=f"{name}@example.com")
+    await platform.slash(platform.actor("dee"), "consent withdraw")
+    app.ingest.start()
+    for n, name in enumerate(("ann",) * 6 + ("bo", "cy", "eve") * 2):
+        await app.ingest.submit(
+            MessagePosted(
+                community_id=COMMUNITY,
+                member=members[name].ref,
+                channel_id=PRICING if name == "ann" or n % 2 else "general",
+                message_id=f"m{n}",
+                at=clock.now(),
+            )
+        )
+    await app.ingest.stop()
+    await app.bus.handle(SyncProfiles(community_id=COMMUNITY))  # surfaces ann alone
+    await platform.slash(platform.actor("cy"), "interest", topic="enterprise")
+    clock.advance(minutes=1)
+    await platform.slash(platform.actor("cy"), "interest", topic="pricing")
+    await platform.press(platform.actor("eve"), "business:talk:0")
+    clock.advance(hours=1)
+    since = clock.now() - timedelta(days=30)
+    async with app.uow_factory() as uow:
+        repo = uow.repo(BusinessRepository)
+        consenting = await repo.consenting(COMMUNITY)
+        surfaced = await repo.surfaced(COMMUNITY)
+        activities = {a.member_id: a for a in await repo.activities(COMMUNITY, since, None)}
+        every = await repo.sync_candidates(COMMUNITY, 1, since, unsurfaced_only=False)
+        unsurfaced = await repo.sync_candidates(COMMUNITY, 1, since, unsurfaced_only=True)
+        later_text = await repo.sync_candidates(COMMUNITY, 2, since, unsurfaced_only=False)
+    expected = [(c, c.member_id in surfaced, activities[c.member_id]) for c in consenting]
+    assert [(c.consent, c.surfaced, c.activity) for c in every] == expected
+    assert [c.consent.member_id for c in every] == sorted(members[n].id for n in ("ann", "cy", "eve"))
+    assert surfaced == {members["ann"].id}
+    assert activities[members["cy"].id].interests == ("pricing", "enterprise")  # newest first
+    assert activities[members["eve"].id].talk_to_team
+    assert [(c.consent, c.surfaced, c.activity) for c in unsurfaced] == [e for e in expected if not e[1]]
+    assert later_text == []  # nobody agreed to a newer text
+    await app.close()

@@ -30,6 +30,16 @@ class Consent:
         return self.withdrawn_at is None
 
 
+@dataclass(frozen=True)
+class SyncCandidate:
+    """A consenting member as the hourly sync sees them: whether already surfaced as a CQL, and
+    what they did in the window."""
+
+    consent: Consent
+    surfaced: bool
+    activity: Activity
+
+
 class BusinessRepository(Protocol):
     async def subject_key(self, community_id: str) -> str:
         """The community's secret for pseudonymous subjects (created on first use)."""
@@ -61,6 +71,14 @@ class BusinessRepository(Protocol):
         self, community_id: str, since: datetime, member_ids: Sequence[int] | None
     ) -> list[Activity]:
         """Window metadata of admitted members (all, or only `member_ids`)."""
+        ...
+
+    async def sync_candidates(
+        self, community_id: str, version: int, since: datetime, *, unsurfaced_only: bool
+    ) -> list[SyncCandidate]:
+        """In one read, by member id: the admitted members with an active consent to text `version`
+        or later (only those not surfaced yet, with `unsurfaced_only`), with their window activity
+        since `since`."""
         ...
 
     async def synced_digests(self, community_id: str) -> dict[str, str]:

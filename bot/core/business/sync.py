@@ -13,7 +13,7 @@ from bot.core.business import feature
 from bot.core.business.commands import SyncProfiles
 from bot.core.business.consent import remove_from_sinks
 from bot.core.business.ports import BusinessRepository
-from bot.core.business.rules import Activity, cql_score, profile_digest, profile_properties, subject_of
+from bot.core.business.rules import cql_score, profile_digest, profile_properties, subject_of
 from bot.core.context import Context
 from bot.core.effects import SINKS, SyncProfile
 from bot.core.privacy.events import MemberErased
@@ -26,30 +26,24 @@ async def sync_profiles(command: SyncProfiles, ctx: Context) -> Reply:
     """Score every consenting member; surface new CQLs; queue an upsert for each changed profile."""
     policy = ctx.community.business
     repo = ctx.uow.repo(BusinessRepository)
-    consenting = [
-        c for c in await repo.consenting(command.community_id) if c.version >= policy.consent_version
-    ]
-    if not consenting:
-        return Reply.nothing()
-    surfaced = await repo.surfaced(command.community_id)
-    if not policy.sync:  # then a member surfaced before has nothing left to do here
-        consenting = [c for c in consenting if c.member_id not in surfaced]
-        if not consenting:
-            return Reply.nothing()
     now = ctx.now()
-    since = now - timedelta(days=policy.window_days)
-    activities = {
-        a.member_id: a
-        for a in await repo.activities(command.community_id, since, [c.member_id for c in consenting])
-    }
+    # Without sending, a member surfaced before has nothing left to do here: only the others are read.
+    candidates = await repo.sync_candidates(
+        command.community_id,
+        policy.consent_version,
+        now - timedelta(days=policy.window_days),
+        unsurfaced_only=not policy.sync,
+    )
+    if not candidates:
+        return Reply.nothing()
     # Only a run that sends needs the pseudonym key and what each sink already has (read at once).
     key = await repo.subject_key(command.community_id) if policy.sync else ""
     synced = await repo.synced_digests(command.community_id) if policy.sync else {}
     sent = 0
-    for consent in consenting:
-        activity = activities.get(consent.member_id, Activity(consent.member_id))
+    for candidate in candidates:
+        consent, activity = candidate.consent, candidate.activity
         score = cql_score(activity, policy)
-        if score.qualifies(policy.cql_threshold) and consent.member_id not in surfaced:
+        if score.qualifies(policy.cql_threshold) and not candidate.surfaced:
             await repo.surface(command.community_id, consent.member_id, score.score, now)
         if not policy.sync:
             continue
