@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from bot.core.cohorts.rules import BuddyLink, Cohort, CohortMember, CohortStatus, CohortView, Waiting
 from bot.core.members import MemberStatus
@@ -26,6 +28,47 @@ def _cohort(row: CohortRow) -> Cohort:
         launched_at=row.launched_at,
         status=CohortStatus(row.status),
     )
+
+
+# The cohort views (the daily milestones read every active one): built once, bound at each execution.
+_VIEW_MEMBERS = (
+    select(
+        CohortMemberRow.cohort_id,
+        CohortMemberRow.graduated_at,
+        MemberRow.id,
+        MemberRow.platform,
+        MemberRow.user_id,
+        MemberRow.display_name,
+        MemberRow.status,
+        MemberRow.first_contribution_at,
+    )
+    .join(MemberRow, MemberRow.id == CohortMemberRow.member_id)
+    .where(CohortMemberRow.cohort_id.in_(bindparam("ids", expanding=True)))
+    .order_by(MemberRow.id)
+)
+_NEWCOMER = MemberRow.__table__.alias("newcomer")
+_BUDDY = MemberRow.__table__.alias("buddy")
+_VIEW_PAIRS = (
+    select(
+        BuddyPairRow.cohort_id,
+        _NEWCOMER.c.id,
+        _NEWCOMER.c.platform,
+        _NEWCOMER.c.user_id,
+        _BUDDY.c.id,
+        _BUDDY.c.platform,
+        _BUDDY.c.user_id,
+    )
+    .join(_NEWCOMER, _NEWCOMER.c.id == BuddyPairRow.newcomer_id)
+    .join(_BUDDY, _BUDDY.c.id == BuddyPairRow.buddy_id)
+    .where(BuddyPairRow.cohort_id.in_(bindparam("ids", expanding=True)))
+    .order_by(BuddyPairRow.id)
+)
+
+
+@cache
+def _mark_milestones(dialect: str) -> Any:
+    """Record milestones, each once: the member ids it was new for come back."""
+    return insert_ignore(dialect, MilestoneRow.__table__).returning(MilestoneRow.member_id)
 
 
 class SqlCohortRepository(SqlBuddies):
@@ -126,43 +169,22 @@ class SqlCohortRepository(SqlBuddies):
         if not cohorts:
             return []
         ids = [c.id for c in cohorts]
-        members = await self.session.execute(
-            select(CohortMemberRow.cohort_id, CohortMemberRow.graduated_at, MemberRow)
-            .join(MemberRow, MemberRow.id == CohortMemberRow.member_id)
-            .where(CohortMemberRow.cohort_id.in_(ids))
-            .order_by(MemberRow.id)
-        )
         by_cohort: dict[int, list[CohortMember]] = {i: [] for i in ids}
-        for cohort_id, graduated_at, m in members:
+        members = await self.session.execute(_VIEW_MEMBERS, {"ids": ids})
+        for cohort_id, graduated_at, member_id, platform, user_id, name, status, first in members.tuples():
             by_cohort[cohort_id].append(
                 CohortMember(
-                    member_id=m.id,
-                    ref=MemberRef(m.platform, m.user_id),
-                    display_name=m.display_name,
-                    admitted=m.status == ADMITTED,
-                    first_contribution_at=m.first_contribution_at,
+                    member_id=member_id,
+                    ref=MemberRef(platform, user_id),
+                    display_name=name,
+                    admitted=status == ADMITTED,
+                    first_contribution_at=first,
                     graduated_at=graduated_at,
                 )
             )
-        newcomer = MemberRow.__table__.alias("newcomer")
-        buddy = MemberRow.__table__.alias("buddy")
-        pairs = await self.session.execute(
-            select(
-                BuddyPairRow.cohort_id,
-                newcomer.c.id,
-                newcomer.c.platform,
-                newcomer.c.user_id,
-                buddy.c.id,
-                buddy.c.platform,
-                buddy.c.user_id,
-            )
-            .join(newcomer, newcomer.c.id == BuddyPairRow.newcomer_id)
-            .join(buddy, buddy.c.id == BuddyPairRow.buddy_id)
-            .where(BuddyPairRow.cohort_id.in_(ids))
-            .order_by(BuddyPairRow.id)
-        )
         links: dict[int, list[BuddyLink]] = {i: [] for i in ids}
-        for cohort_id, n_id, n_platform, n_user, b_id, b_platform, b_user in pairs:
+        pairs = await self.session.execute(_VIEW_PAIRS, {"ids": ids})
+        for cohort_id, n_id, n_platform, n_user, b_id, b_platform, b_user in pairs.tuples():
             links[cohort_id].append(
                 BuddyLink(n_id, MemberRef(n_platform, n_user), b_id, MemberRef(b_platform, b_user))
             )
@@ -213,9 +235,8 @@ class SqlCohortRepository(SqlBuddies):
         if not member_ids:
             return set()
         inserted = await self.session.execute(
-            insert_ignore(self.dialect, MilestoneRow.__table__)
-            .values([{"member_id": i, "milestone": milestone, "done_at": now} for i in member_ids])
-            .returning(MilestoneRow.member_id)
+            _mark_milestones(self.dialect),
+            [{"member_id": i, "milestone": milestone, "done_at": now} for i in member_ids],
         )
         return set(inserted.scalars())
 
