@@ -5,8 +5,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, inspect, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.hygiene import one_line
 from bot.core.members import AdmissionMethod, Member, MemberStatus
@@ -42,6 +45,70 @@ def to_member(row: MemberRow) -> Member:
     )
 
 
+# Built once (see storage/README: a reused statement skips construction and cache-key generation).
+_BY_REF = select(MemberRow).where(
+    MemberRow.community_id == bindparam("community_id"),
+    MemberRow.platform == bindparam("platform"),
+    MemberRow.user_id == bindparam("user_id"),
+)
+_COUNT_ADMITTED = (
+    select(func.count())
+    .select_from(MemberRow)
+    .where(
+        MemberRow.community_id == bindparam("community_id"), MemberRow.status == MemberStatus.ADMITTED.value
+    )
+)
+_SALT = select(CommunityRow.privacy_salt).where(CommunityRow.id == bindparam("community_id"))
+
+
+@cache
+def _insert_seen(dialect: str) -> Any:
+    return insert_ignore(dialect, MemberRow.__table__)
+
+
+_SEEN_KEY = "townsquare.members_seen"
+
+RefKey = tuple[str, str, str]  # (community_id, platform, user_id)
+
+
+def seen_rows(session: AsyncSession) -> dict[RefKey, MemberRow]:
+    """The member rows this transaction has read or created, by platform identity.
+
+    A strong reference keeps each row in the session's (weak) identity map, so a member is read
+    once per transaction: `by_ref`, `upsert_seen` and `get` answer from it. It holds what the
+    identity map holds: ORM-enabled updates (admission, first contributions) keep those rows right,
+    a locking read (`populate_existing`) refreshes them, and a commit or rollback starts it afresh
+    (a rolled-back insert must not be remembered)."""
+    transaction = session.sync_session.get_transaction()
+    found: tuple[object, dict[RefKey, MemberRow]] | None = session.info.get(_SEEN_KEY)
+    if found is None or found[0] is not transaction:
+        found = (transaction, {})
+        session.info[_SEEN_KEY] = found
+    return found[1]
+
+
+def remember(session: AsyncSession, row: MemberRow) -> MemberRow:
+    """Add a member row read in this transaction to `seen_rows`."""
+    seen_rows(session)[(row.community_id, row.platform, row.user_id)] = row
+    return row
+
+
+def forget(session: AsyncSession, member_ids: set[int] | None = None) -> None:
+    """Drop remembered rows (all, or these members'): after a Core statement changed or deleted them."""
+    rows = seen_rows(session)
+    for key, row in list(rows.items()):
+        if member_ids is None or row.id in member_ids:
+            del rows[key]
+
+
+def usable(row: MemberRow | None) -> bool:
+    """A remembered row that can be read without SQL (no attribute expired by an update)."""
+    if row is None:
+        return False
+    state = inspect(row)
+    return state.persistent and not state.expired_attributes
+
+
 class SqlCommunityRepository(SqlRepository):
     async def ensure(self, community_id: str, name: str, platform: str, now: datetime) -> None:
         stmt = insert_ignore(self.dialect, CommunityRow.__table__).values(
@@ -67,31 +134,31 @@ class SqlCommunityRepository(SqlRepository):
         return await self._salt(community_id) or ""
 
     async def _salt(self, community_id: str) -> str | None:
-        salt: str | None = await self.session.scalar(
-            select(CommunityRow.privacy_salt).where(CommunityRow.id == community_id)
-        )
+        salt: str | None = await self.session.scalar(_SALT, {"community_id": community_id})
         return salt
 
 
 class SqlMemberRepository(SqlRepository):
     async def get(self, member_id: int) -> Member | None:
         row = await self.session.get(MemberRow, member_id)
-        return to_member(row) if row else None
+        if row is not None and not usable(row):  # an update expired some of it: read it again
+            row = await self.session.get(MemberRow, member_id, populate_existing=True)
+        return to_member(remember(self.session, row)) if row else None
 
     async def by_ref(self, community_id: str, ref: MemberRef) -> Member | None:
         row = await self._row(community_id, ref)
         return to_member(row) if row else None
 
     async def _row(self, community_id: str, ref: MemberRef) -> MemberRow | None:
-        return (
+        known = seen_rows(self.session).get((community_id, ref.platform, ref.user_id))
+        if usable(known):
+            return known
+        row: MemberRow | None = (
             await self.session.execute(
-                select(MemberRow).where(
-                    MemberRow.community_id == community_id,
-                    MemberRow.platform == ref.platform,
-                    MemberRow.user_id == ref.user_id,
-                )
+                _BY_REF, {"community_id": community_id, "platform": ref.platform, "user_id": ref.user_id}
             )
         ).scalar_one_or_none()
+        return remember(self.session, row) if row is not None else None
 
     async def upsert_seen(
         self,
@@ -103,19 +170,26 @@ class SqlMemberRepository(SqlRepository):
         is_bot: bool = False,
     ) -> Member:
         display_name = _name(display_name)
+        row = seen_rows(self.session).get((community_id, ref.platform, ref.user_id))
+        if usable(row):
+            assert row is not None  # read in this transaction: it exists, nothing to insert
+            if display_name and row.display_name != display_name:
+                row.display_name = display_name
+            return to_member(row)
         await self.session.execute(
-            insert_ignore(self.dialect, MemberRow.__table__).values(
-                community_id=community_id,
-                platform=ref.platform,
-                user_id=ref.user_id,
-                display_name=display_name,
-                status=MemberStatus.PENDING.value,
-                is_bot=is_bot,
-                is_staff=False,
-                first_seen_at=now,
-                interests="",
-                reminders_opt_out=False,
-            )
+            _insert_seen(self.dialect),
+            {
+                "community_id": community_id,
+                "platform": ref.platform,
+                "user_id": ref.user_id,
+                "display_name": display_name,
+                "status": MemberStatus.PENDING.value,
+                "is_bot": is_bot,
+                "is_staff": False,
+                "first_seen_at": now,
+                "interests": "",
+                "reminders_opt_out": False,
+            },
         )
         row = await self._row(community_id, ref)
         assert row is not None
@@ -151,13 +225,4 @@ class SqlMemberRepository(SqlRepository):
         return [to_member(row) for row in rows]
 
     async def count_admitted(self, community_id: str) -> int:
-        return int(
-            await self.session.scalar(
-                select(func.count())
-                .select_from(MemberRow)
-                .where(
-                    MemberRow.community_id == community_id, MemberRow.status == MemberStatus.ADMITTED.value
-                )
-            )
-            or 0
-        )
+        return int(await self.session.scalar(_COUNT_ADMITTED, {"community_id": community_id}) or 0)

@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot.core.badges.ports import BadgeAward
 from storage.badges.tables import BadgeAwardRow
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore
+
+_KEYS_OF = select(BadgeAwardRow.badge_key).where(BadgeAwardRow.member_id == bindparam("member_id"))
+_HELD = select(BadgeAwardRow.member_id, BadgeAwardRow.badge_key).where(
+    BadgeAwardRow.member_id.in_(bindparam("member_ids", expanding=True))
+)
 
 
 class SqlBadgeRepository(SqlRepository):
@@ -28,19 +33,13 @@ class SqlBadgeRepository(SqlRepository):
         return bool(affected_rows(result))
 
     async def keys_of(self, member_id: int) -> set[str]:
-        rows = await self.session.execute(
-            select(BadgeAwardRow.badge_key).where(BadgeAwardRow.member_id == member_id)
-        )
+        rows = await self.session.execute(_KEYS_OF, {"member_id": member_id})
         return set(rows.scalars())
 
     async def held(self, member_ids: Sequence[int]) -> dict[int, set[str]]:
         if not member_ids:
             return {}
-        rows = await self.session.execute(
-            select(BadgeAwardRow.member_id, BadgeAwardRow.badge_key).where(
-                BadgeAwardRow.member_id.in_(member_ids)
-            )
-        )
+        rows = await self.session.execute(_HELD, {"member_ids": list(member_ids)})
         held: dict[int, set[str]] = {}
         for member_id, key in rows:
             held.setdefault(member_id, set()).add(key)

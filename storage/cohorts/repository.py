@@ -85,9 +85,10 @@ class SqlCohortRepository(SqlBuddies):
         # already by BEGIN IMMEDIATE). The queries below run after the lock, so they see the pool as
         # any launch that committed meanwhile left it. FOR NO KEY UPDATE, because the pool insert
         # before it already holds FOR KEY SHARE on the row (the foreign key): FOR UPDATE would deadlock.
-        await self.session.execute(
-            select(CommunityRow.id).where(CommunityRow.id == community_id).with_for_update(key_share=True)
-        )
+        if self.dialect == "postgresql":
+            await self.session.execute(
+                select(CommunityRow.id).where(CommunityRow.id == community_id).with_for_update(key_share=True)
+            )
         gone = select(MemberRow.id).where(MemberRow.status != ADMITTED)
         await self.session.execute(
             delete(CohortPoolRow).where(

@@ -13,7 +13,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
 from bot.core.badges.rules import MemberStats
 from bot.core.contributions.ports import LeaderboardEntry
@@ -67,6 +80,34 @@ def _week_of(at: datetime) -> date:
             _WEEKS.clear()
         week = _WEEKS[day] = week_start(at)
     return week
+
+
+_STAT_ADMITTED = select(MemberRow.id).where(
+    MemberRow.id.in_(bindparam("member_ids", expanding=True)),
+    MemberRow.community_id == bindparam("community_id"),
+    MemberRow.status == ADMITTED,
+)
+# Two reads in one round trip: all-time totals by kind (week is NULL), then the distinct weeks with
+# contributions within the streak horizon (kind and total are NULL).
+_ADMITTED_IDS = bindparam("admitted", expanding=True)
+_STAT_ROWS = union_all(
+    select(
+        MemberWeekRow.member_id,
+        MemberWeekRow.kind,
+        func.sum(MemberWeekRow.count).label("total"),
+        cast(null(), Date).label("week"),
+    )
+    .where(MemberWeekRow.member_id.in_(_ADMITTED_IDS))
+    .group_by(MemberWeekRow.member_id, MemberWeekRow.kind),
+    select(
+        MemberWeekRow.member_id,
+        cast(null(), String).label("kind"),
+        cast(null(), Integer).label("total"),
+        MemberWeekRow.week_start.label("week"),
+    )
+    .where(MemberWeekRow.member_id.in_(_ADMITTED_IDS), MemberWeekRow.week_start >= bindparam("since"))
+    .distinct(),
+)
 
 
 class SqlContributionRepository(SqlRepository):
@@ -264,37 +305,24 @@ class SqlContributionRepository(SqlRepository):
         admitted = set(
             (
                 await self.session.execute(
-                    select(MemberRow.id).where(
-                        MemberRow.id.in_(member_ids),
-                        MemberRow.community_id == community_id,
-                        MemberRow.status == ADMITTED,
-                    )
+                    _STAT_ADMITTED, {"member_ids": list(member_ids), "community_id": community_id}
                 )
             ).scalars()
         )
         if not admitted:
             return {}
         counts: dict[int, dict[str, int]] = {m: defaultdict(int) for m in admitted}
+        weeks: dict[int, set[date]] = defaultdict(set)
         rows = await self.session.execute(
-            select(MemberWeekRow.member_id, MemberWeekRow.kind, func.sum(MemberWeekRow.count))
-            .where(MemberWeekRow.member_id.in_(admitted))
-            .group_by(MemberWeekRow.member_id, MemberWeekRow.kind)
+            _STAT_ROWS, {"admitted": list(admitted), "since": current_week - STREAK_HORIZON}
         )
-        for member_id, kind, total in rows:
+        for member_id, kind, total, week in rows:
+            if week is not None:
+                weeks[member_id].add(week)
+                continue
             counts[member_id]["contributions"] += int(total)
             if kind in _KIND_STAT:
                 counts[member_id][_KIND_STAT[kind]] += int(total)
-        weeks: dict[int, set[date]] = defaultdict(set)
-        rows = await self.session.execute(
-            select(MemberWeekRow.member_id, MemberWeekRow.week_start)
-            .where(
-                MemberWeekRow.member_id.in_(admitted),
-                MemberWeekRow.week_start >= current_week - STREAK_HORIZON,
-            )
-            .distinct()
-        )
-        for member_id, week in rows:
-            weeks[member_id].add(week)
         return {
             m: MemberStats(active_weeks=active_streak(weeks[m], current_week), **counts[m]) for m in admitted
         }

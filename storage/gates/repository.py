@@ -8,37 +8,99 @@ joins starting one burst. That holds on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
 
 from bot.core.gates.commands import ExistingMember
 from bot.core.gates.rules import GateState
 from bot.core.gates.settings import GateMode
 from bot.core.members import AdmissionMethod, Member, MemberStatus
 from storage.gates.tables import JoinEventRow, RedemptionAttemptRow
-from storage.members import to_member
+from storage.members import forget, remember, seen_rows, to_member, usable
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import CommunityRow, MemberRow
+
+# Built once: the hot statements of joins and redemptions.
+_STATE_COLUMNS = (
+    CommunityRow.gate_mode,
+    CommunityRow.gate_switch_on,
+    CommunityRow.admissions_paused,
+    CommunityRow.join_burst_since,
+)
+_STATE = select(*_STATE_COLUMNS).where(CommunityRow.id == bindparam("community_id"))
+_PRUNE_JOINS = delete(JoinEventRow.__table__).where(
+    JoinEventRow.community_id == bindparam("community_id"),
+    JoinEventRow.joined_at <= bindparam("window_start"),
+)
+_ADD_JOIN = insert(JoinEventRow.__table__)
+_JOINS_IN_WINDOW = (
+    select(func.count())
+    .select_from(JoinEventRow)
+    .where(
+        JoinEventRow.community_id == bindparam("community_id"),
+        JoinEventRow.joined_at > bindparam("window_start"),
+    )
+)
+# The window's joins and the gate state in one round trip (the burst guard needs both).
+_JOINS_AND_STATE = select(_JOINS_IN_WINDOW.scalar_subquery(), *_STATE_COLUMNS).where(
+    CommunityRow.id == bindparam("community_id")
+)
+_LOCK_MEMBER = (
+    select(MemberRow)
+    .where(MemberRow.id == bindparam("member_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_FAILED_ATTEMPTS = select(RedemptionAttemptRow.attempted_at).where(
+    RedemptionAttemptRow.member_id == bindparam("member_id"),
+    RedemptionAttemptRow.attempted_at > bindparam("since"),
+)
+_ADD_ATTEMPT = insert(RedemptionAttemptRow.__table__)
+
+
+def _gate_state(row: Any) -> GateState:
+    mode: Any = row.gate_mode
+    return GateState(
+        mode_override=mode,
+        switch_on_override=row.gate_switch_on,
+        admissions_paused=row.admissions_paused,
+        burst_since=row.join_burst_since,
+    )
 
 
 class SqlGateRepository(SqlRepository):
     """The community's gate state, admissions and the per-person attempt counter."""
 
+    def __init__(self, session: Any) -> None:
+        super().__init__(session)
+        # The gate state read in the current transaction, kept until this repository changes it: a
+        # join reads it for the burst guard and again for the mode in force.
+        self._states: dict[str, tuple[object, GateState]] = {}
+
+    def _known_state(self, community_id: str) -> GateState | None:
+        found = self._states.get(community_id)
+        if found is None or found[0] is not self.session.sync_session.get_transaction():
+            return None
+        return found[1]
+
+    def _keep_state(self, community_id: str, state: GateState) -> GateState:
+        self._states[community_id] = (self.session.sync_session.get_transaction(), state)
+        return state
+
     async def state(self, community_id: str) -> GateState:
-        row = await self.session.get(CommunityRow, community_id, populate_existing=True)
+        known = self._known_state(community_id)
+        if known is not None:
+            return known
+        row = (await self.session.execute(_STATE, {"community_id": community_id})).one_or_none()
         if row is None:
             return GateState()
-        mode: Any = row.gate_mode
-        return GateState(
-            mode_override=mode,
-            switch_on_override=row.gate_switch_on,
-            admissions_paused=row.admissions_paused,
-            burst_since=row.join_burst_since,
-        )
+        return self._keep_state(community_id, _gate_state(row))
 
     async def set_mode(self, community_id: str, mode: GateMode | None, switch_on: date | None) -> None:
+        self._states.pop(community_id, None)
         await self.session.execute(
             update(CommunityRow)
             .where(CommunityRow.id == community_id)
@@ -46,6 +108,7 @@ class SqlGateRepository(SqlRepository):
         )
 
     async def set_paused(self, community_id: str, paused: bool) -> bool:
+        self._states.pop(community_id, None)
         result = await self.session.execute(
             update(CommunityRow)
             .where(CommunityRow.id == community_id, CommunityRow.admissions_paused != paused)
@@ -59,42 +122,43 @@ class SqlGateRepository(SqlRepository):
             .where(CommunityRow.id == community_id, CommunityRow.join_burst_since.is_(None))
             .values(join_burst_since=now)
         )
-        return bool(affected_rows(result))
+        started = bool(affected_rows(result))
+        known = self._known_state(community_id)
+        if started and known is not None:
+            self._keep_state(community_id, replace(known, burst_since=now))
+        else:
+            self._states.pop(community_id, None)
+        return started
 
     async def end_burst(self, community_id: str) -> None:
         await self.session.execute(
             update(CommunityRow).where(CommunityRow.id == community_id).values(join_burst_since=None)
         )
+        known = self._known_state(community_id)
+        if known is not None:
+            self._keep_state(community_id, replace(known, burst_since=None))
 
     async def record_join(self, community_id: str, at: datetime, window_start: datetime) -> int:
-        await self.session.execute(
-            delete(JoinEventRow).where(
-                JoinEventRow.community_id == community_id, JoinEventRow.joined_at <= window_start
-            )
-        )
-        self.session.add(JoinEventRow(community_id=community_id, joined_at=at))
-        await self.session.flush()
-        return int(
-            await self.session.scalar(
-                select(func.count())
-                .select_from(JoinEventRow)
-                .where(JoinEventRow.community_id == community_id, JoinEventRow.joined_at > window_start)
-            )
-            or 0
-        )
+        window = {"community_id": community_id, "window_start": window_start}
+        await self.session.execute(_PRUNE_JOINS, window)
+        await self.session.execute(_ADD_JOIN, {"community_id": community_id, "joined_at": at})
+        row = (await self.session.execute(_JOINS_AND_STATE, window)).one_or_none()
+        if row is None:  # no community row (only in tests that skip set-up): the count alone
+            return int(await self.session.scalar(_JOINS_IN_WINDOW, window) or 0)
+        self._keep_state(community_id, _gate_state(row))
+        return int(row[0] or 0)
 
     async def lock_member(self, member_id: int) -> Member:
-        # FOR UPDATE on PostgreSQL; SQLite renders nothing, its write transactions are serial anyway.
-        # populate_existing: what another transaction committed while we waited wins over the session's copy.
-        row = (
-            await self.session.execute(
-                select(MemberRow)
-                .where(MemberRow.id == member_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        ).scalar_one()
-        return to_member(row)
+        # SQLite's write transactions are serial (BEGIN IMMEDIATE): a member row this transaction has
+        # read already is as fresh as a second read, and the identity map holds this transaction's own
+        # changes to it. On PostgreSQL, FOR UPDATE; populate_existing: what another transaction
+        # committed while we waited wins over the session's copy.
+        if self.dialect == "sqlite":
+            for row in seen_rows(self.session).values():
+                if row.id == member_id and usable(row):
+                    return to_member(row)
+        row = (await self.session.execute(_LOCK_MEMBER, {"member_id": member_id})).scalar_one()
+        return to_member(remember(self.session, row))
 
     async def admit(
         self,
@@ -171,6 +235,7 @@ class SqlGateRepository(SqlRepository):
                 for member_id, platform, user_id in rows
             ],
         )
+        forget(self.session, {member_id for member_id, _, _ in rows})  # changed by a Core update
         return [member_id for member_id, _, _ in rows]
 
     async def not_admitted(self, community_id: str, people: Sequence[ExistingMember]) -> int:
@@ -200,15 +265,10 @@ class SqlGateRepository(SqlRepository):
         return [to_member(row) for row in rows.scalars()]
 
     async def failed_attempts(self, member_id: int, since: datetime) -> list[datetime]:
-        rows = await self.session.execute(
-            select(RedemptionAttemptRow.attempted_at).where(
-                RedemptionAttemptRow.member_id == member_id, RedemptionAttemptRow.attempted_at > since
-            )
-        )
+        rows = await self.session.execute(_FAILED_ATTEMPTS, {"member_id": member_id, "since": since})
         return list(rows.scalars())
 
     async def record_failed_attempt(self, community_id: str, member_id: int, now: datetime) -> None:
-        self.session.add(
-            RedemptionAttemptRow(community_id=community_id, member_id=member_id, attempted_at=now)
+        await self.session.execute(
+            _ADD_ATTEMPT, {"community_id": community_id, "member_id": member_id, "attempted_at": now}
         )
-        await self.session.flush()

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, Table, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import Integer, Select, Table, and_, bindparam, delete, exists, func, or_, select, update
 
 from bot.core.gates.application_rules import ApplicationStatus
 from bot.core.members import Member
@@ -20,6 +20,7 @@ from bot.core.privacy.rules import AnonymousMark, MarkReason, subject_hash
 from bot.core.privacy.scrub import Scrubber
 from bot.core.refs import MemberRef
 from storage.gates.tables import ApplicationRow
+from storage.members import forget
 from storage.privacy.scrub import Sweep
 from storage.privacy.tables import AnonymousMarkRow
 from storage.privacy_declaration import Privacy
@@ -43,6 +44,23 @@ def _json_ready(value: Any) -> Any:
 
 
 MEMBER_ID = bindparam("member_id", type_=Integer)
+
+# The community's salt with its live marks of one reason, in one round trip: the subject hash is made
+# from the salt, so the mark cannot be looked up by hash in the same statement. Live marks of one
+# reason are few (lockouts last an hour, cooldowns days, and only erasures keep any).
+_LIVE_MARKS = (
+    select(CommunityRow.privacy_salt, AnonymousMarkRow.subject_hash, AnonymousMarkRow.until)
+    .select_from(CommunityRow)
+    .outerjoin(
+        AnonymousMarkRow,
+        and_(
+            AnonymousMarkRow.community_id == CommunityRow.id,
+            AnonymousMarkRow.reason == bindparam("reason"),
+            AnonymousMarkRow.until > bindparam("now"),
+        ),
+    )
+    .where(CommunityRow.id == bindparam("community_id"))
+)
 
 
 def export_queries() -> tuple[Select[Any], dict[str, tuple[Table, Select[Any]]], dict[str, tuple[str, str]]]:
@@ -118,6 +136,7 @@ class SqlPrivacyRepository(SqlRepository):
             execution_options={"synchronize_session": False},
         )
         touched["member"] = touched.get("member", 0) + 1
+        forget(self.session)  # rows were deleted and changed by Core statements
         salt = await self._salt(member.community_id, create=True)
         scrubber = Scrubber(member.ref, (member.display_name, *names), salt)
         for name, rows in (await Sweep(self.session, scrubber, member.community_id).run()).items():
@@ -164,17 +183,16 @@ class SqlPrivacyRepository(SqlRepository):
     async def mark_until(
         self, community_id: str, ref: MemberRef, reason: MarkReason, now: datetime
     ) -> datetime | None:
-        salt = await self._salt(community_id, create=False)
+        rows = (
+            await self.session.execute(
+                _LIVE_MARKS, {"community_id": community_id, "reason": reason.value, "now": now}
+            )
+        ).all()
+        salt = rows[0].privacy_salt if rows else ""
         if not salt:
             return None  # nobody was ever erased here with a mark kept
-        found = await self.session.scalar(
-            select(AnonymousMarkRow.until).where(
-                AnonymousMarkRow.community_id == community_id,
-                AnonymousMarkRow.subject_hash == subject_hash(salt, ref),
-                AnonymousMarkRow.reason == reason.value,
-                AnonymousMarkRow.until > now,
-            )
-        )
+        wanted = subject_hash(salt, ref)
+        found: datetime | None = next((row.until for row in rows if row.subject_hash == wanted), None)
         return found
 
     async def last_rejection_at(self, member_id: int) -> datetime | None:
