@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import (
+    BindParameter,
     Date,
     Integer,
     String,
@@ -89,7 +90,7 @@ _STAT_ADMITTED = select(MemberRow.id).where(
 )
 # Two reads in one round trip: all-time totals by kind (week is NULL), then the distinct weeks with
 # contributions within the streak horizon (kind and total are NULL).
-_ADMITTED_IDS = bindparam("admitted", expanding=True)
+_ADMITTED_IDS: BindParameter[list[int]] = bindparam("admitted", expanding=True)
 _STAT_ROWS = union_all(
     select(
         MemberWeekRow.member_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import exists, func, select, update
@@ -14,7 +15,8 @@ from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import MemberRow
 
 
-def _code(row: ReferralCodeRow) -> ReferralCode:
+def _code(row: ReferralCodeRow | Any) -> ReferralCode:
+    """A code from its ORM row or a Core row with the same columns."""
     return ReferralCode(
         id=row.id,
         community_id=row.community_id,
@@ -27,6 +29,13 @@ def _code(row: ReferralCodeRow) -> ReferralCode:
         revoked_at=row.revoked_at,
         invite_code=row.invite_code,
     )
+
+
+@cache
+def _create(dialect: str) -> Any:
+    """Insert a code unless it exists, returning the stored row (none on a collision)."""
+    table = ReferralCodeRow.__table__
+    return insert_ignore(dialect, table).returning(*table.c)
 
 
 class SqlReferralCodeRepository(SqlRepository):
@@ -42,20 +51,23 @@ class SqlReferralCodeRepository(SqlRepository):
         expires_at: datetime,
         max_uses: int,
     ) -> ReferralCode | None:
-        result = await self.session.execute(
-            insert_ignore(self.dialect, ReferralCodeRow.__table__).values(
-                community_id=community_id,
-                owner_id=owner_id,
-                code=code,
-                created_at=now,
-                expires_at=expires_at,
-                max_uses=max_uses,
-                uses=0,
+        row = (
+            await self.session.execute(
+                _create(self.dialect),
+                {
+                    "community_id": community_id,
+                    "owner_id": owner_id,
+                    "code": code,
+                    "created_at": now,
+                    "expires_at": expires_at,
+                    "max_uses": max_uses,
+                    "uses": 0,
+                },
             )
-        )
-        if not affected_rows(result):
+        ).first()
+        if row is None:
             return None  # the code exists already (a collision): the caller draws another
-        return await self.by_code(community_id, code)
+        return _code(row)
 
     async def _one(self, *where: Any) -> ReferralCode | None:
         row = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -13,7 +14,7 @@ from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import MemberRow
 
 
-def _question(row: AmaQuestionRow, asker: MemberRow) -> Question:
+def _question(row: AmaQuestionRow | Any, asker: MemberRow) -> Question:
     return Question(
         id=row.id,
         occurrence_id=row.occurrence_id,
@@ -46,16 +47,24 @@ _SUBMISSIONS = select(ShowcaseSubmissionRow, MemberRow).join(
 )
 
 
+_ADD_QUESTION = AmaQuestionRow.__table__.insert().returning(*AmaQuestionRow.__table__.c)
+
+
 class SqlQuestionRepository(SqlRepository):
     async def add(self, occurrence_id: int, asker_id: int, text: str, now: datetime) -> Question:
-        row = AmaQuestionRow(
-            occurrence_id=occurrence_id, asker_id=asker_id, text=text, votes=0, created_at=now
-        )
-        self.session.add(row)
-        await self.session.flush()
-        found = await self.get(row.id)
-        assert found is not None
-        return found
+        # A Core insert returning the row, and the asker's row from the session (read in this
+        # transaction already, as a rule): no flush of an ORM object and no second query.
+        values = {
+            "occurrence_id": occurrence_id,
+            "asker_id": asker_id,
+            "text": text,
+            "votes": 0,
+            "created_at": now,
+        }
+        row = (await self.session.execute(_ADD_QUESTION, values)).one()
+        asker = await self.session.get(MemberRow, asker_id)
+        assert asker is not None
+        return _question(row, asker)
 
     async def get(self, question_id: int) -> Question | None:
         row = (

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Select, and_, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.members import Member, MemberStatus
 from bot.core.programming.rules import (
@@ -66,6 +69,22 @@ def _with_host() -> Select[tuple[SeriesRow, MemberRow]]:
     return select(SeriesRow, MemberRow).outerjoin(MemberRow, MemberRow.id == SeriesRow.host_id)
 
 
+_WITH_SERIES = (
+    select(OccurrenceRow, SeriesRow, MemberRow)
+    .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+    .outerjoin(MemberRow, MemberRow.id == SeriesRow.host_id)
+    .where(OccurrenceRow.id == bindparam("occurrence_id"))
+    .execution_options(populate_existing=True)
+)
+_ON_DATE = (
+    select(OccurrenceRow)
+    .where(
+        OccurrenceRow.series_id == bindparam("series_id"), OccurrenceRow.local_date == bindparam("local_date")
+    )
+    .execution_options(populate_existing=True)
+)
+
+
 class SqlSeriesRepository(SqlRepository):
     async def add(self, series: NewSeries, now: datetime) -> Series:
         row = SeriesRow(**_values(series), status=SeriesStatus.ACTIVE.value, created_at=now)
@@ -80,19 +99,18 @@ class SqlSeriesRepository(SqlRepository):
             raise ValueError("only series defined in the configuration have a key")
         values = _values(series)
         changes = {k: v for k, v in values.items() if k not in ("community_id", "key", "anchor")}
-        stmt = upsert(self.dialect, SeriesRow.__table__).values(
-            **values, status=SeriesStatus.ACTIVE.value, created_at=now
+        # An ORM upsert returning the row: one statement, and a SeriesRow already in the session is
+        # refreshed with what was stored (populate_existing).
+        module = postgresql if self.dialect == "postgresql" else sqlite
+        stmt = (
+            module.insert(SeriesRow)
+            .values(**values, status=SeriesStatus.ACTIVE.value, created_at=now)
+            .on_conflict_do_update(index_elements=["community_id", "key"], set_=changes)
+            .returning(SeriesRow)
         )
-        await self.session.execute(
-            stmt.on_conflict_do_update(index_elements=["community_id", "key"], set_=changes)
-        )
-        row = (
-            await self.session.execute(
-                _with_host().where(SeriesRow.community_id == series.community_id, SeriesRow.key == series.key)
-            )
-        ).one()
-        await self.session.refresh(row[0])
-        return _series(row[0], row[1])
+        row = (await self.session.execute(stmt, execution_options={"populate_existing": True})).scalar_one()
+        host = await self.session.get(MemberRow, row.host_id) if row.host_id is not None else None
+        return _series(row, host)
 
     async def get(self, series_id: int) -> Series | None:
         row = (await self.session.execute(_with_host().where(SeriesRow.id == series_id))).one_or_none()
@@ -151,13 +169,13 @@ class SqlOccurrenceRepository(SqlRepository):
         row = await self.session.get(OccurrenceRow, occurrence_id, populate_existing=True)
         return _occurrence(row) if row else None
 
+    async def with_series(self, occurrence_id: int) -> tuple[Series, Occurrence] | None:
+        row = (await self.session.execute(_WITH_SERIES, {"occurrence_id": occurrence_id})).one_or_none()
+        return (_series(row[1], row[2]), _occurrence(row[0])) if row else None
+
     async def on_date(self, series_id: int, local_date: date) -> Occurrence | None:
         row = (
-            await self.session.execute(
-                select(OccurrenceRow)
-                .where(OccurrenceRow.series_id == series_id, OccurrenceRow.local_date == local_date)
-                .execution_options(populate_existing=True)
-            )
+            await self.session.execute(_ON_DATE, {"series_id": series_id, "local_date": local_date})
         ).scalar_one_or_none()
         return _occurrence(row) if row else None
 
@@ -249,53 +267,51 @@ class SqlOccurrenceRepository(SqlRepository):
         return [(_series(s, h), _occurrence(o)) for s, h, o in await self.session.execute(stmt)]
 
 
+@cache
+def _rsvp_upsert(dialect: str, check_in: bool) -> Any:
+    """INSERT an RSVP, or change the one there: its answer when it differs (an answer), its attendance
+    when not yet recorded (a check-in). RETURNING tells whether a row was written: settled in SQL, so
+    pressing the same answer twice (or two presses racing) changes nothing."""
+    table = RsvpRow.__table__
+    stmt = upsert(dialect, table)
+    excluded = stmt.excluded
+    if check_in:
+        changes = {"attended": True, "answer": excluded.answer, "updated_at": excluded.updated_at}
+        when = table.c.attended.is_(False)
+    else:
+        changes = {"answer": excluded.answer, "updated_at": excluded.updated_at}
+        when = table.c.answer != excluded.answer
+    return stmt.on_conflict_do_update(
+        index_elements=["occurrence_id", "member_id"], set_=changes, where=when
+    ).returning(table.c.member_id)
+
+
 class SqlRsvpRepository(SqlRepository):
     async def answer(self, occurrence_id: int, member_id: int, answer: RsvpAnswer, now: datetime) -> bool:
-        inserted = await self.session.execute(
-            insert_ignore(self.dialect, RsvpRow.__table__).values(
-                occurrence_id=occurrence_id,
-                member_id=member_id,
-                answer=answer.value,
-                attended=False,
-                updated_at=now,
-            )
+        written = await self.session.execute(
+            _rsvp_upsert(self.dialect, False),
+            {
+                "occurrence_id": occurrence_id,
+                "member_id": member_id,
+                "answer": answer.value,
+                "attended": False,
+                "updated_at": now,
+            },
         )
-        if affected_rows(inserted):
-            return True
-        # Settled in SQL: pressing the same answer twice (or two presses racing) changes nothing.
-        changed = await self.session.execute(
-            update(RsvpRow)
-            .where(
-                RsvpRow.occurrence_id == occurrence_id,
-                RsvpRow.member_id == member_id,
-                RsvpRow.answer != answer.value,
-            )
-            .values(answer=answer.value, updated_at=now)
-        )
-        return bool(affected_rows(changed))
+        return written.first() is not None
 
     async def check_in(self, occurrence_id: int, member_id: int, now: datetime) -> bool:
-        inserted = await self.session.execute(
-            insert_ignore(self.dialect, RsvpRow.__table__).values(
-                occurrence_id=occurrence_id,
-                member_id=member_id,
-                answer=RsvpAnswer.GOING.value,
-                attended=True,
-                updated_at=now,
-            )
+        written = await self.session.execute(
+            _rsvp_upsert(self.dialect, True),
+            {
+                "occurrence_id": occurrence_id,
+                "member_id": member_id,
+                "answer": RsvpAnswer.GOING.value,
+                "attended": True,
+                "updated_at": now,
+            },
         )
-        if affected_rows(inserted):
-            return True
-        changed = await self.session.execute(
-            update(RsvpRow)
-            .where(
-                RsvpRow.occurrence_id == occurrence_id,
-                RsvpRow.member_id == member_id,
-                RsvpRow.attended.is_(False),
-            )
-            .values(attended=True, answer=RsvpAnswer.GOING.value, updated_at=now)
-        )
-        return bool(affected_rows(changed))
+        return written.first() is not None
 
     async def counts(self, occurrence_id: int) -> RsvpCounts:
         rows = await self.session.execute(

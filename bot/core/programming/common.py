@@ -4,7 +4,8 @@ contributions."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 from bot.core.badges.events import BadgeEarned
 from bot.core.context import Context
@@ -22,6 +23,7 @@ from bot.core.programming.rules import (
     Series,
     SeriesKind,
     SeriesStatus,
+    Slot,
     next_slot,
     slots,
 )
@@ -41,11 +43,10 @@ async def series_in_community(ctx: Context, series_id: int) -> Series:
 
 async def occurrence_in_community(ctx: Context, occurrence_id: int) -> tuple[Series, Occurrence]:
     """The occurrence and its series, or NotFound (also for another community's occurrence)."""
-    occurrence = await ctx.uow.repo(OccurrenceRepository).get(occurrence_id)
-    series = await ctx.uow.repo(SeriesRepository).get(occurrence.series_id) if occurrence else None
-    if occurrence is None or series is None or series.community_id != ctx.community.id:
+    found = await ctx.uow.repo(OccurrenceRepository).with_series(occurrence_id)
+    if found is None or found[0].community_id != ctx.community.id:
         raise NotFound("That event no longer exists. /events shows what is coming.")
-    return series, occurrence
+    return found
 
 
 async def plan_series(ctx: Context, series: Series) -> None:
@@ -57,33 +58,42 @@ async def plan_series(ctx: Context, series: Series) -> None:
     now = ctx.now()
     horizon = now + ctx.community.programming.announcement_lead + PLAN_MARGIN
     rule = series.rule
+    # The occurrences as they stand in this transaction, by series date: a date found here needs no
+    # `ensure` (its row exists; ensure would only read it back).
+    known: dict[date, Occurrence] = {}
     for occurrence in await ctx.uow.repo(OccurrenceRepository).of_series(series.id, ending_after=now):
         if occurrence.status is not OccurrenceStatus.SCHEDULED or occurrence.starts_at <= now:
+            known[occurrence.local_date] = occurrence
             continue  # moved, skipped or under way: a lead's decision or history, left alone
         if not is_occurrence_date(rule, occurrence.local_date, series.anchor):
             if await ctx.uow.repo(OccurrenceRepository).set_status(
                 occurrence.id, OccurrenceStatus.CANCELLED, only_from={OccurrenceStatus.SCHEDULED}
             ):
                 await withdraw(ctx, series, occurrence)
-            continue
+                known[occurrence.local_date] = replace(occurrence, status=OccurrenceStatus.CANCELLED)
+            continue  # (not changed here: someone else did, so it is read again if needed)
         expected = slots(
             series, occurrence.starts_at - timedelta(days=3), occurrence.starts_at + timedelta(days=3)
         )
         slot = next((s for s in expected if s.local_date == occurrence.local_date), None)
         if slot and (slot.starts_at, slot.ends_at) != (occurrence.starts_at, occurrence.ends_at):
             await retime(ctx, series, occurrence, slot.starts_at, slot.ends_at, OccurrenceStatus.SCHEDULED)
+        known[occurrence.local_date] = occurrence  # retime changed it in place, as stored
+
+    async def ensure(slot: Slot) -> Occurrence:
+        found = known.get(slot.local_date)
+        if found is None:
+            found = known[slot.local_date] = await ctx.uow.repo(OccurrenceRepository).ensure(
+                series.id, slot.local_date, slot.starts_at, slot.ends_at
+            )
+        return found
+
     for slot in slots(series, now, horizon):
-        await ctx.uow.repo(OccurrenceRepository).ensure(
-            series.id, slot.local_date, slot.starts_at, slot.ends_at
-        )
+        await ensure(slot)
     after = now
     for _ in range(LOOKAHEAD):  # the next one that will happen, past any skipped dates
         slot = next_slot(series, after)
-        if (
-            await ctx.uow.repo(OccurrenceRepository).ensure(
-                series.id, slot.local_date, slot.starts_at, slot.ends_at
-            )
-        ).happening:
+        if (await ensure(slot)).happening:
             break
         after = slot.starts_at
 

@@ -45,6 +45,10 @@ class OccurrenceRepository(Protocol):
 
     async def get(self, occurrence_id: int) -> Occurrence | None: ...
 
+    async def with_series(self, occurrence_id: int) -> tuple[Series, Occurrence] | None:
+        """The occurrence and its series (with the host), read in one go; None if it does not exist."""
+        ...
+
     async def on_date(self, series_id: int, local_date: date) -> Occurrence | None: ...
 
     async def save(self, occurrence: Occurrence) -> None:

@@ -63,8 +63,9 @@ def _local_today(ctx: Context, timezone: str) -> date:
     return ctx.now().astimezone(load_zone(timezone)).date()
 
 
-async def _sync_configured(ctx: Context, configured: tuple[SeriesConfig, ...]) -> None:
-    """Create or update each configured series by key; cancel those whose key left the file."""
+async def _sync_configured(ctx: Context, configured: tuple[SeriesConfig, ...]) -> list[Series] | None:
+    """Create or update each configured series by key; cancel those whose key left the file. Returns
+    the community's active series, or None when one was cancelled here (read them again)."""
     now = ctx.now()
     for item in configured:
         timezone = item.timezone or ctx.community.timezone
@@ -92,16 +93,22 @@ async def _sync_configured(ctx: Context, configured: tuple[SeriesConfig, ...]) -
             now,
         )
     keys = {item.key for item in configured}
-    for series in await ctx.uow.repo(SeriesRepository).of_community(ctx.community.id):
+    active = await ctx.uow.repo(SeriesRepository).of_community(ctx.community.id)
+    cancelled = False
+    for series in active:
         if series.key is not None and series.key not in keys:
             await _cancel(ctx, series)
+            cancelled = True
+    return None if cancelled else active
 
 
 @feature.command(PlanProgramme)
 async def plan_programme(command: PlanProgramme, ctx: Context) -> Reply:
     """Sync the configured series, then materialise every active series' coming occurrences."""
-    await _sync_configured(ctx, ctx.community.programming.series)
-    for series in await ctx.uow.repo(SeriesRepository).of_community(command.community_id):
+    active = await _sync_configured(ctx, ctx.community.programming.series)
+    if active is None:
+        active = await ctx.uow.repo(SeriesRepository).of_community(command.community_id)
+    for series in active:
         await plan_series(ctx, series)
     return Reply.nothing()
 
