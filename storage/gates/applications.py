@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -10,8 +11,11 @@ from bot.core.gates.application_rules import Answer, Application, ApplicationSta
 from storage.gates.tables import ApplicationRow
 from storage.repository_base import SqlRepository, affected_rows
 
+_ADD = ApplicationRow.__table__.insert().returning(*ApplicationRow.__table__.c)  # one statement, no flush
 
-def _application(row: ApplicationRow) -> Application:
+
+def _application(row: ApplicationRow | Any) -> Application:
+    """An application from its ORM row or a Core row with the same columns."""
     answers = tuple(Answer(item["question"], item["answer"]) for item in row.answers.get("answers", []))
     return Application(
         id=row.id,
@@ -32,15 +36,18 @@ class SqlApplicationRepository(SqlRepository):
     async def add(
         self, community_id: str, member_id: int, answers: tuple[Answer, ...], now: datetime
     ) -> Application:
-        row = ApplicationRow(
-            community_id=community_id,
-            member_id=member_id,
-            answers={"answers": [{"question": a.question, "answer": a.answer} for a in answers]},
-            status=ApplicationStatus.PENDING.value,
-            submitted_at=now,
-        )
-        self.session.add(row)
-        await self.session.flush()
+        row = (
+            await self.session.execute(
+                _ADD,
+                {
+                    "community_id": community_id,
+                    "member_id": member_id,
+                    "answers": {"answers": [{"question": a.question, "answer": a.answer} for a in answers]},
+                    "status": ApplicationStatus.PENDING.value,
+                    "submitted_at": now,
+                },
+            )
+        ).one()
         return _application(row)
 
     async def get(self, application_id: int) -> Application | None:
