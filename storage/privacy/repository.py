@@ -136,13 +136,13 @@ class SqlPrivacyRepository(SqlRepository):
             execution_options={"synchronize_session": False},
         )
         touched["member"] = touched.get("member", 0) + 1
-        forget(self.session)  # rows were deleted and changed by Core statements
         salt = await self._salt(member.community_id, create=True)
         scrubber = Scrubber(member.ref, (member.display_name, *names), salt)
         for name, rows in (await Sweep(self.session, scrubber, member.community_id).run()).items():
             touched[name] = touched.get(name, 0) + rows
         if marks:
             await self._keep_marks(member, marks, now)
+        forget(self.session)  # member rows were deleted and changed by Core statements
         return {k: v for k, v in touched.items() if v}
 
     async def _salt(self, community_id: str, *, create: bool) -> str:
