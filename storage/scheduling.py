@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +13,7 @@ from sqlalchemy import (
     cast,
     delete,
     func,
+    lambda_stmt,
     null,
     or_,
     select,
@@ -50,10 +50,12 @@ _STAMP_AND_RAN = union_all(
 )
 
 
-@cache
-def _claim(dialect: str) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING of a run record, its values bound at execution."""
-    return insert_ignore(dialect, JobRunRow.__table__)
+# INSERT … ON CONFLICT DO NOTHING of a run record, its values bound at execution. SQLAlchemy 2.0
+# caches no ON CONFLICT insert, so each is wrapped in a lambda statement of its own (cached by the
+# lambda's code: one lambda per statement and dialect), as storage.delivery does.
+_CLAIM_SQLITE = insert_ignore("sqlite", JobRunRow.__table__)
+_CLAIM_PG = insert_ignore("postgresql", JobRunRow.__table__)
+_CLAIM = {"sqlite": lambda_stmt(lambda: _CLAIM_SQLITE), "postgresql": lambda_stmt(lambda: _CLAIM_PG)}
 
 
 def _asked(runs: Collection[tuple[str, datetime]]) -> dict[str, Any]:
@@ -63,7 +65,7 @@ def _asked(runs: Collection[tuple[str, datetime]]) -> dict[str, Any]:
 class SqlJobRunRepository(SqlRepository):
     async def claim(self, job_key: str, scheduled_for: datetime, now: datetime) -> bool:
         result = await self.session.execute(
-            _claim(self.dialect), {"job_key": job_key, "scheduled_for": scheduled_for, "ran_at": now}
+            _CLAIM[self.dialect], {"job_key": job_key, "scheduled_for": scheduled_for, "ran_at": now}
         )
         return bool(affected_rows(result))
 
