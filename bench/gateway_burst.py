@@ -142,6 +142,7 @@ async def gateway_burst(events: int, db_down: bool, journal: bool) -> int:
         r50, r99 = statistics.median(read_lags), percentile(list(read_lags), 0.99)
         print(f"  of it sent→read: p50 {r50:.2f} s, p99 {r99:.2f} s (the rest: batching and writing)")
     print(f"bot CPU:          {cpu[0]:.2f} s ({cpu[1]:.2f} s of it on the event loop's thread)")
+    print(f"writer batches:   {app.ingest.stats.batches}")
     print(f"peak RSS:         {peak_rss_mb():.0f} MB")
     print(f"lock errors:      {locked.count}")
     return 0 if once and app.ingest.stats.refused == 0 else 1

@@ -5,9 +5,12 @@ or, from a gateway reader that must not wait, `app.ingest.offer(event)` (False w
 the fact is counted in `stats.refused` and logged, never silently lost). Each fact is classified at
 once (bots, excluded channels and non-contributions are dropped: they do not count), then taken:
 
-* with a journal (`townsquare run`): appended to a local file before `submit`/`offer` returns, so a
-  crash loses nothing taken (bot/ingest_journal.py); the writer reads the journal back, so memory
-  stays flat however far the database falls behind; room is `max_pending` facts not yet written;
+* with a journal (`townsquare run`): appended to a local file before `submit` returns, so a crash
+  loses nothing taken; by `offer`, at the end of the event loop's turn (one write for the frames a
+  gateway reader takes back to back: a crash loses at most those of the turn, as it loses the frames
+  still in the socket's buffer) (bot/ingest_journal.py); the writer reads the journal back, so
+  memory stays flat however far the database falls behind; room is `max_pending` facts not yet
+  written;
 * without one (tests, the demo): into a bounded in-memory queue of `queue_size` facts not yet read.
 
 One writer task drains them in batches of up to `batch_size` facts (`contended_batch_size` while
@@ -110,7 +113,7 @@ class ContributionIngestor:
         while self._no_room():
             self._room.clear()
             await self._room.wait()
-        self._take(fact)
+        self._take(fact, soon=False)
 
     def offer(self, event: Event) -> bool:
         """Take a platform fact without waiting: False (counted in `stats.refused`) when there is no
@@ -127,7 +130,7 @@ class ContributionIngestor:
         if self._refusing:
             self._refusing = False
             log.warning("ingest has room again; %d fact(s) refused so far", self.stats.refused)
-        self._take(fact)
+        self._take(fact, soon=True)
         return True
 
     @property
@@ -156,9 +159,11 @@ class ContributionIngestor:
             self.stats.ignored += 1
         return fact
 
-    def _take(self, fact: ContributionFact) -> None:
+    def _take(self, fact: ContributionFact, *, soon: bool) -> None:
         if self.journal is None:
             self._memory.append(fact)
+        elif soon:
+            self.journal.append_soon(fact)
         else:
             self.journal.append(fact)
         self._pending += 1

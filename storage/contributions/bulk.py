@@ -58,8 +58,19 @@ class KnownMember(NamedTuple):
 
 
 def _sqlite_time(at: datetime) -> str:
-    """Naive UTC text, as SQLAlchemy's SQLite DateTime stores it (the "+00:00" cut off)."""
-    return (at if at.tzinfo is UTC else at.astimezone(UTC)).isoformat(" ", "microseconds")[:26]
+    """Naive UTC text, as SQLAlchemy's SQLite DateTime stores it: `isoformat(" ", "microseconds")`
+    without the "+00:00", made from orjson's text of the time (a third of isoformat's cost, and this
+    runs for every row). orjson writes `"2026-11-02T09:00:00.123000+00:00"`, without the fraction
+    when it is zero."""
+    if at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
+    text = orjson.dumps(at)
+    if len(text) == _WITH_FRACTION:
+        return text[1:27].decode().replace("T", " ")
+    return text[1:20].decode().replace("T", " ") + ".000000"
+
+
+_WITH_FRACTION = len(b'"2026-11-02T09:00:00.123000+00:00"')
 
 
 def _aware(value: Any) -> datetime | None:
