@@ -10,8 +10,10 @@ changes neither the rows nor the counts.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
@@ -70,6 +72,8 @@ KIND_STAT = _KIND_STAT  # kind -> MemberStats field, for other read models (tier
 
 
 _Inserted = ContributionValues  # a row that was new: what activation and the rollups are made of
+# A row from a tuple of its values, without the Python call of a NamedTuple's constructor (per row).
+_values: Callable[[tuple[Any, ...]], ContributionValues] = partial(tuple.__new__, ContributionValues)
 _WEEKS: dict[int, date] = {}  # a day's ordinal (UTC) -> its week's Monday: week_start() once per day
 
 
@@ -121,26 +125,31 @@ class SqlContributionRepository(SqlRepository):
         if any(f.community_id != community_id for f in facts):
             raise ValueError("record() takes the facts of one community at a time")
         known = await self._resolve(community_id, facts)
+        # Looked up by (platform, user id): a MemberRef's hash is a Python call, a tuple's is not.
+        by_key = {(ref.platform, ref.user_id): member for ref, member in known.items()}
         rows: list[ContributionValues] = []
         sources: set[str] = set()
         for fact in facts:
-            member = known[fact.member]
+            person = fact.member
+            member = by_key[(person.platform, person.user_id)]
             source = fact.source_id[:128]  # what is stored, so what the database dedupes on
             if member.is_bot or source in sources:
                 continue
             sources.add(source)
             target = fact.target
             rows.append(
-                ContributionValues(
-                    community_id,
-                    member.id,
-                    fact.kind._value_,  # not .value: Enum's property costs a Python call per row
-                    fact.weight,
-                    fact.channel_id,
-                    known[target].id if target is not None else None,
-                    fact.by_staff,
-                    source,
-                    fact.at,
+                _values(
+                    (
+                        community_id,
+                        member.id,
+                        fact.kind._value_,  # not .value: Enum's property costs a Python call per row
+                        fact.weight,
+                        fact.channel_id,
+                        by_key[(target.platform, target.user_id)].id if target is not None else None,
+                        fact.by_staff,
+                        source,
+                        fact.at,
+                    )
                 )
             )
         inserted = await self._insert(rows)
@@ -153,8 +162,11 @@ class SqlContributionRepository(SqlRepository):
             inserted += credits
         totals: dict[tuple[int, date, str], tuple[int, float]] = {}
         counted: set[int] = set()
+        weeks = _WEEKS
         for row in inserted:
-            key = (row.member_id, _week_of(row.occurred_at), row.kind)
+            at = row.occurred_at
+            week = weeks.get(at.toordinal()) if at.tzinfo is UTC else None
+            key = (row.member_id, week or _week_of(at), row.kind)
             count, weight = totals.get(key, (0, 0.0))
             totals[key] = (count + 1, weight + row.weight)
             if row.kind not in _VOLUME_VALUES:

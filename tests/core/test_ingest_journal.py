@@ -3,6 +3,7 @@ when the database cannot take them, replayed by the next process, counted once."
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from collections.abc import Callable
@@ -246,3 +247,52 @@ async def test_the_periodic_fsync_runs_off_the_event_loop_and_leaves_no_descript
     assert len(os.listdir("/proc/self/fd")) == descriptors
     assert journal.read(10) == [_fact(1, clock.now())]
     journal.close(everything_written=True)
+
+
+async def test_facts_offered_in_one_turn_of_the_event_loop_are_written_together_when_it_ends(
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: list[bytes] = []
+    real_write = os.write
+
+    def recording(fd: int, data: bytes) -> int:
+        writes.append(bytes(data))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", recording)
+    journal = Journal(tmp_path / "j")
+    journal.open()
+    facts = [_fact(i, clock.now()) for i in range(5)]
+    for fact in facts[:3]:
+        journal.append_soon(fact)
+    assert writes == []  # a gateway reader's frames of this turn: written once the turn ends
+    await asyncio.sleep(0)
+    assert [w.count(b"\n") for w in writes] == [3]
+    journal.append_soon(facts[3])
+    journal.append(facts[4])  # a submit: on disk before it returns, after what came before it
+    assert [w.count(b"\n") for w in writes] == [3, 2]
+    assert journal.read(100) == facts
+    journal.close(everything_written=False)  # as a process that stops with them unwritten
+    (segment,) = (tmp_path / "j").glob("*.jsonl")
+    assert [decode(line) for line in segment.read_bytes().splitlines(keepends=True)] == facts
+
+
+def test_a_line_that_could_not_be_written_is_written_with_the_next(
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_write = os.write
+    journal = Journal(tmp_path / "j")
+    journal.open()
+    facts = [_fact(i, clock.now()) for i in range(2)]
+
+    def full_disk(fd: int, data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full_disk)
+    with pytest.raises(OSError):
+        journal.append(facts[0])
+    monkeypatch.setattr(os, "write", real_write)
+    journal.append(facts[1])
+    journal.close(everything_written=False)
+    (segment,) = (tmp_path / "j").glob("*.jsonl")
+    assert [decode(line) for line in segment.read_bytes().splitlines(keepends=True)] == facts

@@ -1,5 +1,6 @@
 """The lean gateway path: guild messages and reactions become facts in the websocket reader, with no
-discord.py Message object and no task per event; a fact the sink refuses can come in again on replay."""
+discord.py Message object and no task per event; a fact the sink refuses can come in again on replay;
+the websocket's sequence follows the lean frames, and whoever listens for frames still hears them."""
 
 from __future__ import annotations
 
@@ -72,3 +73,27 @@ async def test_a_refused_message_is_taken_when_it_is_delivered_again(harness: Ha
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.1)
     assert len(sink.events) == 1
+
+
+async def test_the_lean_frames_keep_the_sequence_and_a_listener_still_hears_them(harness: Harness) -> None:
+    fake, square = harness.fake, harness.square
+    client = harness.client()
+    async with harness.running(client):
+        for _ in range(20):
+            frame = await fake.dispatch(
+                "MESSAGE_CREATE",
+                fake.message("x", channel=square.ids["channel:general"], author=square.members["alice"]),
+            )
+        await harness.sink.wait_for(20)
+        assert frame is not None and client.ws.sequence == frame["s"]  # what heartbeats and resumes send
+        heard = asyncio.create_task(
+            client.wait_for("socket_event_type", check=lambda event: event == "MESSAGE_CREATE", timeout=5)
+        )
+        await asyncio.sleep(0)
+        await fake.dispatch(
+            "MESSAGE_CREATE",
+            fake.message("y", channel=square.ids["channel:general"], author=square.members["alice"]),
+        )
+        assert await heard == "MESSAGE_CREATE"  # discord.py's own path while something listens
+        await harness.sink.wait_for(21)
+    assert len(harness.sink.events) == 21 and all(isinstance(e, MessagePosted) for e in harness.sink.events)
