@@ -19,10 +19,7 @@ One writer task drains them in batches of up to `batch_size` facts (`contended_b
 makes full batches at once, so a slower database means bigger, fewer transactions), and writes each
 batch in one transaction (storage: bulk insert, ON CONFLICT DO NOTHING, rollups from the inserted
 rows only, so a fact written twice counts once). A failed write is retried with backoff, never
-dropped. After each batch the bus hears `ContributionsRecorded`, so badges follow contributions: from
-a second task, so the next batch is written meanwhile (badges for a batch of newcomers take longer
-than the batch); what batches report while it is busy is merged per community (the members to
-recheck, united), so it holds at most one change per community and catches up in one pass.
+dropped. After each batch the bus hears `ContributionsRecorded`, so badges follow contributions.
 """
 
 from __future__ import annotations
@@ -31,7 +28,7 @@ import asyncio
 import logging
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from bot.core.contributions.events import ContributionsRecorded
 from bot.core.contributions.handlers import referral_credit
@@ -107,11 +104,6 @@ class ContributionIngestor:
         self._refusing = False
         self._writer: asyncio.Task[None] | None = None
         self._syncer: asyncio.Task[None] | None = None
-        self._reporter: asyncio.Task[None] | None = None
-        self._reports: dict[str, ContributionsRecorded] = {}  # per community, not yet handed on
-        self._report_wake = asyncio.Event()
-        self._reported = asyncio.Event()  # every change written so far has been handed on
-        self._reported.set()
 
     async def submit(self, event: Event) -> None:
         """Take a platform fact; waits while there is no room (backpressure, nothing dropped)."""
@@ -186,19 +178,13 @@ class ContributionIngestor:
         """Start the writer task (idempotent)."""
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._run(), name="contribution-ingest")
-        if self._reporter is None or self._reporter.done():
-            self._reporter = asyncio.create_task(self._report_forever(), name="contribution-report")
-            if self._reports:  # left by a stop that did not wait for them
-                self._report_wake.set()
         if self.journal is not None and (self._syncer is None or self._syncer.done()):
             self.journal.open()
             self._syncer = asyncio.create_task(self._sync_forever(), name="contribution-journal-sync")
 
     async def drain(self) -> None:
-        """Wait until everything taken so far is written, and the bus has heard of it."""
-        while not (self._idle.is_set() and self._reported.is_set()):
-            await self._idle.wait()
-            await self._reported.wait()
+        """Wait until everything taken so far is written."""
+        await self._idle.wait()
 
     async def stop(self, grace_seconds: float = 30.0) -> None:
         """Write what is taken (waiting at most `grace_seconds`), then stop the writer. With a journal,
@@ -214,7 +200,7 @@ class ContributionIngestor:
             left = self._pending
             kept = "kept in the journal for the next start" if self.journal else "not written"
             log.error("stopping with %d contributions %s (the database is not taking writes)", left, kept)
-        for task in (self._writer, self._reporter, self._syncer):
+        for task in (self._writer, self._syncer):
             if task is None:
                 continue
             task.cancel()
@@ -222,7 +208,7 @@ class ContributionIngestor:
                 await task
             except asyncio.CancelledError:
                 pass
-        self._writer = self._reporter = self._syncer = None
+        self._writer = self._syncer = None
         if self.journal is not None:
             self.journal.close(everything_written=caught_up)
 
@@ -322,44 +308,12 @@ class ContributionIngestor:
         return changes
 
     async def _report(self, changes: list[ContributionsRecorded]) -> None:
-        """Hand the changes of a written batch to the reporting task (merged with any it has not
-        taken yet); with no reporting task running, handle them here."""
         if self.on_recorded is None:
             return
-        if self._reporter is None or self._reporter.done():
-            for change in changes:
-                await self._hand_on(change)
-            return
         for change in changes:
-            waiting = self._reports.get(change.community_id)
-            self._reports[change.community_id] = change if waiting is None else _merged(waiting, change)
-        if self._reports:
-            self._reported.clear()
-            self._report_wake.set()
-
-    async def _report_forever(self) -> None:
-        while True:
-            await self._report_wake.wait()
-            self._report_wake.clear()
-            while self._reports:
-                community_id = next(iter(self._reports))
-                await self._hand_on(self._reports.pop(community_id))
-            self._reported.set()
-
-    async def _hand_on(self, change: ContributionsRecorded) -> None:
-        assert self.on_recorded is not None
-        try:
-            await self.on_recorded(change)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001  (badges are re-checked weekly; ingest must go on)
-            log.exception("handling recorded contributions for %s failed", change.community_id)
-
-
-def _merged(first: ContributionsRecorded, then: ContributionsRecorded) -> ContributionsRecorded:
-    """One change standing for two of the same community: its members rechecked once each."""
-    return replace(
-        then,
-        member_ids=tuple(sorted({*first.member_ids, *then.member_ids})),
-        first_contributors=tuple(sorted({*first.first_contributors, *then.first_contributors})),
-    )
+            try:
+                await self.on_recorded(change)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001  (badges are re-checked weekly; ingest must go on)
+                log.exception("handling recorded contributions for %s failed", change.community_id)

@@ -1,6 +1,5 @@
 """The contribution ingest path: counted once, batched, backpressure instead of loss, rollups,
-activation and referral credit, bots and excluded channels left out, the bus told of each batch
-without holding up the next."""
+activation and referral credit, bots and excluded channels left out."""
 
 from __future__ import annotations
 
@@ -16,7 +15,6 @@ from adapters.fake.platform import FakeNotifier
 from bot.bootstrap import App
 from bot.clock import FixedClock
 from bot.config import Settings
-from bot.core.contributions.events import ContributionsRecorded
 from bot.core.effects import PostMessage
 from bot.core.events import MessagePosted, ReactionAdded
 from bot.core.text import mentions_in
@@ -210,40 +208,3 @@ async def test_batches_are_shorter_while_members_commands_wait_for_the_writes(
     await ingest.stop()
     assert written == batches
     assert await count(engine, ContributionRow) == 10  # every fact counted, in either size
-
-
-async def test_the_next_batch_is_written_while_the_bus_hears_of_the_last_and_what_it_missed_comes_merged(
-    app: App, engine: AsyncEngine, clock: FixedClock
-) -> None:
-    heard: list[ContributionsRecorded] = []
-    release = asyncio.Event()
-
-    async def slow_badges(change: ContributionsRecorded) -> None:
-        heard.append(change)
-        await release.wait()  # badges for a batch of newcomers take longer than the batch
-
-    ingest = ContributionIngestor(
-        app.uow_factory, clock, app.bus.communities, slow_badges, batch_size=2, flush_seconds=0.0
-    )
-    ingest.start()
-    for i in range(6):  # three batches of two newcomers each
-        await ingest.submit(message(10 + i, f"m{i}", clock.now()))
-    for _ in range(200):
-        if ingest.stats.batches == 3:
-            break
-        await asyncio.sleep(0.01)
-    assert ingest.stats.batches == 3 and await count(engine, ContributionRow) == 6  # not held up
-    assert len(heard) == 1  # still on the first batch's change
-    drained = asyncio.create_task(ingest.drain())
-    await asyncio.sleep(0.05)
-    assert not drained.done()  # drain waits for the bus too
-    release.set()
-    await drained
-    await ingest.stop()
-    assert len(heard) == 2  # the two changes it missed, merged into one
-    first, merged = heard
-    async with engine.connect() as conn:
-        ids = dict((await conn.execute(select(MemberRow.user_id, MemberRow.id))).all())
-    assert set(first.member_ids) == {ids["10"], ids["11"]}
-    assert set(merged.member_ids) == {ids[str(u)] for u in range(12, 16)}
-    assert set(merged.first_contributors) == set(merged.member_ids)
