@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.fake.platform import FakeNotifier, FakePlatform
-from bot.bootstrap import build_app
+from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
 from bot.core.business.commands import SyncProfiles
 from bot.core.business.ports import BusinessRepository
@@ -18,16 +18,21 @@ from tests.conftest import COMMUNITY, make_settings
 from tests.core.support import add_member
 
 
-async def test_leads_surface_once_each_without_sinks(
-    db_url: str, clock: FixedClock, engine: AsyncEngine
-) -> None:
+async def _app(db_url: str, clock: FixedClock, engine: AsyncEngine) -> tuple[App, FakePlatform]:
+    """The bot with no sinks, a threshold of 10 and a pricing channel worth 2, on the fake platform."""
     business = {
         "cql_threshold": 10,
         "signal_channels": [{"channel": PRICING, "label": "pricing", "weight": 2}],
     }
     app = build_app(make_settings(db_url, business=business), clock, {"fake": FakeNotifier()}, engine=engine)
     await app.ensure_communities()
-    platform = FakePlatform(app.bus, COMMUNITY, FakeNotifier())
+    return app, FakePlatform(app.bus, COMMUNITY, FakeNotifier())
+
+
+async def test_leads_surface_once_each_without_sinks(
+    db_url: str, clock: FixedClock, engine: AsyncEngine
+) -> None:
+    app, platform = await _app(db_url, clock, engine)
     members = {name: await add_member(app, name) for name in ("ann", "bo", "cy")}
     for name in ("ann", "cy"):
         await platform.slash(platform.actor(name), "consent give", email=f"{name}@example.com")
@@ -75,13 +80,7 @@ async def test_the_syncs_one_read_matches_the_separate_reads(
     """The hourly sync reads consents, surfaced leads and window activity in one statement: the same
     members (admitted, consenting to the current text, not withdrawn), in member order, with the
     same activity as the separate reads give."""
-    business = {
-        "cql_threshold": 10,
-        "signal_channels": [{"channel": PRICING, "label": "pricing", "weight": 2}],
-    }
-    app = build_app(make_settings(db_url, business=business), clock, {"fake": FakeNotifier()}, engine=engine)
-    await app.ensure_communities()
-    platform = FakePlatform(app.bus, COMMUNITY, FakeNotifier())
+    app, platform = await _app(db_url, clock, engine)
     names = ("ann", "bo", "cy", "dee", "eve")
     members = {name: await add_member(app, name) for name in names}
     for name in ("eve", "ann", "cy", "dee"):

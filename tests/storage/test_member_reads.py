@@ -37,15 +37,17 @@ def statements(engine: AsyncEngine) -> Iterator[list[str]]:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
-async def _community(factory: SqlUnitOfWorkFactory, clock: FixedClock) -> None:
+async def _factory(engine: AsyncEngine, clock: FixedClock) -> SqlUnitOfWorkFactory:
+    """Units of work on `engine`, with community C in place."""
+    factory = SqlUnitOfWorkFactory(engine, bindings())
     async with factory() as uow:
         await uow.communities.ensure(C, "C", "fake", clock.now())
         await uow.commit()
+    return factory
 
 
 async def test_a_member_is_read_once_per_transaction(engine: AsyncEngine, clock: FixedClock) -> None:
-    factory = SqlUnitOfWorkFactory(engine, bindings())
-    await _community(factory, clock)
+    factory = await _factory(engine, clock)
     async with factory() as uow:
         first = await uow.members.upsert_seen(C, ADA, clock.now(), display_name="Ada")
         with statements(engine) as seen:
@@ -65,8 +67,7 @@ async def test_a_member_is_read_once_per_transaction(engine: AsyncEngine, clock:
 async def test_a_member_created_in_a_rolled_back_transaction_is_forgotten(
     engine: AsyncEngine, clock: FixedClock
 ) -> None:
-    factory = SqlUnitOfWorkFactory(engine, bindings())
-    await _community(factory, clock)
+    factory = await _factory(engine, clock)
     async with factory() as uow:
         await uow.members.upsert_seen(C, ADA, clock.now())
         await uow.rollback()
@@ -81,8 +82,7 @@ async def test_a_member_created_in_a_rolled_back_transaction_is_forgotten(
 async def test_writes_in_the_transaction_are_seen_by_later_reads(
     engine: AsyncEngine, clock: FixedClock
 ) -> None:
-    factory = SqlUnitOfWorkFactory(engine, bindings())
-    await _community(factory, clock)
+    factory = await _factory(engine, clock)
     async with factory() as uow:
         ada = await uow.members.upsert_seen(C, ADA, clock.now())
         gates = uow.repo(GateRepository)
@@ -102,8 +102,7 @@ async def test_writes_in_the_transaction_are_seen_by_later_reads(
 async def test_the_gate_state_follows_this_transactions_changes(
     engine: AsyncEngine, clock: FixedClock
 ) -> None:
-    factory = SqlUnitOfWorkFactory(engine, bindings())
-    await _community(factory, clock)
+    factory = await _factory(engine, clock)
     async with factory() as uow:
         gates = uow.repo(GateRepository)
         now = clock.now()
@@ -125,8 +124,7 @@ async def test_the_gate_state_follows_this_transactions_changes(
 
 
 async def test_a_mark_is_found_for_its_subject_only(engine: AsyncEngine, clock: FixedClock) -> None:
-    factory = SqlUnitOfWorkFactory(engine, bindings())
-    await _community(factory, clock)
+    factory = await _factory(engine, clock)
     now = clock.now()
     bea, cy = MemberRef("fake", "bea"), MemberRef("fake", "cy")
     async with factory() as uow:
