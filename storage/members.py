@@ -45,7 +45,7 @@ def to_member(row: MemberRow) -> Member:
     )
 
 
-# Built once (see storage/README: a reused statement skips construction and cache-key generation).
+# Built once: a reused statement skips construction and SQLAlchemy keeps its cache key.
 _BY_REF = select(MemberRow).where(
     MemberRow.community_id == bindparam("community_id"),
     MemberRow.platform == bindparam("platform"),
