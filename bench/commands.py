@@ -25,7 +25,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import COMMUNITY, peak_rss_mb, sqlite_url
+from common import COMMUNITY, peak_rss_mb, sqlite_url, tune_garbage_collector
 from sqlalchemy import func, insert, select
 
 from bot.bootstrap import App, build_app
@@ -59,6 +59,7 @@ async def setup(url: str, members: int) -> App:
     )
     app = build_app(settings, SystemClock(), {})
     await app.ensure_communities()
+    tune_garbage_collector()  # as `townsquare run` does once it has started
     async with app.engine.begin() as conn:
         await conn.execute(
             insert(MemberRow),

@@ -13,6 +13,7 @@ if str(ROOT) not in sys.path:
 from bot.bootstrap import App, build_app  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.runtime import tune_garbage_collector  # noqa: E402
 from storage.db import create_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 
@@ -47,6 +48,7 @@ async def bench_app(
     )
     app = build_app(settings, SystemClock(), {}, journal=journal)
     await app.ensure_communities()
+    tune_garbage_collector()  # as `townsquare run` does once it has started
     return app
 
 

@@ -75,6 +75,7 @@ async def _run(config: str, dry_run: bool) -> int:
     from bot.core.effects import SINKS
     from bot.dryrun import LoggingNotifier
     from bot.features import assemble
+    from bot.runtime import tune_garbage_collector
     from storage.migrate import SchemaOutOfDate
 
     settings = _load(config)
@@ -111,6 +112,7 @@ async def _run(config: str, dry_run: bool) -> int:
         print(f"townsquare: {exc}", file=sys.stderr)
         await app.close()
         return 2
+    tune_garbage_collector()  # start-up is done: what it loaded stays for the process's life
     slack_server = await _start_slack(app, slack) if slack is not None else None
     inbound = await _start_inbound(app) if settings.inbound is not None else None
     feed_server = await serve_feeds_or_exit(app)

@@ -101,6 +101,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo.database import DemoError, shown
     from bot.demo.run import DemoOptions, run_demo
     from bot.logs import setup_logging
+    from bot.runtime import tune_garbage_collector
 
     if args.members < 10:
         print("townsquare demo: --members must be at least 10", file=sys.stderr)
@@ -123,6 +124,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"Simulating {options.weeks} weeks of a community of about {options.members} people "
         f"(seed {options.seed}) in {shown(url) if url else options.db} …"
     )
+    tune_garbage_collector()  # as `townsquare run` does
     try:
         result = asyncio.run(run_demo(options, _progress))
     except DemoError as exc:

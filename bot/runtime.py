@@ -1,0 +1,26 @@
+"""Process-wide settings for a long-running bot process (`townsquare run`, the demo, the benches)."""
+
+from __future__ import annotations
+
+import gc
+
+# A young collection every 10,000 net allocations instead of CPython's 700, a middle one every 50 of
+# those and a full one every 100 middle ones. The bot allocates a burst of small, short-lived
+# objects per event (rows, results, SQLAlchemy's per-statement state); with the defaults a
+# collection ran every few events, and the full ones walked everything the process holds.
+GC_THRESHOLDS = (10_000, 50, 100)
+
+
+def tune_garbage_collector() -> None:
+    """Fewer garbage collections, and none that walks what start-up loaded.
+
+    Call once, after start-up and before the first event. `gc.freeze()` moves every object alive
+    now (modules, classes, SQLAlchemy's mappers and table metadata) out of the collector's
+    generations: they live as long as the process anyway, and a full collection no longer visits
+    them. Cyclic garbage is still collected, only in larger, rarer sweeps. Measured with
+    bench/commands.py (500 commands alone): p99 79-157 ms before, 26-27 ms after; those pauses were
+    collections. Not for tests: frozen objects are never collected, so it is for a process's
+    entry point only.
+    """
+    gc.set_threshold(*GC_THRESHOLDS)
+    gc.freeze()
