@@ -55,6 +55,7 @@ class KnownMember(NamedTuple):
     user_id: str
     is_bot: bool
     first_contribution_at: datetime | None
+    admitted: bool  # only admitted members have stats badges look at (ContributionRepository.stats)
 
 
 def _sqlite_time(at: datetime) -> str:
@@ -128,18 +129,21 @@ async def known_members(
     ids = list(user_ids)
     if connection.dialect.name == "postgresql":
         sql = (
-            "SELECT id, user_id, is_bot, first_contribution_at FROM member "
+            "SELECT id, user_id, is_bot, first_contribution_at, status = 'admitted' FROM member "
             "WHERE community_id = $1 AND platform = $2 AND user_id = ANY($3::varchar[])"
         )
         params: tuple[Any, ...] = (community_id, platform, ids)
     else:
         sql = (
-            "SELECT id, user_id, is_bot, first_contribution_at FROM member "
+            "SELECT id, user_id, is_bot, first_contribution_at, status = 'admitted' FROM member "
             "WHERE community_id = ? AND platform = ? AND user_id IN (SELECT value FROM json_each(?))"
         )
         params = (community_id, platform, orjson.dumps(ids).decode())
     result = await connection.exec_driver_sql(sql, params)
-    return [KnownMember(i, u, bool(bot), _aware(first)) for i, u, bot, first in _fetch(result)]
+    return [
+        KnownMember(i, u, bool(bot), _aware(first), bool(admitted))
+        for i, u, bot, first, admitted in _fetch(result)
+    ]
 
 
 async def existing_weeks(

@@ -124,6 +124,9 @@ class SqlContributionRepository(SqlRepository):
         community_id = facts[0].community_id
         if any(f.community_id != community_id for f in facts):
             raise ValueError("record() takes the facts of one community at a time")
+        # What this transaction changed through the ORM (a member admitted just now) is seen by the
+        # driver-level reads below, which do not autoflush.
+        await self.session.flush()
         known = await self._resolve(community_id, facts)
         # Looked up by (platform, user id): a MemberRef's hash is a Python call, a tuple's is not.
         by_key = {(ref.platform, ref.user_id): member for ref, member in known.items()}
@@ -175,11 +178,14 @@ class SqlContributionRepository(SqlRepository):
         if totals:
             await add_to_weeks(self.session, community_id, totals)
             await note_contributions(self.session, community_id, totals)
+        # Members not admitted (pending, left…) have no stats a badge looks at (`stats`): nothing to
+        # recheck for them. A newcomers' burst then costs no badge transactions at all.
+        not_admitted = {member.id for member in known.values() if not member.admitted}
         return RecordedContributions(
             inserted=len(inserted),
             member_ids=tuple(sorted({member_id for member_id, _, _ in totals})),
             first_contributors=tuple(sorted(activated)),
-            rechecks=tuple(sorted(set(activated) | new_weeks | counted)),
+            rechecks=tuple(sorted((set(activated) | new_weeks | counted) - not_admitted)),
         )
 
     async def _resolve(

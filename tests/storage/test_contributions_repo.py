@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.contributions.ports import ContributionRepository
 from bot.core.contributions.rules import ContributionFact, ContributionKind, week_start
+from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef
 from bot.features import bindings
 from storage.contributions.tables import ContributionRow, MemberWeekRow
@@ -52,3 +54,26 @@ async def test_a_source_counts_once_and_rolls_up_by_week(engine: AsyncEngine) ->
 def test_weeks_start_on_monday_utc() -> None:
     assert week_start(datetime(2026, 11, 9, 0, 30, tzinfo=UTC)) == date(2026, 11, 9)
     assert week_start(datetime(2026, 11, 8, 23, 30, tzinfo=UTC)) == date(2026, 11, 2)
+
+
+async def test_only_admitted_members_are_rechecked_for_badges(engine: AsyncEngine) -> None:
+    """Badges see the stats of admitted members only: a pending member's contribution asks for no
+    recheck; a member admitted earlier in the same transaction (not flushed yet) does."""
+    uow_factory = SqlUnitOfWorkFactory(engine, bindings())
+    async with uow_factory() as uow:
+        await uow.communities.ensure("c", "C", "fake", SUNDAY_NIGHT)
+        pending = await uow.members.upsert_seen("c", MemberRef("fake", "1"), SUNDAY_NIGHT)
+        admitted = await uow.members.upsert_seen("c", MemberRef("fake", "2"), SUNDAY_NIGHT)
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.members.save(replace(admitted, status=MemberStatus.ADMITTED, admitted_at=SUNDAY_NIGHT))
+        facts = [
+            ContributionFact("c", ref, ContributionKind.MESSAGE, 1.0, f"m{i}", SUNDAY_NIGHT)
+            for i, ref in enumerate((pending.ref, admitted.ref, MemberRef("fake", "3")))
+        ]
+        recorded = await uow.repo(ContributionRepository).record(facts)
+        await uow.commit()
+    newcomer = next(m for m in recorded.member_ids if m not in (pending.id, admitted.id))
+    assert recorded.inserted == 3
+    assert recorded.first_contributors == tuple(sorted((pending.id, admitted.id, newcomer)))
+    assert recorded.rechecks == (admitted.id,)
