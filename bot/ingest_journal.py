@@ -62,24 +62,22 @@ def encode(fact: ContributionFact) -> bytes:
     """One journal line (no newline inside: JSON escapes it). The time as orjson writes a datetime:
     the text of `isoformat()`, four times faster."""
     target = fact.target
-    return (
-        orjson.dumps(
-            (
-                fact.community_id,
-                fact.member.platform,
-                fact.member.user_id,
-                fact.kind.value,
-                fact.weight,
-                fact.source_id,
-                fact.at,
-                fact.channel_id,
-                target.platform if target else None,
-                target.user_id if target else None,
-                fact.by_staff,
-                fact.display_name,
-            )
-        )
-        + b"\n"
+    return orjson.dumps(
+        (
+            fact.community_id,
+            fact.member.platform,
+            fact.member.user_id,
+            fact.kind._value_,  # not .value: an Enum property costs a Python call per fact
+            fact.weight,
+            fact.source_id,
+            fact.at,
+            fact.channel_id,
+            target.platform if target else None,
+            target.user_id if target else None,
+            fact.by_staff,
+            fact.display_name,
+        ),
+        option=orjson.OPT_APPEND_NEWLINE,
     )
 
 

@@ -24,16 +24,17 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import aiohttp
 import discord
 import discord.gateway
-from discord.utils import _from_json
+from discord.utils import DISCORD_EPOCH, _from_json
 
 from adapters.discord.identity import Communities
 from adapters.shared import RecentIds
+from bot.config import CommunityConfig
 from bot.core.events import Event, MessagePosted, ReactionAdded
 from bot.core.ports import Clock
 from bot.core.refs import MemberRef
@@ -48,6 +49,12 @@ LEAN_EVENTS = frozenset({"MESSAGE_CREATE", "MESSAGE_REACTION_ADD"})
 _DATA_FRAMES = frozenset({aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY})
 _gateway_log = logging.getLogger(discord.gateway.__name__)
 REFS_CACHED = 50_000  # member references reused across events (one object per person, not per event)
+GUILDS_CACHED = 1_000  # guild id → community, looked up once per guild
+
+
+def _snowflake_time(snowflake: int) -> datetime:
+    """discord.utils.snowflake_time, without its keyword call: the same aware UTC time."""
+    return datetime.fromtimestamp(((snowflake >> 22) + DISCORD_EPOCH) / 1000, UTC)
 
 
 class FactSink(Protocol):
@@ -72,6 +79,7 @@ class LeanGateway:
         self.recent = recent
         self._installed: dict[str, Parser] = {}
         self._refs: dict[str, MemberRef] = {}
+        self._by_guild: dict[Any, CommunityConfig | None] = {}
 
     def install(self, parsers: dict[str, Parser]) -> None:
         """Replace the two parsers (once: a second install keeps the first), and attach to each new
@@ -160,7 +168,7 @@ class LeanGateway:
         guild_id = data.get("guild_id")
         if guild_id is None:
             return False
-        community = self.communities.for_guild(int(guild_id))
+        community = self._community(guild_id)
         author = data.get("author") or {}
         if community is None or author.get("bot") or data.get("webhook_id") is not None:
             return True
@@ -175,8 +183,8 @@ class LeanGateway:
                 member=self._ref(author["id"]),
                 channel_id=channel_id,
                 message_id=message_id,
-                at=discord.utils.snowflake_time(int(message_id)),
-                in_thread=self._is_thread(int(guild_id), int(channel_id)),
+                at=_snowflake_time(int(message_id)),
+                in_thread=self._is_thread(guild_id, channel_id),
             ),
         )
         return True
@@ -185,7 +193,7 @@ class LeanGateway:
         guild_id = data.get("guild_id")
         if guild_id is None:
             return False
-        community = self.communities.for_guild(int(guild_id))
+        community = self._community(guild_id)
         user = (data.get("member") or {}).get("user") or {}
         if community is None or user.get("bot"):
             return True
@@ -205,6 +213,16 @@ class LeanGateway:
         )
         return True
 
+    def _community(self, guild_id: Any) -> CommunityConfig | None:
+        """The community of a guild id as the payload has it (a string), looked up once per guild."""
+        try:
+            return self._by_guild[guild_id]
+        except KeyError:
+            if len(self._by_guild) >= GUILDS_CACHED:
+                self._by_guild.clear()
+            community = self._by_guild[guild_id] = self.communities.for_guild(int(guild_id))
+            return community
+
     def _ref(self, user_id: Any) -> MemberRef:
         """The reference to a Discord user, one object per person while cached (bounded)."""
         key = str(user_id)
@@ -221,9 +239,9 @@ class LeanGateway:
         if not self.sink.offer(event):
             self.recent.release(key)  # refused (counted by the ingest): a replay may still get in
 
-    def _is_thread(self, guild_id: int, channel_id: int) -> bool:
-        guild = self.client.get_guild(guild_id)
-        return guild is not None and guild.get_thread(channel_id) is not None
+    def _is_thread(self, guild_id: Any, channel_id: str) -> bool:
+        guild = self.client.get_guild(int(guild_id))
+        return guild is not None and guild.get_thread(int(channel_id)) is not None
 
     def _now(self) -> datetime:
         return self.clock.now()

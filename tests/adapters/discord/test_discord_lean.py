@@ -5,8 +5,12 @@ the websocket's sequence follows the lean frames, and whoever listens for frames
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
+import discord.utils
+
+from adapters.discord.lean import _snowflake_time
 from bot.core.events import Event, MessagePosted
 from tests.adapters.discord.conftest import Harness
 
@@ -97,3 +101,9 @@ async def test_the_lean_frames_keep_the_sequence_and_a_listener_still_hears_them
         assert await heard == "MESSAGE_CREATE"  # discord.py's own path while something listens
         await harness.sink.wait_for(21)
     assert len(harness.sink.events) == 21 and all(isinstance(e, MessagePosted) for e in harness.sink.events)
+
+
+def test_a_message_s_time_is_its_snowflake_s_as_discord_py_reads_it() -> None:
+    for snowflake in (0, 175928847299117063, 1450000000000000000, (1 << 63) - 1):
+        assert _snowflake_time(snowflake) == discord.utils.snowflake_time(snowflake)
+        assert _snowflake_time(snowflake).utcoffset() == timedelta(0)
