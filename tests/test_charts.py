@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from matplotlib.image import imread
 
-from bot.charts import render_digest_chart, render_digest_chart_afresh
+from bot.charts import DigestFigure, render_digest_chart, render_digest_chart_afresh
 from bot.core.metrics.digest import Digest, HealthyRange, HealthyRanges
 from bot.core.metrics.rules import (
     Actions,
@@ -133,3 +133,22 @@ def test_the_reused_figure_draws_what_a_fresh_one_does() -> None:
     assert len(set(fresh)) == 7
     with ThreadPoolExecutor(max_workers=4) as pool:  # the renderer's worker threads take turns
         assert list(pool.map(render_digest_chart, digests)) == fresh
+
+
+def test_the_fixed_layout_keeps_every_text_inside_the_figure_and_the_axes_apart() -> None:
+    long_name = replace(_variety()[2], community_name="A community with a rather long name " * 2)
+    for digest in [*_variety(), long_name]:
+        chart = DigestFigure()
+        chart.render(digest)
+        renderer = chart.canvas.get_renderer()  # type: ignore[no-untyped-call]
+        inside = chart.figure.bbox.padded(1)  # a pixel of antialiasing either side
+        # What each axes drew: tick labels, axis label, title, legend; then the figure's title.
+        trend = chart.trend_ax.get_tightbbox(renderer)
+        cohort = chart.cohort_ax.get_tightbbox(renderer)
+        suptitle = chart.figure.texts[0].get_window_extent(renderer)
+        for box in (trend, cohort, suptitle):
+            assert box is not None
+            assert inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1), box
+        assert trend is not None and cohort is not None
+        assert trend.x1 < cohort.x0  # the cohort's "100%" labels clear the trend axes
+        assert suptitle.y0 > max(trend.y1, cohort.y1) - 1  # the axes' titles stay under the figure's
