@@ -3,11 +3,11 @@ storage/metrics/cohorts.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, desc, func, or_, select
+from sqlalchemy import Row, and_, desc, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.metrics.rules import (
@@ -36,7 +36,6 @@ from storage.metrics.sql import (
     activated_within_window,
     count_if,
     member_at,
-    pending_applications,
 )
 from storage.programming.tables import OccurrenceRow, RsvpRow, SeriesRow
 
@@ -50,8 +49,13 @@ async def persons(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, Person
     return {row.id: Person(row.id, MemberRef(row.platform, row.user_id), row.display_name) for row in rows}
 
 
-async def _count(conn: AsyncConnection, stmt: Any) -> int:
-    return int(await conn.scalar(stmt) or 0)
+# A list's first rows and how many there are in all, in one statement: the window counts the rows
+# that match before LIMIT keeps the first ones (a list limit is at least 1, so no rows means none).
+TOTAL = func.count().over().label("total")
+
+
+def _total(rows: Sequence[Row[Any]]) -> int:
+    return int(rows[0].total) if rows else 0
 
 
 async def referrers(
@@ -79,10 +83,17 @@ async def referrers(
     return tuple(ReferrerReport(people[row[0]], int(row[1]), int(row[2])) for row in rows if row[0] in people)
 
 
-async def actions(conn: AsyncConnection, community_id: str, period: Period, policy: MetricsPolicy) -> Actions:
-    """The lists a lead acts on, as of the period's end."""
+async def actions(
+    conn: AsyncConnection,
+    community_id: str,
+    period: Period,
+    policy: MetricsPolicy,
+    waiting: Sequence[Row[Any]],
+) -> Actions:
+    """The lists a lead acts on, as of the period's end; `waiting` are the applications pending then
+    (storage.metrics.sql.pending_applications, which the week's figures read too)."""
     stalled, stalled_total = await _stalled(conn, community_id, period, policy)
-    overdue, overdue_total = await _overdue(conn, community_id, period, policy)
+    overdue, overdue_total = await _overdue(conn, period, policy, waiting)
     badges, badges_total = await _badges(conn, community_id, period, policy.list_limit)
     return Actions(
         stalled=stalled,
@@ -111,12 +122,15 @@ async def _stalled(
         NOT_ADOPTED,
         or_(M.first_contribution_at.is_(None), M.first_contribution_at >= end),
     )
-    total = await _count(conn, select(func.count()).select_from(M).where(where))
     rows = (
         await conn.execute(
-            select(M.id, M.admitted_at).where(where).order_by(M.admitted_at, M.id).limit(policy.list_limit)
+            select(M.id, M.admitted_at, TOTAL)
+            .where(where)
+            .order_by(M.admitted_at, M.id)
+            .limit(policy.list_limit)
         )
     ).all()
+    total = _total(rows)
     ids = [row.id for row in rows]
     buddies: dict[int, list[int]] = {}
     if ids:
@@ -139,11 +153,10 @@ async def _stalled(
 
 
 async def _overdue(
-    conn: AsyncConnection, community_id: str, period: Period, policy: MetricsPolicy
+    conn: AsyncConnection, period: Period, policy: MetricsPolicy, waiting: Sequence[Row[Any]]
 ) -> tuple[tuple[OverdueApplication, ...], int]:
     """Applications still undecided `sla_hours` after they were submitted, oldest first."""
     due = period.end - timedelta(hours=policy.sla_hours)
-    waiting = await pending_applications(conn, community_id, period.end)
     late = [row for row in waiting if row.submitted_at < due]
     rows = late[: policy.list_limit]
     people = await persons(conn, (row.member_id for row in rows))
@@ -249,14 +262,14 @@ async def _badges(
         BadgeAwardRow.awarded_at >= period.start,
         BadgeAwardRow.awarded_at < period.end,
     )
-    total = await _count(conn, select(func.count()).select_from(BadgeAwardRow).where(where))
     rows = (
         await conn.execute(
-            select(BadgeAwardRow.member_id, BadgeAwardRow.badge_key, BadgeAwardRow.awarded_at)
+            select(BadgeAwardRow.member_id, BadgeAwardRow.badge_key, BadgeAwardRow.awarded_at, TOTAL)
             .where(where)
             .order_by(BadgeAwardRow.awarded_at, BadgeAwardRow.id)
             .limit(limit)
         )
     ).all()
+    total = _total(rows)
     people = await persons(conn, (row[0] for row in rows))
     return tuple(AwardedBadge(people[row[0]], row[1], row[2]) for row in rows if row[0] in people), total

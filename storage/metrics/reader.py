@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.feedback.report_rules import FEEDBACK_WINDOW
@@ -51,13 +51,13 @@ from storage.metrics.sql import (
     A,
     C,
     M,
-    activated_within_window,
     count_if,
     member_at,
     pending_applications,
     seconds_between,
 )
 from storage.metrics.tables import MemberActivityRow as ACT
+from storage.metrics.trend import activations_statement, active_ratios_statements
 from storage.programming.tables import (
     AmaQuestionRow,
     OccurrenceRow,
@@ -82,15 +82,16 @@ class MetricsQueries:
         self._activity: dict[Period, Activity] = {}
         self._activation: dict[Period, Activation] = {}
         self._members: dict[Period, tuple[int, int, int]] = {}
+        self._pending: dict[datetime, list[Row[Any]]] = {}
 
     def kept_metrics(self, period: Period) -> WeekMetrics | None:
         """The rollup's metrics of a finished period, if kept."""
         found = self.kept.get(str(period.week)) if period.complete else None
         return found if found is not None and found.period == period else None
 
-    async def one(self, stmt: Any) -> tuple[int, ...]:
+    async def one(self, stmt: Any, params: dict[str, Any] | None = None) -> tuple[int, ...]:
         """The single row of an aggregate query of counts (PostgreSQL sums come back as Decimal)."""
-        return tuple(int(value or 0) for value in (await self.conn.execute(stmt)).one())
+        return tuple(int(value or 0) for value in (await self.conn.execute(stmt, params)).one())
 
     async def count(self, stmt: Any) -> int:
         """A scalar count."""
@@ -137,21 +138,24 @@ class MetricsQueries:
 
     async def activation(self, period: Period) -> Activation:
         """Newcomers admitted in [start − 7 d, end − 7 d): each has had 7 whole days by the period's end."""
-        if period in self._activation:
-            return self._activation[period]
+        if period not in self._activation:
+            await self.activations([period])
+        return self._activation[period]
+
+    async def activations(self, periods: Sequence[Period]) -> None:
+        """The activation of each of these periods (those not known yet), in one statement."""
+        wanted = [p for p in dict.fromkeys(periods) if p not in self._activation]
+        if not wanted:
+            return
         window = timedelta(days=ACTIVATION_DAYS)
-        newcomers, activated = await self.one(
-            select(func.count(), count_if(activated_within_window())).where(
-                M.community_id == self.community_id,
-                M.admitted_at >= period.start - window,
-                M.admitted_at < period.end - window,
-                M.is_bot.is_(False),
-                NOT_ADOPTED,
-            )
-        )
-        result = Activation(newcomers=newcomers, activated=activated)
-        self._activation[period] = result
-        return result
+        params: dict[str, Any] = {"community_id": self.community_id}
+        for i, p in enumerate(wanted):
+            params |= {f"from_{i}": p.start - window, f"to_{i}": p.end - window}
+        params["first"] = min(p.start for p in wanted) - window
+        params["last"] = max(p.end for p in wanted) - window
+        counts = await self.one(activations_statement(len(wanted)), params)
+        for i, p in enumerate(wanted):
+            self._activation[p] = Activation(newcomers=counts[2 * i], activated=counts[2 * i + 1])
 
     async def referrals(self, period: Period) -> Referrals:
         """Admissions in the 4 weeks ending with the period, and those a member's referral explains."""
@@ -200,7 +204,7 @@ class MetricsQueries:
             )
         ).all()
         median = float(statistics.median(durations)) / 3600 if durations else None
-        waiting = await pending_applications(self.conn, cid, end)
+        waiting = await self.pending(end)
         late = sum(1 for row in waiting if row.submitted_at < end - timedelta(hours=sla_hours))
         return Applications(
             submitted=submitted,
@@ -210,6 +214,12 @@ class MetricsQueries:
             pending=len(waiting),
             pending_past_sla=late,
         )
+
+    async def pending(self, moment: datetime) -> list[Row[Any]]:
+        """Applications waiting at `moment` (read once: the week's figures and the overdue list share it)."""
+        if moment not in self._pending:
+            self._pending[moment] = await pending_applications(self.conn, self.community_id, moment)
+        return self._pending[moment]
 
     async def programming(self, period: Period) -> Programming:
         """Sessions held in the period with RSVPs and attendance; questions and submissions made in it."""
@@ -291,6 +301,7 @@ class MetricsQueries:
             span = range(missing[0], missing[-1] + 1)
             ratios = await self.active_ratios([periods[i] for i in span])
             computed = dict(zip(span, ratios, strict=True))
+        await self.activations([periods[i] for i in missing])
         points = []
         for i, p in enumerate(periods):
             kept = self.kept_metrics(p)
@@ -304,21 +315,14 @@ class MetricsQueries:
     async def active_ratios(self, periods: Sequence[Period]) -> list[float | None]:
         """The active contributor ratio of consecutive periods in two statements: each week's
         `member_activity` rows with a window mask are its members active in the 4 weeks to it."""
+        params: dict[str, Any] = {"community_id": self.community_id}
+        for i, p in enumerate(periods):
+            params |= {f"week_{i}": p.rollup_week, f"end_{i}": p.end}
         weeks = [p.rollup_week for p in periods]
-        active = await self.one(
-            select(*(count_if(and_(ACT.week_start == p.rollup_week, member_at(p.end))) for p in periods))
-            .select_from(ACT)
-            .join(M, M.id == ACT.member_id)
-            .where(
-                ACT.community_id == self.community_id,
-                ACT.week_start >= min(weeks),
-                ACT.week_start <= max(weeks),
-                ACT.window_kinds != 0,
-            )
-        )
-        members = await self.one(
-            select(*(count_if(member_at(p.end)) for p in periods)).where(M.community_id == self.community_id)
-        )
+        params |= {"first_week": min(weeks), "last_week": max(weeks)}
+        active_stmt, members_stmt = active_ratios_statements(len(periods))
+        active = await self.one(active_stmt, params)
+        members = await self.one(members_stmt, params)
         return [ratio(a, m) for a, m in zip(active, members, strict=True)]
 
 
@@ -346,7 +350,7 @@ class SqlMetricsReader:
                 trend=await queries.trend(period),
                 cohorts=await cohorts(conn, community_id, period),
                 referrers=await referrers(conn, community_id, period, policy.list_limit),
-                actions=await actions(conn, community_id, period, policy),
+                actions=await actions(conn, community_id, period, policy, await queries.pending(period.end)),
                 feedback=await feedback_figures(
                     conn, community_id, period.start, period.end, period.end - FEEDBACK_WINDOW
                 ),

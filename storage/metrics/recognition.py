@@ -12,7 +12,8 @@ from bot.core.metrics.recognition import COME_BACK_DAYS, ChallengeReport, Drifti
 from bot.core.weeks import Period
 from storage.badges.tables import MemberTierRow
 from storage.challenges.tables import ChallengeEntryRow, ChallengeRow
-from storage.metrics.lists import persons
+from storage.metrics.lists import TOTAL, persons
+from storage.metrics.sql import count_if
 from storage.reengagement.tables import MemberDriftRow
 from storage.tables import MemberRow
 
@@ -50,26 +51,29 @@ async def recognition(conn: AsyncConnection, community_id: str, period: Period, 
         & (D.since < period.end)
         & (D.came_back_at.is_(None) | (D.came_back_at >= period.end))
     )
-    drifting_total = int(await conn.scalar(select(func.count()).where(open_)) or 0)
     episodes = (
         await conn.execute(
-            select(D.member_id, D.since, D.reach_member_id, D.reach_via)
+            select(D.member_id, D.since, D.reach_member_id, D.reach_via, TOTAL)
             .where(open_)
             .order_by(D.since, D.id)
             .limit(limit)
         )
     ).all()
+    drifting_total = int(episodes[0].total) if episodes else 0
     recent = (
         (D.community_id == community_id)
         & (D.since >= period.end - timedelta(days=COME_BACK_DAYS))
         & (D.since < period.end)
     )
-    drifted = int(await conn.scalar(select(func.count()).where(recent)) or 0)
-    came_back = int(
-        await conn.scalar(
-            select(func.count()).where(recent, D.came_back_at.is_not(None), D.came_back_at < period.end)
-        )
-        or 0
+    drifted, came_back = (
+        int(n or 0)
+        for n in (
+            await conn.execute(
+                select(
+                    func.count(), count_if(D.came_back_at.is_not(None) & (D.came_back_at < period.end))
+                ).where(recent)
+            )
+        ).one()
     )
     people = await persons(
         conn,

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.metrics.rules import DigestData, MetricsPolicy
 from bot.core.weeks import IsoWeek, Period
 from storage.metrics.reader import SqlMetricsReader
 from storage.metrics.sql import IS_HELPFUL, C
+from storage.reengagement.tables import MemberDriftRow
 from tests.storage.digest_fixture import Ids, seed_digest_community
 from tests.storage.seed import Seed, at
 
@@ -193,6 +194,30 @@ async def test_list_limit_caps_lists_not_totals(engine: AsyncEngine, seeded: Ids
     data = await SqlMetricsReader(engine).digest("test", Period.of(W46, "UTC"), policy)
     assert len(data.actions.badges) == 1 and data.actions.badges_total == 2
     assert len(data.actions.helpers) == 1 and len(data.referrers) == 1
+
+
+async def test_drift_figures_count_every_episode_past_the_list_limit(
+    engine: AsyncEngine, seeded: Ids
+) -> None:
+    rows = [  # (member, since, came back): open at the end of W46 unless back before 16 Nov
+        (seeded.bo, at(10, 20), None),
+        (seeded.cy, at(11, 1), None),
+        (seeded.di, at(11, 2), at(11, 20)),  # back after W46: still open then
+        (seeded.gus, at(11, 4), at(11, 10)),  # back in W46
+        (seeded.hal, at(7, 1), None),  # open, but drifted more than 90 days before 16 Nov
+    ]
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(MemberDriftRow),
+            [{"community_id": "test", "member_id": m, "since": s, "came_back_at": b} for m, s, b in rows],
+        )
+    for limit in (1, 10):
+        data = await SqlMetricsReader(engine).digest(
+            "test", Period.of(W46, "UTC"), MetricsPolicy(list_limit=limit)
+        )
+        r = data.recognition
+        assert [d.person.id for d in r.drifting] == [seeded.hal, seeded.bo, seeded.cy, seeded.di][:limit]
+        assert (r.drifting_total, r.drifted, r.came_back) == (4, 4, 1)
 
 
 async def test_week_in_progress_compares_with_the_same_point_of_last_week(

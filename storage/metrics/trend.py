@@ -1,0 +1,55 @@
+"""The digest trend's statements over many weeks at once (storage/metrics/reader.py runs them).
+
+They have a column per week: built once per number of weeks, with bound parameters, rather than
+built (and their cache keys computed) on every digest."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from sqlalchemy import and_, bindparam, select
+
+from storage.metrics.sql import NOT_ADOPTED, M, activated_within_window, count_if, member_at
+from storage.metrics.tables import MemberActivityRow as ACT
+
+
+@functools.cache
+def activations_statement(periods: int) -> Any:
+    """Per period i: newcomers admitted in [from_i, to_i), and those activated within the window."""
+    columns = []
+    for i in range(periods):
+        newcomer = and_(M.admitted_at >= bindparam(f"from_{i}"), M.admitted_at < bindparam(f"to_{i}"))
+        columns += [count_if(newcomer), count_if(and_(newcomer, activated_within_window()))]
+    return select(*columns).where(
+        M.community_id == bindparam("community_id"),
+        M.admitted_at >= bindparam("first"),
+        M.admitted_at < bindparam("last"),
+        M.is_bot.is_(False),
+        NOT_ADOPTED,
+    )
+
+
+@functools.cache
+def active_ratios_statements(periods: int) -> tuple[Any, Any]:
+    """Per period i (rollup week week_i, ending at end_i): members active in it, and members at its end."""
+    active = (
+        select(
+            *(
+                count_if(and_(ACT.week_start == bindparam(f"week_{i}"), member_at(bindparam(f"end_{i}"))))
+                for i in range(periods)
+            )
+        )
+        .select_from(ACT)
+        .join(M, M.id == ACT.member_id)
+        .where(
+            ACT.community_id == bindparam("community_id"),
+            ACT.week_start >= bindparam("first_week"),
+            ACT.week_start <= bindparam("last_week"),
+            ACT.window_kinds != 0,
+        )
+    )
+    members = select(*(count_if(member_at(bindparam(f"end_{i}"))) for i in range(periods))).where(
+        M.community_id == bindparam("community_id")
+    )
+    return active, members
