@@ -3,9 +3,9 @@ storage/metrics/cohorts.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Row, and_, desc, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -39,14 +39,32 @@ from storage.metrics.sql import (
 )
 from storage.programming.tables import OccurrenceRow, RsvpRow, SeriesRow
 
+T = TypeVar("T")
 
-async def persons(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, Person]:
-    """The members with these ids, as people a report can name."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = await conn.execute(select(M.id, M.platform, M.user_id, M.display_name).where(M.id.in_(wanted)))
-    return {row.id: Person(row.id, MemberRef(row.platform, row.user_id), row.display_name) for row in rows}
+
+class People:
+    """The members the digest's lists name, read in one statement once every list has read its rows:
+    each list says whom it names (`want`) and returns how to build itself from `found`."""
+
+    def __init__(self) -> None:
+        self.wanted: set[int] = set()
+        self.found: dict[int, Person] = {}
+
+    def want(self, ids: Iterable[int]) -> None:
+        self.wanted.update(ids)
+
+    async def read(self, conn: AsyncConnection) -> None:
+        """Read every member wanted (a member erased meanwhile is simply not found)."""
+        wanted = sorted(self.wanted - self.found.keys())
+        if wanted:
+            rows = await conn.execute(
+                select(M.id, M.platform, M.user_id, M.display_name).where(M.id.in_(wanted))
+            )
+            for row in rows:
+                self.found[row.id] = Person(row.id, MemberRef(row.platform, row.user_id), row.display_name)
+
+
+Later = Callable[[], T]  # a list built once People.read has run
 
 
 # A list's first rows and how many there are in all, in one statement: the window counts the rows
@@ -59,8 +77,8 @@ def _total(rows: Sequence[Row[Any]]) -> int:
 
 
 async def referrers(
-    conn: AsyncConnection, community_id: str, period: Period, limit: int
-) -> tuple[ReferrerReport, ...]:
+    conn: AsyncConnection, community_id: str, period: Period, limit: int, people: People
+) -> Later[tuple[ReferrerReport, ...]]:
     """First-contribution rate per referrer, over newcomers admitted in the 4 weeks whose 7 days
     ended by the period's end (admitted in [end − 35 d, end − 7 d))."""
     window = timedelta(days=ACTIVATION_DAYS)
@@ -79,8 +97,11 @@ async def referrers(
             .limit(limit)
         )
     ).all()
-    people = await persons(conn, (row[0] for row in rows))
-    return tuple(ReferrerReport(people[row[0]], int(row[1]), int(row[2])) for row in rows if row[0] in people)
+    people.want(row[0] for row in rows)
+    found = people.found
+    return lambda: tuple(
+        ReferrerReport(found[row[0]], int(row[1]), int(row[2])) for row in rows if row[0] in found
+    )
 
 
 async def actions(
@@ -89,29 +110,35 @@ async def actions(
     period: Period,
     policy: MetricsPolicy,
     waiting: Sequence[Row[Any]],
-) -> Actions:
+    people: People,
+) -> Later[Actions]:
     """The lists a lead acts on, as of the period's end; `waiting` are the applications pending then
     (storage.metrics.sql.pending_applications, which the week's figures read too)."""
-    stalled, stalled_total = await _stalled(conn, community_id, period, policy)
-    overdue, overdue_total = await _overdue(conn, period, policy, waiting)
-    badges, badges_total = await _badges(conn, community_id, period, policy.list_limit)
-    return Actions(
-        stalled=stalled,
+    limit = policy.list_limit
+    stalled, stalled_total = await _stalled(conn, community_id, period, policy, people)
+    overdue, overdue_total = _overdue(period, policy, waiting, people)
+    badges, badges_total = await _badges(conn, community_id, period, limit, people)
+    helpers = await _helpers(conn, community_id, period, limit, people)
+    referrers = await _activated_referrers(conn, community_id, period, limit, people)
+    upcoming = await _upcoming(conn, community_id, period, limit)
+    no_shows = await no_show_rates(conn, community_id, period)
+    return lambda: Actions(
+        stalled=stalled(),
         stalled_total=stalled_total,
-        overdue=overdue,
+        overdue=overdue(),
         overdue_total=overdue_total,
-        helpers=await _helpers(conn, community_id, period, policy.list_limit),
-        referrers=await _activated_referrers(conn, community_id, period, policy.list_limit),
-        upcoming=await _upcoming(conn, community_id, period, policy.list_limit),
-        badges=badges,
+        helpers=helpers(),
+        referrers=referrers(),
+        upcoming=upcoming,
+        badges=badges(),
         badges_total=badges_total,
-        no_shows=await no_show_rates(conn, community_id, period),
+        no_shows=no_shows,
     )
 
 
 async def _stalled(
-    conn: AsyncConnection, community_id: str, period: Period, policy: MetricsPolicy
-) -> tuple[tuple[StalledNewcomer, ...], int]:
+    conn: AsyncConnection, community_id: str, period: Period, policy: MetricsPolicy, people: People
+) -> tuple[Later[tuple[StalledNewcomer, ...]], int]:
     """Members admitted stalled_after..stalled_window days ago with no contribution by the period's end."""
     end = period.end
     where = and_(
@@ -142,35 +169,42 @@ async def _stalled(
         )
         for newcomer_id, buddy_id in pairs:
             buddies.setdefault(newcomer_id, []).append(buddy_id)
-    people = await persons(conn, [*ids, *(b for bs in buddies.values() for b in bs)])
-    items = tuple(
-        StalledNewcomer(
-            people[row.id], row.admitted_at, tuple(people[b] for b in buddies.get(row.id, ()) if b in people)
+    people.want([*ids, *(b for bs in buddies.values() for b in bs)])
+    found = people.found
+
+    def items() -> tuple[StalledNewcomer, ...]:
+        return tuple(
+            StalledNewcomer(
+                found[row.id], row.admitted_at, tuple(found[b] for b in buddies.get(row.id, ()) if b in found)
+            )
+            for row in rows
         )
-        for row in rows
-    )
+
     return items, total
 
 
-async def _overdue(
-    conn: AsyncConnection, period: Period, policy: MetricsPolicy, waiting: Sequence[Row[Any]]
-) -> tuple[tuple[OverdueApplication, ...], int]:
+def _overdue(
+    period: Period, policy: MetricsPolicy, waiting: Sequence[Row[Any]], people: People
+) -> tuple[Later[tuple[OverdueApplication, ...]], int]:
     """Applications still undecided `sla_hours` after they were submitted, oldest first."""
     due = period.end - timedelta(hours=policy.sla_hours)
     late = [row for row in waiting if row.submitted_at < due]
     rows = late[: policy.list_limit]
-    people = await persons(conn, (row.member_id for row in rows))
-    items = tuple(
-        OverdueApplication(row.id, people[row.member_id], row.submitted_at)
-        for row in rows
-        if row.member_id in people
+    people.want(row.member_id for row in rows)
+    found = people.found
+    return (
+        lambda: tuple(
+            OverdueApplication(row.id, found[row.member_id], row.submitted_at)
+            for row in rows
+            if row.member_id in found
+        ),
+        len(late),
     )
-    return items, len(late)
 
 
 async def _helpers(
-    conn: AsyncConnection, community_id: str, period: Period, limit: int
-) -> tuple[Helper, ...]:
+    conn: AsyncConnection, community_id: str, period: Period, limit: int, people: People
+) -> Later[tuple[Helper, ...]]:
     """Non-staff authors of answers marked helpful in the period, most first."""
     rows = (
         await conn.execute(
@@ -187,13 +221,14 @@ async def _helpers(
             .limit(limit)
         )
     ).all()
-    people = await persons(conn, (row[0] for row in rows))
-    return tuple(Helper(people[row[0]], int(row[1])) for row in rows if row[0] in people)
+    people.want(row[0] for row in rows)
+    found = people.found
+    return lambda: tuple(Helper(found[row[0]], int(row[1])) for row in rows if row[0] in found)
 
 
 async def _activated_referrers(
-    conn: AsyncConnection, community_id: str, period: Period, limit: int
-) -> tuple[ActivatedReferrer, ...]:
+    conn: AsyncConnection, community_id: str, period: Period, limit: int, people: People
+) -> Later[tuple[ActivatedReferrer, ...]]:
     """Members whose referred newcomers made their first contribution in the period."""
     rows = (
         await conn.execute(
@@ -210,8 +245,9 @@ async def _activated_referrers(
             .limit(limit)
         )
     ).all()
-    people = await persons(conn, (row[0] for row in rows))
-    return tuple(ActivatedReferrer(people[row[0]], int(row[1])) for row in rows if row[0] in people)
+    people.want(row[0] for row in rows)
+    found = people.found
+    return lambda: tuple(ActivatedReferrer(found[row[0]], int(row[1])) for row in rows if row[0] in found)
 
 
 async def _upcoming(
@@ -254,8 +290,8 @@ async def _upcoming(
 
 
 async def _badges(
-    conn: AsyncConnection, community_id: str, period: Period, limit: int
-) -> tuple[tuple[AwardedBadge, ...], int]:
+    conn: AsyncConnection, community_id: str, period: Period, limit: int, people: People
+) -> tuple[Later[tuple[AwardedBadge, ...]], int]:
     """Badges awarded in the period, in the order they were awarded."""
     where = and_(
         BadgeAwardRow.community_id == community_id,
@@ -271,5 +307,8 @@ async def _badges(
         )
     ).all()
     total = _total(rows)
-    people = await persons(conn, (row[0] for row in rows))
-    return tuple(AwardedBadge(people[row[0]], row[1], row[2]) for row in rows if row[0] in people), total
+    people.want(row[0] for row in rows)
+    found = people.found
+    return lambda: tuple(
+        AwardedBadge(found[row[0]], row[1], row[2]) for row in rows if row[0] in found
+    ), total

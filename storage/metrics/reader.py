@@ -40,7 +40,7 @@ from storage.db import read_only
 from storage.feedback.report import feedback_figures
 from storage.metrics.activity import kinds_in
 from storage.metrics.cohorts import cohorts
-from storage.metrics.lists import actions, referrers
+from storage.metrics.lists import People, actions, referrers
 from storage.metrics.recognition import recognition
 from storage.metrics.snapshots import kept_weeks
 from storage.metrics.sql import (
@@ -344,15 +344,25 @@ class SqlMetricsReader:
             queries = MetricsQueries(conn, community_id, kept)
             current = await queries.week(period, policy)
             previous = await queries.week(period.previous(), policy)
+            trend = await queries.trend(period)
+            cohort_reports = await cohorts(conn, community_id, period)
+            people = People()  # the members the lists name, read once after all of them
+            referrer_list = await referrers(conn, community_id, period, policy.list_limit, people)
+            action_lists = await actions(
+                conn, community_id, period, policy, await queries.pending(period.end), people
+            )
+            feedback = await feedback_figures(
+                conn, community_id, period.start, period.end, period.end - FEEDBACK_WINDOW
+            )
+            recognised = await recognition(conn, community_id, period, policy.list_limit, people)
+            await people.read(conn)
             return DigestData(
                 current=current,
                 previous=previous,
-                trend=await queries.trend(period),
-                cohorts=await cohorts(conn, community_id, period),
-                referrers=await referrers(conn, community_id, period, policy.list_limit),
-                actions=await actions(conn, community_id, period, policy, await queries.pending(period.end)),
-                feedback=await feedback_figures(
-                    conn, community_id, period.start, period.end, period.end - FEEDBACK_WINDOW
-                ),
-                recognition=await recognition(conn, community_id, period, policy.list_limit),
+                trend=trend,
+                cohorts=cohort_reports,
+                referrers=referrer_list(),
+                actions=action_lists(),
+                feedback=feedback,
+                recognition=recognised(),
             )

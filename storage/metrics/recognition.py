@@ -12,7 +12,7 @@ from bot.core.metrics.recognition import COME_BACK_DAYS, ChallengeReport, Drifti
 from bot.core.weeks import Period
 from storage.badges.tables import MemberTierRow
 from storage.challenges.tables import ChallengeEntryRow, ChallengeRow
-from storage.metrics.lists import TOTAL, persons
+from storage.metrics.lists import TOTAL, Later, People
 from storage.metrics.sql import count_if
 from storage.reengagement.tables import MemberDriftRow
 from storage.tables import MemberRow
@@ -20,7 +20,9 @@ from storage.tables import MemberRow
 ADMITTED = MemberStatus.ADMITTED.value
 
 
-async def recognition(conn: AsyncConnection, community_id: str, period: Period, limit: int) -> Recognition:
+async def recognition(
+    conn: AsyncConnection, community_id: str, period: Period, limit: int, people: People
+) -> Later[Recognition]:
     """Tiers held at the period's end, tier moves and heads-ups in it, open drift episodes (capped at
     `limit`), and the came-back figures over the 90 days before the period's end."""
     T, D = MemberTierRow, MemberDriftRow
@@ -75,20 +77,11 @@ async def recognition(conn: AsyncConnection, community_id: str, period: Period, 
             )
         ).one()
     )
-    people = await persons(
-        conn,
+    people.want(
         {m.member_id for m in moved}
         | {e.member_id for e in episodes}
-        | {e.reach_member_id for e in episodes if e.reach_member_id},
+        | {e.reach_member_id for e in episodes if e.reach_member_id}
     )
-    moves = []
-    for m in moved:
-        if m.member_id not in people:
-            continue
-        if m.since >= period.start and m.since < period.end:
-            moves.append(TierMove(people[m.member_id], m.tier_key))
-        if m.at_risk_since is not None and period.start <= m.at_risk_since < period.end:
-            moves.append(TierMove(people[m.member_id], m.tier_key, heads_up=True))
     C, E = ChallengeRow, ChallengeEntryRow
     challenges = (
         await conn.execute(
@@ -106,21 +99,36 @@ async def recognition(conn: AsyncConnection, community_id: str, period: Period, 
             .order_by(C.ends_at, C.id)
         )
     ).all()
-    return Recognition(
-        tiers=tuple((key, int(n)) for key, n in held),
-        moves=tuple(moves),
-        drifting=tuple(
-            Drifting(
-                people[e.member_id],
-                e.since,
-                people.get(e.reach_member_id) if e.reach_member_id else None,
-                e.reach_via,
-            )
-            for e in episodes
-            if e.member_id in people
-        ),
-        drifting_total=drifting_total,
-        drifted=drifted,
-        came_back=came_back,
-        challenges=tuple(ChallengeReport(i, t, e, int(j), int(s), int(c)) for i, t, e, j, s, c in challenges),
-    )
+    found = people.found
+
+    def built() -> Recognition:
+        moves = []
+        for m in moved:
+            if m.member_id not in found:
+                continue
+            if m.since >= period.start and m.since < period.end:
+                moves.append(TierMove(found[m.member_id], m.tier_key))
+            if m.at_risk_since is not None and period.start <= m.at_risk_since < period.end:
+                moves.append(TierMove(found[m.member_id], m.tier_key, heads_up=True))
+        return Recognition(
+            tiers=tuple((key, int(n)) for key, n in held),
+            moves=tuple(moves),
+            drifting=tuple(
+                Drifting(
+                    found[e.member_id],
+                    e.since,
+                    found.get(e.reach_member_id) if e.reach_member_id else None,
+                    e.reach_via,
+                )
+                for e in episodes
+                if e.member_id in found
+            ),
+            drifting_total=drifting_total,
+            drifted=drifted,
+            came_back=came_back,
+            challenges=tuple(
+                ChallengeReport(i, t, e, int(j), int(s), int(c)) for i, t, e, j, s, c in challenges
+            ),
+        )
+
+    return built
