@@ -14,7 +14,7 @@ from bot.core.business.rules import Activity
 from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef
 from storage.business.tables import BusinessKeyRow, ConsentRow, SignalRow, SurfacedLeadRow, SyncStateRow
-from storage.business.window import Window, activity_statement, sync_statement
+from storage.business.window import Window, activity_statement, lead_statement, sync_statement
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import MemberRow
 
@@ -169,6 +169,32 @@ class SqlBusinessRepository(SqlRepository):
             SyncCandidate(c, surfaced, window.of(i))
             for i, c, surfaced in sorted(asked, key=lambda item: item[0])
         ]
+
+    async def lead_candidates(
+        self,
+        community_id: str,
+        version: int,
+        since: datetime,
+        *,
+        channels: Sequence[str],
+        kinds: Sequence[str],
+    ) -> list[Activity]:
+        params = {
+            "community_id": community_id,
+            "admitted": MemberStatus.ADMITTED.value,
+            "version": version,
+            "since": since,
+            "channels": list(channels),
+            "kinds": list(kinds),
+        }
+        window = Window()
+        rows: Result[tuple[str, Any, Any, Any, Any, Any]] = await self.session.execute(
+            lead_statement(), params
+        )
+        for row in rows.tuples():
+            window.add(*row)
+        window.done()
+        return [window.of(member_id) for member_id in window.members()]
 
     async def synced_digests(self, community_id: str) -> dict[str, str]:
         rows = await self.session.execute(

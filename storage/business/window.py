@@ -20,6 +20,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     union_all,
 )
@@ -34,10 +35,12 @@ _TEXT = String()
 _BLANK_TEXT = cast(null(), _TEXT)
 
 
-def _window(scope: CTE) -> list[Select[Any]]:
+def _window(scope: CTE, *, scored_only: bool = False) -> list[Select[Any]]:
     """The window activity of the members in `scope` (a CTE with an `id` column) as tagged rows
     (tag, member, text, text, number, instant): their contributions in the window by kind and
-    channel, their signals, and how many newcomers they referred."""
+    channel, their signals, and how many newcomers they referred. With `scored_only`, only what the
+    CQL score reads: contributions in the bound `channels` or of the bound `kinds` (every row of
+    such a channel or kind, so its count is whole), signals, and no referrals."""
     community = bindparam("community_id", type_=String())
     since = bindparam("since", type_=UTCDateTime())
     in_scope = select(scope.c.id)
@@ -57,6 +60,13 @@ def _window(scope: CTE) -> list[Select[Any]]:
         )
         .group_by(ContributionRow.member_id, ContributionRow.kind, ContributionRow.channel_id)
     )
+    if scored_only:
+        contributions = contributions.where(
+            or_(
+                ContributionRow.channel_id.in_(bindparam("channels", expanding=True)),
+                ContributionRow.kind.in_(bindparam("kinds", expanding=True)),
+            )
+        )
     signals = select(
         literal("s", _TEXT), SignalRow.member_id, SignalRow.kind, SignalRow.topic, SignalRow.id, SignalRow.at
     ).where(SignalRow.community_id == community, SignalRow.at >= since, SignalRow.member_id.in_(in_scope))
@@ -70,7 +80,7 @@ def _window(scope: CTE) -> list[Select[Any]]:
         )
         .group_by(referrer)
     )
-    return [contributions, signals, referrals]
+    return [contributions, signals] if scored_only else [contributions, signals, referrals]
 
 
 @cache
@@ -96,12 +106,9 @@ def activity_statement(scoped: bool) -> CompoundSelect[Any]:
     return union_all(*_window(scope), asked)
 
 
-@cache
-def sync_statement(unsurfaced_only: bool) -> CompoundSelect[Any]:
-    """What the hourly sync reads, in one statement: the admitted members with an active consent to
-    a text version at least the one bound (only those not surfaced as CQLs yet, or all of them), as
-    "m" rows (member, platform, user id, version, given at, display name, email, surfaced), beside
-    their window activity (three blank columns more)."""
+def _consenting(unsurfaced_only: bool) -> Select[Any]:
+    """The admitted members with an active consent to a text version at least the one bound (only
+    those not surfaced as CQLs yet, or all of them), with what the sync sends of them."""
     community = bindparam("community_id", type_=String())
     lead = SurfacedLeadRow
     consenting = (
@@ -126,7 +133,15 @@ def sync_statement(unsurfaced_only: bool) -> CompoundSelect[Any]:
     )
     if unsurfaced_only:
         consenting = consenting.where(lead.member_id.is_(None))
-    scope = consenting.cte("asked")
+    return consenting
+
+
+@cache
+def sync_statement(unsurfaced_only: bool) -> CompoundSelect[Any]:
+    """What the hourly sync reads, in one statement: the consenting members (`_consenting`) as "m"
+    rows (member, platform, user id, version, given at, display name, email, surfaced), beside
+    their window activity (three blank columns more)."""
+    scope = _consenting(unsurfaced_only).cte("asked")
     blank = (_BLANK_TEXT, _BLANK_TEXT, cast(null(), BigInteger()))
     asked = select(
         literal("m", _TEXT),
@@ -140,6 +155,14 @@ def sync_statement(unsurfaced_only: bool) -> CompoundSelect[Any]:
         scope.c.surfaced,
     )
     return union_all(*(part.add_columns(*blank) for part in _window(scope)), asked)
+
+
+@cache
+def lead_statement() -> CompoundSelect[Any]:
+    """What the hourly sync reads when it sends nothing, so that only new CQLs matter: the window
+    rows the CQL score reads (`_window`, scored only) of the consenting members not surfaced yet.
+    A member without such rows scores 0 and has none here."""
+    return union_all(*_window(_consenting(unsurfaced_only=True).cte("asked"), scored_only=True))
 
 
 class Window:
@@ -173,6 +196,10 @@ class Window:
                 self._talk.add(member_id)
             elif topic not in self._interests[member_id]:
                 self._interests[member_id].append(topic)
+
+    def members(self) -> list[int]:
+        """The members with a contribution or a signal here, in id order."""
+        return sorted(set(self.kinds) | {member_id for _, _, member_id, _, _ in self.given})
 
     def of(self, member_id: int) -> Activity:
         return Activity(

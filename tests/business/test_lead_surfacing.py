@@ -12,6 +12,7 @@ from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
 from bot.core.business.commands import SyncProfiles
 from bot.core.business.ports import BusinessRepository
+from bot.core.business.rules import cql_score
 from bot.core.events import MessagePosted
 from tests.business.test_crm_walk import PRICING
 from tests.conftest import COMMUNITY, make_settings
@@ -121,4 +122,60 @@ async def test_the_syncs_one_read_matches_the_separate_reads(
     assert activities[members["eve"].id].talk_to_team
     assert [(c.consent, c.surfaced, c.activity) for c in unsurfaced] == [e for e in expected if not e[1]]
     assert later_text == []  # nobody agreed to a newer text
+    await app.close()
+
+
+async def test_lead_candidates_hold_what_the_score_reads(
+    db_url: str, clock: FixedClock, engine: AsyncEngine
+) -> None:
+    """Without sinks the sync reads only the unsurfaced consenting members with activity the CQL
+    score reads (in a signal channel, of a signal kind, or a signal), each with whole counts for
+    those channels and kinds and every signal: the same score as their whole window activity."""
+    app, platform = await _app(db_url, clock, engine)
+    names = ("ann", "bo", "cy", "dee", "eve", "fay")
+    members = {name: await add_member(app, name) for name in names}
+    for name in ("ann", "cy", "dee", "eve", "fay"):
+        await platform.slash(platform.actor(name), "consent give", email=f"{name}@example.com")
+    await platform.slash(platform.actor("dee"), "consent withdraw")
+    app.ingest.start()
+    posts = ("ann",) * 6 + ("bo", "cy", "dee", "eve") * 3 + ("fay",) * 4
+    for n, name in enumerate(posts):
+        await app.ingest.submit(
+            MessagePosted(
+                community_id=COMMUNITY,
+                member=members[name].ref,
+                channel_id={"ann": PRICING, "fay": "general"}.get(name, PRICING if n % 2 else "general"),
+                message_id=f"m{n}",
+                at=clock.now(),
+            )
+        )
+    await app.ingest.stop()
+    await app.bus.handle(SyncProfiles(community_id=COMMUNITY))  # surfaces ann alone
+    await platform.slash(platform.actor("cy"), "interest", topic="enterprise")
+    await platform.press(platform.actor("eve"), "business:talk:0")
+    clock.advance(hours=1)
+    since = clock.now() - timedelta(days=30)
+    policy = app.bus.communities[COMMUNITY].business
+    async with app.uow_factory() as uow:
+        repo = uow.repo(BusinessRepository)
+        whole = {a.member_id: a for a in await repo.activities(COMMUNITY, since, None)}
+        by_channel = await repo.lead_candidates(COMMUNITY, 1, since, channels=[PRICING], kinds=[])
+        by_kind = await repo.lead_candidates(COMMUNITY, 1, since, channels=[], kinds=["message"])
+        later_text = await repo.lead_candidates(COMMUNITY, 2, since, channels=[PRICING], kinds=["message"])
+    ids = {name: member.id for name, member in members.items()}
+    # ann is surfaced, bo never consented, dee withdrew; fay posted only in #general.
+    assert [a.member_id for a in by_channel] == sorted((ids["cy"], ids["eve"]))
+    assert [a.member_id for a in by_kind] == sorted((ids["cy"], ids["eve"], ids["fay"]))
+    for activity in by_channel + by_kind:
+        member = whole[activity.member_id]
+        assert activity.channels.get(PRICING) == member.channels.get(PRICING)
+        assert (activity.interests, activity.talk_to_team) == (member.interests, member.talk_to_team)
+    for activity in by_channel:
+        assert cql_score(activity, policy) == cql_score(whole[activity.member_id], policy)
+        assert cql_score(activity, policy).score > 0
+    assert {a.member_id: a.kinds.get("message") for a in by_kind} == {
+        a.member_id: whole[a.member_id].kinds.get("message") for a in by_kind
+    }
+    assert whole[ids["cy"]].interests == ("enterprise",) and whole[ids["eve"]].talk_to_team
+    assert later_text == []
     await app.close()

@@ -81,6 +81,21 @@ class BusinessRepository(Protocol):
         since `since`."""
         ...
 
+    async def lead_candidates(
+        self,
+        community_id: str,
+        version: int,
+        since: datetime,
+        *,
+        channels: Sequence[str],
+        kinds: Sequence[str],
+    ) -> list[Activity]:
+        """By member id: the admitted members with an active consent to text `version` or later, not
+        surfaced yet, who since `since` contributed in one of `channels` or of one of `kinds`, or gave
+        a signal. Their activity holds what the CQL score reads (whole counts for those channels and
+        kinds, their signals), not necessarily more: a member without any of it scores 0."""
+        ...
+
     async def synced_digests(self, community_id: str) -> dict[str, str]:
         """The digest of the profile last sent, by subject, for every subject of the community."""
         ...
