@@ -35,12 +35,18 @@ _TEXT = String()
 _BLANK_TEXT = cast(null(), _TEXT)
 
 
-def _window(scope: CTE, *, scored_only: bool = False) -> list[Select[Any]]:
+def _window(scope: CTE, *, few: bool = False, scored_only: bool = False) -> list[Select[Any]]:
     """The window activity of the members in `scope` (a CTE with an `id` column) as tagged rows
     (tag, member, text, text, number, instant): their contributions in the window by kind and
-    channel, their signals, and how many newcomers they referred. With `scored_only`, only what the
-    CQL score reads: contributions in the bound `channels` or of the bound `kinds` (every row of
-    such a channel or kind, so its count is whole), signals, and no referrals."""
+    channel, their signals, and how many newcomers they referred.
+
+    With `few` (the consenting members: a small part of the community), contributions and signals
+    are looked up by member: they are asked for by member alone, the members in scope being the
+    community's and so their contributions and signals. Asked for by community too, SQLite scans the
+    whole community's window instead (measured on the demo's last hour: 1.5 ms against 0.08 ms).
+    With `scored_only`, only what the CQL score reads: contributions in the bound `channels` or of
+    the bound `kinds` (every row of such a channel or kind, so its count is whole), signals, and no
+    referrals."""
     community = bindparam("community_id", type_=String())
     since = bindparam("since", type_=UTCDateTime())
     in_scope = select(scope.c.id)
@@ -54,7 +60,7 @@ def _window(scope: CTE, *, scored_only: bool = False) -> list[Select[Any]]:
             func.max(ContributionRow.occurred_at),
         )
         .where(
-            ContributionRow.community_id == community,
+            *([] if few else [ContributionRow.community_id == community]),
             ContributionRow.occurred_at >= since,
             ContributionRow.member_id.in_(in_scope),
         )
@@ -69,7 +75,11 @@ def _window(scope: CTE, *, scored_only: bool = False) -> list[Select[Any]]:
         )
     signals = select(
         literal("s", _TEXT), SignalRow.member_id, SignalRow.kind, SignalRow.topic, SignalRow.id, SignalRow.at
-    ).where(SignalRow.community_id == community, SignalRow.at >= since, SignalRow.member_id.in_(in_scope))
+    ).where(
+        *([] if few else [SignalRow.community_id == community]),
+        SignalRow.at >= since,
+        SignalRow.member_id.in_(in_scope),
+    )
     referrer = MemberRow.referred_by_id
     referrals = (
         select(
@@ -154,7 +164,7 @@ def sync_statement(unsurfaced_only: bool) -> CompoundSelect[Any]:
         scope.c.email,
         scope.c.surfaced,
     )
-    return union_all(*(part.add_columns(*blank) for part in _window(scope)), asked)
+    return union_all(*(part.add_columns(*blank) for part in _window(scope, few=True)), asked)
 
 
 @cache
@@ -162,7 +172,8 @@ def lead_statement() -> CompoundSelect[Any]:
     """What the hourly sync reads when it sends nothing, so that only new CQLs matter: the window
     rows the CQL score reads (`_window`, scored only) of the consenting members not surfaced yet.
     A member without such rows scores 0 and has none here."""
-    return union_all(*_window(_consenting(unsurfaced_only=True).cte("asked"), scored_only=True))
+    scope = _consenting(unsurfaced_only=True).cte("asked")
+    return union_all(*_window(scope, few=True, scored_only=True))
 
 
 class Window:
