@@ -144,9 +144,7 @@ class SqlBusinessRepository(SqlRepository):
         window.done()
         return [window.of(i) for i in ids]
 
-    async def sync_candidates(
-        self, community_id: str, version: int, since: datetime, *, unsurfaced_only: bool
-    ) -> list[SyncCandidate]:
+    async def sync_candidates(self, community_id: str, version: int, since: datetime) -> list[SyncCandidate]:
         params = {
             "community_id": community_id,
             "admitted": MemberStatus.ADMITTED.value,
@@ -155,7 +153,7 @@ class SqlBusinessRepository(SqlRepository):
         }
         asked: list[tuple[int, Consent, bool]] = []
         window = Window()
-        rows = await self.session.execute(sync_statement(unsurfaced_only), params)
+        rows = await self.session.execute(sync_statement(), params)
         for tag, member_id, first, second, number, instant, name, email, surfaced in rows.tuples():
             if tag == "m":
                 consent = Consent(

@@ -147,11 +147,11 @@ def _consenting(unsurfaced_only: bool) -> Select[Any]:
 
 
 @cache
-def sync_statement(unsurfaced_only: bool) -> CompoundSelect[Any]:
-    """What the hourly sync reads, in one statement: the consenting members (`_consenting`) as "m"
-    rows (member, platform, user id, version, given at, display name, email, surfaced), beside
-    their window activity (three blank columns more)."""
-    scope = _consenting(unsurfaced_only).cte("asked")
+def sync_statement() -> CompoundSelect[Any]:
+    """What the hourly sync reads when it sends, in one statement: the consenting members
+    (`_consenting`, surfaced or not) as "m" rows (member, platform, user id, version, given at,
+    display name, email, surfaced), beside their window activity (three blank columns more)."""
+    scope = _consenting(unsurfaced_only=False).cte("asked")
     blank = (_BLANK_TEXT, _BLANK_TEXT, cast(null(), BigInteger()))
     asked = select(
         literal("m", _TEXT),

@@ -73,12 +73,9 @@ class BusinessRepository(Protocol):
         """Window metadata of admitted members (all, or only `member_ids`)."""
         ...
 
-    async def sync_candidates(
-        self, community_id: str, version: int, since: datetime, *, unsurfaced_only: bool
-    ) -> list[SyncCandidate]:
+    async def sync_candidates(self, community_id: str, version: int, since: datetime) -> list[SyncCandidate]:
         """In one read, by member id: the admitted members with an active consent to text `version`
-        or later (only those not surfaced yet, with `unsurfaced_only`), with their window activity
-        since `since`."""
+        or later, with their window activity since `since` (what a sync that sends reads)."""
         ...
 
     async def lead_candidates(

@@ -32,9 +32,7 @@ async def sync_profiles(command: SyncProfiles, ctx: Context) -> Reply:
     if not policy.sync:
         await _surface_new_leads(command.community_id, repo, policy, since, now)
         return Reply.nothing()
-    candidates = await repo.sync_candidates(
-        command.community_id, policy.consent_version, since, unsurfaced_only=False
-    )
+    candidates = await repo.sync_candidates(command.community_id, policy.consent_version, since)
     if not candidates:
         return Reply.nothing()
     key = await repo.subject_key(command.community_id)
