@@ -151,10 +151,15 @@ class SqlUnitOfWork:
 
     async def __aexit__(self, *exc: object) -> None:
         try:
-            try:
-                await self.session.rollback()
-            finally:
-                await self.session.close()
+            if self.session.in_transaction():
+                try:
+                    await self.session.rollback()
+                finally:
+                    await self.session.close()
+            else:
+                # Committed (or never used): no connection to give back, so closing does no I/O and
+                # needs no trip through SQLAlchemy's greenlet; it forgets the loaded objects.
+                self.session.sync_session.close()
         finally:
             if self._turn is not None:
                 self._turn.give_back()

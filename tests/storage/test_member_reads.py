@@ -157,3 +157,20 @@ async def test_a_mark_is_found_for_its_subject_only(engine: AsyncEngine, clock: 
         assert await privacy.mark_until(C, cy, lockout, now) is None
         assert await privacy.mark_until(C, ADA, MarkReason.REAPPLY_COOLDOWN, now) is None
         assert await privacy.mark_until("elsewhere", ADA, lockout, now) is None
+
+
+async def test_leaving_a_unit_of_work_gives_its_connection_back_and_undoes_what_was_not_committed(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
+    factory = await _factory(engine, clock)
+    async with factory() as uow:
+        committed = await uow.members.upsert_seen(C, ADA, clock.now(), display_name="Ada")
+        await uow.commit()
+    assert engine.sync_engine.pool.checkedout() == 0  # closed without a transaction to end
+    assert committed.display_name == "Ada"
+    async with factory() as uow:
+        await uow.members.upsert_seen(C, MemberRef("fake", "bob"), clock.now())
+    assert engine.sync_engine.pool.checkedout() == 0
+    async with factory() as uow:
+        assert await uow.members.by_ref(C, MemberRef("fake", "bob")) is None  # rolled back on leaving
+        assert await uow.members.by_ref(C, ADA) is not None
