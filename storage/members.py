@@ -5,10 +5,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection
 from datetime import datetime
-from functools import cache
-from typing import Any
 
-from sqlalchemy import bindparam, func, inspect, select, update
+from sqlalchemy import bindparam, func, inspect, lambda_stmt, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.hygiene import one_line
@@ -61,9 +59,14 @@ _COUNT_ADMITTED = (
 _SALT = select(CommunityRow.privacy_salt).where(CommunityRow.id == bindparam("community_id"))
 
 
-@cache
-def _insert_seen(dialect: str) -> Any:
-    return insert_ignore(dialect, MemberRow.__table__)
+# SQLAlchemy 2.0 caches no INSERT … ON CONFLICT (it compiles each execution anew); a lambda statement
+# is cached by its lambda's code, so each fixed statement has a lambda of its own (as in storage/delivery.py).
+_INSERT_SEEN_SQLITE = insert_ignore("sqlite", MemberRow.__table__)
+_INSERT_SEEN_PG = insert_ignore("postgresql", MemberRow.__table__)
+_INSERT_SEEN = {
+    "sqlite": lambda_stmt(lambda: _INSERT_SEEN_SQLITE),
+    "postgresql": lambda_stmt(lambda: _INSERT_SEEN_PG),
+}
 
 
 _SEEN_KEY = "townsquare.members_seen"
@@ -177,7 +180,7 @@ class SqlMemberRepository(SqlRepository):
                 row.display_name = display_name
             return to_member(row)
         await self.session.execute(
-            _insert_seen(self.dialect),
+            _INSERT_SEEN[self.dialect],
             {
                 "community_id": community_id,
                 "platform": ref.platform,

@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, lambda_stmt, select
 
 from bot.core.badges.ports import BadgeAward
 from storage.badges.tables import BadgeAwardRow
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 
+# SQLAlchemy 2.0 caches no INSERT … ON CONFLICT (it compiles each execution anew); a lambda statement
+# is cached by its lambda's code, so each fixed statement has a lambda of its own (as in storage/delivery.py).
+_AWARD_SQLITE = insert_ignore("sqlite", BadgeAwardRow.__table__)
+_AWARD_PG = insert_ignore("postgresql", BadgeAwardRow.__table__)
+_AWARD = {
+    "sqlite": lambda_stmt(lambda: _AWARD_SQLITE),
+    "postgresql": lambda_stmt(lambda: _AWARD_PG),
+}
 _KEYS_OF = select(BadgeAwardRow.badge_key).where(BadgeAwardRow.member_id == bindparam("member_id"))
 _HELD = select(BadgeAwardRow.member_id, BadgeAwardRow.badge_key).where(
     BadgeAwardRow.member_id.in_(bindparam("member_ids", expanding=True))
@@ -22,13 +30,14 @@ class SqlBadgeRepository(SqlRepository):
         self, community_id: str, member_id: int, badge_key: str, reason: str, now: datetime
     ) -> bool:
         result = await self.session.execute(
-            insert_ignore(self.dialect, BadgeAwardRow.__table__).values(
-                community_id=community_id,
-                member_id=member_id,
-                badge_key=badge_key,
-                reason=reason[:200],
-                awarded_at=now,
-            )
+            _AWARD[self.dialect],
+            {
+                "community_id": community_id,
+                "member_id": member_id,
+                "badge_key": badge_key,
+                "reason": reason[:200],
+                "awarded_at": now,
+            },
         )
         return bool(affected_rows(result))
 

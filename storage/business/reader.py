@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, lambda_stmt, select
 
 from bot.core.business.outcomes import CustomerFact, FactKind, Outcome
 from bot.core.members import MemberStatus
@@ -14,6 +14,15 @@ from storage.contributions.tables import ContributionRow
 from storage.gates.tables import ReferralCodeRow
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import MemberRow
+
+# SQLAlchemy 2.0 caches no INSERT … ON CONFLICT (it compiles each execution anew); a lambda statement
+# is cached by its lambda's code, so each fixed statement has a lambda of its own (as in storage/delivery.py).
+_ADD_FACT_SQLITE = insert_ignore("sqlite", BusinessFactRow.__table__)
+_ADD_FACT_PG = insert_ignore("postgresql", BusinessFactRow.__table__)
+_ADD_FACT = {
+    "sqlite": lambda_stmt(lambda: _ADD_FACT_SQLITE),
+    "postgresql": lambda_stmt(lambda: _ADD_FACT_PG),
+}
 
 
 class SqlBusinessReader(SqlRepository):
@@ -42,16 +51,17 @@ class SqlBusinessReader(SqlRepository):
         added = 0
         for external_id, fact in facts:
             result = await self.session.execute(
-                insert_ignore(self.dialect, BusinessFactRow.__table__).values(
-                    community_id=community_id,
-                    external_id=external_id,
-                    customer=fact.customer,
-                    kind=fact.kind.value,
-                    occurred_at=fact.occurred_at,
-                    revenue=fact.revenue,
-                    member_id=fact.member_id,
-                    referrer_id=fact.referrer_id,
-                )
+                _ADD_FACT[self.dialect],
+                {
+                    "community_id": community_id,
+                    "external_id": external_id,
+                    "customer": fact.customer,
+                    "kind": fact.kind.value,
+                    "occurred_at": fact.occurred_at,
+                    "revenue": fact.revenue,
+                    "member_id": fact.member_id,
+                    "referrer_id": fact.referrer_id,
+                },
             )
             added += affected_rows(result)
         return added

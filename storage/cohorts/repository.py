@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from functools import cache
-from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, lambda_stmt, select, update
 
 from bot.core.cohorts.rules import BuddyLink, Cohort, CohortMember, CohortStatus, CohortView, Waiting
 from bot.core.members import MemberStatus
@@ -65,18 +63,34 @@ _VIEW_PAIRS = (
 )
 
 
-@cache
-def _mark_milestones(dialect: str) -> Any:
-    """Record milestones, each once: the member ids it was new for come back."""
-    return insert_ignore(dialect, MilestoneRow.__table__).returning(MilestoneRow.member_id)
+# SQLAlchemy 2.0 caches no INSERT … ON CONFLICT (it compiles each execution anew); a lambda statement
+# is cached by its lambda's code, so each fixed statement has a lambda of its own (as in storage/delivery.py).
+_JOIN_POOL_SQLITE = insert_ignore("sqlite", CohortPoolRow.__table__)
+_JOIN_POOL_PG = insert_ignore("postgresql", CohortPoolRow.__table__)
+_JOIN_POOL = {
+    "sqlite": lambda_stmt(lambda: _JOIN_POOL_SQLITE),
+    "postgresql": lambda_stmt(lambda: _JOIN_POOL_PG),
+}
+_MARK_SQLITE = insert_ignore("sqlite", MilestoneRow.__table__)
+_MARK_PG = insert_ignore("postgresql", MilestoneRow.__table__)
+_MARK = {
+    "sqlite": lambda_stmt(lambda: _MARK_SQLITE),
+    "postgresql": lambda_stmt(lambda: _MARK_PG),
+}
+# Record milestones, each once: the member ids it was new for come back.
+_MARK_MANY_SQLITE = _MARK_SQLITE.returning(MilestoneRow.member_id)
+_MARK_MANY_PG = _MARK_PG.returning(MilestoneRow.member_id)
+_MARK_MANY = {
+    "sqlite": lambda_stmt(lambda: _MARK_MANY_SQLITE),
+    "postgresql": lambda_stmt(lambda: _MARK_MANY_PG),
+}
 
 
 class SqlCohortRepository(SqlBuddies):
     async def join_pool(self, community_id: str, member_id: int, since: datetime) -> bool:
         result = await self.session.execute(
-            insert_ignore(self.dialect, CohortPoolRow.__table__).values(
-                member_id=member_id, community_id=community_id, waiting_since=since
-            )
+            _JOIN_POOL[self.dialect],
+            {"member_id": member_id, "community_id": community_id, "waiting_since": since},
         )
         return bool(affected_rows(result))
 
@@ -226,9 +240,8 @@ class SqlCohortRepository(SqlBuddies):
 
     async def mark_milestone(self, member_id: int, milestone: str, now: datetime) -> bool:
         result = await self.session.execute(
-            insert_ignore(self.dialect, MilestoneRow.__table__).values(
-                member_id=member_id, milestone=milestone, done_at=now
-            )
+            _MARK[self.dialect],
+            {"member_id": member_id, "milestone": milestone, "done_at": now},
         )
         return bool(affected_rows(result))
 
@@ -236,7 +249,7 @@ class SqlCohortRepository(SqlBuddies):
         if not member_ids:
             return set()
         inserted = await self.session.execute(
-            _mark_milestones(self.dialect),
+            _MARK_MANY[self.dialect],
             [{"member_id": i, "milestone": milestone, "done_at": now} for i in member_ids],
         )
         return set(inserted.scalars())

@@ -5,13 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, lambda_stmt, select, update
 
 from bot.core.programming.rules import Question, Submission, SubmissionStatus
 from bot.core.refs import MemberRef
 from storage.programming.tables import AmaQuestionRow, QuestionVoteRow, ShowcaseSubmissionRow
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import MemberRow
+
+# SQLAlchemy 2.0 caches no INSERT … ON CONFLICT (it compiles each execution anew); a lambda statement
+# is cached by its lambda's code, so each fixed statement has a lambda of its own (as in storage/delivery.py).
+_VOTE_SQLITE = insert_ignore("sqlite", QuestionVoteRow.__table__)
+_VOTE_PG = insert_ignore("postgresql", QuestionVoteRow.__table__)
+_VOTE = {
+    "sqlite": lambda_stmt(lambda: _VOTE_SQLITE),
+    "postgresql": lambda_stmt(lambda: _VOTE_PG),
+}
 
 
 def _question(row: AmaQuestionRow | Any, asker: MemberRow) -> Question:
@@ -86,9 +95,7 @@ class SqlQuestionRepository(SqlRepository):
 
     async def vote(self, question_id: int, member_id: int, now: datetime) -> bool:
         inserted = await self.session.execute(
-            insert_ignore(self.dialect, QuestionVoteRow.__table__).values(
-                question_id=question_id, member_id=member_id, voted_at=now
-            )
+            _VOTE[self.dialect], {"question_id": question_id, "member_id": member_id, "voted_at": now}
         )
         if not affected_rows(inserted):
             return False
