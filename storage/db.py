@@ -13,6 +13,7 @@ from storage import sqlite_driver
 
 BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = "townsquare_read_only"
+ON_THREAD = "townsquare_on_thread"
 POOL_SIZE = 15  # connections kept (commands, the ingest, the relay, the scheduler)
 POOL_OVERFLOW = 5  # and opened beyond them for a moment
 WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "CREATE", "DROP", "ALTER", "TRUNCATE"})
@@ -87,7 +88,9 @@ def create_engine(
         begin = "BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE"
         dbapi_connection = conn.connection.dbapi_connection
         if isinstance(dbapi_connection, sqlite_driver.OneHopConnection):
-            dbapi_connection.begin_with(begin)  # sent along with the transaction's first statement
+            # Sent along with the transaction's first statement; short transactions run inline.
+            inline = not conn.get_execution_options().get(ON_THREAD, False)
+            dbapi_connection.begin_with(begin, inline=inline)
         else:
             conn.exec_driver_sql(begin)
 
@@ -103,6 +106,13 @@ def read_only(engine: AsyncEngine) -> AsyncEngine:
     if engine.dialect.name == "postgresql":
         options["isolation_level"] = "AUTOCOMMIT"
     return engine.execution_options(**options)
+
+
+def on_thread(engine: AsyncEngine) -> AsyncEngine:
+    """A view of the engine for long statements (reports, bulk writes): on SQLite they run on the
+    connection's thread, so the event loop serves everything else meanwhile. Other transactions run
+    on the event loop's thread (see storage.sqlite_driver); PostgreSQL is unaffected."""
+    return engine.execution_options(**{ON_THREAD: True})
 
 
 def is_busy(exc: BaseException) -> bool:

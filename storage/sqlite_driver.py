@@ -1,22 +1,34 @@
-"""SQLAlchemy's aiosqlite adapter, one thread hop per statement instead of three or four.
+"""SQLAlchemy's aiosqlite adapter, with no thread hop for short transactions and one for long ones.
 
-aiosqlite runs every call on its connection's thread and hands the result back to the event loop.
-SQLAlchemy's adapter makes one such call to open a cursor, one to execute, one to fetch the rows and
-one to close the cursor, so each statement pays four hops (and the GIL hand-overs that come with
-them), which is most of the cost of a small query. This adapter does the same four steps in one
-call on the connection's thread. A transaction's BEGIN (`begin_with`, from storage.db's "begin"
-hook) goes along with its first statement; a transaction that ran no statement ends without a
-hop, and so does the pool's rollback of a connection whose transaction was already committed or
-rolled back (the driver is in autocommit mode: only a statement can open a transaction).
-Everything else (server-side cursors, errors) is SQLAlchemy's adapter unchanged; `create_engine`
-passes it as the engine's `module`.
+aiosqlite runs every call on its connection's thread and hands the result back to the event loop:
+a queue, a wake-up of the loop and GIL hand-overs, ~125 µs, where SQLite answers a small query in a
+few µs. SQLAlchemy's adapter makes four such calls per statement (cursor, execute, fetch, close).
+
+A transaction begun `inline` (storage.db's "begin" hook: every one but those of `on_thread`
+engines, i.e. reports and bulk writes) runs its statements, COMMIT and ROLLBACK on the calling
+thread, the event loop's: no hop at all. Its busy timeout is 0 meanwhile, so a database locked by
+another connection (another process, e.g. a CLI command) never blocks the loop: a statement that
+finds it busy changed nothing and is redone on the thread with the connection's full busy timeout
+(an executemany, which may have run some rows, is not redone; it only meets a busy database when
+it opens the transaction, and then its BEGIN, run first, is what fails and is redone). Other
+transactions make one hop per statement: BEGIN (`begin_with`), execute, fetch and close go
+together in one call on the thread.
+
+Either way, a transaction that ran no statement ends without a hop, and so does the pool's rollback
+of a connection whose transaction was already committed or rolled back (the driver is in autocommit
+mode: only a statement can open a transaction). The connection is never used by two threads at
+once: inline work only starts when no call is outstanding on the thread (one abandoned by a
+cancellation sends the connection back to its thread for good). Everything else (server-side
+cursors, errors) is SQLAlchemy's adapter unchanged; `create_engine` passes it as the engine's
+`module`.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections import deque
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -24,6 +36,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
+from sqlalchemy.util.concurrency import await_only
 
 Outcome = tuple[Any, list[Any] | None, int | None, int]
 
@@ -50,30 +63,42 @@ def _execute(
         cursor.close()
 
 
+def _execute_waiting(
+    db: sqlite3.Connection, wait_ms: int, begin: str | None, operation: str, parameters: Any, many: bool
+) -> Outcome:
+    """`_execute` with the busy timeout `wait_ms` (on the thread, for an inline transaction that
+    found the database busy); the transaction goes on inline (timeout 0) afterwards."""
+    db.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+    try:
+        return _execute(db, begin, operation, parameters, many)
+    finally:
+        db.execute("PRAGMA busy_timeout=0")
+
+
+async def _ready(outcome: Outcome) -> Outcome:
+    return outcome
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """SQLite answered SQLITE_BUSY (another connection holds a lock the statement needs)."""
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+
+
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
-    """A buffered cursor whose execute is a single call on the connection's thread."""
+    """A buffered cursor whose execute is a single call, on the connection's thread or inline."""
 
     __slots__ = ()
 
     def _run(self, operation: Any, parameters: Any, many: bool) -> None:
-        connection = self._connection  # the aiosqlite.Connection
-        adapted = self._adapt_connection
-        begin = None
-        if isinstance(adapted, OneHopConnection):
-            begin, adapted._begin, adapted._clean = adapted._begin, None, False
-        try:
-            description, rows, lastrowid, rowcount = self.await_(
-                connection._execute(_execute, connection._conn, begin, operation, parameters, many)
-            )
-        except Exception as error:
-            self._adapt_connection._handle_exception(error)
+        adapted = cast(OneHopConnection, self._adapt_connection)  # made by OneHopConnection.cursor
+        description, rows, lastrowid, rowcount = adapted.run(operation, parameters, many)
         if description:
             self.description = description
             self.lastrowid = self.rowcount = -1
             self._rows = deque(rows or ())
         else:
             self.description = None
-            self.lastrowid = lastrowid
+            self.lastrowid = cast(int, lastrowid)
             self.rowcount = rowcount
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
@@ -84,17 +109,85 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("_begin", "_clean")
+    """A connection whose transactions run either on its aiosqlite thread or, when begun `inline`,
+    on the calling (event loop's) thread: see the module's docstring."""
+
+    __slots__ = ("_begin", "_clean", "_inline", "_unsure", "_wait_ms")
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self._begin: str | None = None  # a BEGIN to run with the next statement
         self._clean = False  # committed or rolled back, and no statement since
+        self._inline = False  # this transaction runs on the caller's thread, busy timeout 0
+        self._unsure = False  # a call on the thread was abandoned (cancelled): never inline again
+        self._wait_ms: int | None = None  # the connection's busy timeout (restored after inline)
 
-    def begin_with(self, statement: str) -> None:
+    def begin_with(self, statement: str, *, inline: bool = False) -> None:
         """Start the transaction with `statement` (e.g. BEGIN IMMEDIATE) along with its first
-        statement."""
+        statement; `inline`: run the transaction on the caller's thread."""
         self._begin = statement
+        self._inline = inline and not self._unsure
+
+    def await_(self, awaitable: Any) -> Any:
+        try:
+            return await_only(awaitable)
+        except BaseException as error:
+            if not isinstance(error, Exception):
+                # Cancelled or interrupted while the thread may still be running the call: from now
+                # on everything goes to the thread, queued behind it, with the full busy timeout.
+                self._unsure, self._inline = True, False
+                if self._wait_ms is not None and self._connection._connection is not None:
+                    reset = partial(self._connection._conn.execute, f"PRAGMA busy_timeout={self._wait_ms}")
+                    self._connection._tx.put_nowait((None, reset))
+            raise
+
+    def run(self, operation: Any, parameters: Any, many: bool) -> Outcome:
+        """Execute a statement (with the pending BEGIN) and fetch its rows, in one call."""
+        begin, self._begin, self._clean = self._begin, None, False
+        statement = (operation, parameters, many)
+        try:
+            db = self._connection._conn
+            if not self._inline:
+                return cast(Outcome, self.await_(self._connection._execute(_execute, db, begin, *statement)))
+            if begin is not None:
+                if self._wait_ms is None:
+                    self._wait_ms = int(db.execute("PRAGMA busy_timeout").fetchone()[0])
+                db.execute("PRAGMA busy_timeout=0")
+                try:
+                    db.execute(begin)
+                except sqlite3.OperationalError as error:
+                    if not _busy(error):
+                        raise
+                    return self._wait_on_thread(db, begin, operation, parameters, many)
+            try:
+                outcome = _execute(db, None, operation, parameters, many)
+            except sqlite3.OperationalError as error:
+                # Another connection holds a lock: wait for it on the thread. A statement that
+                # failed busy changed nothing; executemany may have run some rows, so it is not redone.
+                if not _busy(error) or many:
+                    raise
+                return self._wait_on_thread(db, None, operation, parameters, many)
+            # SQLAlchemy's AsyncConnection.execute insists that the driver awaited something: an
+            # awaitable that is ready at once (no trip through the event loop).
+            return cast(Outcome, self.await_(_ready(outcome)))
+        except Exception as error:
+            self._handle_exception(error)
+
+    def _wait_on_thread(
+        self, db: sqlite3.Connection, begin: str | None, operation: Any, parameters: Any, many: bool
+    ) -> Outcome:
+        assert self._wait_ms is not None
+        waiting = self._connection._execute(
+            _execute_waiting, db, self._wait_ms, begin, operation, parameters, many
+        )
+        return cast(Outcome, self.await_(waiting))
+
+    def _leave_inline(self) -> None:
+        """The rest of the transaction runs on the thread, with the connection's busy timeout."""
+        if self._inline:
+            self._inline = False
+            if self._wait_ms is not None:
+                self._connection._conn.execute(f"PRAGMA busy_timeout={self._wait_ms}")
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
         if server_side:
@@ -104,11 +197,12 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
     def _flush_begin(self) -> None:
         begin, self._begin, self._clean = self._begin, None, False
-        if begin is not None:
-            try:
+        try:
+            self._leave_inline()
+            if begin is not None:
                 self.await_(self._connection.execute(begin))
-            except Exception as error:
-                self._handle_exception(error)
+        except Exception as error:
+            self._handle_exception(error)
 
     def execute(self, *args: Any, **kw: Any) -> Any:
         self._flush_begin()
@@ -116,17 +210,43 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
     def commit(self) -> None:
         if self._begin is not None or self._clean:
-            self._begin = None  # nothing ran since the last end: nothing to commit
+            self._begin, self._inline = None, False  # nothing ran since the last end: nothing to commit
             return
-        super().commit()
+        if self._inline:
+            self._end_inline(commit=True)
+        else:
+            super().commit()
         self._clean = True
 
     def rollback(self) -> None:
         if self._begin is not None or self._clean:
-            self._begin = None
+            self._begin, self._inline = None, False
             return
-        super().rollback()
+        if self._inline:
+            self._end_inline(commit=False)
+        else:
+            super().rollback()
         self._clean = True
+
+    def _end_inline(self, *, commit: bool) -> None:
+        try:
+            db = self._connection._conn
+            try:
+                if commit:
+                    db.commit()
+                else:
+                    db.rollback()
+            except sqlite3.OperationalError as error:
+                if not (commit and _busy(error)):
+                    raise
+                # A COMMIT that failed busy leaves the transaction open: wait on the thread.
+                self._inline = False
+                db.execute(f"PRAGMA busy_timeout={self._wait_ms}")
+                self.await_(self._connection.commit())
+            finally:
+                self._leave_inline()
+        except Exception as error:
+            self._handle_exception(error)
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -26,7 +26,7 @@ from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import create_engine
+from storage.db import create_engine, on_thread
 from storage.migrate import (
     MIGRATIONS,
     SchemaOutOfDate,
@@ -188,7 +188,9 @@ async def test_run_refuses_an_out_of_date_schema(tmp_path: Path, sqlite_template
 async def test_sqlite_pragmas(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")
     try:
-        async with engine.connect() as conn:
+        # Read on the connection's thread: a transaction on the event loop's thread runs with busy
+        # timeout 0 and waits for a busy database on the thread (tests/storage/test_sqlite_driver.py).
+        async with on_thread(engine).connect() as conn:
             values = {
                 name: (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar()
                 for name in ("journal_mode", "busy_timeout", "synchronous", "foreign_keys")
