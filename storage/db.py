@@ -109,9 +109,10 @@ def read_only(engine: AsyncEngine) -> AsyncEngine:
 
 
 def on_thread(engine: AsyncEngine) -> AsyncEngine:
-    """A view of the engine for long statements (reports, bulk writes): on SQLite they run on the
-    connection's thread, so the event loop serves everything else meanwhile. Other transactions run
-    on the event loop's thread (see storage.sqlite_driver); PostgreSQL is unaffected."""
+    """A view of the engine for long statements (reports over the whole history): on SQLite they
+    run on the connection's thread, so the event loop serves everything else meanwhile. Other
+    transactions run on the event loop's thread (see storage.sqlite_driver); PostgreSQL is
+    unaffected."""
     return engine.execution_options(**{ON_THREAD: True})
 
 

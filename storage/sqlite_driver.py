@@ -5,7 +5,7 @@ a queue, a wake-up of the loop and GIL hand-overs, ~125 µs, where SQLite answer
 few µs. SQLAlchemy's adapter makes four such calls per statement (cursor, execute, fetch, close).
 
 A transaction begun `inline` (storage.db's "begin" hook: every one but those of `on_thread`
-engines, i.e. reports and bulk writes) runs its statements, COMMIT and ROLLBACK on the calling
+engines, i.e. reports over the whole history) runs its statements, COMMIT and ROLLBACK on the calling
 thread, the event loop's: no hop at all. Its busy timeout is 0 meanwhile, so a database locked by
 another connection (another process, e.g. a CLI command) never blocks the loop: a statement that
 finds it busy changed nothing and is redone on the thread with the connection's full busy timeout
