@@ -25,7 +25,7 @@ from bot.ingest_journal import Journal, journal_directory
 from bot.relay import OutboxRelay, RetryPolicy
 from programming.recurring import JobRegistry, registry_of
 from programming.scheduler import ProgrammeScheduler
-from storage.db import create_engine, is_busy, on_thread, read_only
+from storage.db import create_engine, for_reports, is_busy
 from storage.migrate import require_current
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -70,7 +70,7 @@ def make_storage(
     """The one place an engine is built from settings. `reports=True` gives units of work that read
     without taking SQLite's write lock (for the CLI's reports); the caller disposes the engine."""
     engine = engine or create_engine(settings.database.url, echo=settings.database.echo)
-    unit_engine = on_thread(read_only(engine)) if reports else engine
+    unit_engine = for_reports(engine) if reports else engine
     return Storage(engine, SqlUnitOfWorkFactory(unit_engine, bindings(features)))
 
 

@@ -116,6 +116,11 @@ def on_thread(engine: AsyncEngine) -> AsyncEngine:
     return engine.execution_options(**{ON_THREAD: True})
 
 
+def for_reports(engine: AsyncEngine) -> AsyncEngine:
+    """The view reports read through: read-only, and on SQLite on the connection's thread."""
+    return on_thread(read_only(engine))
+
+
 def is_busy(exc: BaseException) -> bool:
     """True when a transaction failed only because the database was busy, so running it again can
     succeed: SQLite's "database is locked" (the busy timeout ran out), or a PostgreSQL serialization

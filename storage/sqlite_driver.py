@@ -240,8 +240,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
                 if not (commit and _busy(error)):
                     raise
                 # A COMMIT that failed busy leaves the transaction open: wait on the thread.
-                self._inline = False
-                db.execute(f"PRAGMA busy_timeout={self._wait_ms}")
+                self._leave_inline()
                 self.await_(self._connection.commit())
             finally:
                 self._leave_inline()

@@ -36,7 +36,7 @@ from bot.core.metrics.rules import (
     ratio,
 )
 from bot.core.weeks import Period
-from storage.db import on_thread, read_only
+from storage.db import for_reports
 from storage.feedback.report import feedback_figures
 from storage.metrics.activity import kinds_in
 from storage.metrics.cohorts import cohorts
@@ -330,7 +330,7 @@ class SqlMetricsReader:
     """The MetricsReader port on SQL; every report runs on one read-only connection."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = on_thread(read_only(engine))
+        self.engine = for_reports(engine)
 
     async def week(self, community_id: str, period: Period, policy: MetricsPolicy) -> WeekMetrics:
         async with self.engine.connect() as conn:
