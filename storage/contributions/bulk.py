@@ -3,9 +3,10 @@ SQLAlchemy's per-value type processing and its per-execution rendering of expand
 more than the database's own work here.
 
 * contributions go in as multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING source_id` statements;
-* the members of a batch and the weeks they already have are read with one statement each, the
-  list passed as one parameter (`json_each(?)` on SQLite, `= ANY($n)` on PostgreSQL), so the SQL
-  text never changes and the driver's prepared statement is reused;
+* the members of a batch are read with one statement, the list passed as one parameter
+  (`json_each(?)` on SQLite, `= ANY($n)` on PostgreSQL), so the SQL text never changes and the
+  driver's prepared statement is reused (the weeks' activity masks are read so too:
+  storage/metrics/activity.py; they also tell the weeks new to a member);
 * the weekly rollups are added to in one executemany.
 
 Each time is converted once, as UTCDateTime would: aware UTC for PostgreSQL, naive UTC text for
@@ -144,29 +145,6 @@ async def known_members(
         KnownMember(i, u, bool(bot), _aware(first), bool(admitted))
         for i, u, bot, first, admitted in _fetch(result)
     ]
-
-
-async def existing_weeks(
-    session: AsyncSession, member_ids: Iterable[int], weeks: Iterable[date]
-) -> set[tuple[int, date]]:
-    """Which of these members have any rollup row in which of these weeks, in one statement."""
-    connection = await session.connection()
-    members, days = list(member_ids), list(weeks)
-    if connection.dialect.name == "postgresql":
-        sql = (
-            "SELECT DISTINCT member_id, week_start FROM member_week "
-            "WHERE member_id = ANY($1::bigint[]) AND week_start = ANY($2::date[])"
-        )
-        params: tuple[Any, ...] = (members, days)
-    else:
-        sql = (
-            "SELECT DISTINCT member_id, week_start FROM member_week "
-            "WHERE member_id IN (SELECT value FROM json_each(?)) "
-            "AND week_start IN (SELECT value FROM json_each(?))"
-        )
-        params = (orjson.dumps(members).decode(), orjson.dumps([d.isoformat() for d in days]).decode())
-    result = await connection.exec_driver_sql(sql, params)
-    return {(m, week if isinstance(week, date) else date.fromisoformat(week)) for m, week in _fetch(result)}
 
 
 async def add_to_weeks(

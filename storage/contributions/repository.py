@@ -48,7 +48,6 @@ from storage.contributions.bulk import (
     ContributionValues,
     KnownMember,
     add_to_weeks,
-    existing_weeks,
     insert_new_contributions,
     known_members,
 )
@@ -174,10 +173,11 @@ class SqlContributionRepository(SqlRepository):
             totals[key] = (count + 1, weight + row.weight)
             if row.kind not in _VOLUME_VALUES:
                 counted.add(row.member_id)
-        new_weeks = await self._new_weeks({(member_id, week) for member_id, week, _ in totals})
+        new_weeks: set[int] = set()
         if totals:
             await add_to_weeks(self.session, community_id, totals)
-            await note_contributions(self.session, community_id, totals)
+            # Members with a contribution in a week that had none of theirs before (streaks move).
+            new_weeks = {m for m, _ in await note_contributions(self.session, community_id, totals)}
         # Members not admitted (pending, left…) have no stats a badge looks at (`stats`): nothing to
         # recheck for them. A newcomers' burst then costs no badge transactions at all.
         not_admitted = {member.id for member in known.values() if not member.admitted}
@@ -308,13 +308,6 @@ class SqlContributionRepository(SqlRepository):
             if admitted_at is not None and activated[newcomer] - admitted_at <= window
         ]
         return await self._insert(credits)
-
-    async def _new_weeks(self, weeks: set[tuple[int, date]]) -> set[int]:
-        """Members with a contribution in a week that had none of theirs before (streaks move)."""
-        if not weeks:
-            return set()
-        there = await existing_weeks(self.session, {m for m, _ in weeks}, {w for _, w in weeks})
-        return {m for m, _ in weeks - there}
 
     async def stats(
         self, community_id: str, member_ids: Sequence[int], current_week: date

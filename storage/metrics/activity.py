@@ -7,9 +7,10 @@ one row per member and week. The masks follow `member_week` exactly (a kind coun
 its count there is above zero):
 
 - the contribution write path calls `note_contributions` with the (member, week, kind) keys of the
-  rows it just inserted (storage/contributions/repository.py, `_roll_up`); counts only grow there,
+  rows it just inserted (storage/contributions/repository.py, `record`); counts only grow there,
   so bits are only added, and only for kinds new to that week (one SELECT, then an upsert of the
-  few rows that change);
+  few rows that change); the same SELECT tells which of those weeks are new to the member (a week
+  mask of 0: no kind counted in it), which the badge rechecks need;
 - a path that moves counts between kinds calls `recount` for the (member, week) pairs it touched
   (storage/contributions/helpful.py), which recomputes their masks from `member_week`;
 - migration 0008 fills the table from `member_week` (`BACKFILL`, also used by bench/digest.py).
@@ -23,6 +24,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import and_, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,28 +63,38 @@ def kinds_in(mask: Any) -> Any:
 
 async def note_contributions(
     session: AsyncSession, community_id: str, keys: Iterable[tuple[int, date, str]]
-) -> None:
-    """Add newly inserted contributions, as (member, week, kind) keys, to the masks.
+) -> set[tuple[int, date]]:
+    """Add newly inserted contributions, as (member, week, kind) keys, to the masks; returns the
+    (member, week) pairs that had no contribution before (a week new to the member: streaks move).
 
     On the ingest's hot path, so written for the driver as storage/contributions/bulk.py is: one
-    SELECT of the weeks' masks, then one executemany of the rows whose masks gain a bit (usually
-    none: a member's kinds in a week are soon all seen)."""
+    SELECT of the weeks' masks (the lists as one parameter each, so its SQL text never changes and
+    the driver's prepared statement is reused), then one executemany of the rows whose masks gain a
+    bit (usually none: a member's kinds in a week are soon all seen). Called after the `member_week`
+    upsert of the same rows (the writers' lock order: `member_week`, then `member_activity`), whose
+    new rows this transaction's masks do not show yet."""
     masks: dict[tuple[int, date], int] = {}
     for member_id, week, kind in keys:
         masks[(member_id, week)] = masks.get((member_id, week), 0) | kind_bit(kind)
     if not masks:
-        return
+        return set()
     connection = await session.connection()
     postgres = connection.dialect.name == "postgresql"
     members, weeks = sorted({m for m, _ in masks}), sorted({w for _, w in masks})
-    params = [*members, *(weeks if postgres else [w.isoformat() for w in weeks])]
-    marks = [f"${i}" for i in range(1, len(params) + 1)] if postgres else ["?"] * len(params)
-    found = await connection.exec_driver_sql(
-        "SELECT member_id, week_start, week_kinds FROM member_activity "
-        f"WHERE member_id IN ({', '.join(marks[: len(members)])}) "
-        f"AND week_start IN ({', '.join(marks[len(members) :])})",
-        tuple(params),
-    )
+    if postgres:
+        sql = (
+            "SELECT member_id, week_start, week_kinds FROM member_activity "
+            "WHERE member_id = ANY($1::bigint[]) AND week_start = ANY($2::date[])"
+        )
+        params: tuple[Any, ...] = (members, weeks)
+    else:
+        sql = (
+            "SELECT member_id, week_start, week_kinds FROM member_activity "
+            "WHERE member_id IN (SELECT value FROM json_each(?)) "
+            "AND week_start IN (SELECT value FROM json_each(?))"
+        )
+        params = (orjson.dumps(members).decode(), orjson.dumps([w.isoformat() for w in weeks]).decode())
+    found = await connection.exec_driver_sql(sql, params)
     have = {(m, w if isinstance(w, date) else date.fromisoformat(w)): bits for m, w, bits in found}
     # A bit already in a week's mask is in its window rows too (added in the same transaction).
     rows: dict[tuple[int, date], tuple[int, int]] = {}
@@ -92,8 +104,9 @@ async def note_contributions(
             key = (member_id, week + k * _WEEK)
             week_bits, window_bits = rows.get(key, (0, 0))
             rows[key] = (week_bits | (new if k == 0 else 0), window_bits | new)
+    first = {pair for pair in masks if not have.get(pair)}
     if not rows:
-        return
+        return first
     values = ", ".join(f"${i}" for i in range(1, 6)) if postgres else ", ".join("?" * 5)
     await connection.exec_driver_sql(
         "INSERT INTO member_activity (member_id, week_start, community_id, week_kinds, window_kinds) "
@@ -105,6 +118,7 @@ async def note_contributions(
             for (member_id, week), (week_bits, window_bits) in sorted(rows.items())  # one lock order
         ],
     )
+    return first
 
 
 async def recount(session: AsyncSession, community_id: str, pairs: Iterable[tuple[int, date]]) -> None:

@@ -77,3 +77,31 @@ async def test_only_admitted_members_are_rechecked_for_badges(engine: AsyncEngin
     assert recorded.inserted == 3
     assert recorded.first_contributors == tuple(sorted((pending.id, admitted.id, newcomer)))
     assert recorded.rechecks == (admitted.id,)
+
+
+async def test_a_week_new_to_a_member_asks_for_a_recheck_and_more_of_the_same_week_does_not(
+    engine: AsyncEngine,
+) -> None:
+    """Streak badges move when a member contributes in a week new to them; another message in a week
+    they already contributed in changes nothing a badge looks at (messages are volume)."""
+    uow_factory = SqlUnitOfWorkFactory(engine, bindings())
+    async with uow_factory() as uow:
+        await uow.communities.ensure("c", "C", "fake", SUNDAY_NIGHT)
+        seen = await uow.members.upsert_seen("c", MemberRef("fake", "1"), SUNDAY_NIGHT)
+        member = replace(seen, status=MemberStatus.ADMITTED, admitted_at=SUNDAY_NIGHT)
+        await uow.members.save(member)
+        await uow.commit()
+
+    async def message(source: str, at: datetime) -> tuple[int, ...]:
+        fact = ContributionFact("c", member.ref, ContributionKind.MESSAGE, 1.0, source, at)
+        async with uow_factory() as uow:
+            recorded = await uow.repo(ContributionRepository).record([fact])
+            await uow.commit()
+        return recorded.rechecks
+
+    monday = SUNDAY_NIGHT + timedelta(hours=1)
+    assert await message("a", SUNDAY_NIGHT - timedelta(days=3)) == (member.id,)  # the first contribution
+    assert await message("b", SUNDAY_NIGHT) == ()  # the same week
+    assert await message("c", monday) == (member.id,)  # a new week
+    assert await message("d", monday + timedelta(days=1)) == ()
+    assert await message("e", SUNDAY_NIGHT - timedelta(days=14)) == (member.id,)  # an earlier week, new
