@@ -15,7 +15,7 @@ from bot.core.badges import feature
 from bot.core.badges.commands import EvaluateBadges, ShowBadges, ShowLeaderboard
 from bot.core.badges.events import BadgeAwarded, BadgeEarned
 from bot.core.badges.ports import BadgeRepository
-from bot.core.badges.rules import MemberStats, RuleKind, criteria, newly_earned
+from bot.core.badges.rules import AWARDED_BY_EVENT, MemberStats, RuleKind, criteria, newly_earned
 from bot.core.cohorts.events import MemberGraduated
 from bot.core.context import Context
 from bot.core.contributions.events import ContributionsRecorded
@@ -64,22 +64,16 @@ async def award_for_rule(
 
 async def evaluate_badges(ctx: Context, member_ids: tuple[int, ...] | list[int]) -> int:
     """Award the stat-based badges these members now qualify for; returns how many were awarded."""
-    stats = await ctx.uow.repo(ContributionRepository).stats(
+    catalogue = ctx.community.badges.catalogue
+    if not member_ids or all(RuleKind(badge.rule.kind) in AWARDED_BY_EVENT for badge in catalogue):
+        return 0  # no stat rule could award anything: nothing to read
+    candidates = await ctx.uow.repo(BadgeRepository).candidates(
         ctx.community.id, list(member_ids), week_start(ctx.now())
     )
-    if not stats:
-        return 0
-    held = await ctx.uow.repo(BadgeRepository).held(list(stats))
     awarded = 0
-    for member_id, member_stats in stats.items():
-        earned = newly_earned(ctx.community.badges.catalogue, member_stats, held.get(member_id, set()))
-        if not earned:
-            continue
-        member = await ctx.uow.members.get(member_id)
-        if member is None:
-            continue
-        for badge, why in earned:
-            awarded += await award_badge(ctx, member_id, member.ref, badge.key, why)
+    for candidate in candidates:
+        for badge, why in newly_earned(catalogue, candidate.stats, candidate.held):
+            awarded += await award_badge(ctx, candidate.member_id, candidate.member, badge.key, why)
     return awarded
 
 

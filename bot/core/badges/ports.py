@@ -28,6 +28,24 @@ class BadgeRepository(Protocol):
         """A member's awards, oldest first."""
         ...
 
+    async def candidates(
+        self, community_id: str, member_ids: Sequence[int], current_week: date
+    ) -> list[BadgeCandidate]:
+        """The admitted ones among these members (others are absent), by id, each with their all-time
+        stats (ContributionRepository.stats) and the badges they hold: what a stat rule recheck needs,
+        read at once."""
+        ...
+
+
+@dataclass(frozen=True)
+class BadgeCandidate:
+    """An admitted member whose stat badges are rechecked."""
+
+    member_id: int
+    member: MemberRef
+    stats: MemberStats
+    held: frozenset[str]
+
 
 @dataclass(frozen=True)
 class BadgeAward:
