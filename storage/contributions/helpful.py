@@ -9,50 +9,67 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, or_, select, update
 
 from bot.core.contributions.helpful_rules import PairMarks
 from bot.core.contributions.rules import ContributionKind, week_start
 from storage.contributions.tables import ContributionRow, MemberWeekRow
 from storage.metrics.activity import recount
+from storage.metrics.sql import count_if
 from storage.repository_base import SqlRepository, upsert
 
 HELPFUL = ContributionKind.HELPFUL_ANSWER.value
 FLAGGED = ContributionKind.HELPFUL_FLAGGED.value
 
 
-class SqlHelpfulMarks(SqlRepository):
-    async def given_since(self, community_id: str, marker_id: int, since: datetime) -> int:
-        total = await self.session.scalar(
-            select(func.count()).where(
-                ContributionRow.community_id == community_id,
-                ContributionRow.target_member_id == marker_id,
-                ContributionRow.kind.in_([HELPFUL, FLAGGED]),
-                ContributionRow.occurred_at >= since,
-            )
-        )
-        return int(total or 0)
+# The daily cap and the pair's marks in one read of the helpful rows since the earlier of the two
+# bounds, built once (only its parameters change). `given` and `received` are the pair's counted marks
+# each way (by the marker of the author's answers, and back); `flagged` any flagged mark between them.
+_MARKER: BindParameter[int] = bindparam("marker_id")
+_AUTHOR: BindParameter[int] = bindparam("author_id")
+_GIVEN_SINCE: BindParameter[datetime] = bindparam("given_since")
+_PAIR_SINCE: BindParameter[datetime] = bindparam("pair_since")
+_BY_AUTHOR = and_(ContributionRow.member_id == _AUTHOR, ContributionRow.target_member_id == _MARKER)
+_BY_MARKER = and_(ContributionRow.member_id == _MARKER, ContributionRow.target_member_id == _AUTHOR)
+_IN_PAIR_WINDOW = ContributionRow.occurred_at >= _PAIR_SINCE
+_TALLY = select(
+    count_if(and_(ContributionRow.target_member_id == _MARKER, ContributionRow.occurred_at >= _GIVEN_SINCE)),
+    count_if(and_(ContributionRow.kind == HELPFUL, _BY_AUTHOR, _IN_PAIR_WINDOW)),
+    count_if(and_(ContributionRow.kind == HELPFUL, _BY_MARKER, _IN_PAIR_WINDOW)),
+    count_if(and_(ContributionRow.kind == FLAGGED, or_(_BY_AUTHOR, _BY_MARKER), _IN_PAIR_WINDOW)),
+).where(
+    ContributionRow.community_id == bindparam("community_id"),
+    ContributionRow.kind.in_([HELPFUL, FLAGGED]),
+    or_(ContributionRow.target_member_id == _MARKER, _BY_MARKER),
+    ContributionRow.occurred_at >= bindparam("since"),
+)
 
-    async def between(self, community_id: str, marker_id: int, author_id: int, since: datetime) -> PairMarks:
-        rows = await self.session.execute(
-            select(ContributionRow.member_id, ContributionRow.kind, func.count())
-            .where(
-                ContributionRow.community_id == community_id,
-                ContributionRow.kind.in_([HELPFUL, FLAGGED]),
-                _pair(marker_id, author_id),
-                ContributionRow.occurred_at >= since,
+
+class SqlHelpfulMarks(SqlRepository):
+    async def tally(
+        self,
+        community_id: str,
+        marker_id: int,
+        author_id: int,
+        *,
+        given_since: datetime,
+        pair_since: datetime,
+    ) -> tuple[int, PairMarks]:
+        row = (
+            await self.session.execute(
+                _TALLY,
+                {
+                    "community_id": community_id,
+                    "marker_id": marker_id,
+                    "author_id": author_id,
+                    "given_since": given_since,
+                    "pair_since": pair_since,
+                    "since": min(given_since, pair_since),
+                },
             )
-            .group_by(ContributionRow.member_id, ContributionRow.kind)
-        )
-        given = received = 0
-        flagged = False
-        for member_id, kind, count in rows:
-            flagged = flagged or kind == FLAGGED
-            if kind == HELPFUL and member_id == author_id:
-                given += int(count)
-            elif kind == HELPFUL:
-                received += int(count)
-        return PairMarks(given=given, received=received, flagged=flagged)
+        ).one()
+        given_today, given, received, flagged = (int(value or 0) for value in row)
+        return given_today, PairMarks(given=given, received=received, flagged=flagged > 0)
 
     async def flag_pair(self, community_id: str, a_id: int, b_id: int, since: datetime) -> int:
         rows = (

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.contributions.ports import ContributionRepository
+from bot.core.contributions.helpful_rules import PairMarks
+from bot.core.contributions.ports import ContributionRepository, HelpfulMarks
 from bot.core.contributions.rules import ContributionFact, ContributionKind, week_start
 from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef
@@ -105,3 +106,40 @@ async def test_a_week_new_to_a_member_asks_for_a_recheck_and_more_of_the_same_we
     assert await message("c", monday) == (member.id,)  # a new week
     assert await message("d", monday + timedelta(days=1)) == ()
     assert await message("e", SUNDAY_NIGHT - timedelta(days=14)) == (member.id,)  # an earlier week, new
+
+
+async def test_helpful_tally_counts_the_daily_cap_and_the_pair_each_in_its_window(
+    engine: AsyncEngine,
+) -> None:
+    """One read answers both questions of a mark: the marker's marks of anyone's answers in the last
+    day (counted or flagged), and the pair's counted marks each way and any flagged one in the window."""
+    uow_factory = SqlUnitOfWorkFactory(engine, bindings())
+    marker, author, other = (MemberRef("fake", str(i)) for i in range(3))
+    now = SUNDAY_NIGHT
+    helpful, flagged = ContributionKind.HELPFUL_ANSWER, ContributionKind.HELPFUL_FLAGGED
+    marks = [  # (answer by, marked by, kind, days ago)
+        (author, marker, helpful, 0.5),  # today, in the pair: both
+        (author, marker, helpful, 5),  # the pair only
+        (other, marker, helpful, 0.2),  # today, not the pair
+        (other, marker, flagged, 0.3),  # today (flagged marks count towards the cap), not the pair
+        (marker, author, helpful, 3),  # received, the pair only
+        (marker, author, helpful, 40),  # outside both windows
+        (author, other, helpful, 0.1),  # someone else's mark
+    ]
+    async with uow_factory() as uow:
+        await uow.communities.ensure("c", "C", "fake", now)
+        facts = [
+            ContributionFact("c", by, kind, 1.0, f"h{i}", now - timedelta(days=ago), target=marked_by)
+            for i, (by, marked_by, kind, ago) in enumerate(marks)
+        ]
+        await uow.repo(ContributionRepository).record(facts)
+        await uow.commit()
+    async with uow_factory() as uow:
+        ids = {ref: (await uow.members.upsert_seen("c", ref, now)).id for ref in (marker, author)}
+        tally = uow.repo(HelpfulMarks).tally
+        window = {"given_since": now - timedelta(days=1), "pair_since": now - timedelta(days=30)}
+        assert await tally("c", ids[marker], ids[author], **window) == (3, PairMarks(2, 1, False))
+        assert await tally("c", ids[author], ids[marker], **window) == (0, PairMarks(1, 2, False))
+        facts = [ContributionFact("c", author, flagged, 0.0, "f", now - timedelta(days=20), target=marker)]
+        await uow.repo(ContributionRepository).record(facts)
+        assert await tally("c", ids[marker], ids[author], **window) == (3, PairMarks(2, 1, True))

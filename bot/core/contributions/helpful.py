@@ -52,12 +52,12 @@ async def mark_helpful(command: MarkHelpful, ctx: Context) -> Reply:
         raise InvalidInput(BOT_MESSAGE)
     marks = ctx.uow.repo(HelpfulMarks)
     source = f"helpful:{command.channel_id}:{command.message_id}"
-    if await marks.given_since(command.community_id, marker.id, now - timedelta(days=1)) >= (
-        settings.helpful_daily_cap
-    ):
-        raise InvalidInput(cap_refusal(settings.helpful_daily_cap))
     since = now - timedelta(days=settings.mutual_window_days)
-    pair = await marks.between(command.community_id, marker.id, author.id, since)
+    given_today, pair = await marks.tally(
+        command.community_id, marker.id, author.id, given_since=now - timedelta(days=1), pair_since=since
+    )
+    if given_today >= settings.helpful_daily_cap:
+        raise InvalidInput(cap_refusal(settings.helpful_daily_cap))
     flag = not pair.flagged and mutual(pair, settings.mutual_marks)
     if flag:
         await marks.flag_pair(command.community_id, marker.id, author.id, since)

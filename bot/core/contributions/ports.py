@@ -55,12 +55,17 @@ class ContributionRepository(Protocol):
 class HelpfulMarks(Protocol):
     """Helpful marks seen from the marker's side (the marker is a helpful answer's `target`)."""
 
-    async def given_since(self, community_id: str, marker_id: int, since: datetime) -> int:
-        """Marks (counted or flagged) the member made since `since`."""
-        ...
-
-    async def between(self, community_id: str, marker_id: int, author_id: int, since: datetime) -> PairMarks:
-        """Marks each way between two members since `since`, and whether the pair is flagged."""
+    async def tally(
+        self,
+        community_id: str,
+        marker_id: int,
+        author_id: int,
+        *,
+        given_since: datetime,
+        pair_since: datetime,
+    ) -> tuple[int, PairMarks]:
+        """Marks (counted or flagged) the marker made since `given_since` (the daily cap), and the marks
+        each way between marker and author since `pair_since` with whether the pair is flagged: one read."""
         ...
 
     async def flag_pair(self, community_id: str, a_id: int, b_id: int, since: datetime) -> int:
