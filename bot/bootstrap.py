@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sinks.notifier import SinkNotifier
-from bot.charts import MatplotlibChartRenderer
+from bot.charts import DigestChartRenderer
 from bot.config import Settings
 from bot.core.bus import MessageBus
 from bot.core.contributions.events import ContributionsRecorded
@@ -161,7 +161,7 @@ def build_app(
         assembly.registry,
         {community.id: community for community in settings.communities},
         on_commit=relay.wake,
-        services={ChartRenderer: MatplotlibChartRenderer()},
+        services={ChartRenderer: DigestChartRenderer()},
         read_factory=uow_factory.read_only(),
         busy=is_busy,
     )
