@@ -6,19 +6,20 @@ their labels, healthy band and floor, the series' points, legends, titles), and 
 paints such a plan. The look is matplotlib's default style (DejaVu Sans, the tab10 colours, its
 sizes in points at 100 dpi), which drew this chart before.
 
-Why not matplotlib any more: most of a matplotlib render was text, and that part changes with every
-digest (the title, the week labels, the y ticks that follow the data, the cohort legend). Its text
-path (layout and glyph rasterising of each text, each render) cost about 5 ms a text and 0.1 s a
-chart on this kind of machine, so even drawing only those texts on a cached background stayed far
-from the budget; Pillow draws a text in 0.05-0.25 ms. Lines and markers are drawn on a 4x mask and
-reduced, which gives them antialiased edges (Pillow's own lines have none). A render is about a
-tenth of matplotlib's, about half of it the PNG encoding; and Pillow's C code releases the GIL for
-its longer steps (resampling, compressing) while a render runs in a worker thread.
+Why not matplotlib any more: most of a matplotlib render was text, and most of that text changes
+with every digest (the title, the week labels, the y ticks that follow the data, the cohort
+legend). Its text path lays out and rasterises each text on each render, a few ms a text: those
+changing texts alone took about 60 ms of CPU, more than the budget of a render (50 ms), even with
+everything else blitted from a cached background; a whole render took 115-160 ms. Pillow draws a
+text in 0.05-0.25 ms. Lines and markers are drawn on a 4x mask and reduced, which gives them
+antialiased edges (Pillow's own lines have none). A render takes about 18 ms of CPU, 10 of them
+compressing the PNG (which Pillow does without holding the GIL, so a render in a worker thread
+leaves the event loop free for that part).
 
-The painter keeps what is the same in every chart (the fonts; the cohort axes, titles and labels as
-a background image; the rotated week labels) from render to render, one render at a time; a
-painter made for one digest alone draws the same pixels (tests/test_charts.py compares the two).
-Pillow is imported when a chart is first drawn, not when the bot starts.
+The painter keeps what is the same in every chart (the fonts; the cohort axes with their title,
+grid, ticks and labels, as a background image; the rotated week labels) from render to render, one
+render at a time; a painter made for one digest alone draws the same pixels (tests/test_charts.py
+compares the two). Pillow is imported when a chart is first drawn, not when the bot starts.
 """
 
 from __future__ import annotations
