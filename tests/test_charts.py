@@ -15,23 +15,25 @@ from datetime import UTC, datetime
 import pytest
 from PIL import Image
 
-from bot.charts import (
+from bot.chart_plan import (
     COHORT_BOX,
     COLOURS,
-    GREY,
     MAX_COHORT_LINES,
     NO_COHORT,
     SIZE,
     TREND_BOX,
     TREND_LABELS,
     Box,
+    plan,
+    y_ticks,
+)
+from bot.charts import (
+    GREY,
     ChartPainter,
     Drawing,
     font_file,
-    plan,
     render_digest_chart,
     render_digest_chart_afresh,
-    y_ticks,
 )
 from bot.core.metrics.digest import Digest, HealthyRange, HealthyRanges
 from bot.core.metrics.rules import (
@@ -296,7 +298,7 @@ def test_the_reused_painter_draws_what_a_fresh_one_does() -> None:
 
 def test_the_chart_module_loads_pillow_only_when_a_chart_is_drawn() -> None:
     code = (
-        "import sys, bot.charts, bot.bootstrap\n"
+        "import sys, bot.charts, bot.chart_plan, bot.bootstrap\n"
         "print(sorted(m for m in ('PIL', 'matplotlib', 'numpy') if m in sys.modules))"
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
