@@ -25,7 +25,6 @@ compares the two). Pillow is imported when a chart is first drawn, not when the 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import io
 import math
 import threading
@@ -83,12 +82,9 @@ LABEL_PAD = pt(4)
 
 
 def font_file() -> Path:
-    """DejaVu Sans, the font matplotlib ships (and drew this chart with), found without importing
-    matplotlib."""
-    spec = importlib.util.find_spec("matplotlib")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the digest chart's font comes with matplotlib, which is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
+    """DejaVu Sans (matplotlib's default font, which this chart was first drawn with), shipped in
+    bot/fonts with its licence."""
+    return Path(__file__).with_name("fonts") / "DejaVuSans.ttf"
 
 
 @dataclass(frozen=True)
