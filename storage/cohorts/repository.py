@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, lambda_stmt, select, update
+from sqlalchemy import bindparam, delete, exists, func, lambda_stmt, select, update
 
 from bot.core.cohorts.rules import BuddyLink, Cohort, CohortMember, CohortStatus, CohortView, Waiting
 from bot.core.members import MemberStatus
@@ -65,12 +65,42 @@ _VIEW_PAIRS = (
 
 # SQLAlchemy 2.0 caches no INSERT … ON CONFLICT (it compiles each execution anew); a lambda statement
 # is cached by its lambda's code, so each fixed statement has a lambda of its own (as in storage/delivery.py).
-_JOIN_POOL_SQLITE = insert_ignore("sqlite", CohortPoolRow.__table__)
-_JOIN_POOL_PG = insert_ignore("postgresql", CohortPoolRow.__table__)
+_POOL = CohortPoolRow.__table__
+_IN_ACTIVE_COHORT = exists().where(
+    CohortMemberRow.member_id == bindparam("member_id"),
+    CohortRow.id == CohortMemberRow.cohort_id,
+    CohortRow.status == CohortStatus.ACTIVE.value,
+)
+# Join the pool unless waiting already or onboarding in an active cohort (re-admitted within their
+# first 14 days): one statement instead of a read and an insert.
+_JOIN_POOL_ROW = select(
+    bindparam("member_id", type_=_POOL.c.member_id.type),
+    bindparam("community_id", type_=_POOL.c.community_id.type),
+    bindparam("waiting_since", type_=_POOL.c.waiting_since.type),
+).where(~_IN_ACTIVE_COHORT)
+_JOIN_POOL_SQLITE = insert_ignore("sqlite", _POOL).from_select(
+    ["member_id", "community_id", "waiting_since"], _JOIN_POOL_ROW
+)
+_JOIN_POOL_PG = insert_ignore("postgresql", _POOL).from_select(
+    ["member_id", "community_id", "waiting_since"], _JOIN_POOL_ROW
+)
 _JOIN_POOL = {
     "sqlite": lambda_stmt(lambda: _JOIN_POOL_SQLITE),
     "postgresql": lambda_stmt(lambda: _JOIN_POOL_PG),
 }
+# The pool with each waiting member's status: who is no longer admitted is dropped from it.
+_POOL_WITH_STATUS = (
+    select(CohortPoolRow.member_id, CohortPoolRow.waiting_since, MemberRow.status)
+    .join(MemberRow, MemberRow.id == CohortPoolRow.member_id)
+    .where(CohortPoolRow.community_id == bindparam("community_id"))
+    .order_by(CohortPoolRow.waiting_since, CohortPoolRow.member_id)
+)
+_DROP_FROM_POOL = delete(_POOL).where(_POOL.c.member_id.in_(bindparam("member_ids", expanding=True)))
+_LOCK_COMMUNITY = (
+    select(CommunityRow.id)
+    .where(CommunityRow.id == bindparam("community_id"))
+    .with_for_update(key_share=True)
+)
 _MARK_SQLITE = insert_ignore("sqlite", MilestoneRow.__table__)
 _MARK_PG = insert_ignore("postgresql", MilestoneRow.__table__)
 _MARK = {
@@ -100,22 +130,12 @@ class SqlCohortRepository(SqlBuddies):
         # any launch that committed meanwhile left it. FOR NO KEY UPDATE, because the pool insert
         # before it already holds FOR KEY SHARE on the row (the foreign key): FOR UPDATE would deadlock.
         if self.dialect == "postgresql":
-            await self.session.execute(
-                select(CommunityRow.id).where(CommunityRow.id == community_id).with_for_update(key_share=True)
-            )
-        gone = select(MemberRow.id).where(MemberRow.status != ADMITTED)
-        await self.session.execute(
-            delete(CohortPoolRow).where(
-                CohortPoolRow.community_id == community_id, CohortPoolRow.member_id.in_(gone)
-            ),
-            execution_options={"synchronize_session": False},
-        )
-        rows = await self.session.execute(
-            select(CohortPoolRow.member_id, CohortPoolRow.waiting_since)
-            .where(CohortPoolRow.community_id == community_id)
-            .order_by(CohortPoolRow.waiting_since, CohortPoolRow.member_id)
-        )
-        return [Waiting(member_id, since) for member_id, since in rows]
+            await self.session.execute(_LOCK_COMMUNITY, {"community_id": community_id})
+        rows = (await self.session.execute(_POOL_WITH_STATUS, {"community_id": community_id})).all()
+        gone = [member_id for member_id, _, status in rows if status != ADMITTED]
+        if gone:  # rare: who leaves is taken out of the pool as they go
+            await self.session.execute(_DROP_FROM_POOL, {"member_ids": gone})
+        return [Waiting(member_id, since) for member_id, since, status in rows if status == ADMITTED]
 
     async def waiting_since(self, member_id: int) -> datetime | None:
         found = await self.session.scalar(
@@ -136,19 +156,7 @@ class SqlCohortRepository(SqlBuddies):
 
     async def leave_pool(self, member_ids: Sequence[int]) -> None:
         if member_ids:
-            await self.session.execute(
-                delete(CohortPoolRow).where(CohortPoolRow.member_id.in_(member_ids)),
-                execution_options={"synchronize_session": False},
-            )
-
-    async def in_active_cohort(self, member_id: int) -> bool:
-        found = await self.session.scalar(
-            select(CohortMemberRow.cohort_id)
-            .join(CohortRow, CohortRow.id == CohortMemberRow.cohort_id)
-            .where(CohortMemberRow.member_id == member_id, CohortRow.status == CohortStatus.ACTIVE.value)
-            .limit(1)
-        )
-        return found is not None
+            await self.session.execute(_DROP_FROM_POOL, {"member_ids": list(member_ids)})
 
     async def create(self, community_id: str, launched_at: datetime, member_ids: Sequence[int]) -> Cohort:
         last = await self.session.scalar(

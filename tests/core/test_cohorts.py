@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.fake.platform import FakeNotifier, FakePlatform
@@ -17,9 +17,11 @@ from bot.core.cohorts.handlers import window_after
 from bot.core.cohorts.ports import CohortRepository
 from bot.core.effects import DirectMessage, OpenPrivateSpace, PostMessage
 from bot.core.events import MemberLeft
+from bot.core.members import MemberStatus
 from bot.core.replies import Reply
 from bot.core.text import mention, mentions_in
 from storage.cohorts.tables import BuddyPairRow, CohortMemberRow, CohortPoolRow, CohortRow
+from storage.tables import MemberRow
 from tests.conftest import COMMUNITY
 from tests.core.support import add_member, admit, count, give_badge, ref
 
@@ -179,6 +181,37 @@ async def test_leaving_removes_a_newcomer_from_the_pool(
     member = await admit(app, 1)
     await app.bus.handle(MemberLeft(community_id=COMMUNITY, member=member.ref, at=clock.now()))
     assert await count(engine, CohortPoolRow) == 0
+
+
+async def test_a_newcomer_back_within_their_cohort_keeps_it_and_does_not_wait_again(
+    app: App, engine: AsyncEngine, clock: FixedClock
+) -> None:
+    newcomers = [await admit(app, user) for user in range(1, 11)]
+    await _close_window(app)
+    assert await _cohorts(engine) == [(1, "Cohort 1", 10)]
+    await app.bus.handle(MemberLeft(community_id=COMMUNITY, member=newcomers[0].ref, at=clock.now()))
+    clock.advance(days=3)
+    await admit(app, 1)  # back while Cohort 1 is active
+    assert await count(engine, CohortPoolRow) == 0
+    async with app.uow_factory() as uow:
+        await uow.repo(CohortRepository).set_status(1, "graduated")
+        await uow.commit()
+    await app.bus.handle(MemberLeft(community_id=COMMUNITY, member=newcomers[0].ref, at=clock.now()))
+    await admit(app, 1)  # back after it ended: onboards again
+    assert await count(engine, CohortPoolRow, CohortPoolRow.member_id == newcomers[0].id) == 1
+
+
+async def test_the_pool_drops_whoever_is_no_longer_admitted(app: App, engine: AsyncEngine) -> None:
+    members = [await admit(app, user) for user in range(1, 12)]
+    async with engine.begin() as conn:  # gone without the pool hearing of it (a removal by a lead)
+        await conn.execute(
+            update(MemberRow).where(MemberRow.id == members[0].id).values(status=MemberStatus.REMOVED.value)
+        )
+    reply = await _close_window(app)
+    assert await _cohorts(engine) == [(1, "Cohort 1", 10)]
+    assert await count(engine, CohortMemberRow, CohortMemberRow.member_id == members[0].id) == 0
+    assert await count(engine, CohortPoolRow) == 0
+    assert "0 still waiting" in reply.text
 
 
 async def test_cohort_command_shows_cohort_buddy_and_progress(

@@ -175,9 +175,8 @@ async def join_cohort_pool(event: MemberAdmitted, ctx: Context) -> None:
         return  # founders, staff and adopted members are not newcomers: they buddy the first cohorts
     if FOUNDING_BADGE in await ctx.uow.repo(BadgeRepository).keys_of(member.id):
         return  # a founder who left and came back
-    if await ctx.uow.repo(CohortRepository).in_active_cohort(member.id):
-        return  # re-admitted within their first 14 days: they still have their cohort
-    # A member who left and came back after their cohort ended onboards again, with new buddies.
+    # join_pool refuses whoever is re-admitted within their first 14 days (they still have their
+    # cohort); a member who left and came back after their cohort ended onboards again, with new buddies.
     if await ctx.uow.repo(CohortRepository).join_pool(event.community_id, member.id, event.at):
         await launch_due(ctx, Trigger.ADMISSION)
 

@@ -12,7 +12,8 @@ from bot.core.cohorts.rules import Cohort, CohortView, Waiting
 
 class CohortRepository(Protocol):
     async def join_pool(self, community_id: str, member_id: int, since: datetime) -> bool:
-        """Put a newcomer in the forming pool; False when they are already waiting."""
+        """Put a newcomer in the forming pool; False when they are already waiting, or still onboarding
+        in an active cohort (re-admitted within their first 14 days: they keep that cohort)."""
         ...
 
     async def waiting(self, community_id: str) -> list[Waiting]:
@@ -23,10 +24,6 @@ class CohortRepository(Protocol):
     async def waiting_since(self, member_id: int) -> datetime | None: ...
 
     async def leave_pool(self, member_ids: Sequence[int]) -> None: ...
-
-    async def in_active_cohort(self, member_id: int) -> bool:
-        """True while the member is a newcomer in a cohort that has not graduated yet."""
-        ...
 
     async def create(self, community_id: str, launched_at: datetime, member_ids: Sequence[int]) -> Cohort:
         """A new cohort, numbered per community, with these newcomers."""
