@@ -5,9 +5,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, inspect, lambda_stmt, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from bot.core.hygiene import one_line
 from bot.core.members import AdmissionMethod, Member, MemberStatus
@@ -61,12 +63,26 @@ _SALT = select(CommunityRow.privacy_salt).where(CommunityRow.id == bindparam("co
 
 # SQLAlchemy 2.0 caches no INSERT … ON CONFLICT (it compiles each execution anew); a lambda statement
 # is cached by its lambda's code, so each fixed statement has a lambda of its own (as in storage/delivery.py).
-_INSERT_SEEN_SQLITE = insert_ignore("sqlite", MemberRow.__table__)
-_INSERT_SEEN_PG = insert_ignore("postgresql", MemberRow.__table__)
+# SQLAlchemy 2.0 caches no INSERT … ON CONFLICT (it compiles each execution anew); a lambda statement
+# is cached by its lambda's code, so each fixed statement has a lambda of its own (as in storage/delivery.py).
+# A person seen for the first time comes back in the same statement (RETURNING); someone known already
+# is read by `_BY_REF` (ON CONFLICT DO NOTHING returns no row for them).
+_MEMBER_COLUMNS = tuple(MemberRow.__table__.c)
+_INSERT_SEEN_SQLITE = insert_ignore("sqlite", MemberRow.__table__).returning(*_MEMBER_COLUMNS)
+_INSERT_SEEN_PG = insert_ignore("postgresql", MemberRow.__table__).returning(*_MEMBER_COLUMNS)
 _INSERT_SEEN = {
     "sqlite": lambda_stmt(lambda: _INSERT_SEEN_SQLITE),
     "postgresql": lambda_stmt(lambda: _INSERT_SEEN_PG),
 }
+
+
+def _adopt_inserted(session: AsyncSession, values: Any) -> MemberRow:
+    """The ORM row for a member row this transaction just inserted, from its RETURNING values: put in
+    the session as if loaded (no second query), so later reads and changes go through the ORM."""
+    row = MemberRow(**{column.key: values[column.key] for column in _MEMBER_COLUMNS})
+    make_transient_to_detached(row)
+    session.add(row)
+    return row
 
 
 _SEEN_KEY = "townsquare.members_seen"
@@ -179,7 +195,7 @@ class SqlMemberRepository(SqlRepository):
             if display_name and row.display_name != display_name:
                 row.display_name = display_name
             return to_member(row)
-        await self.session.execute(
+        inserted = await self.session.execute(
             _INSERT_SEEN[self.dialect],
             {
                 "community_id": community_id,
@@ -194,8 +210,12 @@ class SqlMemberRepository(SqlRepository):
                 "reminders_opt_out": False,
             },
         )
-        row = await self._row(community_id, ref)
-        assert row is not None
+        values = inserted.mappings().one_or_none()
+        if values is not None:
+            row = remember(self.session, _adopt_inserted(self.session, values))
+        else:
+            row = await self._row(community_id, ref)
+            assert row is not None
         if display_name and row.display_name != display_name:
             row.display_name = display_name
         return to_member(row)

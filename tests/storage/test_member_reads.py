@@ -64,6 +64,30 @@ async def test_a_member_is_read_once_per_transaction(engine: AsyncEngine, clock:
     assert stored is not None and stored.display_name == "Ada L."  # the change was written
 
 
+async def test_a_newcomer_is_stored_and_read_back_in_one_statement(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
+    factory = await _factory(engine, clock)
+    async with factory() as uow:
+        with statements(engine) as seen:
+            ada = await uow.members.upsert_seen(C, ADA, clock.now(), display_name="Ada")
+            by_ref = await uow.members.by_ref(C, ADA)
+            by_id = await uow.members.get(ada.id)
+        assert len(seen) == 1 and seen[0].startswith("INSERT")  # INSERT … RETURNING, no SELECT after it
+        assert ada.status is MemberStatus.PENDING and ada.first_seen_at == clock.now()
+        assert ada.display_name == "Ada" and ada.admitted_at is None and not ada.is_bot
+        assert by_ref == ada and by_id == ada
+        ada.interests = "chess"
+        await uow.members.save(ada)  # a change to the row goes through the ORM as for a row read
+        await uow.commit()
+    async with factory() as uow:
+        stored = await uow.members.by_ref(C, ADA)
+        with statements(engine) as seen:
+            again = await uow.members.upsert_seen(C, ADA, clock.now())
+        assert seen == []  # known in this transaction
+    assert stored is not None and stored.interests == "chess" and again.id == ada.id
+
+
 async def test_a_member_created_in_a_rolled_back_transaction_is_forgotten(
     engine: AsyncEngine, clock: FixedClock
 ) -> None:
