@@ -13,6 +13,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from bot.core.gates.commands import ExistingMember
 from bot.core.gates.rules import GateState
@@ -59,6 +61,19 @@ _FAILED_ATTEMPTS = select(RedemptionAttemptRow.attempted_at).where(
     RedemptionAttemptRow.attempted_at > bindparam("since"),
 )
 _ADD_ATTEMPT = insert(RedemptionAttemptRow.__table__)
+_MEMBER = MemberRow.__table__
+_ADMIT = (
+    update(_MEMBER)
+    .where(_MEMBER.c.id == bindparam("member_id"), _MEMBER.c.status != MemberStatus.ADMITTED.value)
+    .values(
+        status=bindparam("new_status"),
+        admitted_at=bindparam("new_admitted_at"),
+        left_at=bindparam("new_left_at"),
+        admission_method=bindparam("new_admission_method"),
+        referred_by_id=bindparam("new_referred_by_id"),
+        referral_confidence=bindparam("new_referral_confidence"),
+    )
+)
 
 
 def _gate_state(row: Any) -> GateState:
@@ -169,20 +184,25 @@ class SqlGateRepository(SqlRepository):
         confidence: str | None,
         now: datetime,
     ) -> bool:
+        values = {
+            "status": MemberStatus.ADMITTED.value,
+            "admitted_at": now,
+            "left_at": None,
+            "admission_method": method.value,
+            "referred_by_id": referrer_id,
+            "referral_confidence": confidence,
+        }
         result = await self.session.execute(
-            update(MemberRow)
-            .where(MemberRow.id == member_id, MemberRow.status != MemberStatus.ADMITTED.value)
-            .values(
-                status=MemberStatus.ADMITTED.value,
-                admitted_at=now,
-                left_at=None,
-                admission_method=method.value,
-                referred_by_id=referrer_id,
-                referral_confidence=confidence,
-            )
-            .execution_options(synchronize_session="fetch")
+            _ADMIT, {"member_id": member_id, **{f"new_{key}": value for key, value in values.items()}}
         )
-        return bool(affected_rows(result))
+        if not affected_rows(result):
+            return False
+        # A Core UPDATE leaves the session's copy of the row as it was: bring it up to date, as loaded.
+        row = self.session.sync_session.identity_map.get(identity_key(MemberRow, member_id))
+        if row is not None:
+            for key, value in values.items():
+                set_committed_value(row, key, value)
+        return True
 
     async def adopt(self, community_id: str, people: Sequence[ExistingMember], now: datetime) -> list[int]:
         humans = {(p.ref.platform, p.ref.user_id): p for p in people if not p.is_bot}
