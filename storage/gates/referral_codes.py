@@ -6,13 +6,61 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 
 from bot.core.gates.rules import ReferralCode
 from bot.core.members import MemberStatus
 from storage.gates.tables import ReferralCodeRow
+from storage.members import remember
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import MemberRow
+
+_CODES = ReferralCodeRow.__table__
+# Built once. A code is judged with its owner's membership: the owner's member row comes in the same
+# query and is remembered for this transaction (`members.get` of the owner then reads no more).
+_WITH_OWNER = (
+    select(*_CODES.c, MemberRow)
+    .outerjoin(MemberRow, MemberRow.id == _CODES.c.owner_id)
+    .execution_options(populate_existing=True)
+)
+_BY_CODE = _WITH_OWNER.where(
+    _CODES.c.community_id == bindparam("community_id"), _CODES.c.code == bindparam("code")
+)
+_BY_INVITE = (
+    _WITH_OWNER.where(
+        _CODES.c.community_id == bindparam("community_id"),
+        _CODES.c.invite_code == bindparam("invite_code"),
+    )
+    .order_by(_CODES.c.id.desc())
+    .limit(1)
+)
+_LIVE_OF = (
+    select(*_CODES.c)
+    .where(
+        _CODES.c.owner_id == bindparam("owner_id"),
+        _CODES.c.revoked_at.is_(None),
+        _CODES.c.expires_at > bindparam("now"),
+        _CODES.c.uses < _CODES.c.max_uses,
+    )
+    .order_by(_CODES.c.id.desc())
+)
+_CREATED_SINCE = (
+    select(func.count())
+    .select_from(_CODES)
+    .where(_CODES.c.owner_id == bindparam("owner_id"), _CODES.c.created_at >= bindparam("since"))
+)
+_MEMBERS = MemberRow.__table__
+_CONSUME = (
+    update(_CODES)
+    .where(
+        _CODES.c.id == bindparam("code_id"),
+        _CODES.c.uses < _CODES.c.max_uses,
+        _CODES.c.revoked_at.is_(None),
+        _CODES.c.expires_at > bindparam("now"),
+        exists().where(_MEMBERS.c.id == _CODES.c.owner_id, _MEMBERS.c.status == MemberStatus.ADMITTED.value),
+    )
+    .values(uses=_CODES.c.uses + 1)
+)
 
 
 def _code(row: ReferralCodeRow | Any) -> ReferralCode:
@@ -69,68 +117,31 @@ class SqlReferralCodeRepository(SqlRepository):
             return None  # the code exists already (a collision): the caller draws another
         return _code(row)
 
-    async def _one(self, *where: Any) -> ReferralCode | None:
-        row = (
-            await self.session.execute(
-                select(ReferralCodeRow).where(*where).execution_options(populate_existing=True)
-            )
-        ).scalar_one_or_none()
-        return _code(row) if row else None
+    async def _with_owner(self, stmt: Any, params: dict[str, str]) -> ReferralCode | None:
+        row = (await self.session.execute(stmt, params)).one_or_none()
+        if row is None:
+            return None
+        owner: MemberRow | None = row[-1]
+        if owner is not None:
+            remember(self.session, owner)
+        return _code(row)
 
     async def by_code(self, community_id: str, code: str) -> ReferralCode | None:
-        return await self._one(ReferralCodeRow.community_id == community_id, ReferralCodeRow.code == code)
+        return await self._with_owner(_BY_CODE, {"community_id": community_id, "code": code})
 
     async def by_invite(self, community_id: str, invite_code: str) -> ReferralCode | None:
-        rows = await self.session.execute(
-            select(ReferralCodeRow)
-            .where(ReferralCodeRow.community_id == community_id, ReferralCodeRow.invite_code == invite_code)
-            .order_by(ReferralCodeRow.id.desc())
-            .limit(1)
-            .execution_options(populate_existing=True)
-        )
-        row = rows.scalar_one_or_none()
-        return _code(row) if row else None
+        return await self._with_owner(_BY_INVITE, {"community_id": community_id, "invite_code": invite_code})
 
     async def live_of(self, owner_id: int, now: datetime) -> list[ReferralCode]:
-        rows = await self.session.execute(
-            select(ReferralCodeRow)
-            .where(
-                ReferralCodeRow.owner_id == owner_id,
-                ReferralCodeRow.revoked_at.is_(None),
-                ReferralCodeRow.expires_at > now,
-                ReferralCodeRow.uses < ReferralCodeRow.max_uses,
-            )
-            .order_by(ReferralCodeRow.id.desc())
-            .execution_options(populate_existing=True)
-        )
-        return [_code(row) for row in rows.scalars()]
+        rows = await self.session.execute(_LIVE_OF, {"owner_id": owner_id, "now": now})
+        return [_code(row) for row in rows]
 
     async def created_since(self, owner_id: int, since: datetime) -> int:
-        return int(
-            await self.session.scalar(
-                select(func.count())
-                .select_from(ReferralCodeRow)
-                .where(ReferralCodeRow.owner_id == owner_id, ReferralCodeRow.created_at >= since)
-            )
-            or 0
-        )
+        return int(await self.session.scalar(_CREATED_SINCE, {"owner_id": owner_id, "since": since}) or 0)
 
     async def consume(self, code_id: int, now: datetime) -> bool:
-        owner_is_member = exists().where(
-            MemberRow.id == ReferralCodeRow.owner_id, MemberRow.status == MemberStatus.ADMITTED.value
-        )
-        result = await self.session.execute(
-            update(ReferralCodeRow)
-            .where(
-                ReferralCodeRow.id == code_id,
-                ReferralCodeRow.uses < ReferralCodeRow.max_uses,
-                ReferralCodeRow.revoked_at.is_(None),
-                ReferralCodeRow.expires_at > now,
-                owner_is_member,
-            )
-            .values(uses=ReferralCodeRow.uses + 1)
-            .execution_options(synchronize_session=False)
-        )
+        await self.session.flush()  # a Core statement: the owner's status as this transaction left it
+        result = await self.session.execute(_CONSUME, {"code_id": code_id, "now": now})
         return bool(affected_rows(result))
 
     async def revoke(self, owner_id: int, now: datetime, code: str | None = None) -> int:

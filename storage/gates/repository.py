@@ -192,6 +192,7 @@ class SqlGateRepository(SqlRepository):
             "referred_by_id": referrer_id,
             "referral_confidence": confidence,
         }
+        await self.session.flush()  # a Core statement: no autoflush; the member as this transaction left it
         result = await self.session.execute(
             _ADMIT, {"member_id": member_id, **{f"new_{key}": value for key, value in values.items()}}
         )

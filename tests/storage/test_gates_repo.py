@@ -16,6 +16,7 @@ from bot.core.members import AdmissionMethod, MemberStatus
 from bot.core.refs import MemberRef
 from bot.features import bindings
 from storage.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
+from tests.storage.test_member_reads import statements
 
 C = "c"
 
@@ -120,6 +121,24 @@ async def test_consume_refuses_dead_codes_in_sql(engine: AsyncEngine, clock: Fix
         assert await uow.repo(ReferralCodeRepository).revoke(owner_id, clock.now()) == 1
         assert not await uow.repo(ReferralCodeRepository).consume(code.id, clock.now())  # revoked
         assert await uow.repo(ReferralCodeRepository).live_of(owner_id, clock.now()) == []
+
+
+async def test_a_code_is_read_with_its_owner(engine: AsyncEngine, clock: FixedClock) -> None:
+    factory = SqlUnitOfWorkFactory(engine, bindings())
+    owner_id, code = await _seed(factory, clock)
+    async with factory() as uow:
+        await uow.repo(ReferralCodeRepository).attach_invite(C, code.code, "inv1")
+        for read in (
+            uow.repo(ReferralCodeRepository).by_code(C, code.code),
+            uow.repo(ReferralCodeRepository).by_invite(C, "inv1"),
+        ):
+            found = await read
+            assert found is not None and found.id == code.id and found.invite_code == "inv1"
+            with statements(engine) as seen:
+                owner = await uow.members.get(owner_id)  # came with the code: no query of its own
+            assert seen == [] and owner is not None and owner.status is MemberStatus.ADMITTED
+        assert await uow.repo(ReferralCodeRepository).by_code(C, "ZZZZZZZZZZ") is None
+        assert await uow.repo(ReferralCodeRepository).by_invite(C, "nope") is None
 
 
 async def test_join_log_counts_the_window_and_forgets_older_joins(
