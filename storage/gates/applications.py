@@ -5,13 +5,43 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from bot.core.gates.application_rules import Answer, Application, ApplicationStatus
 from storage.gates.tables import ApplicationRow
+from storage.members import remember
 from storage.repository_base import SqlRepository, affected_rows
+from storage.tables import MemberRow
 
-_ADD = ApplicationRow.__table__.insert().returning(*ApplicationRow.__table__.c)  # one statement, no flush
+_APPLICATIONS = ApplicationRow.__table__
+_ADD = _APPLICATIONS.insert().returning(*_APPLICATIONS.c)  # one statement, no flush
+# Built once. Whoever decides an application reads its applicant next: their member row comes in the
+# same query and is remembered for this transaction (`members.get` of the applicant then reads no more).
+_GET = (
+    select(*_APPLICATIONS.c, MemberRow)
+    .outerjoin(MemberRow, MemberRow.id == _APPLICATIONS.c.member_id)
+    .where(_APPLICATIONS.c.id == bindparam("application_id"))
+    .execution_options(populate_existing=True)
+)
+_LATEST_OF = (
+    select(*_APPLICATIONS.c)
+    .where(_APPLICATIONS.c.member_id == bindparam("member_id"))
+    .order_by(_APPLICATIONS.c.submitted_at.desc(), _APPLICATIONS.c.id.desc())
+    .limit(1)
+)
+_DECIDE = (
+    update(_APPLICATIONS)
+    .where(
+        _APPLICATIONS.c.id == bindparam("application_id"),
+        _APPLICATIONS.c.status == ApplicationStatus.PENDING.value,
+    )
+    .values(
+        status=bindparam("new_status"),
+        decided_by_id=bindparam("new_decided_by_id"),
+        decided_at=bindparam("new_decided_at"),
+        reason=bindparam("new_reason"),
+    )
+)
 
 
 def _application(row: ApplicationRow | Any) -> Application:
@@ -51,18 +81,16 @@ class SqlApplicationRepository(SqlRepository):
         return _application(row)
 
     async def get(self, application_id: int) -> Application | None:
-        row = await self.session.get(ApplicationRow, application_id, populate_existing=True)
-        return _application(row) if row else None
+        row = (await self.session.execute(_GET, {"application_id": application_id})).one_or_none()
+        if row is None:
+            return None
+        applicant: MemberRow | None = row[-1]
+        if applicant is not None:
+            remember(self.session, applicant)
+        return _application(row)
 
     async def latest_of(self, member_id: int) -> Application | None:
-        rows = await self.session.execute(
-            select(ApplicationRow)
-            .where(ApplicationRow.member_id == member_id)
-            .order_by(ApplicationRow.submitted_at.desc(), ApplicationRow.id.desc())
-            .limit(1)
-            .execution_options(populate_existing=True)
-        )
-        row = rows.scalar_one_or_none()
+        row = (await self.session.execute(_LATEST_OF, {"member_id": member_id})).one_or_none()
         return _application(row) if row else None
 
     async def decide(
@@ -75,12 +103,14 @@ class SqlApplicationRepository(SqlRepository):
         reason: str | None = None,
     ) -> bool:
         result = await self.session.execute(
-            update(ApplicationRow)
-            .where(
-                ApplicationRow.id == application_id, ApplicationRow.status == ApplicationStatus.PENDING.value
-            )
-            .values(status=status.value, decided_by_id=decided_by_id, decided_at=now, reason=reason)
-            .execution_options(synchronize_session=False)
+            _DECIDE,
+            {
+                "application_id": application_id,
+                "new_status": status.value,
+                "new_decided_by_id": decided_by_id,
+                "new_decided_at": now,
+                "new_reason": reason,
+            },
         )
         return bool(affected_rows(result))
 

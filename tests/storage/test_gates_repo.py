@@ -141,6 +141,24 @@ async def test_a_code_is_read_with_its_owner(engine: AsyncEngine, clock: FixedCl
         assert await uow.repo(ReferralCodeRepository).by_invite(C, "nope") is None
 
 
+async def test_an_application_is_read_with_its_applicant(engine: AsyncEngine, clock: FixedClock) -> None:
+    factory = SqlUnitOfWorkFactory(engine, bindings())
+    await _seed(factory, clock)
+    async with factory() as uow:
+        applicant = await uow.members.upsert_seen(C, MemberRef("fake", "applicant"), clock.now())
+        added = await uow.repo(ApplicationRepository).add(
+            C, applicant.id, (Answer("Who?", "me"),), clock.now()
+        )
+        await uow.commit()
+    async with factory() as uow:
+        found = await uow.repo(ApplicationRepository).get(added.id)
+        assert found == added
+        with statements(engine) as seen:
+            member = await uow.members.get(applicant.id)  # came with the application
+        assert seen == [] and member is not None and member.ref == applicant.ref
+        assert await uow.repo(ApplicationRepository).get(added.id + 1) is None
+
+
 async def test_join_log_counts_the_window_and_forgets_older_joins(
     engine: AsyncEngine, clock: FixedClock
 ) -> None:
