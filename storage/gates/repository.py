@@ -25,30 +25,33 @@ from storage.members import forget, remember, seen_rows, to_member, usable
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import CommunityRow, MemberRow
 
-# Built once: the hot statements of joins and redemptions.
+# Built once: the hot statements of joins and redemptions, in Core (cheaper to run than ORM statements:
+# none of these tables is changed through ORM objects, so there is nothing to flush before them).
+_COMMUNITY = CommunityRow.__table__
+_JOINS = JoinEventRow.__table__
 _STATE_COLUMNS = (
-    CommunityRow.gate_mode,
-    CommunityRow.gate_switch_on,
-    CommunityRow.admissions_paused,
-    CommunityRow.join_burst_since,
+    _COMMUNITY.c.gate_mode,
+    _COMMUNITY.c.gate_switch_on,
+    _COMMUNITY.c.admissions_paused,
+    _COMMUNITY.c.join_burst_since,
 )
-_STATE = select(*_STATE_COLUMNS).where(CommunityRow.id == bindparam("community_id"))
-_PRUNE_JOINS = delete(JoinEventRow.__table__).where(
-    JoinEventRow.community_id == bindparam("community_id"),
-    JoinEventRow.joined_at <= bindparam("window_start"),
+_STATE = select(*_STATE_COLUMNS).where(_COMMUNITY.c.id == bindparam("community_id"))
+_PRUNE_JOINS = delete(_JOINS).where(
+    _JOINS.c.community_id == bindparam("community_id"),
+    _JOINS.c.joined_at <= bindparam("window_start"),
 )
-_ADD_JOIN = insert(JoinEventRow.__table__)
+_ADD_JOIN = insert(_JOINS)
 _JOINS_IN_WINDOW = (
     select(func.count())
-    .select_from(JoinEventRow)
+    .select_from(_JOINS)
     .where(
-        JoinEventRow.community_id == bindparam("community_id"),
-        JoinEventRow.joined_at > bindparam("window_start"),
+        _JOINS.c.community_id == bindparam("community_id"),
+        _JOINS.c.joined_at > bindparam("window_start"),
     )
 )
 # The window's joins and the gate state in one round trip (the burst guard needs both).
 _JOINS_AND_STATE = select(_JOINS_IN_WINDOW.scalar_subquery(), *_STATE_COLUMNS).where(
-    CommunityRow.id == bindparam("community_id")
+    _COMMUNITY.c.id == bindparam("community_id")
 )
 _LOCK_MEMBER = (
     select(MemberRow)
@@ -56,11 +59,11 @@ _LOCK_MEMBER = (
     .with_for_update()
     .execution_options(populate_existing=True)
 )
-_FAILED_ATTEMPTS = select(RedemptionAttemptRow.attempted_at).where(
-    RedemptionAttemptRow.member_id == bindparam("member_id"),
-    RedemptionAttemptRow.attempted_at > bindparam("since"),
+_ATTEMPTS = RedemptionAttemptRow.__table__
+_FAILED_ATTEMPTS = select(_ATTEMPTS.c.attempted_at).where(
+    _ATTEMPTS.c.member_id == bindparam("member_id"), _ATTEMPTS.c.attempted_at > bindparam("since")
 )
-_ADD_ATTEMPT = insert(RedemptionAttemptRow.__table__)
+_ADD_ATTEMPT = insert(_ATTEMPTS)
 _MEMBER = MemberRow.__table__
 _ADMIT = (
     update(_MEMBER)
