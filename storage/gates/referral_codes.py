@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 
 from bot.core.gates.rules import ReferralCode
 from bot.core.members import MemberStatus
@@ -42,6 +42,16 @@ _LIVE_OF = (
         _CODES.c.expires_at > bindparam("now"),
         _CODES.c.uses < _CODES.c.max_uses,
     )
+    .order_by(_CODES.c.id.desc())
+)
+_LIVE = and_(
+    _CODES.c.revoked_at.is_(None), _CODES.c.expires_at > bindparam("now"), _CODES.c.uses < _CODES.c.max_uses
+)
+_RECENT = _CODES.c.created_at >= bindparam("since")
+# /refer's one read: the owner's live codes and those made since the month began, each marked.
+_QUOTA = (
+    select(*_CODES.c, _LIVE.label("live"), _RECENT.label("recent"))
+    .where(_CODES.c.owner_id == bindparam("owner_id"), or_(_LIVE, _RECENT))
     .order_by(_CODES.c.id.desc())
 )
 _CREATED_SINCE = (
@@ -135,6 +145,10 @@ class SqlReferralCodeRepository(SqlRepository):
     async def live_of(self, owner_id: int, now: datetime) -> list[ReferralCode]:
         rows = await self.session.execute(_LIVE_OF, {"owner_id": owner_id, "now": now})
         return [_code(row) for row in rows]
+
+    async def quota(self, owner_id: int, now: datetime, since: datetime) -> tuple[list[ReferralCode], int]:
+        rows = (await self.session.execute(_QUOTA, {"owner_id": owner_id, "now": now, "since": since})).all()
+        return [_code(row) for row in rows if row.live], sum(1 for row in rows if row.recent)
 
     async def created_since(self, owner_id: int, since: datetime) -> int:
         return int(await self.session.scalar(_CREATED_SINCE, {"owner_id": owner_id, "since": since}) or 0)

@@ -159,6 +159,29 @@ async def test_an_application_is_read_with_its_applicant(engine: AsyncEngine, cl
         assert await uow.repo(ApplicationRepository).get(added.id + 1) is None
 
 
+async def test_quota_is_the_live_codes_and_the_count_made_since(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
+    factory = SqlUnitOfWorkFactory(engine, bindings())
+    owner_id, first = await _seed(factory, clock)  # made now, live
+    async with factory() as uow:
+        codes = uow.repo(ReferralCodeRepository)
+        now = clock.now() + timedelta(days=10)  # `first` has expired by then
+        made = [
+            await codes.create(
+                C, owner_id, f"CODE{i}ABCD", now=at, expires_at=at + timedelta(days=7), max_uses=1
+            )
+            for i, at in enumerate((now - timedelta(days=2), now - timedelta(hours=1), now))
+        ]
+        assert all(made)
+        await codes.revoke(owner_id, now, "CODE2ABCD")  # the newest: revoked
+        since = now - timedelta(days=1)
+        live, count = await codes.quota(owner_id, now, since)
+        assert [c.code for c in live] == ["CODE1ABCD", "CODE0ABCD"]  # newest first
+        assert live == await codes.live_of(owner_id, now)
+        assert count == 2 == await codes.created_since(owner_id, since)  # revoked ones count too
+
+
 async def test_join_log_counts_the_window_and_forgets_older_joins(
     engine: AsyncEngine, clock: FixedClock
 ) -> None:

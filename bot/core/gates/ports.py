@@ -92,6 +92,10 @@ class ReferralCodeRepository(Protocol):
         """The owner's codes that are not revoked, expired or used up, newest first."""
         ...
 
+    async def quota(self, owner_id: int, now: datetime, since: datetime) -> tuple[list[ReferralCode], int]:
+        """`live_of(owner_id, now)` and `created_since(owner_id, since)` in one read."""
+        ...
+
     async def created_since(self, owner_id: int, since: datetime) -> int: ...
 
     async def consume(self, code_id: int, now: datetime) -> bool:

@@ -101,15 +101,14 @@ async def issue_referral_code(command: IssueReferralCode, ctx: Context) -> Reply
         )
     member = await the_person(ctx)
     now, gate, target = ctx.now(), ctx.community.gate, command.for_member
+    codes, this_month = ctx.uow.repo(ReferralCodeRepository), month_start(now, ctx.community.zone)
     if target is not None:
         await _check_target(ctx, member, target)
+        made = await codes.created_since(member.id, this_month)
     else:
-        live = await ctx.uow.repo(ReferralCodeRepository).live_of(member.id, now)
+        live, made = await codes.quota(member.id, now, this_month)
         if live:
             return _code_reply(ctx, live[0], fresh=False)
-    made = await ctx.uow.repo(ReferralCodeRepository).created_since(
-        member.id, month_start(now, ctx.community.zone)
-    )
     if made >= gate.codes_per_month:
         raise RateLimited(
             f"You have made {made} referral codes this month, the most a member can. You can make a new "
