@@ -8,8 +8,10 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, exists, func, lambda_stmt, select, update
 
 from bot.core.cohorts.rules import BuddyLink, Cohort, CohortMember, CohortStatus, CohortView, Waiting
+from bot.core.gates.rules import FOUNDING_BADGE
 from bot.core.members import MemberStatus
 from bot.core.refs import MemberRef
+from storage.badges.tables import BadgeAwardRow
 from storage.cohorts.buddies import SqlBuddies
 from storage.cohorts.tables import BuddyPairRow, CohortMemberRow, CohortPoolRow, CohortRow, MilestoneRow
 from storage.repository_base import affected_rows, insert_ignore
@@ -71,13 +73,16 @@ _IN_ACTIVE_COHORT = exists().where(
     CohortRow.id == CohortMemberRow.cohort_id,
     CohortRow.status == CohortStatus.ACTIVE.value,
 )
-# Join the pool unless waiting already or onboarding in an active cohort (re-admitted within their
-# first 14 days): one statement instead of a read and an insert.
+_IS_FOUNDER = exists().where(
+    BadgeAwardRow.member_id == bindparam("member_id"), BadgeAwardRow.badge_key == FOUNDING_BADGE
+)
+# Join the pool unless waiting already, onboarding in an active cohort (re-admitted within their first
+# 14 days) or a founding member who came back: one statement instead of two reads and an insert.
 _JOIN_POOL_ROW = select(
     bindparam("member_id", type_=_POOL.c.member_id.type),
     bindparam("community_id", type_=_POOL.c.community_id.type),
     bindparam("waiting_since", type_=_POOL.c.waiting_since.type),
-).where(~_IN_ACTIVE_COHORT)
+).where(~_IN_ACTIVE_COHORT, ~_IS_FOUNDER)
 _JOIN_POOL_SQLITE = insert_ignore("sqlite", _POOL).from_select(
     ["member_id", "community_id", "waiting_since"], _JOIN_POOL_ROW
 )

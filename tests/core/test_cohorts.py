@@ -201,6 +201,15 @@ async def test_a_newcomer_back_within_their_cohort_keeps_it_and_does_not_wait_ag
     assert await count(engine, CohortPoolRow, CohortPoolRow.member_id == newcomers[0].id) == 1
 
 
+async def test_a_founder_who_comes_back_does_not_wait_for_a_cohort(app: App, engine: AsyncEngine) -> None:
+    founder = await add_member(app, "f")
+    await give_badge(app, founder, "founding")
+    await admit(app, "f")  # admitted again later (not founding this time): still a founder
+    await admit(app, "n")
+    assert await count(engine, CohortPoolRow) == 1
+    assert await count(engine, CohortPoolRow, CohortPoolRow.member_id == founder.id) == 0
+
+
 async def test_the_pool_drops_whoever_is_no_longer_admitted(app: App, engine: AsyncEngine) -> None:
     members = [await admit(app, user) for user in range(1, 12)]
     async with engine.begin() as conn:  # gone without the pool hearing of it (a removal by a lead)

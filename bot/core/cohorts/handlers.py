@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.core.badges.ports import BadgeRepository
 from bot.core.cohorts import feature
 from bot.core.cohorts.buddy_rules import assign_buddies, match_fields
 from bot.core.cohorts.commands import CloseCohortWindow, SetBuddyMatch, ShowCohort
@@ -28,7 +27,6 @@ from bot.core.effects import DirectMessage, OpenPrivateSpace, PostMessage
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.events import MemberLeft
 from bot.core.gates.events import MemberAdmitted
-from bot.core.gates.rules import FOUNDING_BADGE
 from bot.core.members import AdmissionMethod
 from bot.core.refs import MemberRef
 from bot.core.registry import Invocation, Option, SlashCommand
@@ -173,10 +171,9 @@ async def join_cohort_pool(event: MemberAdmitted, ctx: Context) -> None:
         return
     if event.founding or member.is_staff or event.method == AdmissionMethod.ADOPTED.value:
         return  # founders, staff and adopted members are not newcomers: they buddy the first cohorts
-    if FOUNDING_BADGE in await ctx.uow.repo(BadgeRepository).keys_of(member.id):
-        return  # a founder who left and came back
-    # join_pool refuses whoever is re-admitted within their first 14 days (they still have their
-    # cohort); a member who left and came back after their cohort ended onboards again, with new buddies.
+    # join_pool refuses a founder who left and came back, and whoever is re-admitted within their first
+    # 14 days (they still have their cohort); a member who left and came back after their cohort ended
+    # onboards again, with new buddies.
     if await ctx.uow.repo(CohortRepository).join_pool(event.community_id, member.id, event.at):
         await launch_due(ctx, Trigger.ADMISSION)
 

@@ -12,8 +12,9 @@ from bot.core.cohorts.rules import Cohort, CohortView, Waiting
 
 class CohortRepository(Protocol):
     async def join_pool(self, community_id: str, member_id: int, since: datetime) -> bool:
-        """Put a newcomer in the forming pool; False when they are already waiting, or still onboarding
-        in an active cohort (re-admitted within their first 14 days: they keep that cohort)."""
+        """Put a newcomer in the forming pool; False when they are already waiting, still onboarding in
+        an active cohort (re-admitted within their first 14 days: they keep that cohort), or a founding
+        member who left and came back (founders buddy newcomers, they do not onboard)."""
         ...
 
     async def waiting(self, community_id: str) -> list[Waiting]:
