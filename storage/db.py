@@ -26,18 +26,11 @@ class ReadOnlyViolation(RuntimeError):
     that sent it (e.g. a command declared `reads_only` whose handler writes)."""
 
 
-def _refuse_writes(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-    if (
-        conn.get_execution_options().get(READ_ONLY, False)
-        and statement.lstrip()[:9].split(None, 1)[0].upper() in WRITES
-    ):
+def _refuse_writes(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    """Listens on read-only views only (`read_only`), so other statements pay nothing for it."""
+    words = statement.lstrip()[:9].split(None, 1)
+    if words and words[0].upper() in WRITES:
         raise ReadOnlyViolation(f"a write on a read-only connection: {statement.lstrip()[:40]}…")
-
-
-def _guarded(engine: AsyncEngine) -> AsyncEngine:
-    """The engine, refusing writes on its read-only views (`read_only`)."""
-    event.listen(engine.sync_engine, "before_cursor_execute", _refuse_writes)
-    return engine
 
 
 def is_sqlite(url: str) -> bool:
@@ -59,14 +52,14 @@ def create_engine(
     kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     if not is_sqlite(url):
         kwargs.setdefault("pool_pre_ping", True)
-        return _guarded(create_async_engine(url, echo=echo, **kwargs))
+        return create_async_engine(url, echo=echo, **kwargs)
 
     parsed = make_url(url)
     if parsed.database in (None, "", ":memory:"):
         raise ValueError("use a SQLite file, not an in-memory database: the bot needs its data to survive")
     kwargs.setdefault("connect_args", {"timeout": busy_timeout_ms / 1000})
     kwargs.setdefault("module", sqlite_driver.dbapi())  # one thread hop per statement
-    engine = _guarded(create_async_engine(url, echo=echo, **kwargs))
+    engine = create_async_engine(url, echo=echo, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -105,7 +98,11 @@ def read_only(engine: AsyncEngine) -> AsyncEngine:
     options: dict[str, Any] = {READ_ONLY: True}
     if engine.dialect.name == "postgresql":
         options["isolation_level"] = "AUTOCOMMIT"
-    return engine.execution_options(**options)
+    view = engine.execution_options(**options)
+    # A listener on a view applies to the view's connections only (and to views made from it, e.g.
+    # `on_thread(read_only(engine))`), not to the engine's: writers' statements skip the check.
+    event.listen(view.sync_engine, "before_cursor_execute", _refuse_writes)
+    return view
 
 
 def on_thread(engine: AsyncEngine) -> AsyncEngine:
