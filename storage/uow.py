@@ -152,10 +152,9 @@ class SqlUnitOfWork:
     async def __aexit__(self, *exc: object) -> None:
         try:
             if self.session.in_transaction():
-                try:
-                    await self.session.rollback()
-                finally:
-                    await self.session.close()
+                # Closing rolls the transaction back as it gives the connection back: one trip
+                # through SQLAlchemy's greenlet instead of one to roll back and one to close.
+                await self.session.close()
             else:
                 # Committed (or never used): no connection to give back, so closing does no I/O and
                 # needs no trip through SQLAlchemy's greenlet; it forgets the loaded objects.
