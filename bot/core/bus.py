@@ -141,19 +141,20 @@ class MessageBus:
             outcome = f"failed ({type(exc).__name__})"
             raise
         finally:
-            log.info(
-                "handled %s community=%s actor=%s source=%s outcome=%s in %.1f ms",
-                name,
-                message.community_id,
-                member_pseudonym(actor.ref) if actor else "system",
-                f"{source.platform}:{pseudonym(source.event_id)}"
-                if source
-                else f"job {job.key}"
-                if job
-                else "-",
-                outcome,
-                (time.perf_counter() - started) * 1000,
-            )
+            if log.isEnabledFor(logging.INFO):  # the pseudonyms are HMACs: not made for a line not logged
+                log.info(
+                    "handled %s community=%s actor=%s source=%s outcome=%s in %.1f ms",
+                    name,
+                    message.community_id,
+                    member_pseudonym(actor.ref) if actor else "system",
+                    f"{source.platform}:{pseudonym(source.event_id)}"
+                    if source
+                    else f"job {job.key}"
+                    if job
+                    else "-",
+                    outcome,
+                    (time.perf_counter() - started) * 1000,
+                )
 
     async def _handle(
         self, message: Message, actor: Actor | None, source: Source | None, job: JobRun | None
@@ -256,10 +257,13 @@ class MessageBus:
 
     async def _drain_events(self, ctx: Context) -> None:
         """Run subscribers of every emitted event, including events emitted by subscribers."""
-        while ctx.events:
-            event = ctx.events.pop(0)
-            for handler in self.handlers.events.get(type(event), []):
+        events, subscribers, done = ctx.events, self.handlers.events, 0
+        while done < len(events):
+            event = events[done]
+            done += 1
+            for handler in subscribers.get(type(event), ()):
                 await handler(event, ctx)
+        events.clear()
 
     def _authorize(self, command: Command, ctx: Context) -> None:
         """The permission every entry point gets checked against, whatever the platform showed."""

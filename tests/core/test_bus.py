@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import ClassVar
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.fake.platform import FakeNotifier
 from bot.bootstrap import App
 from bot.clock import FixedClock
+from bot.core import bus as bus_module
 from bot.core.bus import MessageBus, Source
 from bot.core.commands import Command, Permission
 from bot.core.context import Context
@@ -20,7 +23,7 @@ from bot.core.errors import InvalidInput
 from bot.core.events import MemberJoined, MemberLeft
 from bot.core.handlers import HandlerTable
 from bot.core.members import MemberStatus
-from bot.core.pseudonyms import keyed_hash
+from bot.core.pseudonyms import keyed_hash, member_pseudonym, pseudonym
 from bot.core.refs import Actor, MemberRef, Role
 from bot.core.replies import Reply
 from bot.features import bindings
@@ -170,3 +173,31 @@ async def test_event_ids_are_stored_as_keyed_hashes_that_dedupe_across_restarts(
         salt = await conn.scalar(select(CommunityRow.privacy_salt))
     assert salt and stored == [keyed_hash(salt, raw)]
     assert "112233445566778899" not in stored[0]
+
+
+async def test_each_message_is_logged_at_info_with_pseudonyms_only(
+    app: App, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    bus = _bus(app, clock)
+    with caplog.at_level(logging.INFO, logger="townsquare.bus"):
+        await bus.handle(Announce(community_id=COMMUNITY, text="x"), MOD, source=Source("fake", "ev-77"))
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "townsquare.bus"]
+    assert line.startswith(f"handled Announce community={COMMUNITY} actor={member_pseudonym(MOD.ref)} ")
+    assert f"source=fake:{pseudonym('ev-77')} outcome=ok in " in line
+    assert "m1" not in line.split("actor=")[1] and "ev-77" not in line
+
+
+async def test_no_pseudonym_is_made_for_a_line_that_is_not_logged(
+    app: App, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[str] = []
+    monkeypatch.setattr(bus_module, "pseudonym", lambda value: made.append(value) or "~x")
+    monkeypatch.setattr(bus_module, "member_pseudonym", lambda ref: made.append(str(ref)) or "~x")
+    logging.getLogger("townsquare.bus").setLevel(logging.WARNING)
+    try:
+        await _bus(app, clock).handle(
+            Announce(community_id=COMMUNITY, text="x"), MOD, source=Source("fake", "e")
+        )
+    finally:
+        logging.getLogger("townsquare.bus").setLevel(logging.NOTSET)
+    assert made == []
