@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+_IMPLS: dict[type[Dialect], TypeEngine[Any]] = {}
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -17,7 +20,14 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> Any:
-        return dialect.type_descriptor(DateTime(timezone=dialect.name == "postgresql"))
+        # Made once per kind of dialect: SQLAlchemy asks again for every value of an expanding IN
+        # (`_unwrapped_dialect_impl`), and a fresh type each time is also a fresh entry to memoize.
+        impl = _IMPLS.get(type(dialect))
+        if impl is None:
+            impl = _IMPLS[type(dialect)] = dialect.type_descriptor(
+                DateTime(timezone=dialect.name == "postgresql")
+            )
+        return impl
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -31,3 +41,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], datetime | None]:
+        """`process_result_value` after the dialect's own conversion (SQLite's text to datetime), as
+        one function per value rather than SQLAlchemy's two nested calls."""
+        parse = self.impl_instance.result_processor(dialect, coltype)
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            moment = cast(datetime, value if parse is None else parse(value))
+            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+        return process
