@@ -6,11 +6,13 @@ few µs. SQLAlchemy's adapter makes four such calls per statement (cursor, execu
 
 A transaction begun `inline` (storage.db's "begin" hook: every one but those of `on_thread`
 engines, i.e. reports over the whole history) runs its statements, COMMIT and ROLLBACK on the calling
-thread, the event loop's: no hop at all. Its busy timeout is 0 meanwhile, so a database locked by
-another connection (another process, e.g. a CLI command) never blocks the loop: a statement that
-finds it busy changed nothing and is redone on the thread with the connection's full busy timeout
-(an executemany, which may have run some rows, is not redone; it only meets a busy database when
-it opens the transaction, and then its BEGIN, run first, is what fails and is redone). Other
+thread, the event loop's: no hop at all. Its busy timeout is 0 meanwhile (and stays 0 after it
+until work goes to the thread, so back-to-back inline transactions send no PRAGMA), so a database
+locked by another connection (another process, e.g. a CLI command) never blocks the loop: a
+statement that finds it busy changed nothing and is redone on the thread with the connection's full
+busy timeout (an executemany, which may have run some rows, is not redone; it only meets a busy
+database when it opens the transaction, and then its BEGIN, run first, is what fails and is
+redone). Other
 transactions make one hop per statement: BEGIN (`begin_with`), execute, fetch and close go
 together in one call on the thread.
 
@@ -112,7 +114,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     """A connection whose transactions run either on its aiosqlite thread or, when begun `inline`,
     on the calling (event loop's) thread: see the module's docstring."""
 
-    __slots__ = ("_begin", "_clean", "_inline", "_unsure", "_wait_ms")
+    __slots__ = ("_begin", "_clean", "_inline", "_unsure", "_wait_ms", "_zero")
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
@@ -121,6 +123,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         self._inline = False  # this transaction runs on the caller's thread, busy timeout 0
         self._unsure = False  # a call on the thread was abandoned (cancelled): never inline again
         self._wait_ms: int | None = None  # the connection's busy timeout (restored after inline)
+        self._zero = False  # its busy timeout is 0 now (left so after an inline transaction)
 
     def begin_with(self, statement: str, *, inline: bool = False) -> None:
         """Start the transaction with `statement` (e.g. BEGIN IMMEDIATE) along with its first
@@ -139,6 +142,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
                 if self._wait_ms is not None and self._connection._connection is not None:
                     reset = partial(self._connection._conn.execute, f"PRAGMA busy_timeout={self._wait_ms}")
                     self._connection._tx.put_nowait((None, reset))
+                    self._zero = False
             raise
 
     def run(self, operation: Any, parameters: Any, many: bool) -> Outcome:
@@ -148,11 +152,14 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
         try:
             db = self._connection._conn
             if not self._inline:
+                self._full_timeout()
                 return cast(Outcome, self.await_(self._connection._execute(_execute, db, begin, *statement)))
-            if begin is not None:
+            if begin is not None and not self._zero:
                 if self._wait_ms is None:
                     self._wait_ms = int(db.execute("PRAGMA busy_timeout").fetchone()[0])
                 db.execute("PRAGMA busy_timeout=0")
+                self._zero = True
+            if begin is not None:
                 try:
                     db.execute(begin)
                 except sqlite3.OperationalError as error:
@@ -184,10 +191,17 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
     def _leave_inline(self) -> None:
         """The rest of the transaction runs on the thread, with the connection's busy timeout."""
-        if self._inline:
-            self._inline = False
-            if self._wait_ms is not None:
-                self._connection._conn.execute(f"PRAGMA busy_timeout={self._wait_ms}")
+        self._inline = False
+        self._full_timeout()
+
+    def _full_timeout(self) -> None:
+        """Give the connection its busy timeout back before work on its thread. An inline transaction
+        leaves it at 0 when it ends, so the next inline one (most are) needs no PRAGMA at all. Run
+        here, not on the thread: no call is outstanding there (after an abandoned one, `await_`
+        queued the reset behind it instead)."""
+        if self._zero:
+            self._zero = False
+            self._connection._conn.execute(f"PRAGMA busy_timeout={self._wait_ms}")
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
         if server_side:
@@ -243,7 +257,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
                 self._leave_inline()
                 self.await_(self._connection.commit())
             finally:
-                self._leave_inline()
+                self._inline = False  # the busy timeout stays 0 until work goes to the thread
         except Exception as error:
             self._handle_exception(error)
 

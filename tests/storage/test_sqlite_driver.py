@@ -61,7 +61,22 @@ async def test_an_inline_transaction_makes_no_hop(sqlite: AsyncEngine, hops: lis
     assert timeout == 0  # inside an inline transaction: a busy database is not waited for on the loop
     async with on_thread(sqlite).connect() as conn:
         timeout = (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar_one()
-    assert timeout == BUSY_TIMEOUT_MS  # restored when the inline transaction ended
+    assert timeout == BUSY_TIMEOUT_MS  # restored before the connection's thread ran anything
+
+
+async def test_back_to_back_inline_transactions_leave_the_busy_timeout_alone(sqlite: AsyncEngine) -> None:
+    sent: list[str] = []
+    async with sqlite.connect() as conn:
+        raw = (await conn.get_raw_connection()).dbapi_connection
+        assert isinstance(raw, OneHopConnection)
+        raw._connection._conn.set_trace_callback(sent.append)
+        for value in ("a", "b", "c"):
+            await conn.execute(text(f"INSERT INTO t (v) VALUES ('{value}')"))
+            await conn.commit()
+        raw._connection._conn.set_trace_callback(None)
+    # The fixture's CREATE TABLE (an inline transaction) set it to 0 already; nothing put it back.
+    assert [statement for statement in sent if statement.startswith("PRAGMA")] == []
+    assert sent.count("BEGIN IMMEDIATE") == 3
 
 
 async def test_on_thread_a_statement_is_one_hop_and_its_transaction_adds_one_for_the_commit(
