@@ -11,6 +11,11 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 _IMPLS: dict[type[Dialect], TypeEngine[Any]] = {}
+_PROBES = (
+    datetime(2026, 3, 1, 9, 5, 7, 123),
+    datetime(2026, 12, 31, 23, 59, 59),
+    datetime(999, 1, 2, 3, 4, 5, 6),
+)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -28,6 +33,26 @@ class UTCDateTime(TypeDecorator[datetime]):
                 DateTime(timezone=dialect.name == "postgresql")
             )
         return impl
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """On SQLite, `process_bind_param` and the dialect's text formatting as one function per value
+        (`isoformat` writes the very text SQLite's DATETIME does: checked here, else its own way)."""
+        if dialect.name == "postgresql":
+            return super().bind_processor(dialect)
+        to_text = self.impl_instance.bind_processor(dialect)
+        if to_text is None or any(
+            to_text(probe) != probe.isoformat(" ", "microseconds") for probe in _PROBES
+        ):
+            return super().bind_processor(dialect)
+
+        def process(value: Any) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to the database; use the Clock (aware UTC)")
+            return cast(str, value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds"))
+
+        return process
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
