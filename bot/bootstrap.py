@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sinks.notifier import SinkNotifier
 from bot.charts import DigestChartRenderer
 from bot.config import Settings
 from bot.core.bus import MessageBus
@@ -124,8 +123,11 @@ class App:
             except asyncio.CancelledError:
                 pass
         sinks = self.relay.notifiers.get(SINKS)
-        if isinstance(sinks, SinkNotifier):
-            await sinks.close()
+        if sinks is not None:
+            from adapters.sinks.notifier import SinkNotifier  # see with_sinks
+
+            if isinstance(sinks, SinkNotifier):
+                await sinks.close()
         await self.engine.dispose()
 
 
@@ -192,6 +194,9 @@ def with_sinks(settings: Settings, notifiers: Mapping[str, Notifier]) -> dict[st
     (unless the caller brought its own, as a dry run or a test does)."""
     found = dict(notifiers)
     if SINKS not in found and (settings.webhook is not None or settings.hubspot is not None):
+        # Imported only here: it brings httpx (~0.1 s), which a bot without sinks never uses.
+        from adapters.sinks.notifier import SinkNotifier
+
         found[SINKS] = SinkNotifier(settings.webhook, settings.hubspot)
     return found
 

@@ -127,3 +127,9 @@ def test_gateway_burst_benchmark_counts_everything_once() -> None:
 def test_gateway_burst_with_the_database_down_loses_nothing() -> None:
     out = _run("burst.py", "--gateway", "--db-down", "--events", "400")
     assert "400 rows, 400 in weekly rollups: all once" in out and "refused 0" in out
+
+
+def test_transactions_benchmark_prints_every_layer() -> None:
+    out = _run("transactions.py", "-n", "20", "--repeat", "1")
+    for layer in ("one ORM select + COMMIT", "a job run, claimed", "exec_driver_sql", "sqlite3 itself"):
+        assert layer in out

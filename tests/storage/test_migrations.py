@@ -198,10 +198,3 @@ async def test_sqlite_pragmas(tmp_path: Path) -> None:
         assert values == {"journal_mode": "wal", "busy_timeout": 10000, "synchronous": 1, "foreign_keys": 1}
     finally:
         await engine.dispose()
-
-
-def test_migrating_does_not_load_pygments_for_mako() -> None:
-    """Mako's HTML error pages are never rendered; their Pygments lexers cost every command ~50 ms."""
-    probe = "import sys, storage.migrate, alembic.command; print('pygments' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
