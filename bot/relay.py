@@ -6,7 +6,9 @@ Guarantees (docs/operations.md#delivery states them with their limits):
   instead of sending it again.
 - Batches: the due items are read and claimed with one conditional UPDATE per batch (on PostgreSQL
   it waits for a concurrent relay's row lock and re-checks the row, so no item is claimed twice; an
-  item behind one another relay holds is given back unsent, so its lane keeps its order). The done
+  item behind one another relay holds is given back unsent, so its lane keeps its order). On SQLite
+  the read is that same UPDATE … RETURNING (`claim_due`), unless an item left claimed by an earlier
+  relay must show its mark. The done
   marks of the batch are written in one transaction at its end for effects whose resend the platform
   absorbs, right after the send for the others (bot/relay_record.py says why that widens nothing a
   crash can duplicate). Claimed items the batch did not attempt are given back with their claim mark.
@@ -52,6 +54,10 @@ class RetryPolicy:
         """Backoff before the next try: base · 2^(attempts-1), capped."""
         seconds = self.base_delay_seconds * (2 ** max(attempts_so_far - 1, 0))
         return timedelta(seconds=min(seconds, self.max_delay_seconds))
+
+
+def _accept_all(_: Effect) -> bool:
+    return True
 
 
 FAILED = object()  # to be retried: its lane waits
@@ -132,7 +138,7 @@ class OutboxRelay:
                 return attempted
 
     async def deliver_now(
-        self, community_id: str, kind: str, accept: Callable[[Effect], bool] = lambda _: True
+        self, community_id: str, kind: str, accept: Callable[[Effect], bool] = _accept_all
     ) -> int:
         """Deliver this community's due items of one kind that `accept` picks, now, for an adapter that
         shows their outcome in its answer (the /refer invite). Items are claimed as usual, so one the
@@ -146,23 +152,35 @@ class OutboxRelay:
         *,
         community_id: str | None = None,
         kinds: list[str] | None = None,
-        accept: Callable[[Effect], bool] = lambda _: True,
+        accept: Callable[[Effect], bool] = _accept_all,
     ) -> _Batch:
-        """Read the due items and claim them in one statement, with the refs they need, in one
-        transaction. Items this relay sent but has not recorded are not claimed again."""
+        """Read the due items and claim them, with the refs they need, in one transaction: in one
+        statement where the database can (`claim_due`: SQLite, when no item of the batch is to be left
+        out), else a read and a conditional claim of what it read. Items this relay sent but has not
+        recorded are not claimed again."""
         now = self.clock.now()
         lease_until = now + self.lease
+        platforms, paused = list(self.notifiers), self.breakers.paused()
         async with self.uow_factory() as uow:
-            items = await uow.outbox.due(
-                list(self.notifiers),
-                now,
-                self.batch_size,
-                community_id=community_id,
-                kinds=kinds,
-                paused=self.breakers.paused(),
-            )
-            wanted = [i.id for i in items if i.id not in self._unrecorded and accept(i.effect)]
-            claimed = await uow.outbox.claim(wanted, now, lease_until) if wanted else set()
+            together = None
+            if accept is _accept_all and not self._unrecorded:
+                together = await uow.outbox.claim_due(
+                    platforms,
+                    now,
+                    self.batch_size,
+                    lease_until,
+                    community_id=community_id,
+                    kinds=kinds,
+                    paused=paused,
+                )
+            if together is not None:
+                items, claimed = together, {item.id for item in together}
+            else:
+                items = await uow.outbox.due(
+                    platforms, now, self.batch_size, community_id=community_id, kinds=kinds, paused=paused
+                )
+                wanted = [i.id for i in items if i.id not in self._unrecorded and accept(i.effect)]
+                claimed = await uow.outbox.claim(wanted, now, lease_until) if wanted else set()
             keys: dict[str, set[str]] = {}
             for item in items:
                 if item.id in claimed:

@@ -56,7 +56,7 @@ _INSERT = insert(_OUTBOX)
 @cache
 def _due_statement(paused: bool, community: bool, kinds: bool) -> Select[Any]:
     """The `due` query of one shape (with or without the paused pairs, a community, kinds); binds
-    `platforms`, `now`, `limit` and, by shape, `paused`, `community_id`, `kinds`."""
+    `platforms`, `now`, `limit` and, by shape, `paused`, `in_community`, `kinds` (see `_due_params`)."""
     now = bindparam("now", type_=UTCDateTime())
     # An item waits while an earlier one of its lane is not due yet or is being delivered; an
     # earlier one that is due comes first in this same id-ordered batch (the relay stops a lane
@@ -91,10 +91,29 @@ def _due_statement(paused: bool, community: bool, kinds: bool) -> Select[Any]:
         pair = tuple_(_OUTBOX.c.platform, _OUTBOX.c.community_id)
         query = query.where(pair.not_in(bindparam("paused", expanding=True)))
     if community:
-        query = query.where(_OUTBOX.c.community_id == bindparam("community_id", type_=String()))
+        query = query.where(_OUTBOX.c.community_id == bindparam("in_community", type_=String()))
     if kinds:
         query = query.where(_OUTBOX.c.kind.in_(bindparam("kinds", expanding=True)))
     return query.order_by(_OUTBOX.c.id).limit(bindparam("limit", type_=Integer()))
+
+
+def _due_params(
+    platforms: Sequence[str],
+    now: datetime,
+    limit: int,
+    community_id: str | None,
+    kinds: Sequence[str] | None,
+    paused: Sequence[tuple[str, str]],
+) -> dict[str, Any]:
+    """The values `_due_statement` of the matching shape binds."""
+    params: dict[str, Any] = {"platforms": list(platforms), "now": now, "limit": limit}
+    if paused:
+        params["paused"] = [tuple(pair) for pair in paused]
+    if community_id is not None:
+        params["in_community"] = community_id
+    if kinds is not None:
+        params["kinds"] = list(kinds)
+    return params
 
 
 _CLAIM = (
@@ -109,6 +128,33 @@ _CLAIM = (
     .values(claimed_until=bindparam("lease_until", type_=UTCDateTime()))
     .returning(_OUTBOX.c.id)
 )
+
+
+@cache
+def _claim_due_statement(paused: bool, community: bool, kinds: bool) -> Update:
+    """`claim_due` of one shape: the `due` query and its claim in one statement (SQLite). Binds what
+    the `due` statement of that shape binds, and `lease_until`.
+
+    It claims only when no due item of the batch carries a claim mark (an earlier relay's expired
+    lease): RETURNING gives the rows as written, so it could not tell that mark, which the item's
+    attempt must show (`resumed`) and a release must give back. It then claims nothing and the
+    relay reads and claims in two statements."""
+    due = _due_statement(paused, community, kinds)
+    batch = due.with_only_columns(_OUTBOX.c.id, _OUTBOX.c.claimed_until).cte("batch")
+    return (
+        update(_OUTBOX)
+        .add_cte(batch)
+        .where(
+            _OUTBOX.c.id.in_(select(batch.c.id)),
+            ~select(batch.c.id).where(batch.c.claimed_until.is_not(None)).exists(),
+            _OUTBOX.c.status == "pending",
+            _OUTBOX.c.claimed_until.is_(None),
+        )
+        .values(claimed_until=bindparam("lease_until", type_=UTCDateTime()))
+        .returning(*_ITEM_COLUMNS)
+    )
+
+
 _RELEASE = (
     update(_OUTBOX)
     .where(
@@ -182,8 +228,10 @@ _CLAIM_EVENT = {
 }
 
 
-def _item(row: Any) -> OutboxItem:
-    """An outbox item from a row of `_ITEM_COLUMNS` (or an OutboxRow)."""
+def _item(row: Any, *, claimed: bool = False) -> OutboxItem:
+    """An outbox item from a row of `_ITEM_COLUMNS` (or an OutboxRow); `claimed`: a row returned by
+    the claim that wrote its lease over no earlier mark (`claim_due`), so the mark as read was none."""
+    mark = None if claimed else row.claimed_until
     return OutboxItem(
         id=row.id,
         community_id=row.community_id,
@@ -194,8 +242,8 @@ def _item(row: Any) -> OutboxItem:
         last_error=row.last_error,
         created_at=row.created_at,
         dedupe_key=row.dedupe_key,
-        resumed=row.claimed_until is not None or row.attempts > 0 or row.last_error is not None,
-        claimed_until=row.claimed_until,
+        resumed=mark is not None or row.attempts > 0 or row.last_error is not None,
+        claimed_until=mark,
     )
 
 
@@ -234,15 +282,38 @@ class SqlOutboxRepository(SqlRepository):
         kinds: Sequence[str] | None = None,
         paused: Sequence[tuple[str, str]] = (),
     ) -> list[OutboxItem]:
-        params: dict[str, Any] = {"platforms": list(platforms), "now": now, "limit": limit}
-        if paused:
-            params["paused"] = [tuple(pair) for pair in paused]
-        if community_id is not None:
-            params["community_id"] = community_id
-        if kinds is not None:
-            params["kinds"] = list(kinds)
+        params = _due_params(platforms, now, limit, community_id, kinds, paused)
         query = _due_statement(bool(paused), community_id is not None, kinds is not None)
         return [_item(row) for row in await self.session.execute(query, params)]
+
+    async def claim_due(
+        self,
+        platforms: Sequence[str],
+        now: datetime,
+        limit: int,
+        lease_until: datetime,
+        *,
+        community_id: str | None = None,
+        kinds: Sequence[str] | None = None,
+        paused: Sequence[tuple[str, str]] = (),
+    ) -> list[OutboxItem] | None:
+        """The items `due` would read, claimed until `lease_until` in the same statement, in id order;
+        None when that takes two statements (`due`, then `claim`).
+
+        SQLite runs an UPDATE under its write lock, so the statement claims every item it reads; it
+        claims nothing when an item of the batch carries an earlier claim mark (see
+        `_claim_due_statement`), and the empty answer is then None too. On PostgreSQL a concurrent
+        relay may claim an item the statement read, and an UPDATE does not return the rows it left,
+        whose lanes must stop: there it is always None."""
+        if self.dialect != "sqlite":
+            return None
+        params = _due_params(platforms, now, limit, community_id, kinds, paused)
+        params["lease_until"] = lease_until
+        statement = _claim_due_statement(bool(paused), community_id is not None, kinds is not None)
+        rows = (await self.session.execute(statement, params)).all()
+        if not rows:
+            return None
+        return sorted((_item(row, claimed=True) for row in rows), key=lambda item: item.id)
 
     async def claim(self, item_ids: Sequence[int], now: datetime, lease_until: datetime) -> set[int]:
         """One conditional UPDATE for the whole batch: only rows still pending and unclaimed are taken.

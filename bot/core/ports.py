@@ -94,6 +94,21 @@ class OutboxRepository(Protocol):
         and any item behind an earlier one of its lane that is waiting or being delivered."""
         ...
 
+    async def claim_due(
+        self,
+        platforms: Sequence[str],
+        now: datetime,
+        limit: int,
+        lease_until: datetime,
+        *,
+        community_id: str | None = None,
+        kinds: Sequence[str] | None = None,
+        paused: Sequence[tuple[str, str]] = (),
+    ) -> list[OutboxItem] | None:
+        """`due` and `claim` of all it reads in one statement, where the database can do that exactly;
+        None when it cannot (the caller then reads and claims in two)."""
+        ...
+
     async def claim(self, item_ids: Sequence[int], now: datetime, lease_until: datetime) -> set[int]:
         """Claim these items until `lease_until`, in one statement; the ids actually claimed (an item
         another relay holds, or no longer pending, is left out)."""

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.fake.platform import FakeNotifier
 from bot.bootstrap import App, build_app
 from bot.clock import FixedClock
 from bot.config import Settings
@@ -172,3 +173,56 @@ async def test_an_effect_a_resend_would_repeat_is_recorded_before_the_next_send(
     # item 3 is recorded with item 4, right after 4's send.
     assert platform.done_before == [set(), set(), {1, 2}, {1, 2}]
     assert {status for _, status, _ in await _rows(engine)} == {"done"}
+
+
+async def test_a_batch_is_read_and_claimed_in_one_statement_where_the_database_can(
+    app: App, clock: FixedClock, engine: AsyncEngine, notifier: FakeNotifier
+) -> None:
+    """SQLite: one UPDATE … RETURNING reads and claims the batch; an item that carries an earlier
+    relay's expired claim makes it the read and the conditional claim, so its attempt says it may
+    have got through before. PostgreSQL always takes the two statements."""
+    one = engine.dialect.name == "sqlite"
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        if "outbox" in sql:
+            statements.append(sql)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        await _queue(
+            app,
+            [PostMessage(COMMUNITY, "welcome", "hi"), DirectMessage(COMMUNITY, MemberRef("fake", "6"), "dm")],
+        )
+        statements.clear()
+        await app.relay.run_once()
+        assert len(statements) == (2 if one else 3)  # the claim (and read), the done marks
+        assert [(a.key, a.resumed) for a in notifier.attempts if a] == [
+            ("outbox:1", False),
+            ("outbox:2", False),
+        ]
+
+        await _queue(
+            app,
+            [
+                PostMessage(COMMUNITY, "welcome", "again"),
+                GrantMemberAccess(COMMUNITY, MemberRef("fake", "7")),
+            ],
+        )
+        async with app.uow_factory() as uow:  # item 3 was claimed by a relay that died
+            await uow.session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == 3)
+                .values(claimed_until=clock.now() - timedelta(minutes=5))
+            )
+            await uow.commit()
+        statements.clear()
+        await app.relay.run_once()
+        assert len(statements) == (4 if one else 3)  # the one statement claimed nothing
+        assert [(a.key, a.resumed) for a in notifier.attempts[2:] if a] == [
+            ("outbox:3", True),
+            ("outbox:4", False),
+        ]
+        assert {status for _, status, _ in await _rows(engine)} == {"done"}
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)

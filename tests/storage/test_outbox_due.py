@@ -80,10 +80,23 @@ def _expected(
     return due[:limit]
 
 
-@pytest.mark.parametrize("seed", range(10))
-async def test_due_items_are_exactly_those_the_lane_rule_lets_through(
-    engine: AsyncEngine, clock: FixedClock, seed: int
-) -> None:
+Case = tuple[tuple[str, ...], int, str | None, list[str] | None, list[tuple[str, str]]]
+CASES: list[Case] = [
+    (PLATFORMS, 100, None, None, []),
+    (("fake",), 100, None, None, []),
+    (PLATFORMS, 3, None, None, []),
+    (PLATFORMS, 100, None, None, [("fake", "c1")]),
+    (PLATFORMS, 100, None, None, [("fake", "c2"), ("other", "c1")]),
+    (PLATFORMS, 100, "c2", None, []),
+    (PLATFORMS, 100, "c1", ["direct_message"], [("other", "c1")]),
+    (("other",), 100, None, ["post_message", "assign_badge_role"], []),
+]
+
+
+async def _random_outbox(
+    engine: AsyncEngine, clock: FixedClock, seed: int, marks: int = 2
+) -> tuple[SqlUnitOfWorkFactory, list[Item]]:
+    """60 items in random states; `marks`: how many of every 7 carry no claim mark."""
     rng = random.Random(seed)
     factory = SqlUnitOfWorkFactory(engine, bindings())
     now = clock.now()
@@ -100,7 +113,7 @@ async def test_due_items_are_exactly_those_the_lane_rule_lets_through(
             await uow.outbox.add(effect, platform=platform, now=now)
             status = rng.choice(("pending", "pending", "pending", "done", "parked"))
             next_at = now + rng.choice(minutes)
-            claimed = rng.choice((None, None, *(now + m for m in minutes)))
+            claimed = rng.choice((*(None for _ in range(marks)), *(now + m for m in minutes)))
             items.append(Item(0, community, platform, effect.kind, None, status, next_at, claimed))
         await uow.commit()
     async with factory() as uow:
@@ -115,19 +128,17 @@ async def test_due_items_are_exactly_those_the_lane_rule_lets_through(
                 )
             )
         await uow.commit()
+    return factory, items
 
-    cases: list[tuple[tuple[str, ...], int, str | None, list[str] | None, list[tuple[str, str]]]] = [
-        (PLATFORMS, 100, None, None, []),
-        (("fake",), 100, None, None, []),
-        (PLATFORMS, 3, None, None, []),
-        (PLATFORMS, 100, None, None, [("fake", "c1")]),
-        (PLATFORMS, 100, None, None, [("fake", "c2"), ("other", "c1")]),
-        (PLATFORMS, 100, "c2", None, []),
-        (PLATFORMS, 100, "c1", ["direct_message"], [("other", "c1")]),
-        (("other",), 100, None, ["post_message", "assign_badge_role"], []),
-    ]
+
+@pytest.mark.parametrize("seed", range(10))
+async def test_due_items_are_exactly_those_the_lane_rule_lets_through(
+    engine: AsyncEngine, clock: FixedClock, seed: int
+) -> None:
+    factory, items = await _random_outbox(engine, clock, seed)
+    now = clock.now()
     async with factory() as uow:
-        for platforms, limit, community_id, kinds, paused in cases:
+        for platforms, limit, community_id, kinds, paused in CASES:
             got = await uow.outbox.due(
                 list(platforms), now, limit, community_id=community_id, kinds=kinds, paused=paused
             )
@@ -145,3 +156,49 @@ async def test_due_items_are_exactly_those_the_lane_rule_lets_through(
 async def _all(uow: SqlUnitOfWork) -> list[tuple[int, str | None]]:
     rows = await uow.session.execute(select(OutboxRow.id, OutboxRow.lane).order_by(OutboxRow.id))
     return [(row.id, row.lane) for row in rows]
+
+
+@pytest.mark.parametrize("seed", range(10))
+async def test_claim_due_claims_exactly_the_due_items_or_leaves_it_to_two_statements(
+    engine: AsyncEngine, clock: FixedClock, seed: int
+) -> None:
+    """On SQLite, one statement claims what `due` reads, unless an item of it carries an earlier claim
+    mark (then it claims nothing: None); PostgreSQL always reads and claims in two statements."""
+    factory, items = await _random_outbox(engine, clock, seed, marks=12 if seed % 2 else 2)
+    now = clock.now()
+    lease_until = now + timedelta(minutes=2)
+    by_id = {i.id: i for i in items}
+    for platforms, limit, community_id, kinds, paused in CASES:
+        async with factory() as uow:  # each case on the same outbox: rolled back at the end
+            got = await uow.outbox.claim_due(
+                list(platforms),
+                now,
+                limit,
+                lease_until,
+                community_id=community_id,
+                kinds=kinds,
+                paused=paused,
+            )
+            rows = await uow.session.execute(select(OutboxRow.id, OutboxRow.claimed_until))
+            marks = {row.id: row.claimed_until for row in rows}
+            want = _expected(items, now, platforms, limit, community_id, kinds, paused)
+            if got is None:
+                assert (
+                    engine.dialect.name == "postgresql"
+                    or not want
+                    or any(by_id[i].claimed_until is not None for i in want)
+                )
+                assert all(_same(marks[i.id], i.claimed_until) for i in items)  # nothing claimed
+                continue
+            assert engine.dialect.name == "sqlite"
+            assert [i.id for i in got] == want
+            assert all(i.claimed_until is None and not i.resumed for i in got)  # as read: unmarked
+            for item in items:
+                assert _same(marks[item.id], lease_until if item.id in want else item.claimed_until)
+
+
+def _same(a: datetime | None, b: datetime | None) -> bool:
+    """Equal instants (SQLite gives them back without their UTC zone through a plain select)."""
+    if a is None or b is None:
+        return a is b
+    return a.replace(tzinfo=None) == b.replace(tzinfo=None)
