@@ -7,8 +7,8 @@ Guarantees (docs/operations.md#delivery states them with their limits):
 - Batches: the due items are read and claimed with one conditional UPDATE per batch (on PostgreSQL
   it waits for a concurrent relay's row lock and re-checks the row, so no item is claimed twice; an
   item behind one another relay holds is given back unsent, so its lane keeps its order). On SQLite
-  the read is that same UPDATE … RETURNING (`claim_due`), unless an item left claimed by an earlier
-  relay must show its mark. The done
+  the read is that same UPDATE … RETURNING (`claim_due`); an item an earlier relay left claimed keeps
+  its mark in it, so that its attempt shows the mark, and is claimed by a second statement. The done
   marks of the batch are written in one transaction at its end for effects whose resend the platform
   absorbs, right after the send for the others (bot/relay_record.py says why that widens nothing a
   crash can duplicate). Claimed items the batch did not attempt are given back with their claim mark.
@@ -174,7 +174,7 @@ class OutboxRelay:
                     paused=paused,
                 )
             if together is not None:
-                items, claimed = together, {item.id for item in together}
+                items, claimed = together
             else:
                 items = await uow.outbox.due(
                     platforms, now, self.batch_size, community_id=community_id, kinds=kinds, paused=paused

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Update,
     and_,
     bindparam,
+    case,
     delete,
     func,
     insert,
@@ -135,22 +136,20 @@ def _claim_due_statement(paused: bool, community: bool, kinds: bool) -> Update:
     """`claim_due` of one shape: the `due` query and its claim in one statement (SQLite). Binds what
     the `due` statement of that shape binds, and `lease_until`.
 
-    It claims only when no due item of the batch carries a claim mark (an earlier relay's expired
-    lease): RETURNING gives the rows as written, so it could not tell that mark, which the item's
-    attempt must show (`resumed`) and a release must give back. It then claims nothing and the
-    relay reads and claims in two statements."""
-    due = _due_statement(paused, community, kinds)
-    batch = due.with_only_columns(_OUTBOX.c.id, _OUTBOX.c.claimed_until).cte("batch")
+    RETURNING gives the rows as written, so an item that carries a claim mark (an earlier relay's
+    expired lease, which its attempt must show and a release must give back) is returned unchanged,
+    mark and all, and claimed by a second statement; every other item is claimed here."""
+    batch = _due_statement(paused, community, kinds).with_only_columns(_OUTBOX.c.id).cte("batch")
+    lease_until = bindparam("lease_until", type_=UTCDateTime())
     return (
         update(_OUTBOX)
         .add_cte(batch)
-        .where(
-            _OUTBOX.c.id.in_(select(batch.c.id)),
-            ~select(batch.c.id).where(batch.c.claimed_until.is_not(None)).exists(),
-            _OUTBOX.c.status == "pending",
-            _OUTBOX.c.claimed_until.is_(None),
+        .where(_OUTBOX.c.id.in_(select(batch.c.id)))
+        .values(
+            claimed_until=case(
+                (_OUTBOX.c.claimed_until.is_(None), lease_until), else_=_OUTBOX.c.claimed_until
+            )
         )
-        .values(claimed_until=bindparam("lease_until", type_=UTCDateTime()))
         .returning(*_ITEM_COLUMNS)
     )
 
@@ -228,10 +227,10 @@ _CLAIM_EVENT = {
 }
 
 
-def _item(row: Any, *, claimed: bool = False) -> OutboxItem:
-    """An outbox item from a row of `_ITEM_COLUMNS` (or an OutboxRow); `claimed`: a row returned by
-    the claim that wrote its lease over no earlier mark (`claim_due`), so the mark as read was none."""
-    mark = None if claimed else row.claimed_until
+def _item(row: Any, *, leased: bool = False) -> OutboxItem:
+    """An outbox item from a row of `_ITEM_COLUMNS` (or an OutboxRow); `leased`: a row `claim_due`
+    returned with the lease it wrote where there was no mark, so the mark as read was none."""
+    mark = None if leased else row.claimed_until
     return OutboxItem(
         id=row.id,
         community_id=row.community_id,
@@ -296,24 +295,24 @@ class SqlOutboxRepository(SqlRepository):
         community_id: str | None = None,
         kinds: Sequence[str] | None = None,
         paused: Sequence[tuple[str, str]] = (),
-    ) -> list[OutboxItem] | None:
-        """The items `due` would read, claimed until `lease_until` in the same statement, in id order;
-        None when that takes two statements (`due`, then `claim`).
+    ) -> tuple[list[OutboxItem], set[int]] | None:
+        """The items `due` reads (id order, with the claim marks they had) and the ids of those claimed
+        until `lease_until`, in one statement; two when an item carries an earlier relay's mark. None
+        where that cannot be done (the caller then runs `due` and `claim`).
 
-        SQLite runs an UPDATE under its write lock, so the statement claims every item it reads; it
-        claims nothing when an item of the batch carries an earlier claim mark (see
-        `_claim_due_statement`), and the empty answer is then None too. On PostgreSQL a concurrent
-        relay may claim an item the statement read, and an UPDATE does not return the rows it left,
-        whose lanes must stop: there it is always None."""
+        SQLite runs an UPDATE under its write lock, so the statement claims every item it reads. On
+        PostgreSQL a concurrent relay may claim an item the statement read, and an UPDATE returns no
+        row it left, whose lane must then stop: there it is always None."""
         if self.dialect != "sqlite":
             return None
         params = _due_params(platforms, now, limit, community_id, kinds, paused)
         params["lease_until"] = lease_until
         statement = _claim_due_statement(bool(paused), community_id is not None, kinds is not None)
-        rows = (await self.session.execute(statement, params)).all()
-        if not rows:
-            return None
-        return sorted((_item(row, claimed=True) for row in rows), key=lambda item: item.id)
+        rows = sorted((await self.session.execute(statement, params)).all(), key=lambda row: row.id)
+        leased = {row.id for row in rows if row.claimed_until == lease_until}  # a mark is < now
+        marked = [row.id for row in rows if row.id not in leased]
+        claimed = leased | (await self.claim(marked, now, lease_until) if marked else set())
+        return [_item(row, leased=row.id in leased) for row in rows], claimed
 
     async def claim(self, item_ids: Sequence[int], now: datetime, lease_until: datetime) -> set[int]:
         """One conditional UPDATE for the whole batch: only rows still pending and unclaimed are taken.

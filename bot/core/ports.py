@@ -104,9 +104,9 @@ class OutboxRepository(Protocol):
         community_id: str | None = None,
         kinds: Sequence[str] | None = None,
         paused: Sequence[tuple[str, str]] = (),
-    ) -> list[OutboxItem] | None:
-        """`due` and `claim` of all it reads in one statement, where the database can do that exactly;
-        None when it cannot (the caller then reads and claims in two)."""
+    ) -> tuple[list[OutboxItem], set[int]] | None:
+        """`due`, and `claim` of all it read, in one statement where the database can do that exactly:
+        the items as read and the ids claimed. None where it cannot (the caller then runs both)."""
         ...
 
     async def claim(self, item_ids: Sequence[int], now: datetime, lease_until: datetime) -> set[int]:
