@@ -6,9 +6,9 @@ Guarantees (docs/operations.md#delivery states them with their limits):
   instead of sending it again.
 - Batches: the due items are read and claimed with one conditional UPDATE per batch (on PostgreSQL
   it waits for a concurrent relay's row lock and re-checks the row, so no item is claimed twice; an
-  item behind one another relay holds is given back unsent, so its lane keeps its order). On SQLite
-  the read is that same UPDATE … RETURNING (`claim_due`); an item an earlier relay left claimed keeps
-  its mark in it, so that its attempt shows the mark, and is claimed by a second statement. The done
+  item behind one another relay holds is given back unsent, so its lane keeps its order). The read
+  is part of that statement (`claim_due`; on SQLite an item an earlier relay left claimed keeps its
+  mark in it, so that its attempt shows the mark, and is claimed by a second statement). The done
   marks of the batch are written in one transaction at its end for effects whose resend the platform
   absorbs, right after the send for the others (bot/relay_record.py says why that widens nothing a
   crash can duplicate). Claimed items the batch did not attempt are given back with their claim mark.
@@ -155,9 +155,8 @@ class OutboxRelay:
         accept: Callable[[Effect], bool] = _accept_all,
     ) -> _Batch:
         """Read the due items and claim them, with the refs they need, in one transaction: in one
-        statement where the database can (`claim_due`: SQLite, when no item of the batch is to be left
-        out), else a read and a conditional claim of what it read. Items this relay sent but has not
-        recorded are not claimed again."""
+        statement (`claim_due`) unless some items are to be left out, else a read and a conditional
+        claim of what it read. Items this relay sent but has not recorded are not claimed again."""
         now = self.clock.now()
         lease_until = now + self.lease
         platforms, paused = list(self.notifiers), self.breakers.paused()

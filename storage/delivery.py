@@ -132,15 +132,38 @@ _CLAIM = (
 
 
 @cache
-def _claim_due_statement(paused: bool, community: bool, kinds: bool) -> Update:
-    """`claim_due` of one shape: the `due` query and its claim in one statement (SQLite). Binds what
-    the `due` statement of that shape binds, and `lease_until`.
+def _claim_due_statement(dialect: str, paused: bool, community: bool, kinds: bool) -> Any:
+    """`claim_due` of one shape: the `due` query and its claim in one statement. Binds what the `due`
+    statement of that shape binds, and `lease_until`.
 
-    RETURNING gives the rows as written, so an item that carries a claim mark (an earlier relay's
-    expired lease, which its attempt must show and a release must give back) is returned unchanged,
-    mark and all, and claimed by a second statement; every other item is claimed here."""
-    batch = _due_statement(paused, community, kinds).with_only_columns(_OUTBOX.c.id).cte("batch")
+    SQLite: an UPDATE … RETURNING of the due rows, run under SQLite's write lock (nothing else claims
+    in between). RETURNING gives the rows as written, so an item that carries a claim mark (an earlier
+    relay's expired lease, which its attempt must show and a release must give back) is returned
+    unchanged, mark and all, for a second statement to claim; every other item is claimed here.
+    PostgreSQL: the due rows as read, and whether the UPDATE in the same statement claimed each: it
+    waits for a concurrent relay's row lock and re-checks the row, as `claim` does, and an item it
+    did not get must stop its lane, so the rows it left are returned too."""
+    due = _due_statement(paused, community, kinds)
     lease_until = bindparam("lease_until", type_=UTCDateTime())
+    if dialect == "postgresql":
+        batch = due.cte("batch")
+        taken = (
+            update(_OUTBOX)
+            .where(
+                _OUTBOX.c.id.in_(select(batch.c.id)),
+                _OUTBOX.c.status == "pending",
+                or_(
+                    _OUTBOX.c.claimed_until.is_(None),
+                    _OUTBOX.c.claimed_until < bindparam("now", type_=UTCDateTime()),
+                ),
+            )
+            .values(claimed_until=lease_until)
+            .returning(_OUTBOX.c.id)
+            .cte("taken")
+        )
+        mine = batch.c.id.in_(select(taken.c.id)).label("mine")
+        return select(*batch.c, mine).order_by(batch.c.id)
+    batch = due.with_only_columns(_OUTBOX.c.id).cte("batch")
     return (
         update(_OUTBOX)
         .add_cte(batch)
@@ -297,18 +320,18 @@ class SqlOutboxRepository(SqlRepository):
         paused: Sequence[tuple[str, str]] = (),
     ) -> tuple[list[OutboxItem], set[int]] | None:
         """The items `due` reads (id order, with the claim marks they had) and the ids of those claimed
-        until `lease_until`, in one statement; two when an item carries an earlier relay's mark. None
-        where that cannot be done (the caller then runs `due` and `claim`).
-
-        SQLite runs an UPDATE under its write lock, so the statement claims every item it reads. On
-        PostgreSQL a concurrent relay may claim an item the statement read, and an UPDATE returns no
-        row it left, whose lane must then stop: there it is always None."""
-        if self.dialect != "sqlite":
+        until `lease_until`, in one statement (see `_claim_due_statement`); on SQLite two when an item
+        carries an earlier relay's mark. None where neither is known to do that exactly (the caller
+        then runs `due` and `claim`)."""
+        if self.dialect not in ("sqlite", "postgresql"):
             return None
         params = _due_params(platforms, now, limit, community_id, kinds, paused)
         params["lease_until"] = lease_until
-        statement = _claim_due_statement(bool(paused), community_id is not None, kinds is not None)
-        rows = sorted((await self.session.execute(statement, params)).all(), key=lambda row: row.id)
+        shape = (self.dialect, bool(paused), community_id is not None, kinds is not None)
+        rows = list(await self.session.execute(_claim_due_statement(*shape), params))
+        if self.dialect == "postgresql":
+            return [_item(row) for row in rows], {row.id for row in rows if row.mine}
+        rows.sort(key=lambda row: row.id)
         leased = {row.id for row in rows if row.claimed_until == lease_until}  # a mark is < now
         marked = [row.id for row in rows if row.id not in leased]
         claimed = leased | (await self.claim(marked, now, lease_until) if marked else set())

@@ -116,7 +116,7 @@ async def test_an_effect_behind_one_another_relay_holds_is_given_back_with_its_c
         return await real(self, [i for i in ids if i != 1], now, until)  # another relay got "first"
 
     async def two_statements(self: SqlOutboxRepository, *args: Any, **kwargs: Any) -> None:
-        return None  # as on PostgreSQL, where another relay can claim an item between read and claim
+        return None  # the read, then the claim, so that another relay can take an item in between
 
     monkeypatch.setattr(SqlOutboxRepository, "claim", taken_meanwhile)
     monkeypatch.setattr(SqlOutboxRepository, "claim_due", two_statements)
@@ -182,10 +182,10 @@ async def test_an_effect_a_resend_would_repeat_is_recorded_before_the_next_send(
 async def test_a_batch_is_read_and_claimed_in_one_statement_where_the_database_can(
     app: App, clock: FixedClock, engine: AsyncEngine, notifier: FakeNotifier
 ) -> None:
-    """SQLite: one UPDATE … RETURNING reads and claims the batch; an item that carries an earlier
-    relay's expired claim is read with it and claimed by a second statement, so its attempt says it
-    may have got through before. PostgreSQL always reads and claims in two statements."""
-    one = engine.dialect.name == "sqlite"
+    """One statement reads and claims the batch. An item that carries an earlier relay's expired
+    claim is read with its mark, so its attempt says it may have got through before (on SQLite a
+    second statement claims it: an UPDATE … RETURNING gives the rows as written)."""
+    sqlite = engine.dialect.name == "sqlite"
     statements: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
@@ -200,7 +200,7 @@ async def test_a_batch_is_read_and_claimed_in_one_statement_where_the_database_c
         )
         statements.clear()
         await app.relay.run_once()
-        assert len(statements) == (2 if one else 3)  # the claim (and read), the done marks
+        assert len(statements) == 2  # the read and claim, the done marks
         assert [(a.key, a.resumed) for a in notifier.attempts if a] == [
             ("outbox:1", False),
             ("outbox:2", False),
@@ -222,7 +222,7 @@ async def test_a_batch_is_read_and_claimed_in_one_statement_where_the_database_c
             await uow.commit()
         statements.clear()
         await app.relay.run_once()
-        assert len(statements) == 3  # SQLite: the mark is read, then item 3 is claimed on its own
+        assert len(statements) == (3 if sqlite else 2)  # SQLite reads the mark, then claims item 3
         assert [(a.key, a.resumed) for a in notifier.attempts[2:] if a] == [
             ("outbox:3", True),
             ("outbox:4", False),

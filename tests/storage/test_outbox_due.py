@@ -4,12 +4,13 @@ and every filter the relay passes (platforms, paused pairs, one community, kinds
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FixedClock
@@ -162,9 +163,8 @@ async def _all(uow: SqlUnitOfWork) -> list[tuple[int, str | None]]:
 async def test_claim_due_claims_exactly_the_due_items_and_gives_their_marks_as_read(
     engine: AsyncEngine, clock: FixedClock, seed: int
 ) -> None:
-    """On SQLite one statement reads what `due` reads and claims it (a second one claims the items
-    that carried an earlier relay's mark, which they are read with); PostgreSQL leaves both to the
-    caller."""
+    """One statement reads what `due` reads and claims it (on SQLite a second one claims the items
+    that carried an earlier relay's mark, which they are read with)."""
     factory, items = await _random_outbox(engine, clock, seed)
     now = clock.now()
     lease_until = now + timedelta(minutes=2)
@@ -182,9 +182,6 @@ async def test_claim_due_claims_exactly_the_due_items_and_gives_their_marks_as_r
             )
             rows = await uow.session.execute(select(OutboxRow.id, OutboxRow.claimed_until))
             marks = {row.id: row.claimed_until for row in rows}
-        if engine.dialect.name != "sqlite":
-            assert got is None
-            continue
         assert got is not None
         read, claimed = got
         want = _expected(items, now, platforms, limit, community_id, kinds, paused)
@@ -201,3 +198,42 @@ def _same(a: datetime | None, b: datetime | None) -> bool:
     if a is None or b is None:
         return a is b
     return a.replace(tzinfo=None) == b.replace(tzinfo=None)
+
+
+async def test_an_item_a_concurrent_relay_claims_meanwhile_is_read_but_not_claimed(
+    engine: AsyncEngine, clock: FixedClock
+) -> None:
+    """PostgreSQL: the one statement waits for another relay's claim of an item it read, re-checks the
+    row and leaves it, and still returns it (unclaimed), so the relay stops that item's lane and the
+    item behind it, which it did claim, is not sent first."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs the statement under its write lock: no claim can come in between")
+    factory = SqlUnitOfWorkFactory(engine, bindings())
+    now = clock.now()
+    async with factory() as uow:
+        await uow.communities.ensure("c1", "c1", "fake", now)
+        for words in ("first", "second"):
+            await uow.outbox.add(PostMessage("c1", "welcome", words), platform="fake", now=now)
+        await uow.commit()
+    async with factory() as uow:
+        first, second = (item_id for item_id, _ in await _all(uow))
+    async with factory() as other:
+        assert await other.outbox.claim([first], now, now + timedelta(minutes=2)) == {first}
+        async with factory() as uow:
+            pid = await uow.session.scalar(text("SELECT pg_backend_pid()"))
+            claiming = asyncio.ensure_future(
+                uow.outbox.claim_due(["fake"], now, 10, now + timedelta(minutes=3))
+            )
+            async with engine.connect() as conn:  # until the statement waits for the other claim
+                waiting = text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid")
+                for _ in range(500):
+                    if await conn.scalar(waiting, {"pid": pid}) == "Lock":
+                        break
+                    await asyncio.sleep(0.01)
+                else:
+                    pytest.fail("the claim never waited for the other relay's")
+            await other.commit()
+            got = await claiming
+            assert got is not None
+            items, claimed = got
+            assert [i.id for i in items] == [first, second] and claimed == {second}
