@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     String,
+    and_,
     bindparam,
     cast,
     delete,
@@ -48,6 +49,24 @@ _STAMP_AND_RAN = union_all(
         JobRunRow.scheduled_for.in_(bindparam("instants", expanding=True)),
     ),
 )
+# A pass usually asks about one to three runs (the one due now, the one before it still within its
+# grace): those go in fixed slots, one (key, instant) pair each, unused slots bound to NULL (which
+# matches nothing). With no expanding IN the SQL text never changes, so neither SQLAlchemy (which
+# renders an expanding IN anew on every execution) nor the driver's statement cache has work to do.
+SLOTS = 4
+_PAIRS = or_(
+    *(
+        and_(
+            JobRunRow.job_key == bindparam(f"key{slot}", type_=String()),
+            JobRunRow.scheduled_for == bindparam(f"at{slot}", type_=UTCDateTime()),
+        )
+        for slot in range(SLOTS)
+    )
+)
+_RAN_SLOTS = select(JobRunRow.job_key, JobRunRow.scheduled_for).where(_PAIRS)
+_STAMP_AND_RAN_SLOTS = union_all(
+    _STAMP, select(JobRunRow.job_key, cast(null(), BigInteger()), JobRunRow.scheduled_for).where(_PAIRS)
+)
 
 
 # INSERT … ON CONFLICT DO NOTHING of a run record, its values bound at execution. SQLAlchemy 2.0
@@ -62,6 +81,15 @@ def _asked(runs: Collection[tuple[str, datetime]]) -> dict[str, Any]:
     return {"keys": list({key for key, _ in runs}), "instants": list({at for _, at in runs})}
 
 
+def _slots(runs: Collection[tuple[str, datetime]]) -> dict[str, Any]:
+    """The pairs asked about (at most SLOTS) bound to the slots of `_STAMP_AND_RAN_SLOTS`."""
+    params: dict[str, Any] = {}
+    pairs = list(runs)
+    for slot in range(SLOTS):
+        params[f"key{slot}"], params[f"at{slot}"] = pairs[slot] if slot < len(pairs) else (None, None)
+    return params
+
+
 class SqlJobRunRepository(SqlRepository):
     async def claim(self, job_key: str, scheduled_for: datetime, now: datetime) -> bool:
         result = await self.session.execute(
@@ -72,22 +100,28 @@ class SqlJobRunRepository(SqlRepository):
     async def ran(self, runs: Collection[tuple[str, datetime]]) -> set[tuple[str, datetime]]:
         if not runs:
             return set()
-        rows = await self.session.execute(_RAN, _asked(runs))
+        connection = await self.session.connection()
+        if len(runs) > SLOTS:
+            rows = await connection.execute(_RAN, _asked(runs))
+        else:
+            rows = await connection.execute(_RAN_SLOTS, _slots(runs))
         wanted = set(runs)
         return {(key, at) for key, at in rows.tuples() if (key, at) in wanted}
 
     async def schedule_stamp(self) -> int | None:
-        version = await self.session.scalar(_VERSION)
+        version = await (await self.session.connection()).scalar(_VERSION)
         return None if version is None else int(version)
 
     async def stamp_and_ran(
         self, runs: Collection[tuple[str, datetime]]
     ) -> tuple[int | None, set[tuple[str, datetime]]]:
-        # One statement: the stamp, and the run records asked about when there are any.
-        if runs:
-            rows = await self.session.execute(_STAMP_AND_RAN, _asked(runs))
+        # One statement: the stamp, and the run records asked about when there are any. Core
+        # statements on the session's connection: no ORM work on the way in or out.
+        connection = await self.session.connection()
+        if len(runs) > SLOTS:
+            rows = await connection.execute(_STAMP_AND_RAN, _asked(runs))
         else:
-            rows = await self.session.execute(_STAMP)
+            rows = await connection.execute(_STAMP_AND_RAN_SLOTS, _slots(runs))
         version: int | None = None
         found = set()
         for key, number, at in rows.tuples():

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.core.refs import Role
 from programming.scheduler import ProgrammeScheduler
 from storage.db import create_engine
+from storage.scheduling import SLOTS
 from storage.tables import JobRunRow
 from tests.programming.support import lead, scheduler, text_of
 
@@ -96,6 +97,12 @@ async def test_run_records_are_read_for_the_pairs_asked_only(engine: AsyncEngine
         # A pass reads both in one statement, with the same answers.
         for runs in ([], [("a", t1), ("b", t2)], [("a", t2), ("b", t2)], [("a", t2), ("b", t1), ("c", t1)]):
             assert await uow.job_runs.stamp_and_ran(runs) == (stamp, await uow.job_runs.ran(runs))
+        # More pairs than the statement's fixed slots are read with an IN list instead: same answers.
+        many = [(key, at) for key in "abc" for at in (t1, t2)]
+        assert len(many) > SLOTS
+        assert await uow.job_runs.ran(many) == {("a", t2), ("b", t1)}
+        assert await uow.job_runs.stamp_and_ran(many) == (stamp, {("a", t2), ("b", t1)})
+        assert await uow.job_runs.ran(many[:SLOTS]) == {("a", t2), ("b", t1)}
 
 
 async def test_what_is_due_and_when_matches_the_from_scratch_answer(
