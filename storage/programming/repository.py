@@ -27,6 +27,7 @@ from storage.members import to_member
 from storage.programming.tables import OccurrenceRow, RsvpRow, SeriesRow
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore, upsert
 from storage.tables import MemberRow
+from storage.types import UTCDateTime
 
 _HAPPENING = [status.value for status in HAPPENING]
 
@@ -85,6 +86,26 @@ _ON_DATE = (
 )
 
 
+@cache
+def _of_community(active_only: bool) -> Select[tuple[SeriesRow, MemberRow]]:
+    """A community's series (the active ones, or all) with their hosts, in id order; built once (the
+    daily planning reads them)."""
+    stmt = _with_host().where(SeriesRow.community_id == bindparam("community_id")).order_by(SeriesRow.id)
+    if active_only:
+        stmt = stmt.where(SeriesRow.status == SeriesStatus.ACTIVE.value)
+    return stmt
+
+_OF_SERIES = (
+    select(OccurrenceRow)
+    .where(
+        OccurrenceRow.series_id == bindparam("series_id"),
+        OccurrenceRow.ends_at > bindparam("ending_after", type_=UTCDateTime()),
+    )
+    .order_by(OccurrenceRow.starts_at)
+    .execution_options(populate_existing=True)
+)
+
+
 class SqlSeriesRepository(SqlRepository):
     async def add(self, series: NewSeries, now: datetime) -> Series:
         row = SeriesRow(**_values(series), status=SeriesStatus.ACTIVE.value, created_at=now)
@@ -117,10 +138,8 @@ class SqlSeriesRepository(SqlRepository):
         return _series(row[0], row[1]) if row else None
 
     async def of_community(self, community_id: str, *, active_only: bool = True) -> list[Series]:
-        stmt = _with_host().where(SeriesRow.community_id == community_id).order_by(SeriesRow.id)
-        if active_only:
-            stmt = stmt.where(SeriesRow.status == SeriesStatus.ACTIVE.value)
-        return [_series(s, h) for s, h in await self.session.execute(stmt)]
+        rows = await self.session.execute(_of_community(active_only), {"community_id": community_id})
+        return [_series(s, h) for s, h in rows]
 
     async def set_status(self, series_id: int, status: SeriesStatus) -> bool:
         result = await self.session.execute(
@@ -207,12 +226,7 @@ class SqlOccurrenceRepository(SqlRepository):
         return bool(affected_rows(result))
 
     async def of_series(self, series_id: int, *, ending_after: datetime) -> list[Occurrence]:
-        rows = await self.session.execute(
-            select(OccurrenceRow)
-            .where(OccurrenceRow.series_id == series_id, OccurrenceRow.ends_at > ending_after)
-            .order_by(OccurrenceRow.starts_at)
-            .execution_options(populate_existing=True)
-        )
+        rows = await self.session.execute(_OF_SERIES, {"series_id": series_id, "ending_after": ending_after})
         return [_occurrence(row) for row in rows.scalars()]
 
     async def upcoming(

@@ -25,6 +25,7 @@ from bot.core.programming.rules import OccurrenceStatus, SeriesStatus
 from bot.core.text import plain_times
 from storage.contributions.tables import ContributionRow
 from storage.programming.tables import RsvpRow, SeriesRow
+from storage.tables import ScheduleStampRow
 from tests.conftest import COMMUNITY, make_settings
 from tests.programming.support import (
     admit,
@@ -119,6 +120,44 @@ async def test_configured_series_sync_by_key_never_duplicating(
     await configured("Ask the core team", day="Friday").bus.handle(PlanProgramme(community_id=COMMUNITY))
     assert [o.starts_at for _, o in await upcoming(renamed)] == [THURSDAY_17 + timedelta(days=1)]
     assert await _count(engine, SeriesRow) == 2
+
+
+async def test_planning_again_leaves_a_configured_series_as_stored_alone(
+    db_url: str, engine: AsyncEngine, clock: FixedClock
+) -> None:
+    """A series stored as configured is not written again (that would move the schedule stamp, so the
+    scheduler would rebuild its jobs after every planning pass); a changed field is written."""
+
+    def configured(**changes: object) -> App:
+        series = {
+            "key": "weekly-ama",
+            "kind": "ama",
+            "title": "Ask us",
+            "recurrence": "weekly on Thursday 17:00",
+        }
+        series.update({"host": "42", "capacity": 30}, **changes)
+        settings = make_settings(db_url, programming={"series": [series]})
+        return build_app(settings, clock, {"fake": FakeNotifier()}, engine=engine)
+
+    async def stamp() -> int:
+        async with engine.connect() as conn:
+            return int(await conn.scalar(select(ScheduleStampRow.version)) or 0)
+
+    app = configured()
+    await app.ensure_communities()
+    await app.bus.handle(PlanProgramme(community_id=COMMUNITY))
+    planned = await stamp()
+    await app.bus.handle(PlanProgramme(community_id=COMMUNITY))
+    assert await stamp() == planned
+    for changes in ({"capacity": None}, {"host": None}, {"host": "43"}, {"title": "Ask the team"}):
+        before = await stamp()
+        await configured(**changes).bus.handle(PlanProgramme(community_id=COMMUNITY))
+        assert await stamp() > before, changes
+        async with engine.connect() as conn:
+            row = (await conn.execute(select(SeriesRow.__table__))).one()
+        assert row.capacity == changes.get("capacity", 30)
+        assert row.title == changes.get("title", "Ask us")
+        assert (row.host_id is None) == (changes.get("host", "42") is None)
 
 
 async def test_cancelling_a_series_calls_off_announced_occurrences(

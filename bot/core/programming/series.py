@@ -65,23 +65,33 @@ def _local_today(ctx: Context, timezone: str) -> date:
 
 async def _sync_configured(ctx: Context, configured: tuple[SeriesConfig, ...]) -> list[Series] | None:
     """Create or update each configured series by key; cancel those whose key left the file. Returns
-    the community's active series, or None when one was cancelled here (read them again)."""
+    the community's active series, or None when one was cancelled here (read them again).
+
+    A series stored as configured already is not written again: the write would change nothing but
+    would still count as a change of the programme (the schedule stamp's triggers fire on the
+    update), and make the scheduler rebuild its jobs after every planning pass."""
     now = ctx.now()
+    repo = ctx.uow.repo(SeriesRepository)
+    stored = await repo.of_community(ctx.community.id, active_only=False)
+    by_key = {series.key: series for series in stored if series.key is not None}
+    written = False
     for item in configured:
         timezone = item.timezone or ctx.community.timezone
+        recurrence = _canonical(item.recurrence, timezone)
+        host = MemberRef(ctx.community.platform, item.host) if item.host else None
+        current = by_key.get(item.key)
+        if current is not None and _as_configured(current, item, recurrence, timezone, host):
+            continue
         host_id = None
-        if item.host:
-            host = await ctx.uow.members.upsert_seen(
-                ctx.community.id, MemberRef(ctx.community.platform, item.host), now
-            )
-            host_id = host.id
-        await ctx.uow.repo(SeriesRepository).upsert_configured(
+        if host is not None:
+            host_id = (await ctx.uow.members.upsert_seen(ctx.community.id, host, now)).id
+        await repo.upsert_configured(
             NewSeries(
                 community_id=ctx.community.id,
                 key=item.key,
                 kind=SeriesKind(item.kind),
                 title=item.title,
-                recurrence=_canonical(item.recurrence, timezone),
+                recurrence=recurrence,
                 timezone=timezone,
                 duration_minutes=item.duration_minutes,
                 channel=item.channel,
@@ -92,14 +102,37 @@ async def _sync_configured(ctx: Context, configured: tuple[SeriesConfig, ...]) -
             ),
             now,
         )
+        written = True
     keys = {item.key for item in configured}
-    active = await ctx.uow.repo(SeriesRepository).of_community(ctx.community.id)
+    if written:
+        active = await repo.of_community(ctx.community.id)
+    else:
+        active = [series for series in stored if series.status is SeriesStatus.ACTIVE]
     cancelled = False
     for series in active:
         if series.key is not None and series.key not in keys:
             await _cancel(ctx, series)
             cancelled = True
     return None if cancelled else active
+
+
+def _as_configured(
+    series: Series, item: SeriesConfig, recurrence: str, timezone: str, host: MemberRef | None
+) -> bool:
+    """Whether the stored series has every field the configuration sets (the anchor and status are
+    the database's: set when the series was first made, and by leads)."""
+    return (
+        series.kind is SeriesKind(item.kind)
+        and series.title == item.title
+        and series.recurrence == recurrence
+        and series.timezone == timezone
+        and series.duration_minutes == item.duration_minutes
+        and series.channel == item.channel
+        and series.host == host
+        and (host is not None or series.host_id is None)
+        and series.capacity == item.capacity
+        and series.location == item.location
+    )
 
 
 @feature.command(PlanProgramme)
