@@ -177,17 +177,19 @@ class SqlBusinessRepository(SqlRepository):
         channels: Sequence[str],
         kinds: Sequence[str],
     ) -> list[Activity]:
-        params = {
+        params: dict[str, Any] = {
             "community_id": community_id,
             "admitted": MemberStatus.ADMITTED.value,
             "version": version,
             "since": since,
-            "channels": list(channels),
-            "kinds": list(kinds),
         }
+        channels, kinds = list(dict.fromkeys(channels)), list(dict.fromkeys(kinds))
+        params.update((f"channel{i}", channel) for i, channel in enumerate(channels))
+        params.update((f"kind{i}", kind) for i, kind in enumerate(kinds))
         window = Window()
-        rows: Result[tuple[str, Any, Any, Any, Any, Any]] = await self.session.execute(
-            lead_statement(), params
+        # Core, on the session's connection: nothing here for the ORM to do.
+        rows: Result[tuple[str, Any, Any, Any, Any, Any]] = await (await self.session.connection()).execute(
+            lead_statement(len(channels), len(kinds)), params
         )
         for row in rows.tuples():
             window.add(*row)

@@ -160,6 +160,11 @@ async def test_lead_candidates_hold_what_the_score_reads(
         by_channel = await repo.lead_candidates(COMMUNITY, 1, since, channels=[PRICING], kinds=[])
         by_kind = await repo.lead_candidates(COMMUNITY, 1, since, channels=[], kinds=["message"])
         later_text = await repo.lead_candidates(COMMUNITY, 2, since, channels=[PRICING], kinds=["message"])
+        # Each channel and kind is a parameter of its own; none at all leaves the signals alone.
+        signals_only = await repo.lead_candidates(COMMUNITY, 1, since, channels=[], kinds=[])
+        several = await repo.lead_candidates(
+            COMMUNITY, 1, since, channels=["general", PRICING, PRICING], kinds=["reaction", "message"]
+        )
     ids = {name: member.id for name, member in members.items()}
     # ann is surfaced, bo never consented, dee withdrew; fay posted only in #general.
     assert [a.member_id for a in by_channel] == sorted((ids["cy"], ids["eve"]))
@@ -176,4 +181,12 @@ async def test_lead_candidates_hold_what_the_score_reads(
     }
     assert whole[ids["cy"]].interests == ("enterprise",) and whole[ids["eve"]].talk_to_team
     assert later_text == []
+    assert [(a.member_id, a.channels, a.kinds) for a in signals_only] == [
+        (ids["cy"], {}, {}),
+        (ids["eve"], {}, {}),
+    ]
+    assert [a.member_id for a in several] == sorted((ids["cy"], ids["eve"], ids["fay"]))
+    for activity in several:
+        assert activity.channels == whole[activity.member_id].channels
+        assert activity.kinds == whole[activity.member_id].kinds
     await app.close()
