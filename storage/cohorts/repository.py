@@ -16,6 +16,7 @@ from storage.cohorts.buddies import SqlBuddies
 from storage.cohorts.tables import BuddyPairRow, CohortMemberRow, CohortPoolRow, CohortRow, MilestoneRow
 from storage.repository_base import affected_rows, insert_ignore
 from storage.tables import CommunityRow, MemberRow
+from storage.types import UTCDateTime
 
 ADMITTED = MemberStatus.ADMITTED.value
 
@@ -119,6 +120,20 @@ _MARK_MANY = {
     "sqlite": lambda_stmt(lambda: _MARK_MANY_SQLITE),
     "postgresql": lambda_stmt(lambda: _MARK_MANY_PG),
 }
+
+# The day-14 graduation of a cohort's newcomers, in one statement (built once); RETURNING tells
+# which were not graduated before.
+_MEMBERS_OF_COHORTS = CohortMemberRow.__table__
+_GRADUATE = (
+    update(_MEMBERS_OF_COHORTS)
+    .where(
+        _MEMBERS_OF_COHORTS.c.cohort_id == bindparam("of_cohort"),
+        _MEMBERS_OF_COHORTS.c.member_id.in_(bindparam("newcomers", expanding=True)),
+        _MEMBERS_OF_COHORTS.c.graduated_at.is_(None),
+    )
+    .values(graduated_at=bindparam("now", type_=UTCDateTime()))
+    .returning(_MEMBERS_OF_COHORTS.c.member_id)
+)
 
 
 class SqlCohortRepository(SqlBuddies):
@@ -273,17 +288,13 @@ class SqlCohortRepository(SqlBuddies):
         )
         return {name: at for name, at in rows}
 
-    async def graduate(self, cohort_id: int, member_id: int, now: datetime) -> bool:
-        result = await self.session.execute(
-            update(CohortMemberRow)
-            .where(
-                CohortMemberRow.cohort_id == cohort_id,
-                CohortMemberRow.member_id == member_id,
-                CohortMemberRow.graduated_at.is_(None),
-            )
-            .values(graduated_at=now)
+    async def graduate(self, cohort_id: int, member_ids: Sequence[int], now: datetime) -> set[int]:
+        if not member_ids:
+            return set()
+        graduated = await (await self.session.connection()).execute(
+            _GRADUATE, {"of_cohort": cohort_id, "newcomers": list(member_ids), "now": now}
         )
-        return bool(affected_rows(result))
+        return set(graduated.scalars())
 
     async def set_status(self, cohort_id: int, status: str) -> None:
         await self.session.execute(update(CohortRow).where(CohortRow.id == cohort_id).values(status=status))

@@ -150,10 +150,12 @@ async def _graduate(ctx: Context, view: CohortView, current: list[CohortMember])
     require = ctx.community.cohorts.graduation_requires_contribution
     graduates = []
     await _once(ctx, current, Milestone.GRADUATION)
-    for member in current:
-        if require and member.first_contribution_at is None:
-            continue
-        if await ctx.uow.repo(CohortRepository).graduate(view.cohort.id, member.member_id, ctx.now()):
+    eligible = [m for m in current if not (require and m.first_contribution_at is None)]
+    graduated = await ctx.uow.repo(CohortRepository).graduate(
+        view.cohort.id, [m.member_id for m in eligible], ctx.now()
+    )
+    for member in eligible:
+        if member.member_id in graduated:
             ctx.emit(
                 MemberGraduated(
                     community_id=ctx.community.id,

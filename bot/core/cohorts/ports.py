@@ -79,8 +79,8 @@ class CohortRepository(Protocol):
 
     async def milestones(self, member_id: int) -> dict[str, datetime]: ...
 
-    async def graduate(self, cohort_id: int, member_id: int, now: datetime) -> bool:
-        """Mark a newcomer graduated; False when already graduated."""
+    async def graduate(self, cohort_id: int, member_ids: Sequence[int], now: datetime) -> set[int]:
+        """Mark newcomers of the cohort graduated (one statement); the ids not graduated before."""
         ...
 
     async def set_status(self, cohort_id: int, status: str) -> None: ...
