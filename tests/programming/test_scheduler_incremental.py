@@ -123,6 +123,8 @@ async def test_what_is_due_and_when_matches_the_from_scratch_answer(
             + [sched._last_plan + sched.plan_every]  # type: ignore[operator]
         )
         assert sched.next_due(now) == scratch
+        # Asked again before that instant (the answer is remembered), the answer is the same.
+        assert sched.next_due(now + (scratch - now) / 2) == sched.next_due(now) == scratch
         if scratch >= end:
             break
         clock.set(scratch)
