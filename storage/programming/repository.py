@@ -95,6 +95,7 @@ def _of_community(active_only: bool) -> Select[tuple[SeriesRow, MemberRow]]:
         stmt = stmt.where(SeriesRow.status == SeriesStatus.ACTIVE.value)
     return stmt
 
+
 _OF_SERIES = (
     select(OccurrenceRow)
     .where(
