@@ -112,8 +112,7 @@ class ProgrammeScheduler:
         self._timers: AsyncIOScheduler | None = None
         self._armed: dict[str, datetime] = {}
         self._last_plan: datetime | None = None
-        # next_due's last answer (asked at, answer): it holds for any instant from the one asked at
-        # until the answer, while nothing it was worked out from changes (`_changed` forgets it).
+        # next_due's last answer (asked at, answer), forgotten when the specs, pending or plan change.
         self._next: tuple[datetime, datetime | None] | None = None
         self._report_missed = True
 
@@ -266,14 +265,8 @@ class ProgrammeScheduler:
 
     def next_due(self, now: datetime) -> datetime | None:
         """The next instant something is to be done: a job's next run, or the next planning pass.
-
-        The answer at `now` is the earliest first run after `now` of any spec: no spec has a run in
-        between, so asked again at a later instant before it, the answer is the same. The simulated
-        clock and the timers ask after every step; the specs are looked through again only once
-        that instant is reached or the specs, what is known to be done, or the last planning
-        changed."""
-        known = self._next
-        if known is not None and known[0] <= now and (known[1] is None or now < known[1]):
+        No spec has a run before that instant, so until then (or a change) the answer stands."""
+        if (known := self._next) is not None and known[0] <= now and (known[1] is None or now < known[1]):
             return known[1]
         instants = [
             at for key, spec in self.specs.items() if (at := self._upcoming(key, spec, now)) is not None

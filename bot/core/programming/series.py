@@ -19,6 +19,7 @@ from bot.core.programming.commands import (
     SkipOccurrence,
 )
 from bot.core.programming.common import next_after, plan_series, retime, series_in_community, withdraw
+from bot.core.programming.configured import as_configured, configured_series
 from bot.core.programming.ports import (
     OccurrenceRepository,
     QuestionRepository,
@@ -65,11 +66,9 @@ def _local_today(ctx: Context, timezone: str) -> date:
 
 async def _sync_configured(ctx: Context, configured: tuple[SeriesConfig, ...]) -> list[Series] | None:
     """Create or update each configured series by key; cancel those whose key left the file. Returns
-    the community's active series, or None when one was cancelled here (read them again).
-
-    A series stored as configured already is not written again: the write would change nothing but
-    would still count as a change of the programme (the schedule stamp's triggers fire on the
-    update), and make the scheduler rebuild its jobs after every planning pass."""
+    the community's active series, or None when one was cancelled here (read them again). A series
+    stored as configured is not written again: the update would still fire the schedule stamp's
+    triggers, and the scheduler would rebuild its jobs after every planning pass."""
     now = ctx.now()
     repo = ctx.uow.repo(SeriesRepository)
     stored = await repo.of_community(ctx.community.id, active_only=False)
@@ -80,59 +79,25 @@ async def _sync_configured(ctx: Context, configured: tuple[SeriesConfig, ...]) -
         recurrence = _canonical(item.recurrence, timezone)
         host = MemberRef(ctx.community.platform, item.host) if item.host else None
         current = by_key.get(item.key)
-        if current is not None and _as_configured(current, item, recurrence, timezone, host):
+        if current is not None and as_configured(current, item, recurrence, timezone, host):
             continue
         host_id = None
         if host is not None:
             host_id = (await ctx.uow.members.upsert_seen(ctx.community.id, host, now)).id
+        anchor = _local_today(ctx, timezone)
         await repo.upsert_configured(
-            NewSeries(
-                community_id=ctx.community.id,
-                key=item.key,
-                kind=SeriesKind(item.kind),
-                title=item.title,
-                recurrence=recurrence,
-                timezone=timezone,
-                duration_minutes=item.duration_minutes,
-                channel=item.channel,
-                anchor=_local_today(ctx, timezone),
-                host_id=host_id,
-                capacity=item.capacity,
-                location=item.location,
-            ),
-            now,
+            configured_series(ctx.community.id, item, recurrence, timezone, anchor, host_id), now
         )
         written = True
     keys = {item.key for item in configured}
-    if written:
-        active = await repo.of_community(ctx.community.id)
-    else:
-        active = [series for series in stored if series.status is SeriesStatus.ACTIVE]
+    fresh = await repo.of_community(ctx.community.id) if written else None
+    active = fresh if fresh is not None else [s for s in stored if s.status is SeriesStatus.ACTIVE]
     cancelled = False
     for series in active:
         if series.key is not None and series.key not in keys:
             await _cancel(ctx, series)
             cancelled = True
     return None if cancelled else active
-
-
-def _as_configured(
-    series: Series, item: SeriesConfig, recurrence: str, timezone: str, host: MemberRef | None
-) -> bool:
-    """Whether the stored series has every field the configuration sets (the anchor and status are
-    the database's: set when the series was first made, and by leads)."""
-    return (
-        series.kind is SeriesKind(item.kind)
-        and series.title == item.title
-        and series.recurrence == recurrence
-        and series.timezone == timezone
-        and series.duration_minutes == item.duration_minutes
-        and series.channel == item.channel
-        and series.host == host
-        and (host is not None or series.host_id is None)
-        and series.capacity == item.capacity
-        and series.location == item.location
-    )
 
 
 @feature.command(PlanProgramme)
