@@ -1,4 +1,4 @@
-"""The outbox, platform refs and processed platform event ids."""
+"""The outbox: the effects a transaction queued, and the relay's claims on them."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    delete,
     func,
     insert,
     lambda_stmt,
@@ -28,9 +27,9 @@ from sqlalchemy import (
 )
 
 from bot.core.effects import Effect, effect_from_json, effect_to_json, lane
-from bot.core.ports import OutboxItem, PlatformRef
-from storage.repository_base import SqlRepository, affected_rows, insert_ignore, upsert
-from storage.tables import OutboxRow, PlatformRefRow, ProcessedEventRow
+from bot.core.ports import OutboxItem
+from storage.repository_base import SqlRepository, affected_rows, insert_ignore
+from storage.tables import OutboxRow
 from storage.types import UTCDateTime
 
 # The relay runs these statements after nearly every command, so they are built once here, with bind
@@ -38,7 +37,6 @@ from storage.types import UTCDateTime
 # key generation and no ORM loading per call.
 _OUTBOX = OutboxRow.__table__
 _EARLIER = _OUTBOX.alias("earlier")
-_REFS = PlatformRefRow.__table__
 _ITEM_COLUMNS = (
     _OUTBOX.c.id,
     _OUTBOX.c.community_id,
@@ -213,20 +211,6 @@ def _mark_failed_statement(counted: bool, park: bool) -> Update:
     return update(_OUTBOX).where(_OUTBOX.c.id == bindparam("item_id", type_=Integer())).values(values)
 
 
-_REFS_BY_KEY = select(_REFS.c.key, _REFS.c.channel_id, _REFS.c.message_id).where(
-    _REFS.c.community_id == bindparam("community_id", type_=String()),
-    _REFS.c.key.in_(bindparam("keys", expanding=True)),
-)
-
-
-def _put_refs(dialect: str) -> Any:
-    stmt = upsert(dialect, _REFS)
-    return stmt.on_conflict_do_update(
-        index_elements=["community_id", "key"],
-        set_={"channel_id": stmt.excluded.channel_id, "message_id": stmt.excluded.message_id},
-    )
-
-
 # SQLAlchemy 2.0 caches no INSERT … ON CONFLICT: each execution compiles it anew (~0.4 ms for the
 # outbox's). A lambda statement is cached by its lambda's code, so each of these fixed statements is
 # wrapped in a lambda of its own (one per statement and dialect: never one lambda for several).
@@ -235,18 +219,6 @@ _ADD_KEYED_PG = insert_ignore("postgresql", _OUTBOX, index_elements=["dedupe_key
 _ADD_KEYED = {
     "sqlite": lambda_stmt(lambda: _ADD_KEYED_SQLITE),
     "postgresql": lambda_stmt(lambda: _ADD_KEYED_PG),
-}
-_PUT_REFS_SQLITE = _put_refs("sqlite")
-_PUT_REFS_PG = _put_refs("postgresql")
-_PUT_REFS = {
-    "sqlite": lambda_stmt(lambda: _PUT_REFS_SQLITE),
-    "postgresql": lambda_stmt(lambda: _PUT_REFS_PG),
-}
-_CLAIM_EVENT_SQLITE = insert_ignore("sqlite", ProcessedEventRow.__table__)
-_CLAIM_EVENT_PG = insert_ignore("postgresql", ProcessedEventRow.__table__)
-_CLAIM_EVENT = {
-    "sqlite": lambda_stmt(lambda: _CLAIM_EVENT_SQLITE),
-    "postgresql": lambda_stmt(lambda: _CLAIM_EVENT_PG),
 }
 
 
@@ -406,41 +378,3 @@ class SqlOutboxRepository(SqlRepository):
         if retryable is not None:
             stmt = stmt.where(OutboxRow.retryable.is_(retryable))
         return list((await self.session.execute(stmt)).scalars())
-
-
-class SqlPlatformRefRepository(SqlRepository):
-    async def get_many(self, community_id: str, keys: Sequence[str]) -> dict[str, PlatformRef]:
-        if not keys:
-            return {}
-        rows = await self.session.execute(_REFS_BY_KEY, {"community_id": community_id, "keys": list(keys)})
-        return {row.key: PlatformRef(row.channel_id, row.message_id) for row in rows}
-
-    async def put_many(self, refs: Sequence[tuple[str, str, PlatformRef]], now: datetime) -> None:
-        """Remember several refs (community, key, ref) in one statement; a later one of the same key wins."""
-        rows = {
-            (community, key): dict(
-                community_id=community,
-                key=key,
-                channel_id=ref.channel_id,
-                message_id=ref.message_id,
-                created_at=now,
-            )
-            for community, key, ref in refs
-        }
-        if rows:
-            await self.session.execute(_PUT_REFS[self.dialect], list(rows.values()))
-
-
-class SqlProcessedEventRepository(SqlRepository):
-    async def claim(self, platform: str, event_id: str, now: datetime) -> bool:
-        result = await self.session.execute(
-            _CLAIM_EVENT[self.dialect], {"platform": platform, "event_id": event_id, "handled_at": now}
-        )
-        return bool(affected_rows(result))
-
-    async def prune(self, before: datetime) -> int:
-        result = await self.session.execute(
-            delete(ProcessedEventRow).where(ProcessedEventRow.handled_at < before),
-            execution_options={"synchronize_session": False},
-        )
-        return int(affected_rows(result))

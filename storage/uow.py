@@ -19,8 +19,10 @@ from bot.core.ports import (
     ProcessedEventRepository,
 )
 from storage.db import READ_ONLY, is_sqlite, read_only
-from storage.delivery import SqlOutboxRepository, SqlPlatformRefRepository, SqlProcessedEventRepository
+from storage.delivery import SqlOutboxRepository
 from storage.members import SqlCommunityRepository, SqlMemberRepository
+from storage.platform_refs import SqlPlatformRefRepository
+from storage.processed_events import SqlProcessedEventRepository
 from storage.scheduling import SqlJobRunRepository, SqlLeaseRepository
 
 P = TypeVar("P")
