@@ -209,6 +209,11 @@ async def start_app(app: App, config_path: str | None = None) -> None:
     app.tasks.append(asyncio.create_task(app.relay.run_forever(), name="outbox-relay"))
     app.ingest.start()
     app.scheduler = ProgrammeScheduler(
-        app.uow_factory, app.bus, app.clock, app.settings.communities, registry=app.jobs()
+        app.uow_factory,
+        app.bus,
+        app.clock,
+        app.settings.communities,
+        registry=app.jobs(),
+        read_factory=app.bus.read_factory,
     )
     app.tasks.append(asyncio.create_task(app.scheduler.run_forever(), name="scheduler"))

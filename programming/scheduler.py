@@ -9,18 +9,17 @@
   recurring jobs. They are rebuilt only when `schedule_stamp` has moved since the last build: the
   database bumps it in the same transaction as any change to a series, an occurrence or a poll
   (triggers, migration 0006_schedule_stamp), whichever process made it; settings are fixed for a
-  scheduler's life. Per spec the scheduler keeps the first run not yet known to be done, so a pass
-  looks only at the specs with a run due now, and reads the run records of exactly those (job,
-  instant) pairs in the same transaction that checks the stamp.
+  scheduler's life. Per spec it keeps the first run not yet known to be done, so a pass looks only at
+  specs with a run due now and reads the run records of exactly those (job, instant) pairs with the
+  stamp, on a read-only unit of work (no write lock: the runs themselves write through the bus).
 * **Exactly once per scheduled instant.** A run goes through the bus with a `JobRun(key, instant)`
   that the bus claims in job_run inside the command's own transaction: a second fire for the same
   instant (two timers, a timer and a pass, two processes) does nothing, and a run that fails
   commits nothing and is tried again by the next pass while still within its grace.
-* **Housekeeping.** A daily maintenance run prunes processed platform event ids older than
-  `KEEP_PROCESSED_EVENTS` (platforms retry for minutes and replay nothing that old) and run
-  records older than `KEEP_RUN_RECORDS` (far beyond any job's grace).
-* **Restarts.** A run missed while no scheduler was up is run once at the next pass if its instant
-  is within the job's grace (at least 1 h); an older one is skipped and logged.
+* **Housekeeping.** A daily run prunes processed event ids older than `KEEP_PROCESSED_EVENTS`
+  (platforms replay nothing that old) and run records older than `KEEP_RUN_RECORDS`.
+* **Restarts.** A run missed while no scheduler was up is run once at the next pass if within the
+  job's grace (at least 1 h); an older one is skipped and logged.
 * **One scheduler per deployment.** A lease row ("scheduler") names the holder and its expiry;
   taking it is one conditional upsert, so two processes on one database cannot both hold it. The
   holder renews it every `renew_every` (TTL `lease_ttl`); another process stands by and retries,
@@ -91,8 +90,10 @@ class ProgrammeScheduler:
         renew_every: timedelta = timedelta(seconds=30),
         plan_every: timedelta = timedelta(minutes=5),
         timers: bool = True,
+        read_factory: Callable[[], UnitOfWork] | None = None,  # for passes; default: uow_factory
     ) -> None:
         self.uow_factory = uow_factory
+        self.read_factory = read_factory or uow_factory
         self.bus = bus
         self.clock = clock
         self.communities = tuple(communities)
@@ -216,7 +217,7 @@ class ProgrammeScheduler:
 
     async def load_specs(self, now: datetime) -> dict[str, JobSpec]:
         """Every job spec: the occurrences and open polls in the database, the recurring jobs, upkeep."""
-        async with self.uow_factory() as uow:
+        async with self.read_factory() as uow:
             await self._load(uow, now, await uow.job_runs.schedule_stamp())
         return self.specs
 
@@ -298,13 +299,12 @@ class ProgrammeScheduler:
     async def run_due(
         self, now: datetime | None = None, *, refresh: bool = False
     ) -> list[tuple[str, datetime]]:
-        """Run every due run that has no run record yet; returns the (key, instant) pairs run.
-        With `refresh`, first rebuild the specs if the schedule stamp moved (same transaction)."""
+        """Run every due run that has no run record yet; returns the (key, instant) pairs run. With
+        `refresh`, first rebuild the specs if the schedule stamp moved (same read-only unit of work)."""
         now = now or self.clock.now()
-        async with self.uow_factory() as uow:
+        async with self.read_factory() as uow:
             if refresh and self._loaded:
-                # The usual pass: what is due by the specs at hand, and the stamp to check them by,
-                # read together; only a moved stamp costs a rebuild and a second read.
+                # The usual pass: due runs and the stamp read together; a moved stamp costs a rebuild.
                 due = self.due(now)
                 stamp, done = await uow.job_runs.stamp_and_ran([(spec.key, at) for spec, at in due])
                 if stamp is None or stamp != self._stamp:

@@ -126,6 +126,7 @@ async def run_demo(options: DemoOptions, progress: Progress) -> DemoResult:
         registry=app.jobs(),
         timers=False,
         plan_every=timedelta(days=1),
+        read_factory=app.bus.read_factory,
     )
     try:
         await app.ensure_communities()

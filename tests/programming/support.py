@@ -37,6 +37,7 @@ def scheduler(app: App, **kwargs: Any) -> ProgrammeScheduler:
     """A scheduler without timers: tests call sync()/run_due() at the times they choose."""
     kwargs.setdefault("timers", False)
     kwargs.setdefault("registry", app.jobs())
+    kwargs.setdefault("read_factory", app.bus.read_factory)
     return ProgrammeScheduler(app.uow_factory, app.bus, app.clock, app.settings.communities, **kwargs)
 
 

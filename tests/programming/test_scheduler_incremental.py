@@ -4,8 +4,11 @@ bookkeeping never changes what is due or when (checked against the from-scratch 
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -145,3 +148,26 @@ def _latest(next_run: object, now: datetime, grace: timedelta) -> datetime | Non
     while at is not None and at <= now:
         latest, at = at, next_run(at)  # type: ignore[operator]
     return latest
+
+
+async def test_a_pass_reads_while_another_process_holds_the_write_lock(
+    app: App, settings: Settings, clock: FixedClock
+) -> None:
+    """A pass only reads (the stamp, run records): on SQLite it must not queue for the write lock
+    behind another process's long write (a CLI import, a migration), or every due job would wait."""
+    if app.engine.url.get_backend_name() != "sqlite":
+        pytest.skip("PostgreSQL readers never wait for writers")
+    sched = scheduler(app, plan_every=timedelta(days=30))
+    assert await sched.start()
+    await sched.sync()
+    blocker = sqlite3.connect(app.engine.url.database or "", isolation_level=None)
+    try:
+        blocker.execute("BEGIN IMMEDIATE")  # holds the write lock until rolled back
+        # Nothing is due a minute later: the pass is the stamp and run-record read alone. A write
+        # unit of work would wait out the busy timeout (10 s) and fail with "database is locked".
+        clock.advance(minutes=1)
+        assert await asyncio.wait_for(sched.run_due(refresh=True), timeout=5) == []
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    await sched.stop()
