@@ -1,9 +1,11 @@
 """The digest's cohort breakdown: retention by week, 14-day drop-off and activation per cohort.
 
 A cohort's week windows start at the rollup week it launched in, so the cohorts are read grouped by
-launch week: a small derived table of the launch weeks (one literal row each) joins the cohorts
-launched in it, their members and those members' `member_activity` rows in that launch week's
-window. Three statements in all, however many cohorts and launch weeks.
+launch week: a small derived table of the launch weeks (one row of bound values each) joins the
+cohorts launched in it, their members and those members' `member_activity` rows in that launch
+week's window. Three statements in all, however many cohorts and launch weeks; the derived table has
+a fixed number of rows (LAUNCH_SLOTS, the unused ones NULL and matching nothing), so each statement's
+SQL text stays the same from week to week and is compiled once per process.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from storage.metrics.tables import MemberActivityRow as ACT
 
 CM = CohortMemberRow
 _WEEK = timedelta(weeks=1)
+# The rollup (UTC) weeks the cohorts of the 12 local weeks ending with a period can launch in: a
+# local week straddles two UTC weeks, so 12 of them touch at most 13.
+LAUNCH_SLOTS = TREND_WEEKS + 1
 
 
 def _monday(moment: datetime) -> date:
@@ -38,17 +43,19 @@ def _launch_weeks(weeks: list[tuple[date, date, date]]) -> Any:
     """A derived table of launch weeks: `first` (the launch week), `last` (the window's last week),
     `lo`/`hi` (the launch week's instants, for the cohorts' launched_at) and `stay` (the end of week 2)."""
     moment = CohortRow.launched_at.type
+    slots: list[tuple[date, date, date] | None] = [*weeks]
+    slots += [None] * (LAUNCH_SLOTS - len(slots))
     rows = [
         select(
-            literal(first, Date()).label("first"),
-            literal(last, Date()).label("last"),
-            literal(_midnight(first), moment).label("lo"),
-            literal(_midnight(first + _WEEK), moment).label("hi"),
-            literal(_midnight(stay), moment).label("stay"),
+            literal(week and week[0], Date()).label("first"),
+            literal(week and week[1], Date()).label("last"),
+            literal(week and _midnight(week[0]), moment).label("lo"),
+            literal(week and _midnight(week[0] + _WEEK), moment).label("hi"),
+            literal(week and _midnight(week[2]), moment).label("stay"),
         )
-        for first, last, stay in weeks
+        for week in slots
     ]
-    return (rows[0] if len(rows) == 1 else union_all(*rows)).subquery("launch")
+    return union_all(*rows).subquery("launch")
 
 
 def _weeks_between(first: date, last: date) -> tuple[Any, Any]:

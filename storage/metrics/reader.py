@@ -57,7 +57,7 @@ from storage.metrics.sql import (
     seconds_between,
 )
 from storage.metrics.tables import MemberActivityRow as ACT
-from storage.metrics.trend import activations_statement, active_ratios_statements
+from storage.metrics.trend import activations_statement, active_ratios_statements, slots_for, slotted
 from storage.programming.tables import (
     AmaQuestionRow,
     OccurrenceRow,
@@ -148,12 +148,14 @@ class MetricsQueries:
         if not wanted:
             return
         window = timedelta(days=ACTIVATION_DAYS)
-        params: dict[str, Any] = {"community_id": self.community_id}
-        for i, p in enumerate(wanted):
-            params |= {f"from_{i}": p.start - window, f"to_{i}": p.end - window}
+        slots = slots_for(len(wanted))
+        params = slotted(
+            slots, **{"from": [p.start - window for p in wanted], "to": [p.end - window for p in wanted]}
+        )
+        params["community_id"] = self.community_id
         params["first"] = min(p.start for p in wanted) - window
         params["last"] = max(p.end for p in wanted) - window
-        counts = await self.one(activations_statement(len(wanted)), params)
+        counts = await self.one(activations_statement(slots), params)
         for i, p in enumerate(wanted):
             self._activation[p] = Activation(newcomers=counts[2 * i], activated=counts[2 * i + 1])
 
@@ -315,15 +317,15 @@ class MetricsQueries:
     async def active_ratios(self, periods: Sequence[Period]) -> list[float | None]:
         """The active contributor ratio of consecutive periods in two statements: each week's
         `member_activity` rows with a window mask are its members active in the 4 weeks to it."""
-        params: dict[str, Any] = {"community_id": self.community_id}
-        for i, p in enumerate(periods):
-            params |= {f"week_{i}": p.rollup_week, f"end_{i}": p.end}
+        slots = slots_for(len(periods))
         weeks = [p.rollup_week for p in periods]
-        params |= {"first_week": min(weeks), "last_week": max(weeks)}
-        active_stmt, members_stmt = active_ratios_statements(len(periods))
+        params = slotted(slots, week=weeks, end=[p.end for p in periods])
+        params |= {"community_id": self.community_id, "first_week": min(weeks), "last_week": max(weeks)}
+        active_stmt, members_stmt = active_ratios_statements(slots)
         active = await self.one(active_stmt, params)
         members = await self.one(members_stmt, params)
-        return [ratio(a, m) for a, m in zip(active, members, strict=True)]
+        n = len(periods)
+        return [ratio(a, m) for a, m in zip(active[:n], members[:n], strict=True)]
 
 
 class SqlMetricsReader:
@@ -342,6 +344,14 @@ class SqlMetricsReader:
             weeks = [str(p.week) for p in (period, *period.trailing(TREND_WEEKS), period.previous())]
             kept = await kept_weeks(conn, community_id, period.timezone, weeks)
             queries = MetricsQueries(conn, community_id, kept)
+            # Every activation the week, the week before and the trend compute, in one statement.
+            await queries.activations(
+                [
+                    p
+                    for p in (period, period.previous(), *period.trailing(TREND_WEEKS))
+                    if queries.kept_metrics(p) is None
+                ]
+            )
             current = await queries.week(period, policy)
             previous = await queries.week(period.previous(), policy)
             trend = await queries.trend(period)

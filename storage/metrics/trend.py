@@ -1,11 +1,15 @@
 """The digest trend's statements over many weeks at once (storage/metrics/reader.py runs them).
 
-They have a column per week: built once per number of weeks, with bound parameters, rather than
-built (and their cache keys computed) on every digest."""
+They have a column per week, in SLOTS fixed slots (the weeks a digest computes rather than reads from
+the rollup vary from week to week; unused slots are bound to NULL and count nothing): one SQL text
+each, built and compiled once per process rather than once per number of weeks.
+
+`slotted` binds a list of periods' values to the slots."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select
@@ -13,9 +17,26 @@ from sqlalchemy import and_, bindparam, select
 from storage.metrics.sql import NOT_ADOPTED, M, activated_within_window, count_if, member_at
 from storage.metrics.tables import MemberActivityRow as ACT
 
+# The trend's 12 weeks (bot.core.metrics.rules.TREND_WEEKS): a digest never computes more at once.
+SLOTS = 12
+
+
+def slotted(slots: int, **columns: Sequence[Any]) -> dict[str, Any]:
+    """Parameters `name_i` for each slot i: the values given, then NULL in the slots left over."""
+    params: dict[str, Any] = {}
+    for name, values in columns.items():
+        for i in range(slots):
+            params[f"{name}_{i}"] = values[i] if i < len(values) else None
+    return params
+
+
+def slots_for(periods: int) -> int:
+    """The slots a statement for this many periods has (more than SLOTS: never, but still correct)."""
+    return max(SLOTS, periods)
+
 
 @functools.cache
-def activations_statement(periods: int) -> Any:
+def activations_statement(periods: int = SLOTS) -> Any:
     """Per period i: newcomers admitted in [from_i, to_i), and those activated within the window."""
     columns = []
     for i in range(periods):
@@ -31,7 +52,7 @@ def activations_statement(periods: int) -> Any:
 
 
 @functools.cache
-def active_ratios_statements(periods: int) -> tuple[Any, Any]:
+def active_ratios_statements(periods: int = SLOTS) -> tuple[Any, Any]:
     """Per period i (rollup week week_i, ending at end_i): members active in it, and members at its end."""
     active = (
         select(
