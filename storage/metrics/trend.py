@@ -14,11 +14,13 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, select
 
+from bot.core.metrics.rules import TREND_WEEKS
 from storage.metrics.sql import NOT_ADOPTED, M, activated_within_window, count_if, member_at
 from storage.metrics.tables import MemberActivityRow as ACT
 
-# The trend's 12 weeks (bot.core.metrics.rules.TREND_WEEKS): a digest never computes more at once.
-SLOTS = 12
+# The trend's 12 weeks and, for a week in progress, the same point of the week before (a period of
+# its own): a digest never computes more at once.
+SLOTS = TREND_WEEKS + 1
 
 
 def slotted(slots: int, **columns: Sequence[Any]) -> dict[str, Any]:

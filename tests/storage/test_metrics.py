@@ -4,9 +4,10 @@ and PostgreSQL. The comments work each expected value out from the seeded rows."
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.metrics.rules import DigestData, MetricsPolicy
@@ -310,3 +311,32 @@ def test_no_show_rate_per_series(data: DigestData) -> None:
         1,
     )
     assert ama.rate == pytest.approx(0.5)
+
+
+async def test_digest_statements_keep_their_sql_text_from_week_to_week(
+    engine: AsyncEngine, seeded: Ids
+) -> None:
+    # W45 reports one cohort launch week, W46 two and W47 (so far) two, a week later: the cohort and
+    # trend statements must not change their SQL text with them (a new text is a new compile).
+    texts: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        texts.append(statement)
+
+    reader = SqlMetricsReader(engine)
+    sync_engine = engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", record)
+    try:
+        launch_weeks = []
+        for week in (W46.shift(-1), W46, W46.shift(1)):
+            data = await reader.digest("test", Period.of(week, "UTC", at(11, 18)), POLICY)
+            launch_weeks.append(len({c.launched_at.date() for c in data.cohorts}))
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", record)
+    assert launch_weeks == [1, 2, 2]
+    cohort_texts = {t for t in texts if " AS launch" in t}
+    assert len(cohort_texts) == 2  # the weekly activity and the week-two retention statements
+    activation_texts = {
+        t for t in texts if t.startswith("SELECT coalesce(sum(CASE WHEN (member.admitted_at >=")
+    }
+    assert len(activation_texts) == 1  # a digest's activations, in one statement of 13 slots
