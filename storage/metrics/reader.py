@@ -188,16 +188,16 @@ class MetricsQueries:
     async def applications(self, period: Period, sla_hours: int) -> Applications:
         """Submitted and decided in the period; the queue at its end."""
         cid, start, end = self.community_id, period.start, period.end
-        submitted = await self.count(
-            select(func.count()).where(A.community_id == cid, A.submitted_at >= start, A.submitted_at < end)
-        )
-        decided_in_period = and_(
-            A.community_id == cid, A.status.in_(DECIDED), A.decided_at >= start, A.decided_at < end
-        )
-        approved, rejected = await self.one(
-            select(count_if(A.status == "approved"), count_if(A.status == "rejected")).where(
-                decided_in_period
-            )
+        submitted_in_period = and_(A.submitted_at >= start, A.submitted_at < end)
+        decided = and_(A.status.in_(DECIDED), A.decided_at >= start, A.decided_at < end)
+        decided_in_period = and_(A.community_id == cid, decided)
+        # One pass over the applications submitted or decided in the period (a week's are few).
+        submitted, approved, rejected = await self.one(
+            select(
+                count_if(submitted_in_period),
+                count_if(and_(decided, A.status == "approved")),
+                count_if(and_(decided, A.status == "rejected")),
+            ).where(A.community_id == cid, or_(submitted_in_period, decided))
         )
         # Median is not portable SQL; a week's decisions are few, so their durations come back as numbers.
         durations = (
@@ -246,8 +246,8 @@ class MetricsQueries:
             .where(held)
         )
 
-        async def created(table: Any) -> int:
-            return await self.count(
+        def created(table: Any) -> Any:
+            return (
                 select(func.count())
                 .select_from(table)
                 .join(OccurrenceRow, OccurrenceRow.id == table.occurrence_id)
@@ -257,15 +257,19 @@ class MetricsQueries:
                     table.created_at >= period.start,
                     table.created_at < period.end,
                 )
+                .scalar_subquery()
             )
 
+        questions, submissions = await self.one(
+            select(created(AmaQuestionRow), created(ShowcaseSubmissionRow))
+        )
         return Programming(
             occurrences=occurrences,
             rsvps_going=going,
             rsvps_maybe=maybe,
             attended=attended,
-            ama_questions=await created(AmaQuestionRow),
-            showcase_submissions=await created(ShowcaseSubmissionRow),
+            ama_questions=questions,
+            showcase_submissions=submissions,
         )
 
     async def growth(self, period: Period) -> Growth:
