@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import Row, and_, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.feedback.report_rules import FEEDBACK_WINDOW
@@ -81,7 +81,7 @@ class MetricsQueries:
         self.kept = kept or {}
         self._activity: dict[Period, Activity] = {}
         self._activation: dict[Period, Activation] = {}
-        self._members: dict[Period, tuple[int, int, int]] = {}
+        self._members: dict[Period, tuple[int, int, int, int, int]] = {}
         self._pending: dict[datetime, list[Row[Any]]] = {}
 
     def kept_metrics(self, period: Period) -> WeekMetrics | None:
@@ -97,23 +97,30 @@ class MetricsQueries:
         """A scalar count."""
         return int(await self.conn.scalar(stmt) or 0)
 
-    async def member_counts(self, period: Period) -> tuple[int, int, int]:
-        """Members at the period's end, and admissions and departures in it: one pass over the members."""
+    async def member_counts(self, period: Period) -> tuple[int, int, int, int, int]:
+        """Members at the period's end, admissions and departures in it, and (referrals) admissions in
+        the 4 weeks ending with it and those a member's referral explains: one pass over the members."""
         if period in self._members:
             return self._members[period]
 
-        def within(column: Any) -> Any:
-            return and_(column >= period.start, column < period.end)
+        def within(column: Any, start: datetime = period.start) -> Any:
+            return and_(column >= start, column < period.end)
 
-        members, admitted, left = await self.one(
+        admission = and_(M.is_bot.is_(False), NOT_ADOPTED)
+        in_window = and_(admission, within(M.admitted_at, period.shift(-(ACTIVE_WEEKS - 1)).start))
+        referred = or_(M.referred_by_id.is_not(None), M.admission_method.in_(REFERRAL_METHODS))
+        counts = await self.one(
             select(
                 count_if(member_at(period.end)),
-                count_if(and_(within(M.admitted_at), NOT_ADOPTED, M.is_bot.is_(False))),
+                count_if(and_(within(M.admitted_at), admission)),
                 count_if(and_(within(M.left_at), M.is_bot.is_(False))),
+                count_if(in_window),
+                count_if(and_(in_window, referred)),
             ).where(M.community_id == self.community_id)
         )
-        self._members[period] = (members, admitted, left)
-        return members, admitted, left
+        members, admitted, left, admissions, by_referral = counts
+        self._members[period] = (members, admitted, left, admissions, by_referral)
+        return self._members[period]
 
     async def activity(self, period: Period) -> Activity:
         """Members active in the 4 rollup weeks ending with the period's week, among members at its end:
@@ -131,7 +138,7 @@ class MetricsQueries:
                 member_at(period.end),
             )
         )
-        members, _, _ = await self.member_counts(period)
+        members, *_ = await self.member_counts(period)
         result = Activity(members=members, active_members=active, kind_total=kinds)
         self._activity[period] = result
         return result
@@ -161,16 +168,7 @@ class MetricsQueries:
 
     async def referrals(self, period: Period) -> Referrals:
         """Admissions in the 4 weeks ending with the period, and those a member's referral explains."""
-        referred = or_(M.referred_by_id.is_not(None), M.admission_method.in_(REFERRAL_METHODS))
-        admissions, by_referral = await self.one(
-            select(func.count(), count_if(referred)).where(
-                M.community_id == self.community_id,
-                M.admitted_at >= period.shift(-(ACTIVE_WEEKS - 1)).start,
-                M.admitted_at < period.end,
-                M.is_bot.is_(False),
-                NOT_ADOPTED,
-            )
-        )
+        *_, admissions, by_referral = await self.member_counts(period)
         return Referrals(admissions=admissions, referral_admissions=by_referral)
 
     async def peer_answers(self, period: Period) -> PeerAnswers:
@@ -231,20 +229,6 @@ class MetricsQueries:
             OccurrenceRow.starts_at < period.end,
             OccurrenceRow.status != "skipped",
         )
-        occurrences = await self.count(
-            select(func.count()).select_from(OccurrenceRow).join(SeriesRow).where(held)
-        )
-        going, maybe, attended = await self.one(
-            select(
-                count_if(RsvpRow.answer == "going"),
-                count_if(RsvpRow.answer == "maybe"),
-                count_if(RsvpRow.attended.is_(True)),
-            )
-            .select_from(RsvpRow)
-            .join(OccurrenceRow)
-            .join(SeriesRow)
-            .where(held)
-        )
 
         def created(table: Any) -> Any:
             return (
@@ -257,11 +241,25 @@ class MetricsQueries:
                     table.created_at >= period.start,
                     table.created_at < period.end,
                 )
+                .correlate(None)  # its own occurrences and series, not the sessions held
                 .scalar_subquery()
             )
 
-        questions, submissions = await self.one(
-            select(created(AmaQuestionRow), created(ShowcaseSubmissionRow))
+        # One statement: the sessions held with their RSVPs (outer-joined, so a session without any
+        # still counts), and the questions and submissions made in the period as subqueries.
+        occurrences, going, maybe, attended, questions, submissions = await self.one(
+            select(
+                func.count(distinct(OccurrenceRow.id)),
+                count_if(RsvpRow.answer == "going"),
+                count_if(RsvpRow.answer == "maybe"),
+                count_if(RsvpRow.attended.is_(True)),
+                created(AmaQuestionRow),
+                created(ShowcaseSubmissionRow),
+            )
+            .select_from(OccurrenceRow)
+            .join(SeriesRow)
+            .outerjoin(RsvpRow, RsvpRow.occurrence_id == OccurrenceRow.id)
+            .where(held)
         )
         return Programming(
             occurrences=occurrences,
@@ -274,7 +272,7 @@ class MetricsQueries:
 
     async def growth(self, period: Period) -> Growth:
         """Admissions and departures in the period, and members at its end."""
-        members, admitted, left = await self.member_counts(period)
+        members, admitted, left, _, _ = await self.member_counts(period)
         return Growth(admitted=admitted, left=left, members=members)
 
     async def week(self, period: Period, policy: MetricsPolicy) -> WeekMetrics:
