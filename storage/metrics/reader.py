@@ -81,7 +81,7 @@ class MetricsQueries:
         self.kept = kept or {}
         self._activity: dict[Period, Activity] = {}
         self._activation: dict[Period, Activation] = {}
-        self._members: dict[Period, tuple[int, int, int, int, int]] = {}
+        self._members: dict[Period, tuple[int, int, int]] = {}
         self._pending: dict[datetime, list[Row[Any]]] = {}
 
     def kept_metrics(self, period: Period) -> WeekMetrics | None:
@@ -97,30 +97,23 @@ class MetricsQueries:
         """A scalar count."""
         return int(await self.conn.scalar(stmt) or 0)
 
-    async def member_counts(self, period: Period) -> tuple[int, int, int, int, int]:
-        """Members at the period's end, admissions and departures in it, and (referrals) admissions in
-        the 4 weeks ending with it and those a member's referral explains: one pass over the members."""
+    async def member_counts(self, period: Period) -> tuple[int, int, int]:
+        """Members at the period's end, and admissions and departures in it: one pass over the members."""
         if period in self._members:
             return self._members[period]
 
-        def within(column: Any, start: datetime = period.start) -> Any:
-            return and_(column >= start, column < period.end)
+        def within(column: Any) -> Any:
+            return and_(column >= period.start, column < period.end)
 
-        admission = and_(M.is_bot.is_(False), NOT_ADOPTED)
-        in_window = and_(admission, within(M.admitted_at, period.shift(-(ACTIVE_WEEKS - 1)).start))
-        referred = or_(M.referred_by_id.is_not(None), M.admission_method.in_(REFERRAL_METHODS))
-        counts = await self.one(
+        members, admitted, left = await self.one(
             select(
                 count_if(member_at(period.end)),
-                count_if(and_(within(M.admitted_at), admission)),
+                count_if(and_(within(M.admitted_at), NOT_ADOPTED, M.is_bot.is_(False))),
                 count_if(and_(within(M.left_at), M.is_bot.is_(False))),
-                count_if(in_window),
-                count_if(and_(in_window, referred)),
             ).where(M.community_id == self.community_id)
         )
-        members, admitted, left, admissions, by_referral = counts
-        self._members[period] = (members, admitted, left, admissions, by_referral)
-        return self._members[period]
+        self._members[period] = (members, admitted, left)
+        return members, admitted, left
 
     async def activity(self, period: Period) -> Activity:
         """Members active in the 4 rollup weeks ending with the period's week, among members at its end:
@@ -138,7 +131,7 @@ class MetricsQueries:
                 member_at(period.end),
             )
         )
-        members, *_ = await self.member_counts(period)
+        members, _, _ = await self.member_counts(period)
         result = Activity(members=members, active_members=active, kind_total=kinds)
         self._activity[period] = result
         return result
@@ -168,7 +161,16 @@ class MetricsQueries:
 
     async def referrals(self, period: Period) -> Referrals:
         """Admissions in the 4 weeks ending with the period, and those a member's referral explains."""
-        *_, admissions, by_referral = await self.member_counts(period)
+        referred = or_(M.referred_by_id.is_not(None), M.admission_method.in_(REFERRAL_METHODS))
+        admissions, by_referral = await self.one(
+            select(func.count(), count_if(referred)).where(
+                M.community_id == self.community_id,
+                M.admitted_at >= period.shift(-(ACTIVE_WEEKS - 1)).start,
+                M.admitted_at < period.end,
+                M.is_bot.is_(False),
+                NOT_ADOPTED,
+            )
+        )
         return Referrals(admissions=admissions, referral_admissions=by_referral)
 
     async def peer_answers(self, period: Period) -> PeerAnswers:
@@ -186,16 +188,16 @@ class MetricsQueries:
     async def applications(self, period: Period, sla_hours: int) -> Applications:
         """Submitted and decided in the period; the queue at its end."""
         cid, start, end = self.community_id, period.start, period.end
-        submitted_in_period = and_(A.submitted_at >= start, A.submitted_at < end)
-        decided = and_(A.status.in_(DECIDED), A.decided_at >= start, A.decided_at < end)
-        decided_in_period = and_(A.community_id == cid, decided)
-        # One pass over the applications submitted or decided in the period (a week's are few).
-        submitted, approved, rejected = await self.one(
-            select(
-                count_if(submitted_in_period),
-                count_if(and_(decided, A.status == "approved")),
-                count_if(and_(decided, A.status == "rejected")),
-            ).where(A.community_id == cid, or_(submitted_in_period, decided))
+        submitted = await self.count(
+            select(func.count()).where(A.community_id == cid, A.submitted_at >= start, A.submitted_at < end)
+        )
+        decided_in_period = and_(
+            A.community_id == cid, A.status.in_(DECIDED), A.decided_at >= start, A.decided_at < end
+        )
+        approved, rejected = await self.one(
+            select(count_if(A.status == "approved"), count_if(A.status == "rejected")).where(
+                decided_in_period
+            )
         )
         # Median is not portable SQL; a week's decisions are few, so their durations come back as numbers.
         durations = (
@@ -272,7 +274,7 @@ class MetricsQueries:
 
     async def growth(self, period: Period) -> Growth:
         """Admissions and departures in the period, and members at its end."""
-        members, admitted, left, _, _ = await self.member_counts(period)
+        members, admitted, left = await self.member_counts(period)
         return Growth(admitted=admitted, left=left, members=members)
 
     async def week(self, period: Period, policy: MetricsPolicy) -> WeekMetrics:
