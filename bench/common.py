@@ -15,7 +15,7 @@ from bot.clock import SystemClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.runtime import tune_garbage_collector  # noqa: E402
 from storage.db import create_engine  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
+from storage.migrate import downgrade, upgrade  # noqa: E402
 
 COMMUNITY = "bench"
 
@@ -25,9 +25,11 @@ def sqlite_url(path: Path) -> str:
 
 
 async def migrated(path: Path, database_url: str | None = None) -> None:
-    """Create the schema in a fresh SQLite file (or the given empty database)."""
+    """Create the schema in a fresh SQLite file (or the given server database, emptied first)."""
     engine = create_engine(database_url or sqlite_url(path))
     try:
+        if engine.dialect.name != "sqlite":
+            await downgrade(engine)  # a database an earlier run left behind
         await upgrade(engine)
     finally:
         await engine.dispose()
@@ -36,7 +38,7 @@ async def migrated(path: Path, database_url: str | None = None) -> None:
 async def bench_app(
     path: Path, *, journal: bool = False, discord_guild: int | None = None, database_url: str | None = None
 ) -> App:
-    """The real app (bus, relay, ingest) on a migrated SQLite file (or the given empty database),
+    """The real app (bus, relay, ingest) on a migrated SQLite file (or the given server database),
     with one community (on the in-memory platform, or on Discord in `discord_guild`); `journal`: the
     ingest journal of `townsquare run`, next to the file."""
     await migrated(path, database_url)

@@ -25,20 +25,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import COMMUNITY, sqlite_url, tune_garbage_collector
+from common import COMMUNITY, bench_app
 from sqlalchemy import bindparam, select
 
-from bot.bootstrap import build_app
-from bot.clock import SystemClock
-from bot.config import Settings
 from bot.core.bus import JobRun, MessageBus, Source
 from bot.core.commands import Command
 from bot.core.context import Context
 from bot.core.events import Event
 from bot.core.handlers import HandlerTable
 from bot.core.replies import Reply
-from storage.db import create_engine
-from storage.migrate import downgrade, upgrade
 from storage.tables import OutboxRow
 
 Op = Callable[[int], Awaitable[object]]
@@ -78,23 +73,8 @@ async def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
-        url = args.database_url or sqlite_url(path)
-        engine = create_engine(url)
-        try:
-            if engine.dialect.name != "sqlite":
-                await downgrade(engine)
-            await upgrade(engine)
-        finally:
-            await engine.dispose()
-        settings = Settings.model_validate(
-            {
-                "database": {"url": url},
-                "communities": [{"id": COMMUNITY, "name": "Bench", "platform": "fake"}],
-            }
-        )
-        app = build_app(settings, SystemClock(), {})
-        await app.ensure_communities()
-        tune_garbage_collector()
+        app = await bench_app(path, database_url=args.database_url)
+        engine = app.engine
         uows = app.uow_factory
         reads = uows.read_only()
         outbox = OutboxRow.__table__
