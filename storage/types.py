@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
@@ -45,12 +45,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         ):
             return super().bind_processor(dialect)
 
+        to_utc = self.process_bind_param
+
         def process(value: Any) -> str | None:
-            if value is None:
-                return None
-            if value.tzinfo is None:
-                raise ValueError("naive datetime given to the database; use the Clock (aware UTC)")
-            return cast(str, value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds"))
+            moment = to_utc(value, dialect)
+            return None if moment is None else moment.isoformat(" ", "microseconds")
 
         return process
 
@@ -71,11 +70,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         """`process_result_value` after the dialect's own conversion (SQLite's text to datetime), as
         one function per value rather than SQLAlchemy's two nested calls."""
         parse = self.impl_instance.result_processor(dialect, coltype)
+        to_utc = self.process_result_value
 
         def process(value: Any) -> datetime | None:
-            if value is None:
-                return None
-            moment = cast(datetime, value if parse is None else parse(value))
-            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+            return to_utc(value if parse is None or value is None else parse(value), dialect)
 
         return process
