@@ -113,8 +113,6 @@ class ProgrammeScheduler:
         self._timers: AsyncIOScheduler | None = None
         self._armed: dict[str, datetime] = {}
         self._last_plan: datetime | None = None
-        # next_due's last answer (asked at, answer), forgotten when the specs, pending or plan change.
-        self._next: tuple[datetime, datetime | None] | None = None
         self._report_missed = True
 
     # --- the lease -----------------------------------------------------------------------------
@@ -138,7 +136,6 @@ class ProgrammeScheduler:
         self.holding = True
         self._report_missed = True
         self._last_plan = None
-        self._next = None
         self._loaded = False
         log.info("scheduler started (%s)", self.holder)
         if self.use_timers and self._timers is None:
@@ -213,7 +210,7 @@ class ProgrammeScheduler:
         """Sync configured series and materialise occurrences, per community."""
         for community in self.communities:
             _report(f"plan:{community.id}", await self.bus.handle(PlanProgramme(community_id=community.id)))
-        self._last_plan, self._next = now, None
+        self._last_plan = now
 
     async def load_specs(self, now: datetime) -> dict[str, JobSpec]:
         """Every job spec: the occurrences and open polls in the database, the recurring jobs, upkeep."""
@@ -243,7 +240,7 @@ class ProgrammeScheduler:
         found.extend(self.registry.specs(self.bus, self.communities))
         found.append(JobSpec(MAINTENANCE, daily(MAINTENANCE_AT, "UTC"), self.prune, timedelta(days=1)))
         self.specs = {spec.key: spec for spec in found}
-        self._pending, self._next = {}, None
+        self._pending = {}
         self._stamp, self._loaded = stamp, True
 
     async def prune(self, run: JobRun) -> int | None:
@@ -265,18 +262,13 @@ class ProgrammeScheduler:
         return spec.next_run(now)
 
     def next_due(self, now: datetime) -> datetime | None:
-        """The next instant something is to be done: a job's next run, or the next planning pass.
-        No spec has a run before that instant, so until then (or a change) the answer stands."""
-        if (known := self._next) is not None and known[0] <= now and (known[1] is None or now < known[1]):
-            return known[1]
+        """The next instant something is to be done: a job's next run, or the next planning pass."""
         instants = [
             at for key, spec in self.specs.items() if (at := self._upcoming(key, spec, now)) is not None
         ]
         if self._last_plan is not None:
             instants.append(self._last_plan + self.plan_every)
-        found = min(instants, default=None)
-        self._next = (now, found)
-        return found
+        return min(instants, default=None)
 
     def due(self, now: datetime) -> list[tuple[JobSpec, datetime]]:
         """Per spec, its latest run in (now - grace, now]: older missed runs coalesce into it. Only
@@ -287,7 +279,6 @@ class ProgrammeScheduler:
             pending = self._pending.get(key)
             if pending is None or pending[0] > now or (pending[1] is not None and pending[1] <= lower):
                 pending = self._pending[key] = (lower, spec.next_run(lower))
-                self._next = None
             at = pending[1]
             if at is None or at > now:
                 continue
@@ -322,7 +313,6 @@ class ProgrammeScheduler:
         for spec, at in due:
             if (spec.key, at) in done:  # nothing before it is due any more: skip to its next run
                 self._pending[spec.key] = (at, spec.next_run(at))
-                self._next = None
         ran = []
         for spec, at in sorted(due, key=lambda item: item[1]):
             if (spec.key, at) not in done and await self.execute(spec, at):
