@@ -14,12 +14,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from adapters.sinks.facts_file import FactFileError, read_facts
-from bot.cli_errors import CliFailure, checked_storage
-
 
 def _community(settings: Any, community_id: str | None) -> Any:
     """The community named with --community, or the first configured."""
+    from bot.cli_errors import CliFailure
     from bot.cli_members import UsageError, select_communities
 
     try:
@@ -35,6 +33,7 @@ async def _checked_app(args: argparse.Namespace) -> AsyncIterator[Any]:
     without notifiers: what a verb queues waits in the outbox for `townsquare run` to deliver."""
     from bot.bootstrap import build_app
     from bot.cli import _load
+    from bot.cli_errors import checked_storage
     from bot.clock import SystemClock
 
     settings = _load(args.config)
@@ -48,7 +47,9 @@ async def _checked_app(args: argparse.Namespace) -> AsyncIterator[Any]:
 
 
 async def _customers_import(args: argparse.Namespace) -> int:
+    from adapters.sinks.facts_file import FactFileError, read_facts
     from bot.cli import _load
+    from bot.cli_errors import CliFailure
     from bot.core.business.commands import ImportCustomerFacts
     from bot.core.replies import Reply
 
@@ -68,6 +69,7 @@ async def _customers_import(args: argparse.Namespace) -> int:
 
 async def _members_export(args: argparse.Namespace) -> int:
     from bot.cli import _load
+    from bot.cli_errors import checked_storage
     from bot.core.business.ports import BusinessReader, BusinessRepository
     from bot.core.business.rules import Level, cql_score, level_of
 
@@ -125,6 +127,7 @@ async def business_section(engine: Any, community: Any, week: Any) -> str:
 
 async def _automations_preview(args: argparse.Namespace) -> int:
     from bot.cli import _load
+    from bot.cli_errors import CliFailure
     from bot.cli_members import UsageError, select_communities
     from bot.core.business.commands import RunAutomations
     from bot.core.replies import Reply

@@ -7,8 +7,6 @@ import asyncio
 import sys
 from collections.abc import Callable
 
-from bot.core.feedback.ports import IdeaReportReader
-
 
 def _spreadsheet_safe(value: object) -> object:
     """Text a member typed can start with "=" or "@": spreadsheets would run it as a formula."""
@@ -26,6 +24,7 @@ async def _ideas(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.core.errors import UserFacingError
     from bot.core.feedback.idea_reports import build_report
+    from bot.core.feedback.ports import IdeaReportReader
     from bot.core.feedback.report_rules import previous_month, render_json, render_markdown
 
     settings = _load(args.config)
