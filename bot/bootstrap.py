@@ -1,4 +1,9 @@
-"""Composition root: settings → engine → unit of work → bus → relay → adapters → scheduler."""
+"""Composition root: settings → engine → unit of work → bus → relay → adapters → scheduler.
+
+`make_storage`/`open_storage` are all a read-only command (digest, metrics export, ideas) needs;
+the bus, the relay, the ingest and the scheduler load with `build_app`/`start_app`, so those
+commands do not import APScheduler and the runtime's modules (~40 ms of each of them).
+"""
 
 from __future__ import annotations
 
@@ -7,26 +12,25 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from bot.charts import DigestChartRenderer
-from bot.config import Settings
-from bot.core.bus import MessageBus
-from bot.core.contributions.events import ContributionsRecorded
 from bot.core.effects import SINKS
-from bot.core.feature import Assembly
-from bot.core.metrics.ports import ChartRenderer
-from bot.core.ports import Clock, Notifier
 from bot.features import FEATURES, FeatureModule, assemble, bindings
-from bot.ingest import ContributionIngestor
-from bot.ingest_journal import Journal, journal_directory
-from bot.relay import OutboxRelay, RetryPolicy
-from programming.recurring import JobRegistry, registry_of
-from programming.scheduler import ProgrammeScheduler
 from storage.db import create_engine, for_reports, is_busy
-from storage.migrate import require_current
 from storage.uow import SqlUnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bot.config import Settings
+    from bot.core.bus import MessageBus
+    from bot.core.contributions.events import ContributionsRecorded
+    from bot.core.feature import Assembly
+    from bot.core.ports import Clock, Notifier
+    from bot.ingest import ContributionIngestor
+    from bot.relay import OutboxRelay
+    from programming.recurring import JobRegistry
+    from programming.scheduler import ProgrammeScheduler
 
 log = logging.getLogger("townsquare")
 
@@ -100,6 +104,8 @@ class App:
 
     def jobs(self) -> JobRegistry:
         """The recurring jobs the app's features declare, for a scheduler."""
+        from programming.recurring import registry_of
+
         return registry_of(self.assembly.jobs)
 
     async def ensure_communities(self) -> None:
@@ -144,6 +150,13 @@ def build_app(
     """Wire the core to storage and the given notifiers (one per platform), with every feature of
     `features` (bot/features.py's list by default); a given `assembly` must come from the same list.
     `journal`: messages and reactions go through the on-disk ingest journal (`townsquare run`)."""
+    from bot.charts import DigestChartRenderer
+    from bot.core.bus import MessageBus
+    from bot.core.metrics.ports import ChartRenderer
+    from bot.ingest import ContributionIngestor
+    from bot.ingest_journal import Journal, journal_directory
+    from bot.relay import OutboxRelay, RetryPolicy
+
     assembly = assembly or assemble(features)
     storage = make_storage(settings, engine=engine, features=features)
     uow_factory = storage.uow_factory
@@ -204,6 +217,9 @@ def with_sinks(settings: Settings, notifiers: Mapping[str, Notifier]) -> dict[st
 async def start_app(app: App, config_path: str | None = None) -> None:
     """Refuse an out-of-date schema, register communities, start delivering the outbox, and run the
     scheduler (or stand by for it: one process per deployment holds its lease)."""
+    from programming.scheduler import ProgrammeScheduler
+    from storage.migrate import require_current
+
     await require_current(app.engine, config_path)
     await app.ensure_communities()
     app.tasks.append(asyncio.create_task(app.relay.run_forever(), name="outbox-relay"))

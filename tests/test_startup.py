@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_the_app_and_the_demo_load_neither_httpx_nor_pygments() -> None:
@@ -19,10 +21,10 @@ def test_the_app_and_the_demo_load_neither_httpx_nor_pygments() -> None:
 
 def _loaded_after(probe: str, prefixes: tuple[str, ...]) -> list[str]:
     """Which of the packages `prefixes` a fresh interpreter holds after running `probe`."""
-    report = "print(*sorted({p for p in %r for n in sys.modules if n == p or n.startswith(p + '.')}))"
-    code = f"import sys; {probe}; {report % (prefixes,)}"
+    loaded = f"{{p for p in {prefixes!r} for n in sys.modules if n == p or n.startswith(p + '.')}}"
+    code = f"import sys; {probe}; print('\\nloaded:', *sorted({loaded}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return out.stdout.split()
+    return out.stdout.rsplit("\nloaded:", 1)[1].split()
 
 
 def test_help_loads_no_feature_no_database_and_no_settings_library() -> None:
@@ -38,3 +40,18 @@ def test_help_loads_no_feature_no_database_and_no_settings_library() -> None:
         "rapidfuzz",
     )
     assert _loaded_after("import bot.cli; bot.cli.build_parser()", heavy) == []
+
+
+def test_a_report_loads_neither_the_scheduler_nor_alembic(tmp_path: Path, sqlite_template: Path) -> None:
+    """`townsquare digest` reads a database at head: its schema check needs no Alembic, and it opens
+    storage without wiring the bus, the relay, the ingest or the scheduler."""
+    shutil.copy(sqlite_template, tmp_path / "t.db")
+    config = tmp_path / "t.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "t.db"}"\n\n'
+        '[[communities]]\nid = "t"\nname = "T"\nplatform = "fake"\ntimezone = "UTC"\n',
+        encoding="utf-8",
+    )
+    digest = f"from bot.cli import main; main(['digest', '--config', {str(config)!r}, '--week', '2026-W40'])"
+    unused = ("alembic", "apscheduler", "programming", "bot.relay", "bot.ingest", "bot.charts", "httpx")
+    assert _loaded_after(digest, unused) == []
