@@ -301,8 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from bot.cli_errors import run_verb
+    from bot.runtime import collector_for_a_command
 
-    return run_verb(build_parser().parse_args(argv))
+    with collector_for_a_command():
+        return run_verb(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 
 def test_the_app_and_the_demo_load_neither_httpx_nor_pygments() -> None:
@@ -55,3 +58,25 @@ def test_a_report_loads_neither_the_scheduler_nor_alembic(tmp_path: Path, sqlite
     digest = f"from bot.cli import main; main(['digest', '--config', {str(config)!r}, '--week', '2026-W40'])"
     unused = ("alembic", "apscheduler", "programming", "bot.relay", "bot.ingest", "bot.charts", "httpx")
     assert _loaded_after(digest, unused) == []
+
+
+def test_a_command_runs_with_the_bots_collector_thresholds_then_restores_the_callers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Start-up imports hundreds of long-lived modules; with the bot's thresholds the young
+    collection stops walking them every 700 allocations. The caller (a test) gets its own back."""
+    import bot.cli_errors
+    from bot.cli import main
+    from bot.runtime import GC_THRESHOLDS
+
+    seen: list[tuple[int, ...]] = []
+    monkeypatch.setattr(bot.cli_errors, "run_verb", lambda args: seen.append(gc.get_threshold()) or 0)
+    before = gc.get_threshold()
+    assert before != GC_THRESHOLDS
+    assert main(["check-config", "x.toml"]) == 0
+    assert seen == [GC_THRESHOLDS]
+    assert gc.get_threshold() == before
+    monkeypatch.setattr(bot.cli_errors, "run_verb", lambda args: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        main(["check-config", "x.toml"])
+    assert gc.get_threshold() == before
