@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # imported lazily at run time, for a fast --help
     from adapters.slack.app import SlackAdapter
     from adapters.slack.runner import SlackServer
     from bot.bootstrap import App
+    from bot.calendar_feed import FeedServer
     from bot.config import Settings
     from bot.core.registry import Registry
 
@@ -69,7 +70,6 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 async def _run(config: str, dry_run: bool) -> int:
     from bot.bootstrap import build_app, start_app
-    from bot.calendar_feed import serve_feeds_or_exit
     from bot.cli_errors import require_database_file
     from bot.clock import SystemClock
     from bot.core.effects import SINKS
@@ -115,7 +115,11 @@ async def _run(config: str, dry_run: bool) -> int:
     tune_garbage_collector()  # start-up is done: what it loaded stays for the process's life
     slack_server = await _start_slack(app, slack) if slack is not None else None
     inbound = await _start_inbound(app) if settings.inbound is not None else None
-    feed_server = await serve_feeds_or_exit(app)
+    feed_server: FeedServer | None = None
+    if settings.calendar is not None:  # aiohttp's server and icalendar (~0.2 s) load only for a feed
+        from bot.calendar_feed import serve_feeds_or_exit
+
+        feed_server = await serve_feeds_or_exit(app)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
