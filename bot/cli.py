@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -64,11 +62,16 @@ async def _migrate(config: str) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    import asyncio
+
     asyncio.run(_migrate(args.config))
     return 0
 
 
 async def _run(config: str, dry_run: bool) -> int:
+    import asyncio
+    import signal
+
     from bot.bootstrap import build_app, start_app
     from bot.cli_errors import require_database_file
     from bot.clock import SystemClock
@@ -183,6 +186,8 @@ async def _start_slack(app: App, adapter: SlackAdapter) -> SlackServer:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import asyncio
+
     return asyncio.run(_run(args.config, args.dry_run))
 
 
@@ -211,6 +216,8 @@ async def _outbox(config: str, retry: Sequence[str]) -> int:
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
+    import asyncio
+
     from bot.cli_errors import retry_words
 
     return asyncio.run(_outbox(args.config, retry_words(args.retry, "--retry")))
@@ -304,11 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from bot.cli_errors import run_verb
     from bot.runtime import collector_for_a_command
 
     with collector_for_a_command():
-        return run_verb(build_parser().parse_args(argv))
+        args = build_parser().parse_args(argv)  # --help and usage errors exit here
+        from bot.cli_errors import run_verb
+
+        return run_verb(args)
 
 
 if __name__ == "__main__":

@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import json
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -143,6 +142,19 @@ async def _automations_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sync(
+    verb: Callable[[argparse.Namespace], Coroutine[Any, Any, int]],
+) -> Callable[[argparse.Namespace], int]:
+    """The verb as a parser's `func`: asyncio loads when it runs, not for `townsquare --help`."""
+
+    def run(args: argparse.Namespace) -> int:
+        import asyncio
+
+        return asyncio.run(verb(args))
+
+    return run
+
+
 def _write(rows: list[dict[str, Any]], fmt: str) -> None:
     """Rows to standard output (run_verb ends a closed pipe quietly)."""
     if fmt == "json":
@@ -166,7 +178,7 @@ def add_parsers(
     config_arg(p)
     p.add_argument("file", metavar="FILE.csv")
     p.add_argument("--community", metavar="ID", help="the community the facts belong to (default: the first)")
-    p.set_defaults(func=lambda a: asyncio.run(_customers_import(a)))
+    p.set_defaults(func=_sync(_customers_import))
     p = members_actions.add_parser(
         "export", help="consenting members' level, lead score and referrals (or --aggregates only)"
     )
@@ -174,7 +186,7 @@ def add_parsers(
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.add_argument("--aggregates", action="store_true", help="counts only: no member-level rows at all")
     p.add_argument("--community", metavar="ID", help="default: the first community configured")
-    p.set_defaults(func=lambda a: asyncio.run(_members_export(a)))
+    p.set_defaults(func=_sync(_members_export))
     automations = sub.add_parser("automations", help="preview which automations would fire now")
     actions = automations.add_subparsers(dest="automations_command", required=True, metavar="ACTION")
     p = actions.add_parser(
@@ -182,4 +194,4 @@ def add_parsers(
     )
     config_arg(p)
     p.add_argument("--community", metavar="ID", help="only this community (default: every one configured)")
-    p.set_defaults(func=lambda a: asyncio.run(_automations_preview(a)))
+    p.set_defaults(func=_sync(_automations_preview))

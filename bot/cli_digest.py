@@ -4,7 +4,6 @@ database (read-only; the bot may keep running)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import io
 import json
@@ -78,6 +77,8 @@ async def _with_reader(config: str, work: Callable[[Any, Any], Awaitable[Any]]) 
 
 def cmd_digest(args: argparse.Namespace) -> int:
     """Print the digest of a week (default: the last complete one)."""
+    import asyncio
+
     from bot.core.metrics.digest_render import render_markdown, render_text
     from bot.core.metrics.handlers import build_digest
 
@@ -113,6 +114,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 def cmd_metrics_export(args: argparse.Namespace) -> int:
     """Every metric for each of the last N weeks, as CSV or JSON."""
+    import asyncio
+
     from bot.core.metrics.handlers import policy_of
     from bot.core.metrics.metrics_json import flat_metrics, metrics_json
     from bot.core.weeks import Period

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -48,6 +47,8 @@ def _missing(settings: Any, platform: str, fix: str) -> list[Any]:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     """Print one line per problem (with its fix); exit 1 when any was found."""
+    import asyncio
+
     from bot.cli import _load
 
     settings = _load(args.config)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable
 
@@ -91,6 +90,8 @@ async def _ideas(args: argparse.Namespace) -> int:
 
 
 def cmd_ideas(args: argparse.Namespace) -> int:
+    import asyncio
+
     return asyncio.run(_ideas(args))
 
 

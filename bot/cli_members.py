@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import sys
 from collections.abc import Callable
@@ -88,6 +87,8 @@ async def _import(args: argparse.Namespace) -> int:
 
 
 def cmd_members_import(args: argparse.Namespace) -> int:
+    import asyncio
+
     return asyncio.run(_import(args))
 
 
