@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
 # Mako (Alembic's templates, used only to write new migration files) imports Pygments' lexers at
 # import time, when Pygments is installed (pytest brings it), for its HTML error pages, which
-# Townsquare never renders: ~50 ms of every command that migrates or checks the schema. Without
-# the plugin Mako uses its own fallback, as where Pygments is not installed.
+# Townsquare never renders: ~50 ms of every command that loads Alembic (see read_revisions).
+# Without the plugin Mako uses its own fallback, as where Pygments is not installed.
 sys.modules.setdefault("mako.ext.pygmentplugin", None)  # type: ignore[arg-type]
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
