@@ -31,6 +31,11 @@ def _cohort(row: CohortRow) -> Cohort:
     )
 
 
+_ACTIVE = (
+    select(CohortRow)
+    .where(CohortRow.community_id == bindparam("community_id"), CohortRow.status == CohortStatus.ACTIVE.value)
+    .order_by(CohortRow.id)
+)
 # The cohort views (the daily milestones read every active one): built once, bound at each execution.
 _VIEW_MEMBERS = (
     select(
@@ -234,11 +239,7 @@ class SqlCohortRepository(SqlBuddies):
         return [CohortView(_cohort(c), tuple(by_cohort[c.id]), tuple(links[c.id])) for c in cohorts]
 
     async def active(self, community_id: str) -> list[CohortView]:
-        rows = await self.session.execute(
-            select(CohortRow)
-            .where(CohortRow.community_id == community_id, CohortRow.status == CohortStatus.ACTIVE.value)
-            .order_by(CohortRow.id)
-        )
+        rows = await self.session.execute(_ACTIVE, {"community_id": community_id})
         return await self._views(list(rows.scalars()))
 
     async def view(self, cohort_id: int) -> CohortView | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import aliased
 
 from bot.core.feedback.idea_rules import IdeaStatus, Notice
@@ -14,6 +14,33 @@ from bot.core.refs import MemberRef
 from storage.feedback.tables import IdeaNoticeRow, IdeaOptOutRow, IdeaRow, IdeaStatusChangeRow
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import MemberRow
+
+# Built once (the daily batch reads it every day, mostly to find nothing): a reused statement skips
+# construction and keeps SQLAlchemy's compiled form.
+_TARGET = aliased(IdeaRow)
+_PENDING = (
+    select(
+        IdeaNoticeRow.id,
+        IdeaNoticeRow.member_id,
+        MemberRow.platform,
+        MemberRow.user_id,
+        MemberRow.status,
+        IdeaRow.id,
+        IdeaRow.title,
+        IdeaStatusChangeRow.from_status,
+        IdeaStatusChangeRow.to_status,
+        IdeaStatusChangeRow.at,
+        IdeaStatusChangeRow.reason,
+        IdeaRow.merged_into_id,
+        _TARGET.title,
+    )
+    .join(IdeaStatusChangeRow, IdeaStatusChangeRow.id == IdeaNoticeRow.change_id)
+    .join(IdeaRow, IdeaRow.id == IdeaStatusChangeRow.idea_id)
+    .join(MemberRow, MemberRow.id == IdeaNoticeRow.member_id)
+    .outerjoin(_TARGET, _TARGET.id == IdeaRow.merged_into_id)
+    .where(IdeaNoticeRow.community_id == bindparam("community_id"), IdeaNoticeRow.sent_at.is_(None))
+    .order_by(IdeaNoticeRow.member_id, IdeaStatusChangeRow.at, IdeaNoticeRow.id)
+)
 
 
 class SqlIdeaNoticeRepository(SqlRepository):
@@ -61,30 +88,7 @@ class SqlIdeaNoticeRepository(SqlRepository):
         return int(affected_rows(result))
 
     async def pending(self, community_id: str) -> list[Notice]:
-        target = aliased(IdeaRow)
-        rows = await self.session.execute(
-            select(
-                IdeaNoticeRow.id,
-                IdeaNoticeRow.member_id,
-                MemberRow.platform,
-                MemberRow.user_id,
-                MemberRow.status,
-                IdeaRow.id,
-                IdeaRow.title,
-                IdeaStatusChangeRow.from_status,
-                IdeaStatusChangeRow.to_status,
-                IdeaStatusChangeRow.at,
-                IdeaStatusChangeRow.reason,
-                IdeaRow.merged_into_id,
-                target.title,
-            )
-            .join(IdeaStatusChangeRow, IdeaStatusChangeRow.id == IdeaNoticeRow.change_id)
-            .join(IdeaRow, IdeaRow.id == IdeaStatusChangeRow.idea_id)
-            .join(MemberRow, MemberRow.id == IdeaNoticeRow.member_id)
-            .outerjoin(target, target.id == IdeaRow.merged_into_id)
-            .where(IdeaNoticeRow.community_id == community_id, IdeaNoticeRow.sent_at.is_(None))
-            .order_by(IdeaNoticeRow.member_id, IdeaStatusChangeRow.at, IdeaNoticeRow.id)
-        )
+        rows = await self.session.execute(_PENDING, {"community_id": community_id})
         notices = []
         for (
             nid,

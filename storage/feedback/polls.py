@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, bindparam, delete, func, select, update
 
 from bot.core.feedback.poll_rules import (
     Eligibility,
@@ -30,6 +30,18 @@ from storage.feedback.tables import (
 )
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import MemberRow
+from storage.types import UTCDateTime
+
+# Built once: the daily close reads it every day, mostly to find nothing.
+_DUE = (
+    select(PollRow.id)
+    .where(
+        PollRow.community_id == bindparam("community_id"),
+        PollRow.status == PollStatus.OPEN.value,
+        PollRow.closes_at <= bindparam("now", type_=UTCDateTime()),
+    )
+    .order_by(PollRow.closes_at, PollRow.id)
+)
 
 
 class SqlPollRepository(SqlRepository):
@@ -243,15 +255,7 @@ class SqlPollRepository(SqlRepository):
         return names
 
     async def due(self, community_id: str, now: datetime) -> list[int]:
-        rows = await self.session.execute(
-            select(PollRow.id)
-            .where(
-                PollRow.community_id == community_id,
-                PollRow.status == PollStatus.OPEN.value,
-                PollRow.closes_at <= now,
-            )
-            .order_by(PollRow.closes_at, PollRow.id)
-        )
+        rows = await self.session.execute(_DUE, {"community_id": community_id, "now": now})
         return [int(i) for i in rows.scalars()]
 
     async def open_polls(self, community_id: str) -> list[tuple[int, datetime]]:

@@ -12,6 +12,7 @@ from storage.gates.tables import ApplicationRow
 from storage.members import remember
 from storage.repository_base import SqlRepository, affected_rows
 from storage.tables import MemberRow
+from storage.types import UTCDateTime
 
 _APPLICATIONS = ApplicationRow.__table__
 _ADD = _APPLICATIONS.insert().returning(*_APPLICATIONS.c)  # one statement, no flush
@@ -58,6 +59,25 @@ def _application(row: ApplicationRow | Any) -> Application:
         decided_by_id=row.decided_by_id,
         reason=row.reason,
     )
+
+
+# Built once, bound at each execution (the daily overdue check reads them every day).
+_PENDING_WHERE = (
+    ApplicationRow.community_id == bindparam("community_id"),
+    ApplicationRow.status == ApplicationStatus.PENDING.value,
+)
+_PENDING = (
+    select(ApplicationRow)
+    .where(*_PENDING_WHERE)
+    .order_by(ApplicationRow.submitted_at, ApplicationRow.id)
+    .execution_options(populate_existing=True)
+)
+_PENDING_BEFORE = (
+    select(ApplicationRow)
+    .where(*_PENDING_WHERE, ApplicationRow.submitted_at < bindparam("submitted_before", type_=UTCDateTime()))
+    .order_by(ApplicationRow.submitted_at, ApplicationRow.id)
+    .execution_options(populate_existing=True)
+)
 
 
 class SqlApplicationRepository(SqlRepository):
@@ -115,15 +135,10 @@ class SqlApplicationRepository(SqlRepository):
         return bool(affected_rows(result))
 
     async def pending(self, community_id: str, submitted_before: datetime | None = None) -> list[Application]:
-        stmt = select(ApplicationRow).where(
-            ApplicationRow.community_id == community_id,
-            ApplicationRow.status == ApplicationStatus.PENDING.value,
-        )
-        if submitted_before is not None:
-            stmt = stmt.where(ApplicationRow.submitted_at < submitted_before)
-        rows = await self.session.execute(
-            stmt.order_by(ApplicationRow.submitted_at, ApplicationRow.id).execution_options(
-                populate_existing=True
+        if submitted_before is None:
+            rows = await self.session.execute(_PENDING, {"community_id": community_id})
+        else:
+            rows = await self.session.execute(
+                _PENDING_BEFORE, {"community_id": community_id, "submitted_before": submitted_before}
             )
-        )
         return [_application(row) for row in rows.scalars()]

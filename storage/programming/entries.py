@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, lambda_stmt, select, update
+from sqlalchemy import bindparam, func, lambda_stmt, select, update
 
 from bot.core.programming.rules import Question, Submission, SubmissionStatus
 from bot.core.refs import MemberRef
@@ -51,6 +51,14 @@ def _submission(row: ShowcaseSubmissionRow, presenter: MemberRow) -> Submission:
 
 
 _QUESTIONS = select(AmaQuestionRow, MemberRow).join(MemberRow, MemberRow.id == AmaQuestionRow.asker_id)
+_QUESTION = _QUESTIONS.where(AmaQuestionRow.id == bindparam("question_id")).execution_options(
+    populate_existing=True
+)
+_ADD_VOTE = (
+    update(AmaQuestionRow)
+    .where(AmaQuestionRow.id == bindparam("question_id"))
+    .values(votes=AmaQuestionRow.votes + 1)
+)
 _SUBMISSIONS = select(ShowcaseSubmissionRow, MemberRow).join(
     MemberRow, MemberRow.id == ShowcaseSubmissionRow.presenter_id
 )
@@ -76,11 +84,7 @@ class SqlQuestionRepository(SqlRepository):
         return _question(row, asker)
 
     async def get(self, question_id: int) -> Question | None:
-        row = (
-            await self.session.execute(
-                _QUESTIONS.where(AmaQuestionRow.id == question_id).execution_options(populate_existing=True)
-            )
-        ).one_or_none()
+        row = (await self.session.execute(_QUESTION, {"question_id": question_id})).one_or_none()
         return _question(row[0], row[1]) if row else None
 
     async def count_by(self, occurrence_id: int, asker_id: int) -> int:
@@ -100,11 +104,7 @@ class SqlQuestionRepository(SqlRepository):
         if not affected_rows(inserted):
             return False
         # An increment in SQL, not read-modify-write: concurrent votes all count.
-        await self.session.execute(
-            update(AmaQuestionRow)
-            .where(AmaQuestionRow.id == question_id)
-            .values(votes=AmaQuestionRow.votes + 1)
-        )
+        await self.session.execute(_ADD_VOTE, {"question_id": question_id})
         return True
 
     async def of_occurrence(self, occurrence_id: int) -> list[Question]:

@@ -106,6 +106,12 @@ _OF_SERIES = (
     .execution_options(populate_existing=True)
 )
 
+_RSVP_COUNTS = (
+    select(RsvpRow.answer, func.count())
+    .where(RsvpRow.occurrence_id == bindparam("occurrence_id"))
+    .group_by(RsvpRow.answer)
+)
+
 
 class SqlSeriesRepository(SqlRepository):
     async def add(self, series: NewSeries, now: datetime) -> Series:
@@ -329,11 +335,7 @@ class SqlRsvpRepository(SqlRepository):
         return written.first() is not None
 
     async def counts(self, occurrence_id: int) -> RsvpCounts:
-        rows = await self.session.execute(
-            select(RsvpRow.answer, func.count())
-            .where(RsvpRow.occurrence_id == occurrence_id)
-            .group_by(RsvpRow.answer)
-        )
+        rows = await self.session.execute(_RSVP_COUNTS, {"occurrence_id": occurrence_id})
         counts = RsvpCounts()
         for answer, count in rows:
             setattr(counts, RsvpAnswer(answer).value, int(count))

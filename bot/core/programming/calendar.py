@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 
 from bot.core.programming.recurrence import (
     DEFAULT_ANCHOR,
@@ -94,8 +95,14 @@ def resolve_wall_time(local_date: dt.date, wall_time: dt.time, zone: str | dt.tz
     require_date("local_date", local_date)
     if not isinstance(wall_time, dt.time) or wall_time.tzinfo is not None:
         raise ValueError(f"wall_time must be a naive datetime.time, got {wall_time!r}")
-    tz = _as_zone(zone)
-    wall = dt.datetime.combine(local_date, wall_time.replace(fold=0))
+    return _resolve(local_date, wall_time.replace(fold=0), _as_zone(zone))
+
+
+@lru_cache(maxsize=4096)
+def _resolve(local_date: dt.date, wall_time: dt.time, tz: dt.tzinfo) -> dt.datetime:
+    """`resolve_wall_time` once its arguments are checked: a pure function of them, so remembered (the
+    scheduler asks for the same few daily instants on every pass)."""
+    wall = dt.datetime.combine(local_date, wall_time)
 
     # Offsets are always under a day, so the offsets in force a day either side of `wall` (read as
     # UTC) bracket any transition that could affect it; then add the offsets in force at the instants
