@@ -7,12 +7,11 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.core.members import Member, MemberStatus
+from bot.core.members import Member
 from bot.core.programming.rules import (
-    HAPPENING,
     NewSeries,
     Occurrence,
     OccurrenceStatus,
@@ -24,12 +23,22 @@ from bot.core.programming.rules import (
 )
 from bot.core.refs import MemberRef
 from storage.members import to_member
+from storage.programming.statements import (
+    _ANSWERS_OF,
+    _GOING,
+    _HAPPENING,
+    _OF_SERIES,
+    _ON_DATE,
+    _RSVP_COUNTS,
+    _WAITING,
+    _WITH_SERIES,
+    _of_community,
+    _upcoming,
+    _with_host,
+)
 from storage.programming.tables import OccurrenceRow, RsvpRow, SeriesRow
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore, upsert
 from storage.tables import MemberRow
-from storage.types import UTCDateTime
-
-_HAPPENING = [status.value for status in HAPPENING]
 
 
 def _series(row: SeriesRow, host: MemberRow | None) -> Series:
@@ -63,54 +72,6 @@ def _occurrence(row: OccurrenceRow) -> Occurrence:
         status=OccurrenceStatus(row.status),
         announced_at=row.announced_at,
     )
-
-
-def _with_host() -> Select[tuple[SeriesRow, MemberRow]]:
-    """Series rows with their host's member row (None when there is no host)."""
-    return select(SeriesRow, MemberRow).outerjoin(MemberRow, MemberRow.id == SeriesRow.host_id)
-
-
-_WITH_SERIES = (
-    select(OccurrenceRow, SeriesRow, MemberRow)
-    .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
-    .outerjoin(MemberRow, MemberRow.id == SeriesRow.host_id)
-    .where(OccurrenceRow.id == bindparam("occurrence_id"))
-    .execution_options(populate_existing=True)
-)
-_ON_DATE = (
-    select(OccurrenceRow)
-    .where(
-        OccurrenceRow.series_id == bindparam("series_id"), OccurrenceRow.local_date == bindparam("local_date")
-    )
-    .execution_options(populate_existing=True)
-)
-
-
-@cache
-def _of_community(active_only: bool) -> Select[tuple[SeriesRow, MemberRow]]:
-    """A community's series (the active ones, or all) with their hosts, in id order; built once (the
-    daily planning reads them)."""
-    stmt = _with_host().where(SeriesRow.community_id == bindparam("community_id")).order_by(SeriesRow.id)
-    if active_only:
-        stmt = stmt.where(SeriesRow.status == SeriesStatus.ACTIVE.value)
-    return stmt
-
-
-_OF_SERIES = (
-    select(OccurrenceRow)
-    .where(
-        OccurrenceRow.series_id == bindparam("series_id"),
-        OccurrenceRow.ends_at > bindparam("ending_after", type_=UTCDateTime()),
-    )
-    .order_by(OccurrenceRow.starts_at)
-    .execution_options(populate_existing=True)
-)
-
-_RSVP_COUNTS = (
-    select(RsvpRow.answer, func.count())
-    .where(RsvpRow.occurrence_id == bindparam("occurrence_id"))
-    .group_by(RsvpRow.answer)
-)
 
 
 class SqlSeriesRepository(SqlRepository):
@@ -239,22 +200,11 @@ class SqlOccurrenceRepository(SqlRepository):
     async def upcoming(
         self, community_id: str, after: datetime, limit: int, *, kind: SeriesKind | None = None
     ) -> list[tuple[Series, Occurrence]]:
-        stmt = (
-            select(SeriesRow, MemberRow, OccurrenceRow)
-            .join(OccurrenceRow, OccurrenceRow.series_id == SeriesRow.id)
-            .outerjoin(MemberRow, MemberRow.id == SeriesRow.host_id)
-            .where(
-                SeriesRow.community_id == community_id,
-                SeriesRow.status == SeriesStatus.ACTIVE.value,
-                OccurrenceRow.status.in_(_HAPPENING),
-                OccurrenceRow.starts_at > after,
-            )
-            .order_by(OccurrenceRow.starts_at, OccurrenceRow.id)
-            .limit(limit)
-        )
+        params: dict[str, Any] = {"community_id": community_id, "after": after, "limit": limit}
         if kind is not None:
-            stmt = stmt.where(SeriesRow.kind == kind.value)
-        return [(_series(s, h), _occurrence(o)) for s, h, o in await self.session.execute(stmt)]
+            params["kind"] = kind.value
+        rows = await self.session.execute(_upcoming(kind is not None), params)
+        return [(_series(s, h), _occurrence(o)) for s, h, o in rows]
 
     async def for_feed(
         self, community_id: str, ending_after: datetime, limit: int
@@ -342,12 +292,7 @@ class SqlRsvpRepository(SqlRepository):
         return counts
 
     async def going(self, occurrence_id: int) -> list[Member]:
-        rows = await self.session.execute(
-            select(MemberRow)
-            .join(RsvpRow, and_(RsvpRow.member_id == MemberRow.id, RsvpRow.occurrence_id == occurrence_id))
-            .where(RsvpRow.answer == RsvpAnswer.GOING.value, MemberRow.status == MemberStatus.ADMITTED.value)
-            .order_by(MemberRow.id)
-        )
+        rows = await self.session.execute(_GOING, {"occurrence_id": occurrence_id})
         return [to_member(row) for row in rows.scalars()]
 
     async def hold(self, occurrence_id: int) -> None:
@@ -359,14 +304,7 @@ class SqlRsvpRepository(SqlRepository):
             )
 
     async def waiting(self, occurrence_id: int) -> list[Member]:
-        rows = await self.session.execute(
-            select(MemberRow)
-            .join(RsvpRow, and_(RsvpRow.member_id == MemberRow.id, RsvpRow.occurrence_id == occurrence_id))
-            .where(
-                RsvpRow.answer == RsvpAnswer.WAITING.value, MemberRow.status == MemberStatus.ADMITTED.value
-            )
-            .order_by(RsvpRow.updated_at, RsvpRow.member_id)
-        )
+        rows = await self.session.execute(_WAITING, {"occurrence_id": occurrence_id})
         return [to_member(row) for row in rows.scalars()]
 
     async def promote(self, occurrence_id: int, member_id: int, now: datetime) -> bool:
@@ -385,8 +323,6 @@ class SqlRsvpRepository(SqlRepository):
         if not occurrence_ids:
             return {}
         rows = await self.session.execute(
-            select(RsvpRow.occurrence_id, RsvpRow.answer).where(
-                RsvpRow.member_id == member_id, RsvpRow.occurrence_id.in_(list(occurrence_ids))
-            )
+            _ANSWERS_OF, {"member_id": member_id, "occurrence_ids": list(occurrence_ids)}
         )
         return {occurrence_id: RsvpAnswer(answer) for occurrence_id, answer in rows}
