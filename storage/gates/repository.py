@@ -20,8 +20,11 @@ from bot.core.gates.commands import ExistingMember
 from bot.core.gates.rules import GateState
 from bot.core.gates.settings import GateMode
 from bot.core.members import AdmissionMethod, Member, MemberStatus
+from bot.core.privacy.rules import MarkReason
+from bot.core.refs import MemberRef
 from storage.gates.tables import JoinEventRow, RedemptionAttemptRow
 from storage.members import forget, remember, seen_rows, to_member, usable
+from storage.privacy.marks import mark_of, with_live_marks
 from storage.repository_base import SqlRepository, affected_rows, insert_ignore
 from storage.tables import CommunityRow, MemberRow
 
@@ -53,6 +56,10 @@ _JOINS_IN_WINDOW = (
 _JOINS_AND_STATE = select(_JOINS_IN_WINDOW.scalar_subquery(), *_STATE_COLUMNS).where(
     _COMMUNITY.c.id == bindparam("community_id")
 )
+# The gate state with the salt and live anonymous marks of one reason (a redemption's lockout, an
+# application's cooldown): the two reads a newcomer's command makes of the community row, in one.
+_STATE_AND_MARKS = with_live_marks(*_STATE_COLUMNS)
+_LIVE_MARKS = with_live_marks()
 _LOCK_MEMBER = (
     select(MemberRow)
     .where(MemberRow.id == bindparam("member_id"))
@@ -116,6 +123,16 @@ class SqlGateRepository(SqlRepository):
         if row is None:
             return GateState()
         return self._keep_state(community_id, _gate_state(row))
+
+    async def state_and_mark(
+        self, community_id: str, ref: MemberRef, reason: MarkReason, now: datetime
+    ) -> tuple[GateState, datetime | None]:
+        known = self._known_state(community_id)
+        params = {"community_id": community_id, "reason": reason.value, "now": now}
+        rows = (await self.session.execute(_LIVE_MARKS if known else _STATE_AND_MARKS, params)).all()
+        if known is None:
+            known = self._keep_state(community_id, _gate_state(rows[0])) if rows else GateState()
+        return known, mark_of(rows, ref)
 
     async def set_mode(self, community_id: str, mode: GateMode | None, switch_on: date | None) -> None:
         self._states.pop(community_id, None)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, Table, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import Integer, Select, Table, bindparam, delete, exists, func, or_, select, update
 
 from bot.core.gates.application_rules import ApplicationStatus
 from bot.core.members import Member
@@ -21,6 +21,7 @@ from bot.core.privacy.scrub import Scrubber
 from bot.core.refs import MemberRef
 from storage.gates.tables import ApplicationRow
 from storage.members import forget
+from storage.privacy.marks import mark_of, with_live_marks
 from storage.privacy.scrub import Sweep
 from storage.privacy.tables import AnonymousMarkRow
 from storage.privacy_declaration import Privacy
@@ -45,22 +46,7 @@ def _json_ready(value: Any) -> Any:
 
 MEMBER_ID = bindparam("member_id", type_=Integer)
 
-# The community's salt with its live marks of one reason, in one round trip: the subject hash is made
-# from the salt, so the mark cannot be looked up by hash in the same statement. Live marks of one
-# reason are few (lockouts last an hour, cooldowns days, and only erasures keep any).
-_LIVE_MARKS = (
-    select(CommunityRow.privacy_salt, AnonymousMarkRow.subject_hash, AnonymousMarkRow.until)
-    .select_from(CommunityRow)
-    .outerjoin(
-        AnonymousMarkRow,
-        and_(
-            AnonymousMarkRow.community_id == CommunityRow.id,
-            AnonymousMarkRow.reason == bindparam("reason"),
-            AnonymousMarkRow.until > bindparam("now"),
-        ),
-    )
-    .where(CommunityRow.id == bindparam("community_id"))
-)
+_LIVE_MARKS = with_live_marks()  # built once
 
 
 def export_queries() -> tuple[Select[Any], dict[str, tuple[Table, Select[Any]]], dict[str, tuple[str, str]]]:
@@ -183,17 +169,10 @@ class SqlPrivacyRepository(SqlRepository):
     async def mark_until(
         self, community_id: str, ref: MemberRef, reason: MarkReason, now: datetime
     ) -> datetime | None:
-        rows = (
-            await self.session.execute(
-                _LIVE_MARKS, {"community_id": community_id, "reason": reason.value, "now": now}
-            )
-        ).all()
-        salt = rows[0].privacy_salt if rows else ""
-        if not salt:
-            return None  # nobody was ever erased here with a mark kept
-        wanted = subject_hash(salt, ref)
-        found: datetime | None = next((row.until for row in rows if row.subject_hash == wanted), None)
-        return found
+        rows = await self.session.execute(
+            _LIVE_MARKS, {"community_id": community_id, "reason": reason.value, "now": now}
+        )
+        return mark_of(rows, ref)
 
     async def last_rejection_at(self, member_id: int) -> datetime | None:
         return await self.session.scalar(

@@ -25,11 +25,10 @@ from bot.core.gates.commands import (
     StartApplication,
     SubmitApplication,
 )
-from bot.core.gates.common import admit, duration, gate_now, require_actor, the_person, when
+from bot.core.gates.common import admit, duration, gate_and_mark, gate_now, require_actor, the_person, when
 from bot.core.gates.ports import ApplicationRepository
 from bot.core.gates.rules import allows_application
 from bot.core.members import AdmissionMethod, Member, MemberStatus
-from bot.core.privacy.ports import PrivacyRepository
 from bot.core.privacy.rules import MarkReason
 from bot.core.registry import ButtonRoute, Form, Invocation, SlashCommand, int_id
 from bot.core.replies import Action, ActionStyle, Field, FormField, OpenForm, Reply
@@ -51,7 +50,7 @@ async def _ready_to_apply(ctx: Context, person: Member) -> None:
     name = ctx.community.name
     if person.is_admitted:
         raise Conflict(f"You are already a member of {name}; no application needed.")
-    _, mode = await gate_now(ctx)
+    _, mode, marked = await gate_and_mark(ctx, person, MarkReason.REAPPLY_COOLDOWN)
     if not allows_application(mode):
         if mode == "open":
             raise GateClosed(
@@ -63,9 +62,6 @@ async def _ready_to_apply(ctx: Context, person: Member) -> None:
         )
     # Someone rejected who then erased their data is a new member row with no application; the
     # anonymous mark erasure kept holds their cooldown until it would have ended.
-    marked = await ctx.uow.repo(PrivacyRepository).mark_until(
-        ctx.community.id, person.ref, MarkReason.REAPPLY_COOLDOWN, ctx.now()
-    )
     if marked is not None:
         raise RateLimited(f"You can apply again from {when(ctx, marked)}.")
     latest = await ctx.uow.repo(ApplicationRepository).latest_of(person.id)

@@ -14,6 +14,7 @@ from bot.core.gates.ports import GateRepository
 from bot.core.gates.rules import FOUNDING_BADGE, GateState, effective_mode, is_founding
 from bot.core.gates.settings import GateMode
 from bot.core.members import AdmissionMethod, Member
+from bot.core.privacy.rules import MarkReason
 from bot.core.refs import Actor
 from bot.core.text import mention, moment
 
@@ -39,6 +40,18 @@ async def gate_now(ctx: Context) -> tuple[GateState, GateMode]:
     state = await ctx.uow.repo(GateRepository).state(ctx.community.id)
     today = ctx.now().astimezone(ctx.community.zone).date()
     return state, effective_mode(ctx.community.gate, state, today)
+
+
+async def gate_and_mark(
+    ctx: Context, person: Member, reason: MarkReason
+) -> tuple[GateState, GateMode, datetime | None]:
+    """`gate_now`, with when the anonymous mark of `reason` an erasure kept for this person ends (None:
+    none), read together: a newcomer's command checks both."""
+    state, marked = await ctx.uow.repo(GateRepository).state_and_mark(
+        ctx.community.id, person.ref, reason, ctx.now()
+    )
+    today = ctx.now().astimezone(ctx.community.zone).date()
+    return state, effective_mode(ctx.community.gate, state, today), marked
 
 
 def require_actor(ctx: Context) -> Actor:

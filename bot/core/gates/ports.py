@@ -11,12 +11,21 @@ from bot.core.gates.commands import ExistingMember
 from bot.core.gates.rules import GateState, ReferralCode
 from bot.core.gates.settings import GateMode
 from bot.core.members import AdmissionMethod, Member
+from bot.core.privacy.rules import MarkReason
+from bot.core.refs import MemberRef
 
 
 class GateRepository(Protocol):
     """The community's gate switches, admissions and the per-person attempt counter."""
 
     async def state(self, community_id: str) -> GateState: ...
+
+    async def state_and_mark(
+        self, community_id: str, ref: MemberRef, reason: MarkReason, now: datetime
+    ) -> tuple[GateState, datetime | None]:
+        """The gate state (as `state`) and, read with it, when the live anonymous mark of `reason` an
+        erasure kept for this person ends (None: no such mark; see PrivacyRepository.mark_until)."""
+        ...
 
     async def set_mode(self, community_id: str, mode: GateMode | None, switch_on: date | None) -> None:
         """A lead's override of the configured mode (None: back to the config)."""

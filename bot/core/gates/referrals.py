@@ -16,7 +16,7 @@ from bot.core.effects import CreateReferralInvite
 from bot.core.errors import Conflict, GateClosed, InvalidInput, NotFound, RateLimited
 from bot.core.gates import feature
 from bot.core.gates.commands import AttachInvite, IssueReferralCode, RedeemReferral, RevokeReferralCodes
-from bot.core.gates.common import admit, gate_now, the_person, when
+from bot.core.gates.common import admit, gate_and_mark, gate_now, the_person, when
 from bot.core.gates.ports import GateRepository, ReferralCodeRepository
 from bot.core.gates.rules import (
     Redemption,
@@ -33,7 +33,6 @@ from bot.core.gates.rules import (
 )
 from bot.core.gates.settings import GateMode
 from bot.core.members import AdmissionMethod, Member
-from bot.core.privacy.ports import PrivacyRepository
 from bot.core.privacy.rules import MarkReason
 from bot.core.refs import MemberRef
 from bot.core.registry import Invocation, Option, OptionType, SlashCommand
@@ -207,7 +206,7 @@ async def redeem_referral(command: RedeemReferral, ctx: Context) -> Reply:
         raise Conflict(
             f"You are already a member of {name}; nothing to do. /refer gives you a code to share."
         )
-    state, mode = await gate_now(ctx)
+    state, mode, marked = await gate_and_mark(ctx, person, MarkReason.REDEMPTION_LOCKOUT)
     if state.admissions_paused:
         raise GateClosed(
             f"{name} has paused admissions for a little while. Try /join again later; codes stay valid "
@@ -218,9 +217,7 @@ async def redeem_referral(command: RedeemReferral, ctx: Context) -> Reply:
     failures = await ctx.uow.repo(GateRepository).failed_attempts(person.id, now - timedelta(hours=1))
     until = lockout_until(failures, gate.failed_redemptions_per_hour, now)
     if until is None:  # erasing one's data deletes the attempts, not the lockout they caused
-        until = await ctx.uow.repo(PrivacyRepository).mark_until(
-            ctx.community.id, person.ref, MarkReason.REDEMPTION_LOCKOUT, now
-        )
+        until = marked
     if until is not None:
         raise RateLimited(
             f"Too many codes that did not work. Try again after {when(ctx, until)}, with the code exactly as "
