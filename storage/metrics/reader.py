@@ -128,7 +128,7 @@ class MetricsQueries:
                 ACT.community_id == self.community_id,
                 ACT.week_start == period.rollup_week,
                 ACT.window_kinds != 0,
-                member_at(period.end),
+                member_at(period.end, by_id=True),
             )
         )
         members, _, _ = await self.member_counts(period)
