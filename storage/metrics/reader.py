@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, distinct, func, or_, select
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.feedback.report_rules import FEEDBACK_WINDOW
@@ -38,33 +38,12 @@ from bot.core.metrics.rules import (
 from bot.core.weeks import Period
 from storage.db import for_reports
 from storage.feedback.report import feedback_figures
-from storage.metrics.activity import kinds_in
+from storage.metrics import statements
 from storage.metrics.cohorts import cohorts
 from storage.metrics.lists import People, actions, referrers
 from storage.metrics.recognition import recognition
 from storage.metrics.snapshots import kept_weeks
-from storage.metrics.sql import (
-    DECIDED,
-    IS_HELPFUL,
-    NOT_ADOPTED,
-    REFERRAL_METHODS,
-    A,
-    C,
-    M,
-    count_if,
-    member_at,
-    pending_applications,
-    seconds_between,
-)
-from storage.metrics.tables import MemberActivityRow as ACT
 from storage.metrics.trend import activations_statement, active_ratios_statements, slots_for, slotted
-from storage.programming.tables import (
-    AmaQuestionRow,
-    OccurrenceRow,
-    RsvpRow,
-    SeriesRow,
-    ShowcaseSubmissionRow,
-)
 
 
 class MetricsQueries:
@@ -97,20 +76,16 @@ class MetricsQueries:
         """A scalar count."""
         return int(await self.conn.scalar(stmt) or 0)
 
+    def bounds(self, start: datetime, end: datetime) -> dict[str, Any]:
+        """The parameters of a statement (storage/metrics/statements.py) over [start, end)."""
+        return {"community_id": self.community_id, "start": start, "end": end}
+
     async def member_counts(self, period: Period) -> tuple[int, int, int]:
         """Members at the period's end, and admissions and departures in it: one pass over the members."""
         if period in self._members:
             return self._members[period]
-
-        def within(column: Any) -> Any:
-            return and_(column >= period.start, column < period.end)
-
         members, admitted, left = await self.one(
-            select(
-                count_if(member_at(period.end)),
-                count_if(and_(within(M.admitted_at), NOT_ADOPTED, M.is_bot.is_(False))),
-                count_if(and_(within(M.left_at), M.is_bot.is_(False))),
-            ).where(M.community_id == self.community_id)
+            statements.member_counts(), self.bounds(period.start, period.end)
         )
         self._members[period] = (members, admitted, left)
         return members, admitted, left
@@ -120,17 +95,8 @@ class MetricsQueries:
         one `member_activity` row per member, its window mask saying which kinds they made."""
         if period in self._activity:
             return self._activity[period]
-        active, kinds = await self.one(
-            select(func.count(), func.coalesce(func.sum(kinds_in(ACT.window_kinds)), 0))
-            .select_from(ACT)
-            .join(M, M.id == ACT.member_id)
-            .where(
-                ACT.community_id == self.community_id,
-                ACT.week_start == period.rollup_week,
-                ACT.window_kinds != 0,
-                member_at(period.end, by_id=True),
-            )
-        )
+        params = {"community_id": self.community_id, "week": period.rollup_week, "end": period.end}
+        active, kinds = await self.one(statements.activity(), params)
         members, _, _ = await self.member_counts(period)
         result = Activity(members=members, active_members=active, kind_total=kinds)
         self._activity[period] = result
@@ -161,51 +127,25 @@ class MetricsQueries:
 
     async def referrals(self, period: Period) -> Referrals:
         """Admissions in the 4 weeks ending with the period, and those a member's referral explains."""
-        referred = or_(M.referred_by_id.is_not(None), M.admission_method.in_(REFERRAL_METHODS))
-        admissions, by_referral = await self.one(
-            select(func.count(), count_if(referred)).where(
-                M.community_id == self.community_id,
-                M.admitted_at >= period.shift(-(ACTIVE_WEEKS - 1)).start,
-                M.admitted_at < period.end,
-                M.is_bot.is_(False),
-                NOT_ADOPTED,
-            )
-        )
+        bounds = self.bounds(period.shift(-(ACTIVE_WEEKS - 1)).start, period.end)
+        admissions, by_referral = await self.one(statements.referrals(), bounds)
         return Referrals(admissions=admissions, referral_admissions=by_referral)
 
     async def peer_answers(self, period: Period) -> PeerAnswers:
         """Helpful answers in the period; `by_staff` records whether the author was staff then."""
-        total, peers = await self.one(
-            select(func.count(), count_if(C.by_staff.is_(False))).where(
-                C.community_id == self.community_id,
-                IS_HELPFUL,
-                C.occurred_at >= period.start,
-                C.occurred_at < period.end,
-            )
-        )
+        total, peers = await self.one(statements.peer_answers(), self.bounds(period.start, period.end))
         return PeerAnswers(helpful_answers=total, by_peers=peers)
 
     async def applications(self, period: Period, sla_hours: int) -> Applications:
         """Submitted and decided in the period; the queue at its end."""
-        cid, start, end = self.community_id, period.start, period.end
-        submitted = await self.count(
-            select(func.count()).where(A.community_id == cid, A.submitted_at >= start, A.submitted_at < end)
-        )
-        decided_in_period = and_(
-            A.community_id == cid, A.status.in_(DECIDED), A.decided_at >= start, A.decided_at < end
-        )
-        approved, rejected = await self.one(
-            select(count_if(A.status == "approved"), count_if(A.status == "rejected")).where(
-                decided_in_period
-            )
-        )
+        submitted_stmt, decided_stmt, durations_stmt = statements.applications()
+        bounds = self.bounds(period.start, period.end)
+        (submitted,) = await self.one(submitted_stmt, bounds)
+        approved, rejected = await self.one(decided_stmt, bounds)
         # Median is not portable SQL; a week's decisions are few, so their durations come back as numbers.
-        durations = (
-            await self.conn.scalars(
-                select(seconds_between(A.submitted_at, A.decided_at)).where(decided_in_period)
-            )
-        ).all()
+        durations = (await self.conn.scalars(durations_stmt, bounds)).all()
         median = float(statistics.median(durations)) / 3600 if durations else None
+        end = period.end
         waiting = await self.pending(end)
         late = sum(1 for row in waiting if row.submitted_at < end - timedelta(hours=sla_hours))
         return Applications(
@@ -220,48 +160,15 @@ class MetricsQueries:
     async def pending(self, moment: datetime) -> list[Row[Any]]:
         """Applications waiting at `moment` (read once: the week's figures and the overdue list share it)."""
         if moment not in self._pending:
-            self._pending[moment] = await pending_applications(self.conn, self.community_id, moment)
+            params = {"community_id": self.community_id, "moment": moment}
+            rows = (await self.conn.execute(statements.pending(), params)).all()
+            self._pending[moment] = sorted(rows, key=lambda row: (row.submitted_at, row.id))
         return self._pending[moment]
 
     async def programming(self, period: Period) -> Programming:
         """Sessions held in the period with RSVPs and attendance; questions and submissions made in it."""
-        held = and_(
-            SeriesRow.community_id == self.community_id,
-            OccurrenceRow.starts_at >= period.start,
-            OccurrenceRow.starts_at < period.end,
-            OccurrenceRow.status != "skipped",
-        )
-
-        def created(table: Any) -> Any:
-            return (
-                select(func.count())
-                .select_from(table)
-                .join(OccurrenceRow, OccurrenceRow.id == table.occurrence_id)
-                .join(SeriesRow)
-                .where(
-                    SeriesRow.community_id == self.community_id,
-                    table.created_at >= period.start,
-                    table.created_at < period.end,
-                )
-                .correlate(None)  # its own occurrences and series, not the sessions held
-                .scalar_subquery()
-            )
-
-        # One statement: the sessions held with their RSVPs (outer-joined, so a session without any
-        # still counts), and the questions and submissions made in the period as subqueries.
         occurrences, going, maybe, attended, questions, submissions = await self.one(
-            select(
-                func.count(distinct(OccurrenceRow.id)),
-                count_if(RsvpRow.answer == "going"),
-                count_if(RsvpRow.answer == "maybe"),
-                count_if(RsvpRow.attended.is_(True)),
-                created(AmaQuestionRow),
-                created(ShowcaseSubmissionRow),
-            )
-            .select_from(OccurrenceRow)
-            .join(SeriesRow)
-            .outerjoin(RsvpRow, RsvpRow.occurrence_id == OccurrenceRow.id)
-            .where(held)
+            statements.programming(), self.bounds(period.start, period.end)
         )
         return Programming(
             occurrences=occurrences,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Row, and_, case, func, literal_column, or_, select, union_all
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Float, and_, case, func, literal_column, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -80,18 +79,3 @@ def activated_within_window() -> Any:
 def count_if(condition: Any) -> Any:
     """SUM(CASE WHEN condition THEN 1 ELSE 0 END), 0 on no rows."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-async def pending_applications(conn: AsyncConnection, community_id: str, moment: datetime) -> list[Row[Any]]:
-    """Applications waiting for a decision at `moment` (decided later, or not yet): id, member_id and
-    submitted_at, oldest first. Few rows, so the digest's counts and lists of them are taken from one
-    read. Two disjoint parts, each led by its own index (status; community and decision time): the
-    submission bound is wrapped so no planner reads every application through its submitted_at index."""
-    columns = (A.id, A.member_id, A.submitted_at)
-    submitted = func.coalesce(A.submitted_at, A.submitted_at) < moment
-    waiting = select(*columns).where(A.community_id == community_id, A.status == PENDING, submitted)
-    decided_later = select(*columns).where(
-        A.community_id == community_id, A.status != PENDING, A.decided_at >= moment, submitted
-    )
-    rows = (await conn.execute(union_all(waiting, decided_later))).all()
-    return sorted(rows, key=lambda row: (row.submitted_at, row.id))
