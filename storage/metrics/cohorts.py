@@ -10,10 +10,11 @@ SQL text stays the same from week to week and is compiled once per process.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, exists, func, literal, or_, select, union_all
+from sqlalchemy import Date, and_, bindparam, exists, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.metrics.rules import ACTIVATION_DAYS, RETENTION_WEEKS, TREND_WEEKS, CohortReport
@@ -63,22 +64,53 @@ def _weeks_between(first: date, last: date) -> tuple[Any, Any]:
     return ACT.week_start >= first, ACT.week_start <= last
 
 
+def _in_window(community_id: Any, start: Any, end: Any) -> Any:
+    """Cohorts of the community launched in [start, end)."""
+    return and_(
+        CohortRow.community_id == community_id, CohortRow.launched_at >= start, CohortRow.launched_at < end
+    )
+
+
+_IN_WINDOW = _in_window(bindparam("community_id"), bindparam("start"), bindparam("end"))
+
+
+@functools.cache
+def _cohorts_statement() -> Any:
+    """The cohorts launched in [:start, :end) with their sizes (built once per process)."""
+    return (
+        select(CohortRow.id, CohortRow.name, CohortRow.launched_at, func.count(CM.member_id))
+        .outerjoin(CM, CM.cohort_id == CohortRow.id)
+        .where(_IN_WINDOW)
+        .group_by(CohortRow.id, CohortRow.name, CohortRow.launched_at)
+        .order_by(CohortRow.launched_at, CohortRow.id)
+    )
+
+
+@functools.cache
+def _activation_statement() -> Any:
+    """Per cohort launched in [:start, :end): its members admitted by :admitted_by, and those activated."""
+    return (
+        select(CM.cohort_id, func.count(), count_if(activated_within_window()))
+        .join(M, M.id == CM.member_id)
+        .where(
+            CM.cohort_id.in_(select(CohortRow.id).where(_IN_WINDOW)),
+            M.admitted_at.is_not(None),
+            M.admitted_at <= bindparam("admitted_by"),
+        )
+        .group_by(CM.cohort_id)
+    )
+
+
 async def cohorts(conn: AsyncConnection, community_id: str, period: Period) -> tuple[CohortReport, ...]:
     """Cohorts launched in the 12 weeks ending with the period: retention, drop-off, activation."""
-    in_window = and_(
-        CohortRow.community_id == community_id,
-        CohortRow.launched_at >= period.shift(-(TREND_WEEKS - 1)).start,
-        CohortRow.launched_at < period.end,
-    )
-    rows = (
-        await conn.execute(
-            select(CohortRow.id, CohortRow.name, CohortRow.launched_at, func.count(CM.member_id))
-            .outerjoin(CM, CM.cohort_id == CohortRow.id)
-            .where(in_window)
-            .group_by(CohortRow.id, CohortRow.name, CohortRow.launched_at)
-            .order_by(CohortRow.launched_at, CohortRow.id)
-        )
-    ).all()
+    in_window = _in_window(community_id, period.shift(-(TREND_WEEKS - 1)).start, period.end)
+    params = {
+        "community_id": community_id,
+        "start": period.shift(-(TREND_WEEKS - 1)).start,
+        "end": period.end,
+        "admitted_by": period.end - timedelta(days=ACTIVATION_DAYS),
+    }
+    rows = (await conn.execute(_cohorts_statement(), params)).all()
     if not rows:
         return ()
     firsts = sorted({_monday(row.launched_at) for row in rows})
@@ -126,17 +158,7 @@ async def cohorts(conn: AsyncConnection, community_id: str, period: Period) -> t
         )
         retained = {row[0]: int(row[1]) for row in result}
     activation = {
-        row[0]: (int(row[1]), int(row[2]))
-        for row in await conn.execute(
-            select(CM.cohort_id, func.count(), count_if(activated_within_window()))
-            .join(M, M.id == CM.member_id)
-            .where(
-                CM.cohort_id.in_(select(CohortRow.id).where(in_window)),
-                M.admitted_at.is_not(None),
-                M.admitted_at <= period.end - timedelta(days=ACTIVATION_DAYS),
-            )
-            .group_by(CM.cohort_id)
-        )
+        row[0]: (int(row[1]), int(row[2])) for row in await conn.execute(_activation_statement(), params)
     }
     reports = []
     for cohort_id, name, launched_at, size in rows:

@@ -3,11 +3,12 @@ storage/metrics/cohorts.py)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, and_, desc, func, or_, select
+from sqlalchemy import BindParameter, Row, bindparam, desc, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.metrics.rules import (
@@ -57,14 +58,25 @@ class People:
         """Read every member wanted (a member erased meanwhile is simply not found)."""
         wanted = sorted(self.wanted - self.found.keys())
         if wanted:
-            rows = await conn.execute(
-                select(M.id, M.platform, M.user_id, M.display_name).where(M.id.in_(wanted))
-            )
+            rows = await conn.execute(_people(), {"ids": wanted})
             for row in rows:
                 self.found[row.id] = Person(row.id, MemberRef(row.platform, row.user_id), row.display_name)
 
 
 Later = Callable[[], T]  # a list built once People.read has run
+
+# The lists' statements are built once per process, with named parameters (as storage/metrics/statements.py).
+COMMUNITY: BindParameter[Any] = bindparam("community_id")
+START: BindParameter[Any] = bindparam("start")
+END: BindParameter[Any] = bindparam("end")
+LIMIT: BindParameter[Any] = bindparam("limit")
+
+
+@functools.cache
+def _people() -> Any:
+    return select(M.id, M.platform, M.user_id, M.display_name).where(
+        M.id.in_(bindparam("ids", expanding=True))
+    )
 
 
 # A list's first rows and how many there are in all, in one statement: the window counts the rows
@@ -76,27 +88,32 @@ def _total(rows: Sequence[Row[Any]]) -> int:
     return int(rows[0].total) if rows else 0
 
 
+@functools.cache
+def _referrers() -> Any:
+    return (
+        select(M.referred_by_id, func.count().label("n"), count_if(activated_within_window()).label("a"))
+        .where(
+            M.community_id == COMMUNITY,
+            M.referred_by_id.is_not(None),
+            M.admitted_at >= START,
+            M.admitted_at < END,
+            M.is_bot.is_(False),
+        )
+        .group_by(M.referred_by_id)
+        .order_by(desc("n"), desc("a"), M.referred_by_id)
+        .limit(LIMIT)
+    )
+
+
 async def referrers(
     conn: AsyncConnection, community_id: str, period: Period, limit: int, people: People
 ) -> Later[tuple[ReferrerReport, ...]]:
     """First-contribution rate per referrer, over newcomers admitted in the 4 weeks whose 7 days
     ended by the period's end (admitted in [end − 35 d, end − 7 d))."""
     window = timedelta(days=ACTIVATION_DAYS)
-    rows = (
-        await conn.execute(
-            select(M.referred_by_id, func.count().label("n"), count_if(activated_within_window()).label("a"))
-            .where(
-                M.community_id == community_id,
-                M.referred_by_id.is_not(None),
-                M.admitted_at >= period.end - window - timedelta(weeks=4),
-                M.admitted_at < period.end - window,
-                M.is_bot.is_(False),
-            )
-            .group_by(M.referred_by_id)
-            .order_by(desc("n"), desc("a"), M.referred_by_id)
-            .limit(limit)
-        )
-    ).all()
+    start, end = period.end - window - timedelta(weeks=4), period.end - window
+    params = {"community_id": community_id, "start": start, "end": end, "limit": limit}
+    rows = (await conn.execute(_referrers(), params)).all()
     people.want(row[0] for row in rows)
     found = people.found
     return lambda: tuple(
@@ -136,37 +153,51 @@ async def actions(
     )
 
 
+@functools.cache
+def _stalled_statement() -> Any:
+    return (
+        select(M.id, M.admitted_at, TOTAL)
+        .where(
+            M.community_id == COMMUNITY,
+            member_at(END),
+            M.admitted_at <= bindparam("admitted_by"),
+            M.admitted_at > bindparam("admitted_after"),
+            NOT_ADOPTED,
+            or_(M.first_contribution_at.is_(None), M.first_contribution_at >= END),
+        )
+        .order_by(M.admitted_at, M.id)
+        .limit(LIMIT)
+    )
+
+
+@functools.cache
+def _buddies() -> Any:
+    return (
+        select(BuddyPairRow.newcomer_id, BuddyPairRow.buddy_id)
+        .where(BuddyPairRow.newcomer_id.in_(bindparam("ids", expanding=True)))
+        .order_by(BuddyPairRow.newcomer_id, BuddyPairRow.buddy_id)
+        .distinct()
+    )
+
+
 async def _stalled(
     conn: AsyncConnection, community_id: str, period: Period, policy: MetricsPolicy, people: People
 ) -> tuple[Later[tuple[StalledNewcomer, ...]], int]:
     """Members admitted stalled_after..stalled_window days ago with no contribution by the period's end."""
     end = period.end
-    where = and_(
-        M.community_id == community_id,
-        member_at(end),
-        M.admitted_at <= end - timedelta(days=policy.stalled_after_days),
-        M.admitted_at > end - timedelta(days=policy.stalled_window_days),
-        NOT_ADOPTED,
-        or_(M.first_contribution_at.is_(None), M.first_contribution_at >= end),
-    )
-    rows = (
-        await conn.execute(
-            select(M.id, M.admitted_at, TOTAL)
-            .where(where)
-            .order_by(M.admitted_at, M.id)
-            .limit(policy.list_limit)
-        )
-    ).all()
+    params = {
+        "community_id": community_id,
+        "end": end,
+        "admitted_by": end - timedelta(days=policy.stalled_after_days),
+        "admitted_after": end - timedelta(days=policy.stalled_window_days),
+        "limit": policy.list_limit,
+    }
+    rows = (await conn.execute(_stalled_statement(), params)).all()
     total = _total(rows)
     ids = [row.id for row in rows]
     buddies: dict[int, list[int]] = {}
     if ids:
-        pairs = await conn.execute(
-            select(BuddyPairRow.newcomer_id, BuddyPairRow.buddy_id)
-            .where(BuddyPairRow.newcomer_id.in_(ids))
-            .order_by(BuddyPairRow.newcomer_id, BuddyPairRow.buddy_id)
-            .distinct()
-        )
+        pairs = await conn.execute(_buddies(), {"ids": ids})
         for newcomer_id, buddy_id in pairs:
             buddies.setdefault(newcomer_id, []).append(buddy_id)
     people.want([*ids, *(b for bs in buddies.values() for b in bs)])
@@ -202,59 +233,66 @@ def _overdue(
     )
 
 
+def _bounds(community_id: str, period: Period, limit: int) -> dict[str, Any]:
+    return {"community_id": community_id, "start": period.start, "end": period.end, "limit": limit}
+
+
+@functools.cache
+def _helpers_statement() -> Any:
+    return (
+        select(C.member_id, func.count().label("n"))
+        .where(
+            C.community_id == COMMUNITY,
+            IS_HELPFUL,
+            C.by_staff.is_(False),
+            C.occurred_at >= START,
+            C.occurred_at < END,
+        )
+        .group_by(C.member_id)
+        .order_by(desc("n"), C.member_id)
+        .limit(LIMIT)
+    )
+
+
 async def _helpers(
     conn: AsyncConnection, community_id: str, period: Period, limit: int, people: People
 ) -> Later[tuple[Helper, ...]]:
     """Non-staff authors of answers marked helpful in the period, most first."""
-    rows = (
-        await conn.execute(
-            select(C.member_id, func.count().label("n"))
-            .where(
-                C.community_id == community_id,
-                IS_HELPFUL,
-                C.by_staff.is_(False),
-                C.occurred_at >= period.start,
-                C.occurred_at < period.end,
-            )
-            .group_by(C.member_id)
-            .order_by(desc("n"), C.member_id)
-            .limit(limit)
-        )
-    ).all()
+    rows = (await conn.execute(_helpers_statement(), _bounds(community_id, period, limit))).all()
     people.want(row[0] for row in rows)
     found = people.found
     return lambda: tuple(Helper(found[row[0]], int(row[1])) for row in rows if row[0] in found)
+
+
+@functools.cache
+def _activated_referrers_statement() -> Any:
+    return (
+        select(M.referred_by_id, func.count().label("n"))
+        .where(
+            M.community_id == COMMUNITY,
+            M.referred_by_id.is_not(None),
+            M.first_contribution_at >= START,
+            M.first_contribution_at < END,
+            M.is_bot.is_(False),
+        )
+        .group_by(M.referred_by_id)
+        .order_by(desc("n"), M.referred_by_id)
+        .limit(LIMIT)
+    )
 
 
 async def _activated_referrers(
     conn: AsyncConnection, community_id: str, period: Period, limit: int, people: People
 ) -> Later[tuple[ActivatedReferrer, ...]]:
     """Members whose referred newcomers made their first contribution in the period."""
-    rows = (
-        await conn.execute(
-            select(M.referred_by_id, func.count().label("n"))
-            .where(
-                M.community_id == community_id,
-                M.referred_by_id.is_not(None),
-                M.first_contribution_at >= period.start,
-                M.first_contribution_at < period.end,
-                M.is_bot.is_(False),
-            )
-            .group_by(M.referred_by_id)
-            .order_by(desc("n"), M.referred_by_id)
-            .limit(limit)
-        )
-    ).all()
+    rows = (await conn.execute(_activated_referrers_statement(), _bounds(community_id, period, limit))).all()
     people.want(row[0] for row in rows)
     found = people.found
     return lambda: tuple(ActivatedReferrer(found[row[0]], int(row[1])) for row in rows if row[0] in found)
 
 
-async def _upcoming(
-    conn: AsyncConnection, community_id: str, period: Period, limit: int
-) -> tuple[Upcoming, ...]:
-    """The programme of the week after the period's week, with RSVP counts."""
-    following = Period.of(period.week.shift(1), period.timezone)
+@functools.cache
+def _upcoming_statement() -> Any:
     answers = (
         select(
             RsvpRow.occurrence_id,
@@ -264,48 +302,56 @@ async def _upcoming(
         .group_by(RsvpRow.occurrence_id)
         .subquery()
     )
-    rows = (
-        await conn.execute(
-            select(
-                OccurrenceRow.id,
-                SeriesRow.title,
-                SeriesRow.kind,
-                OccurrenceRow.starts_at,
-                func.coalesce(answers.c.going, 0),
-                func.coalesce(answers.c.maybe, 0),
-            )
-            .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
-            .outerjoin(answers, answers.c.occurrence_id == OccurrenceRow.id)
-            .where(
-                SeriesRow.community_id == community_id,
-                OccurrenceRow.starts_at >= following.start,
-                OccurrenceRow.starts_at < following.end,
-                OccurrenceRow.status != "skipped",
-            )
-            .order_by(OccurrenceRow.starts_at, OccurrenceRow.id)
-            .limit(limit)
+    return (
+        select(
+            OccurrenceRow.id,
+            SeriesRow.title,
+            SeriesRow.kind,
+            OccurrenceRow.starts_at,
+            func.coalesce(answers.c.going, 0),
+            func.coalesce(answers.c.maybe, 0),
         )
-    ).all()
+        .join(SeriesRow, SeriesRow.id == OccurrenceRow.series_id)
+        .outerjoin(answers, answers.c.occurrence_id == OccurrenceRow.id)
+        .where(
+            SeriesRow.community_id == COMMUNITY,
+            OccurrenceRow.starts_at >= START,
+            OccurrenceRow.starts_at < END,
+            OccurrenceRow.status != "skipped",
+        )
+        .order_by(OccurrenceRow.starts_at, OccurrenceRow.id)
+        .limit(LIMIT)
+    )
+
+
+async def _upcoming(
+    conn: AsyncConnection, community_id: str, period: Period, limit: int
+) -> tuple[Upcoming, ...]:
+    """The programme of the week after the period's week, with RSVP counts."""
+    following = Period.of(period.week.shift(1), period.timezone)
+    rows = (await conn.execute(_upcoming_statement(), _bounds(community_id, following, limit))).all()
     return tuple(Upcoming(row[0], row[1], row[2], row[3], int(row[4]), int(row[5])) for row in rows)
+
+
+@functools.cache
+def _badges_statement() -> Any:
+    return (
+        select(BadgeAwardRow.member_id, BadgeAwardRow.badge_key, BadgeAwardRow.awarded_at, TOTAL)
+        .where(
+            BadgeAwardRow.community_id == COMMUNITY,
+            BadgeAwardRow.awarded_at >= START,
+            BadgeAwardRow.awarded_at < END,
+        )
+        .order_by(BadgeAwardRow.awarded_at, BadgeAwardRow.id)
+        .limit(LIMIT)
+    )
 
 
 async def _badges(
     conn: AsyncConnection, community_id: str, period: Period, limit: int, people: People
 ) -> tuple[Later[tuple[AwardedBadge, ...]], int]:
     """Badges awarded in the period, in the order they were awarded."""
-    where = and_(
-        BadgeAwardRow.community_id == community_id,
-        BadgeAwardRow.awarded_at >= period.start,
-        BadgeAwardRow.awarded_at < period.end,
-    )
-    rows = (
-        await conn.execute(
-            select(BadgeAwardRow.member_id, BadgeAwardRow.badge_key, BadgeAwardRow.awarded_at, TOTAL)
-            .where(where)
-            .order_by(BadgeAwardRow.awarded_at, BadgeAwardRow.id)
-            .limit(limit)
-        )
-    ).all()
+    rows = (await conn.execute(_badges_statement(), _bounds(community_id, period, limit))).all()
     total = _total(rows)
     people.want(row[0] for row in rows)
     found = people.found
