@@ -14,7 +14,7 @@ import functools
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, bindparam, exists, func, literal, or_, select, union_all
+from sqlalchemy import Date, and_, bindparam, exists, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.metrics.rules import ACTIVATION_DAYS, RETENTION_WEEKS, TREND_WEEKS, CohortReport
@@ -40,28 +40,36 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
-def _launch_weeks(weeks: list[tuple[date, date, date]]) -> Any:
-    """A derived table of launch weeks: `first` (the launch week), `last` (the window's last week),
-    `lo`/`hi` (the launch week's instants, for the cohorts' launched_at) and `stay` (the end of week 2)."""
+def _launch_table() -> Any:
+    """A derived table of LAUNCH_SLOTS launch weeks, slot i bound to `first_i`, `last_i`, `lo_i`, `hi_i`
+    and `stay_i` (`_launch_weeks`): `first` (the launch week), `last` (the window's last week), `lo`/`hi`
+    (the launch week's instants, for the cohorts' launched_at) and `stay` (the end of week 2)."""
     moment = CohortRow.launched_at.type
-    slots: list[tuple[date, date, date] | None] = [*weeks]
-    slots += [None] * (LAUNCH_SLOTS - len(slots))
     rows = [
         select(
-            literal(week and week[0], Date()).label("first"),
-            literal(week and week[1], Date()).label("last"),
-            literal(week and _midnight(week[0]), moment).label("lo"),
-            literal(week and _midnight(week[0] + _WEEK), moment).label("hi"),
-            literal(week and _midnight(week[2]), moment).label("stay"),
+            bindparam(f"first_{i}", type_=Date()).label("first"),
+            bindparam(f"last_{i}", type_=Date()).label("last"),
+            bindparam(f"lo_{i}", type_=moment).label("lo"),
+            bindparam(f"hi_{i}", type_=moment).label("hi"),
+            bindparam(f"stay_{i}", type_=moment).label("stay"),
         )
-        for week in slots
+        for i in range(LAUNCH_SLOTS)
     ]
     return union_all(*rows).subquery("launch")
 
 
-def _weeks_between(first: date, last: date) -> tuple[Any, Any]:
-    """Constant bounds around every launch week's window: the rows a planner has to consider."""
-    return ACT.week_start >= first, ACT.week_start <= last
+def _launch_weeks(weeks: list[tuple[date, date, date]]) -> dict[str, Any]:
+    """The launch table's parameters for these (launch week, window's last week, end of week 2); the
+    slots left over are NULL and match nothing."""
+    params: dict[str, Any] = {}
+    for i in range(LAUNCH_SLOTS):
+        week = weeks[i] if i < len(weeks) else None
+        params[f"first_{i}"] = week and week[0]
+        params[f"last_{i}"] = week and week[1]
+        params[f"lo_{i}"] = week and _midnight(week[0])
+        params[f"hi_{i}"] = week and _midnight(week[0] + _WEEK)
+        params[f"stay_{i}"] = week and _midnight(week[2])
+    return params
 
 
 def _in_window(community_id: Any, start: Any, end: Any) -> Any:
@@ -101,24 +109,19 @@ def _activation_statement() -> Any:
     )
 
 
-async def cohorts(conn: AsyncConnection, community_id: str, period: Period) -> tuple[CohortReport, ...]:
-    """Cohorts launched in the 12 weeks ending with the period: retention, drop-off, activation."""
-    in_window = _in_window(community_id, period.shift(-(TREND_WEEKS - 1)).start, period.end)
-    params = {
-        "community_id": community_id,
-        "start": period.shift(-(TREND_WEEKS - 1)).start,
-        "end": period.end,
-        "admitted_by": period.end - timedelta(days=ACTIVATION_DAYS),
-    }
-    rows = (await conn.execute(_cohorts_statement(), params)).all()
-    if not rows:
-        return ()
-    firsts = sorted({_monday(row.launched_at) for row in rows})
-    launch = _launch_weeks(
-        [(f, min(f + (RETENTION_WEEKS - 1) * _WEEK, period.rollup_week), f + 2 * _WEEK) for f in firsts]
-    )
-    launched = and_(in_window, CohortRow.launched_at >= launch.c.lo, CohortRow.launched_at < launch.c.hi)
-    result = await conn.execute(
+def _weeks_between() -> tuple[Any, Any]:
+    """Constant bounds around every launch week's window (:from_week, :to_week): the rows a planner
+    has to consider."""
+    return ACT.week_start >= bindparam("from_week"), ACT.week_start <= bindparam("to_week")
+
+
+@functools.cache
+def _weekly_activity_statement() -> Any:
+    """Per cohort launched in the launch table's weeks (and in [:start, :end)), its members active in
+    each week of their launch week's window."""
+    launch = _launch_table()
+    launched = and_(_IN_WINDOW, CohortRow.launched_at >= launch.c.lo, CohortRow.launched_at < launch.c.hi)
+    return (
         select(CM.cohort_id, ACT.week_start, func.count())
         .select_from(launch)
         .join(CohortRow, launched)
@@ -131,31 +134,57 @@ async def cohorts(conn: AsyncConnection, community_id: str, period: Period) -> t
                 ACT.week_start <= launch.c.last,
             ),
         )
-        .where(ACT.week_kinds != 0, *_weeks_between(firsts[0], period.rollup_week))
+        .where(ACT.week_kinds != 0, *_weeks_between())
         .group_by(CM.cohort_id, ACT.week_start)
     )
+
+
+@functools.cache
+def _retention_statement() -> Any:
+    """Per cohort launched in the launch table's weeks (and in [:start, :end)), its members who
+    contributed in weeks 1-2 and had not left by the end of week 2."""
+    launch = _launch_table()
+    launched = and_(_IN_WINDOW, CohortRow.launched_at >= launch.c.lo, CohortRow.launched_at < launch.c.hi)
+    contributed = exists().where(
+        ACT.member_id == CM.member_id,
+        ACT.week_start >= launch.c.first,
+        ACT.week_start <= launch.c.last,
+        ACT.week_kinds != 0,
+        *_weeks_between(),
+    )
+    return (
+        select(CM.cohort_id, func.count())
+        .select_from(launch)
+        .join(CohortRow, launched)
+        .join(CM, CM.cohort_id == CohortRow.id)
+        .join(M, M.id == CM.member_id)
+        .where(contributed, or_(M.left_at.is_(None), M.left_at >= launch.c.stay))
+        .group_by(CM.cohort_id)
+    )
+
+
+async def cohorts(conn: AsyncConnection, community_id: str, period: Period) -> tuple[CohortReport, ...]:
+    """Cohorts launched in the 12 weeks ending with the period: retention, drop-off, activation."""
+    params = {
+        "community_id": community_id,
+        "start": period.shift(-(TREND_WEEKS - 1)).start,
+        "end": period.end,
+        "admitted_by": period.end - timedelta(days=ACTIVATION_DAYS),
+    }
+    rows = (await conn.execute(_cohorts_statement(), params)).all()
+    if not rows:
+        return ()
+    firsts = sorted({_monday(row.launched_at) for row in rows})
+    windows = [(f, min(f + (RETENTION_WEEKS - 1) * _WEEK, period.rollup_week), f + 2 * _WEEK) for f in firsts]
+    bounds = {"from_week": firsts[0], "to_week": period.rollup_week}
+    result = await conn.execute(_weekly_activity_statement(), params | _launch_weeks(windows) | bounds)
     active = {(row[0], row[1]): int(row[2]) for row in result}
     retained: dict[int, int] = {}
     reached = [f for f in firsts if f + _WEEK <= period.rollup_week]  # week 2 has begun
     if reached:
-        launch = _launch_weeks([(f, f + _WEEK, f + 2 * _WEEK) for f in reached])
-        launched = and_(in_window, CohortRow.launched_at >= launch.c.lo, CohortRow.launched_at < launch.c.hi)
-        contributed = exists().where(
-            ACT.member_id == CM.member_id,
-            ACT.week_start >= launch.c.first,
-            ACT.week_start <= launch.c.last,
-            ACT.week_kinds != 0,
-            *_weeks_between(reached[0], reached[-1] + _WEEK),
-        )
-        result = await conn.execute(
-            select(CM.cohort_id, func.count())
-            .select_from(launch)
-            .join(CohortRow, launched)
-            .join(CM, CM.cohort_id == CohortRow.id)
-            .join(M, M.id == CM.member_id)
-            .where(contributed, or_(M.left_at.is_(None), M.left_at >= launch.c.stay))
-            .group_by(CM.cohort_id)
-        )
+        windows = [(f, f + _WEEK, f + 2 * _WEEK) for f in reached]
+        bounds = {"from_week": reached[0], "to_week": reached[-1] + _WEEK}
+        result = await conn.execute(_retention_statement(), params | _launch_weeks(windows) | bounds)
         retained = {row[0]: int(row[1]) for row in result}
     activation = {
         row[0]: (int(row[1]), int(row[2])) for row in await conn.execute(_activation_statement(), params)

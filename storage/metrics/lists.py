@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, Row, bindparam, desc, func, or_, select
+from sqlalchemy import BindParameter, Integer, Row, bindparam, desc, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.metrics.rules import (
@@ -69,7 +69,7 @@ Later = Callable[[], T]  # a list built once People.read has run
 COMMUNITY: BindParameter[Any] = bindparam("community_id")
 START: BindParameter[Any] = bindparam("start")
 END: BindParameter[Any] = bindparam("end")
-LIMIT: BindParameter[Any] = bindparam("limit")
+LIMIT: BindParameter[int] = bindparam("limit", type_=Integer())
 
 
 @functools.cache

@@ -6,7 +6,7 @@ import functools
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, func, or_, select
+from sqlalchemy import BindParameter, Integer, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.members import MemberStatus
@@ -55,7 +55,7 @@ def _statements() -> tuple[Any, Any, Any, Any, Any]:
         select(D.member_id, D.since, D.reach_member_id, D.reach_via, TOTAL)
         .where(open_)
         .order_by(D.since, D.id)
-        .limit(bindparam("limit"))
+        .limit(bindparam("limit", type_=Integer()))
     )
     recent = (D.community_id == community) & (D.since >= bindparam("recent")) & (D.since < end)
     returns = select(func.count(), count_if(D.came_back_at.is_not(None) & (D.came_back_at < end))).where(

@@ -8,11 +8,13 @@ and computed afresh.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.metrics.rules import WeekMetrics
@@ -23,18 +25,23 @@ VERSION = 1
 _FIGURES: TypeAdapter[WeekMetrics] = TypeAdapter(WeekMetrics)
 
 
+@functools.cache
+def _kept_statement() -> Any:
+    """The kept figures of :weeks (built once per process)."""
+    return select(MetricsWeekRow.week, MetricsWeekRow.figures).where(
+        MetricsWeekRow.community_id == bindparam("community_id"),
+        MetricsWeekRow.timezone == bindparam("timezone"),
+        MetricsWeekRow.week.in_(bindparam("weeks", expanding=True)),
+        MetricsWeekRow.version == VERSION,
+    )
+
+
 async def kept_weeks(
     conn: AsyncConnection, community_id: str, timezone: str, weeks: Iterable[str]
 ) -> dict[str, WeekMetrics]:
     """The kept metrics of these finished weeks (by week id) that are of the current VERSION."""
-    rows = await conn.execute(
-        select(MetricsWeekRow.week, MetricsWeekRow.figures).where(
-            MetricsWeekRow.community_id == community_id,
-            MetricsWeekRow.timezone == timezone,
-            MetricsWeekRow.week.in_(sorted(set(weeks))),
-            MetricsWeekRow.version == VERSION,
-        )
-    )
+    params = {"community_id": community_id, "timezone": timezone, "weeks": sorted(set(weeks))}
+    rows = await conn.execute(_kept_statement(), params)
     return {week: _FIGURES.validate_python(figures) for week, figures in rows}
 
 
