@@ -130,7 +130,7 @@ async def actions(
     people: People,
 ) -> Later[Actions]:
     """The lists a lead acts on, as of the period's end; `waiting` are the applications pending then
-    (storage.metrics.sql.pending_applications, which the week's figures read too)."""
+    (storage.metrics.statements.pending, which the week's figures read too)."""
     limit = policy.list_limit
     stalled, stalled_total = await _stalled(conn, community_id, period, policy, people)
     overdue, overdue_total = _overdue(period, policy, waiting, people)

@@ -158,7 +158,8 @@ class MetricsQueries:
         )
 
     async def pending(self, moment: datetime) -> list[Row[Any]]:
-        """Applications waiting at `moment` (read once: the week's figures and the overdue list share it)."""
+        """Applications waiting at `moment`, oldest first (read once: the week's figures and the overdue list
+        share it)."""
         if moment not in self._pending:
             params = {"community_id": self.community_id, "moment": moment}
             rows = (await self.conn.execute(statements.pending(), params)).all()

@@ -110,7 +110,10 @@ def applications() -> tuple[Any, Any, Any]:
 
 @functools.cache
 def pending() -> Any:
-    """Applications waiting for a decision at :moment (storage.metrics.sql.pending_applications)."""
+    """Applications waiting for a decision at :moment (decided later, or not yet): id, member_id and
+    submitted_at. Few rows, so the digest's counts and lists of them are taken from one read. Two
+    disjoint parts, each led by its own index (status; community and decision time): the submission
+    bound is wrapped so no planner reads every application through its submitted_at index."""
     columns = (A.id, A.member_id, A.submitted_at)
     moment: BindParameter[Any] = bindparam("moment")
     submitted = func.coalesce(A.submitted_at, A.submitted_at) < moment
