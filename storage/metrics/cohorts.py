@@ -190,10 +190,12 @@ async def cohorts(conn: AsyncConnection, community_id: str, period: Period) -> t
         row[0]: (int(row[1]), int(row[2])) for row in await conn.execute(_activation_statement(), params)
     }
     reports = []
+    last = period.rollup_week  # worked out once: a quarter's cohorts can be a thousand or more
+    offsets = [timedelta(weeks=k) for k in range(RETENTION_WEEKS)]
     for cohort_id, name, launched_at, size in rows:
         first = _monday(launched_at)
-        weeks = [first + timedelta(weeks=k) for k in range(RETENTION_WEEKS)]
-        week2_reached = weeks[1] <= period.rollup_week
+        weeks = [first + offset for offset in offsets]
+        week2_reached = weeks[1] <= last
         newcomers, activated = activation.get(cohort_id, (0, 0))
         reports.append(
             CohortReport(
@@ -201,9 +203,7 @@ async def cohorts(conn: AsyncConnection, community_id: str, period: Period) -> t
                 name=name,
                 launched_at=launched_at,
                 size=int(size),
-                active_by_week=tuple(
-                    active.get((cohort_id, w), 0) if w <= period.rollup_week else None for w in weeks
-                ),
+                active_by_week=tuple(active.get((cohort_id, w), 0) if w <= last else None for w in weeks),
                 dropped_14d=int(size) - retained.get(cohort_id, 0) if week2_reached else None,
                 newcomers=newcomers,
                 activated=activated,
