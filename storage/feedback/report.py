@@ -6,9 +6,11 @@ tested once, on plain data.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import BindParameter, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.core.feedback.idea_rules import Idea, IdeaStatus
@@ -121,6 +123,74 @@ class SqlIdeaReportReader(SqlRepository):
         ]
 
 
+COMMUNITY: BindParameter[Any] = bindparam("community_id")
+START: BindParameter[Any] = bindparam("start")
+END: BindParameter[Any] = bindparam("end")
+WINDOW_START: BindParameter[Any] = bindparam("window_start")
+
+
+@functools.cache
+def _figures() -> tuple[Any, ...]:
+    """The feedback section's six statements, built once per process with named parameters: the
+    digest runs them every week, and a statement built again pays its construction and its cache
+    key each time (the parameters take their types from the columns they are compared with)."""
+    filed = (
+        select(func.count())
+        .select_from(IdeaRow)
+        .where(IdeaRow.community_id == COMMUNITY, IdeaRow.created_at >= START, IdeaRow.created_at < END)
+    )
+    votes = (
+        select(func.count())
+        .select_from(IdeaVoteRow)
+        .join(IdeaRow, IdeaRow.id == IdeaVoteRow.idea_id)
+        .where(
+            IdeaRow.community_id == COMMUNITY,
+            IdeaRow.status != MERGED,  # their votes were copied to the idea they merged into
+            IdeaVoteRow.voted_at >= START,
+            IdeaVoteRow.voted_at < END,
+            or_(IdeaRow.author_id.is_(None), IdeaVoteRow.member_id != IdeaRow.author_id),
+        )
+    )
+    changes = (
+        select(func.count())
+        .select_from(IdeaStatusChangeRow)
+        .join(IdeaRow, IdeaRow.id == IdeaStatusChangeRow.idea_id)
+        .where(
+            IdeaRow.community_id == COMMUNITY,
+            IdeaStatusChangeRow.at >= START,
+            IdeaStatusChangeRow.at < END,
+        )
+    )
+    shipped = (
+        select(IdeaRow.id, IdeaRow.title)
+        .where(
+            IdeaRow.community_id == COMMUNITY,
+            IdeaRow.status == SHIPPED,
+            IdeaRow.shipped_at >= START,
+            IdeaRow.shipped_at < END,
+        )
+        .order_by(IdeaRow.shipped_at, IdeaRow.id)
+    )
+    window = select(IdeaRow.status, IdeaRow.shipped_at).where(
+        IdeaRow.community_id == COMMUNITY,
+        IdeaRow.status != MERGED,
+        IdeaRow.created_at >= WINDOW_START,
+        IdeaRow.created_at < END,
+    )
+    minutes = (
+        select(CouncilRow.name, func.count(MinutesRow.id))
+        .join(MinutesRow, MinutesRow.council_id == CouncilRow.id)
+        .where(
+            CouncilRow.community_id == COMMUNITY,
+            MinutesRow.posted_at >= START,
+            MinutesRow.posted_at < END,
+        )
+        .group_by(CouncilRow.name)
+        .order_by(CouncilRow.name)
+    )
+    return filed, votes, changes, shipped, window, minutes
+
+
 async def feedback_figures(
     db: AsyncSession | AsyncConnection,
     community_id: str,
@@ -130,67 +200,16 @@ async def feedback_figures(
 ) -> FeedbackWeek:
     """The digest's feedback figures for [start, end), the implementation rate over [window_start, end);
     on the unit of work's session or on the metrics reader's read-only connection."""
-    in_week = and_(IdeaRow.created_at >= start, IdeaRow.created_at < end)
-    filed = await db.scalar(
-        select(func.count()).select_from(IdeaRow).where(IdeaRow.community_id == community_id, in_week)
-    )
-    votes = await db.scalar(
-        select(func.count())
-        .select_from(IdeaVoteRow)
-        .join(IdeaRow, IdeaRow.id == IdeaVoteRow.idea_id)
-        .where(
-            IdeaRow.community_id == community_id,
-            IdeaRow.status != MERGED,  # their votes were copied to the idea they merged into
-            IdeaVoteRow.voted_at >= start,
-            IdeaVoteRow.voted_at < end,
-            or_(IdeaRow.author_id.is_(None), IdeaVoteRow.member_id != IdeaRow.author_id),
-        )
-    )
-    changes = await db.scalar(
-        select(func.count())
-        .select_from(IdeaStatusChangeRow)
-        .join(IdeaRow, IdeaRow.id == IdeaStatusChangeRow.idea_id)
-        .where(
-            IdeaRow.community_id == community_id,
-            IdeaStatusChangeRow.at >= start,
-            IdeaStatusChangeRow.at < end,
-        )
-    )
-    shipped = (
-        await db.execute(
-            select(IdeaRow.id, IdeaRow.title)
-            .where(
-                IdeaRow.community_id == community_id,
-                IdeaRow.status == SHIPPED,
-                IdeaRow.shipped_at >= start,
-                IdeaRow.shipped_at < end,
-            )
-            .order_by(IdeaRow.shipped_at, IdeaRow.id)
-        )
-    ).all()
+    filed_q, votes_q, changes_q, shipped_q, window_q, minutes_q = _figures()
+    week = {"community_id": community_id, "start": start, "end": end}
+    filed = await db.scalar(filed_q, week)
+    votes = await db.scalar(votes_q, week)
+    changes = await db.scalar(changes_q, week)
+    shipped = (await db.execute(shipped_q, week)).all()
     window = (
-        await db.execute(
-            select(IdeaRow.status, IdeaRow.shipped_at).where(
-                IdeaRow.community_id == community_id,
-                IdeaRow.status != MERGED,
-                IdeaRow.created_at >= window_start,
-                IdeaRow.created_at < end,
-            )
-        )
+        await db.execute(window_q, {"community_id": community_id, "window_start": window_start, "end": end})
     ).all()
-    minutes = (
-        await db.execute(
-            select(CouncilRow.name, func.count(MinutesRow.id))
-            .join(MinutesRow, MinutesRow.council_id == CouncilRow.id)
-            .where(
-                CouncilRow.community_id == community_id,
-                MinutesRow.posted_at >= start,
-                MinutesRow.posted_at < end,
-            )
-            .group_by(CouncilRow.name)
-            .order_by(CouncilRow.name)
-        )
-    ).all()
+    minutes = (await db.execute(minutes_q, week)).all()
     return FeedbackWeek(
         ideas_filed=int(filed or 0),
         votes=int(votes or 0),

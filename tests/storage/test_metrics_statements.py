@@ -4,6 +4,7 @@ and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy.sql import cache_key
 from bot.core.metrics.rules import MetricsPolicy
 from bot.core.weeks import IsoWeek, Period
 from storage.db import for_reports
+from storage.feedback import report
 from storage.metrics import statements
 from storage.metrics.reader import MetricsQueries
 from tests.storage.digest_fixture import Ids, seed_digest_community
@@ -56,3 +58,23 @@ async def test_a_second_week_reuses_the_week_statements(
     assert len(cache_keys_made) == made_first  # the second week: the same statements, new parameters
     assert first.period.week == W46 and second.period.week == W46.shift(-1)
     assert statements.activity() is statements.activity()
+
+
+async def test_a_second_week_reuses_the_feedback_statements(
+    engine: AsyncEngine, seeded: Ids, cache_keys_made: list[Any]
+) -> None:
+    report._figures.cache_clear()
+    async with for_reports(engine).connect() as conn:
+        for week in (W46, W46.shift(-1)):
+            period = Period.of(week, "UTC")
+            before = len(cache_keys_made)
+            figures = await report.feedback_figures(
+                conn, "test", period.start, period.end, period.end - timedelta(days=183)
+            )
+            made = len(cache_keys_made) - before
+            if week == W46:
+                assert made > 0
+                assert (figures.ideas_filed, figures.votes, figures.status_changes) == (2, 3, 1)
+            else:
+                assert made == 0  # the same six statements, new parameters
+    assert report._figures() is report._figures()
