@@ -2,16 +2,17 @@
 
 * **The database is the source of truth.** Every pass (at start, then every `renew_every`) plans
   the programme (a PlanProgramme command per community, every `plan_every`), brings the job specs
-  in line with the database, runs whatever is due, and arms an APScheduler timer (AsyncIOScheduler,
-  UTC, in-memory job store) for each spec's next run. Timers only say *when*; losing them loses
-  nothing.
+  in line with the database, runs whatever is due, and arms a timer (programming/timers.py) for each
+  spec's next run. Timers only say *when*; losing them loses nothing.
 * **Incremental.** The specs come from the occurrences and open polls in the database plus the
   recurring jobs. They are rebuilt only when `schedule_stamp` has moved since the last build: the
   database bumps it in the same transaction as any change to a series, an occurrence or a poll
   (triggers, migration 0006_schedule_stamp), whichever process made it; settings are fixed for a
   scheduler's life. Per spec it keeps the first run not yet known to be done, so a pass looks only at
-  specs with a run due now and reads the run records of exactly those (job, instant) pairs with the
-  stamp, on a read-only unit of work (no write lock: the runs themselves write through the bus).
+  specs with a run due now. With none, it reads the stamp on a read-only unit of work (no write
+  lock). With some, the first run checks the stamp in its own transaction, which stands for that
+  read (a moved stamp: the run does nothing and the pass reads and rebuilds), and the runs' claims
+  say which were done; the first pass after a start always reads (and reports missed runs).
 * **Exactly once per scheduled instant.** A run goes through the bus with a `JobRun(key, instant)`
   that the bus claims in job_run inside the command's own transaction: a second fire for the same
   instant (two timers, a timer and a pass, two processes) does nothing, and a run that fails
@@ -36,14 +37,9 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
-from apscheduler.jobstores.base import JobLookupError
-from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.date import DateTrigger
-
-from bot.core.bus import Bus, JobRun
+from bot.core.bus import Bus, JobRun, ScheduleMoved, check_stamp
 from bot.core.feedback.ports import PollRepository
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.programming.commands import PlanProgramme
@@ -53,8 +49,10 @@ from bot.core.replies import Reply
 from bot.core.settings import CommunitySettings
 from programming.jobs import JobSpec, daily, occurrence_jobs, poll_jobs
 from programming.recurring import JobRegistry
+from programming.timers import Timers
 
 log = logging.getLogger("townsquare.scheduler")
+Run = tuple[str, datetime]  # a job's key and a scheduled instant
 
 LEASE = "scheduler"
 KEEP_RUN_RECORDS = timedelta(days=90)
@@ -110,8 +108,7 @@ class ProgrammeScheduler:
         self._pending: dict[str, tuple[datetime, datetime | None]] = {}
         self._stamp: int | None = None  # the schedule_stamp the specs were built at
         self._loaded = False
-        self._timers: AsyncIOScheduler | None = None
-        self._armed: dict[str, datetime] = {}
+        self._timers = Timers(self._fire)
         self._last_plan: datetime | None = None
         self._report_missed = True
 
@@ -138,10 +135,7 @@ class ProgrammeScheduler:
         self._last_plan = None
         self._loaded = False
         log.info("scheduler started (%s)", self.holder)
-        if self.use_timers and self._timers is None:
-            self._timers = AsyncIOScheduler(
-                timezone=UTC, jobstores={"default": MemoryJobStore()}, job_defaults={"coalesce": True}
-            )
+        if self.use_timers:
             self._timers.start()
         await self.sync()
 
@@ -150,7 +144,7 @@ class ProgrammeScheduler:
         if not await self._acquire():
             if self.holding:
                 log.warning("scheduler lease lost to another process; standing by (%s)", self.holder)
-                self._stop_timers()
+                self._timers.stop()
                 self.holding = False
             return
         if not self.holding:
@@ -161,19 +155,13 @@ class ProgrammeScheduler:
 
     async def stop(self) -> None:
         """Stop the timers and give the lease up, so a standby process can take over at once."""
-        self._stop_timers()
+        self._timers.stop()
         if self.holding:
             self.holding = False
             async with self.uow_factory() as uow:
                 await uow.leases.release(LEASE, self.holder)
                 await uow.commit()
             log.info("scheduler stopped (%s)", self.holder)
-
-    def _stop_timers(self) -> None:
-        if self._timers is not None:
-            self._timers.shutdown(wait=False)
-            self._timers = None
-        self._armed.clear()
 
     async def run_forever(self) -> None:
         """Start (or stand by), then tick every `renew_every` until cancelled; stop on the way out."""
@@ -193,7 +181,7 @@ class ProgrammeScheduler:
 
     # --- planning and running ------------------------------------------------------------------
 
-    async def sync(self) -> list[tuple[str, datetime]]:
+    async def sync(self) -> list[Run]:
         """Plan if due, rebuild the specs if the database says they changed, run what is due, arm
         the timers."""
         now = self.clock.now()
@@ -203,7 +191,7 @@ class ProgrammeScheduler:
             except Exception:  # noqa: BLE001  (due runs still go out; planning is retried next pass)
                 log.exception("planning the programme failed; retrying at the next pass")
         ran = await self.run_due(now, refresh=True)
-        self._arm(self.clock.now())
+        self._timers.arm(self.specs, self._upcoming, self.clock.now())
         return ran
 
     async def plan(self, now: datetime) -> None:
@@ -246,11 +234,14 @@ class ProgrammeScheduler:
     async def prune(self, run: JobRun) -> int | None:
         """The daily upkeep: drop old processed event ids and run records, once per scheduled day."""
         async with self.uow_factory() as uow:
+            await check_stamp(uow, run)
             if not await uow.job_runs.claim(run.key, run.scheduled_for, self.clock.now()):
+                run.settled(False)
                 return None
             events = await uow.processed.prune(run.scheduled_for - KEEP_PROCESSED_EVENTS)
             runs = await uow.job_runs.prune(run.scheduled_for - KEEP_RUN_RECORDS)
             await uow.commit()
+        run.settled(True)
         log.info("maintenance: pruned %d processed event ids and %d run records", events, runs)
         return events + runs
 
@@ -287,12 +278,17 @@ class ProgrammeScheduler:
             found.append((spec, at))
         return found
 
-    async def run_due(
-        self, now: datetime | None = None, *, refresh: bool = False
-    ) -> list[tuple[str, datetime]]:
+    async def run_due(self, now: datetime | None = None, *, refresh: bool = False) -> list[Run]:
         """Run every due run that has no run record yet; returns the (key, instant) pairs run. With
-        `refresh`, first rebuild the specs if the schedule stamp moved (same read-only unit of work)."""
+        `refresh`, first rebuild the specs if the schedule stamp moved (same read-only unit of work),
+        or, when runs are due, check the stamp in the first one's own transaction (`_run_trusting`)."""
         now = now or self.clock.now()
+        ran: list[Run] = []
+        tried: set[Run] = set()
+        if refresh and self._loaded and self._stamp is not None and not self._report_missed:
+            due = sorted(self.due(now), key=lambda item: item[1])
+            if due and await self._run_trusting(due, ran, tried):
+                return ran
         async with self.read_factory() as uow:
             if refresh and self._loaded:
                 # The usual pass: due runs and the stamp read together; a moved stamp costs a rebuild.
@@ -313,24 +309,67 @@ class ProgrammeScheduler:
         for spec, at in due:
             if (spec.key, at) in done:  # nothing before it is due any more: skip to its next run
                 self._pending[spec.key] = (at, spec.next_run(at))
-        ran = []
         for spec, at in sorted(due, key=lambda item: item[1]):
-            if (spec.key, at) not in done and await self.execute(spec, at):
+            if (spec.key, at) not in done | tried and await self.execute(spec, at):
                 ran.append((spec.key, at))
         return ran
 
+    async def _run_trusting(
+        self,
+        due: list[tuple[JobSpec, datetime]],
+        ran: list[Run],
+        tried: set[tuple[str, datetime]],
+    ) -> bool:
+        """A pass's due runs (in order) without a read of its own: the first run checks the schedule
+        stamp in its transaction, which then stands for the pass's read, the runs after it going
+        ahead as they would after that read. The rest of what the read says, which runs are done,
+        their claims say: a run done already (by a timer or another process) does nothing and is not
+        counted, and later passes skip every run whose record is known to exist (`_execute`), as
+        after a read. False when the pass is to read after all: the stamp moved (the first run did
+        nothing), or the first run failed or was refused, maybe before its check (it is `tried`)."""
+        spec, at = due[0]
+        try:
+            done, fresh = await self._execute(spec, at, self._stamp)
+        except ScheduleMoved:
+            return False
+        for index, (spec, at) in enumerate(due):
+            if index > 0:
+                done, fresh = await self._execute(spec, at)
+            if done and fresh is not False:
+                ran.append((spec.key, at))
+            if index == 0 and fresh is None:
+                tried.add((spec.key, at))
+                return False
+        return True
+
     async def execute(self, spec: JobSpec, scheduled_for: datetime) -> bool:
         """One run; the bus claims its run record, so calling this twice for one instant is harmless."""
+        return (await self._execute(spec, scheduled_for))[0]
+
+    async def _execute(
+        self, spec: JobSpec, scheduled_for: datetime, stamp: int | None = None
+    ) -> tuple[bool, bool | None]:
+        """One run: whether it went without an error, and what its run record said (True: this run
+        made it, False: it existed already, None: not known, e.g. refused). A run whose record
+        exists is done: later passes look from its next run on. With `stamp`, ScheduleMoved (the
+        run did nothing) is raised to the caller."""
+        settled: list[bool] = []
+
+        def recorded(fresh: bool) -> None:
+            settled.append(fresh)
+            if self.specs.get(spec.key) is spec:
+                self._pending[spec.key] = (scheduled_for, spec.next_run(scheduled_for))
+
         try:
-            _report(spec.key, await spec.run(JobRun(spec.key, scheduled_for)))
-        except asyncio.CancelledError:
+            _report(spec.key, await spec.run(JobRun(spec.key, scheduled_for, stamp, recorded)))
+        except (asyncio.CancelledError, ScheduleMoved):
             raise
         except Exception:  # noqa: BLE001  (one failing job must not stop the others; retried next pass)
             log.exception(
                 "job %s for %s failed; it is retried while within its grace", spec.key, scheduled_for
             )
-            return False
-        return True
+            return False, None
+        return True, settled[0] if settled else None
 
     async def _log_missed(self, uow: UnitOfWork, now: datetime) -> None:
         """After a start: say which runs were missed for longer than their grace, and are skipped."""
@@ -350,41 +389,11 @@ class ProgrammeScheduler:
 
     # --- timers --------------------------------------------------------------------------------
 
-    def _arm(self, now: datetime) -> None:
-        """One APScheduler date trigger per spec, at its next run; re-armed only when that changes."""
-        if self._timers is None:
-            return
-        for key, spec in self.specs.items():
-            at = self._upcoming(key, spec, now)
-            if at is None:
-                self._disarm(key)
-            elif self._armed.get(key) != at:
-                self._timers.add_job(
-                    self._fire,
-                    trigger=DateTrigger(run_date=at, timezone=UTC),
-                    args=(key, at),
-                    id=key,
-                    replace_existing=True,
-                    misfire_grace_time=int(spec.grace.total_seconds()),
-                    coalesce=True,
-                )
-                self._armed[key] = at
-        for key in set(self._armed) - set(self.specs):
-            self._disarm(key)
-
-    def _disarm(self, key: str) -> None:
-        if self._armed.pop(key, None) is not None and self._timers is not None:
-            try:
-                self._timers.remove_job(key)
-            except JobLookupError:
-                pass  # it fired already
-
     async def _fire(self, key: str, at: datetime) -> None:
         """A timer went off: run that instant, then arm the spec's next run."""
-        if self._armed.get(key) == at:
-            del self._armed[key]
+        self._timers.fired(key, at)
         spec = self.specs.get(key)
         if spec is None or not self.holding:
             return
         await self.execute(spec, at)
-        self._arm(self.clock.now())
+        self._timers.arm(self.specs, self._upcoming, self.clock.now())

@@ -19,7 +19,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -56,10 +56,34 @@ class Source:
 class JobRun:
     """A scheduled run of a job: its key and the instant it was scheduled for. Claimed (job_run) in
     the command's own transaction, so a job fired twice for one time, or run again after a restart,
-    does its work once, and a run that fails leaves nothing claimed and can be tried again."""
+    does its work once, and a run that fails leaves nothing claimed and can be tried again.
+
+    `stamp`, when given, is the schedule stamp the scheduler built the run's job from: the run's own
+    transaction reads the stamp first and, if it moved, raises ScheduleMoved with nothing done (so
+    a scheduler pass may check the stamp there instead of in a read of its own). `recorded` is told
+    once the run record is known to exist: True when this run made it (and committed), False when an
+    earlier run had (nothing done); a refused or failed run tells nothing."""
 
     key: str
     scheduled_for: datetime
+    stamp: int | None = None
+    recorded: Callable[[bool], None] | None = field(default=None, compare=False, repr=False)
+
+    def settled(self, fresh: bool) -> None:
+        """The run record exists: `fresh` if this run made it."""
+        if self.recorded is not None:
+            self.recorded(fresh)
+
+
+class ScheduleMoved(Exception):
+    """A job run given a schedule stamp found the database's stamp moved: its job may be outdated
+    (another change to the programme or the polls), so it did nothing; the scheduler rebuilds."""
+
+
+async def check_stamp(uow: UnitOfWork, job: JobRun) -> None:
+    """Raise ScheduleMoved when `job` carries a stamp and the database's is not that one."""
+    if job.stamp is not None and await uow.job_runs.schedule_stamp() != job.stamp:
+        raise ScheduleMoved(job.key)
 
 
 class Bus(Protocol):
@@ -137,6 +161,9 @@ class MessageBus:
         except UserFacingError as exc:
             outcome = f"refused ({type(exc).__name__})"
             return Reply(text=exc.message, private=True)
+        except ScheduleMoved:
+            outcome = "not run (the schedule moved)"
+            raise
         except BaseException as exc:
             outcome = f"failed ({type(exc).__name__})"
             raise
@@ -168,11 +195,15 @@ class MessageBus:
             prepared = await self._prepare(prepare, message, actor, job, settings)
         for delay in (*BUSY_RETRY_DELAYS, None):
             try:
-                return await self._transaction(message, actor, source, job, settings, prepared)
+                result, duplicate = await self._transaction(message, actor, source, job, settings, prepared)
             except BaseException as exc:
                 if delay is None or not self.busy(exc):
                     raise
                 log.warning("database busy for %s; trying again in %.2f s", type(message).__name__, delay)
+            else:
+                if job is not None:
+                    job.settled(not duplicate)
+                return result, duplicate
             await asyncio.sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -224,8 +255,10 @@ class MessageBus:
                 # An event id may carry a user id (Discord join and leave keys do): stored as a keyed hash.
                 if not await uow.processed.claim(source.platform, keyed_hash(salt, source.event_id), now):
                     return Reply.nothing(), True
-            if job is not None and not await uow.job_runs.claim(job.key, job.scheduled_for, now):
-                return Reply.nothing(), True
+            if job is not None:
+                await check_stamp(uow, job)
+                if not await uow.job_runs.claim(job.key, job.scheduled_for, now):
+                    return Reply.nothing(), True
             ctx = Context(
                 uow=uow,
                 clock=self.clock,
