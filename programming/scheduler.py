@@ -315,10 +315,7 @@ class ProgrammeScheduler:
         return ran
 
     async def _run_trusting(
-        self,
-        due: list[tuple[JobSpec, datetime]],
-        ran: list[Run],
-        tried: set[tuple[str, datetime]],
+        self, due: list[tuple[JobSpec, datetime]], ran: list[Run], tried: set[Run]
     ) -> bool:
         """A pass's due runs (in order) without a read of its own: the first run checks the schedule
         stamp in its transaction, which then stands for the pass's read, the runs after it going
