@@ -8,7 +8,6 @@ standard error, so `townsquare demo > digest.txt` keeps just the digest.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -96,6 +95,8 @@ def _progress(line: str) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the simulation, print the digest, say where everything is."""
+    import asyncio  # loaded by the verb that runs a loop, not by `townsquare --help`
+
     from bot.config import ConfigError
     from bot.core.metrics.digest_render import render_markdown, render_text
     from bot.demo.database import DemoError, shown
