@@ -28,7 +28,14 @@ from sqlalchemy import (
 
 from bot.core.effects import Effect, effect_from_json, effect_to_json, lane
 from bot.core.ports import OutboxItem
-from storage.repository_base import SqlRepository, affected_rows, insert_ignore
+from storage.repository_base import (
+    FIXED_IN_MAX,
+    SqlRepository,
+    affected_rows,
+    fixed_in,
+    fixed_in_params,
+    insert_ignore,
+)
 from storage.tables import OutboxRow
 from storage.types import UTCDateTime
 
@@ -53,9 +60,10 @@ _INSERT = insert(_OUTBOX)
 
 
 @cache
-def _due_statement(paused: bool, community: bool, kinds: bool) -> Select[Any]:
-    """The `due` query of one shape (with or without the paused pairs, a community, kinds); binds
-    `platforms`, `now`, `limit` and, by shape, `paused`, `in_community`, `kinds` (see `_due_params`)."""
+def _due_statement(platforms: int, paused: bool, community: bool, kinds: bool) -> Select[Any]:
+    """The `due` query of one shape (how many platforms; with or without the paused pairs, a
+    community, kinds); binds `platform_0`…, `now`, `limit` and, by shape, `paused`, `in_community`,
+    `kinds` (see `_due_params`)."""
     now = bindparam("now", type_=UTCDateTime())
     # An item waits while an earlier one of its lane is not due yet or is being delivered; an
     # earlier one that is due comes first in this same id-ordered batch (the relay stops a lane
@@ -80,7 +88,7 @@ def _due_statement(paused: bool, community: bool, kinds: bool) -> Select[Any]:
         .select_from(lanes)
         .where(
             _OUTBOX.c.status == "pending",
-            _OUTBOX.c.platform.in_(bindparam("platforms", expanding=True)),
+            _OUTBOX.c.platform.in_(fixed_in("platform", platforms, String())),
             _OUTBOX.c.next_attempt_at <= now,
             or_(_OUTBOX.c.claimed_until.is_(None), _OUTBOX.c.claimed_until < now),
             or_(blocker.c.first_id.is_(None), blocker.c.first_id > _OUTBOX.c.id),
@@ -105,7 +113,8 @@ def _due_params(
     paused: Sequence[tuple[str, str]],
 ) -> dict[str, Any]:
     """The values `_due_statement` of the matching shape binds."""
-    params: dict[str, Any] = {"platforms": list(platforms), "now": now, "limit": limit}
+    params: dict[str, Any] = {"now": now, "limit": limit}
+    params.update(fixed_in_params("platform", platforms))
     if paused:
         params["paused"] = [tuple(pair) for pair in paused]
     if community_id is not None:
@@ -130,7 +139,7 @@ _CLAIM = (
 
 
 @cache
-def _claim_due_statement(dialect: str, paused: bool, community: bool, kinds: bool) -> Any:
+def _claim_due_statement(dialect: str, platforms: int, paused: bool, community: bool, kinds: bool) -> Any:
     """`claim_due` of one shape: the `due` query and its claim in one statement. Binds what the `due`
     statement of that shape binds, and `lease_until`.
 
@@ -141,7 +150,7 @@ def _claim_due_statement(dialect: str, paused: bool, community: bool, kinds: boo
     PostgreSQL: the due rows as read, and whether the UPDATE in the same statement claimed each: it
     waits for a concurrent relay's row lock and re-checks the row, as `claim` does, and an item it
     did not get must stop its lane, so the rows it left are returned too."""
-    due = _due_statement(paused, community, kinds)
+    due = _due_statement(platforms, paused, community, kinds)
     lease_until = bindparam("lease_until", type_=UTCDateTime())
     if dialect == "postgresql":
         batch = due.cte("batch")
@@ -183,16 +192,21 @@ _RELEASE = (
     )
     .values(claimed_until=bindparam("before", type_=UTCDateTime()))
 )
-_MARK_DONE = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
-    .values(
-        status="done",
-        done_at=bindparam("now", type_=UTCDateTime()),
-        claimed_until=None,
-        attempts=_OUTBOX.c.attempts + 1,
+
+
+@cache
+def _mark_done_statement(count: int) -> Update:
+    """`mark_done` of `count` items (binds `id_0`… and `now`; `ids`, expanding, past FIXED_IN_MAX)."""
+    return (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(fixed_in("id", count, Integer(), expanding="ids")))
+        .values(
+            status="done",
+            done_at=bindparam("now", type_=UTCDateTime()),
+            claimed_until=None,
+            attempts=_OUTBOX.c.attempts + 1,
+        )
     )
-)
 
 
 @cache
@@ -277,7 +291,7 @@ class SqlOutboxRepository(SqlRepository):
         paused: Sequence[tuple[str, str]] = (),
     ) -> list[OutboxItem]:
         params = _due_params(platforms, now, limit, community_id, kinds, paused)
-        query = _due_statement(bool(paused), community_id is not None, kinds is not None)
+        query = _due_statement(len(platforms), bool(paused), community_id is not None, kinds is not None)
         return [_item(row) for row in await self.session.execute(query, params)]
 
     async def claim_due(
@@ -299,7 +313,7 @@ class SqlOutboxRepository(SqlRepository):
             return None
         params = _due_params(platforms, now, limit, community_id, kinds, paused)
         params["lease_until"] = lease_until
-        shape = (self.dialect, bool(paused), community_id is not None, kinds is not None)
+        shape = (self.dialect, len(platforms), bool(paused), community_id is not None, kinds is not None)
         rows = list(await self.session.execute(_claim_due_statement(*shape), params))
         if self.dialect == "postgresql":
             return [_item(row) for row in rows], {row.id for row in rows if row.mine}
@@ -337,7 +351,9 @@ class SqlOutboxRepository(SqlRepository):
     async def mark_done(self, item_ids: Sequence[int], now: datetime) -> None:
         if not item_ids:
             return
-        await self.session.execute(_MARK_DONE, {"ids": list(item_ids), "now": now})
+        params: dict[str, Any] = {"now": now}
+        params.update(fixed_in_params("id", item_ids, expanding="ids"))
+        await self.session.execute(_mark_done_statement(min(len(item_ids), FIXED_IN_MAX + 1)), params)
 
     async def mark_failed(
         self,

@@ -5,19 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import String, bindparam, lambda_stmt, select
+from sqlalchemy import Select, String, bindparam, lambda_stmt, select
 
 from bot.core.ports import PlatformRef
-from storage.repository_base import SqlRepository, upsert
+from storage.repository_base import FIXED_IN_MAX, SqlRepository, fixed_in, fixed_in_params, upsert
 from storage.tables import PlatformRefRow
 
 _REFS = PlatformRefRow.__table__
-_REFS_BY_KEY = select(_REFS.c.key, _REFS.c.channel_id, _REFS.c.message_id).where(
-    _REFS.c.community_id == bindparam("community_id", type_=String()),
-    _REFS.c.key.in_(bindparam("keys", expanding=True)),
-)
+
+
+@cache
+def _refs_by_key(count: int) -> Select[Any]:
+    """The refs of `count` keys of a community (binds `community_id` and `in_key_0`…; `keys`,
+    expanding, past FIXED_IN_MAX)."""
+    return select(_REFS.c.key, _REFS.c.channel_id, _REFS.c.message_id).where(
+        _REFS.c.community_id == bindparam("community_id", type_=String()),
+        _REFS.c.key.in_(fixed_in("key", count, String(), expanding="keys")),
+    )
 
 
 def _put_refs(dialect: str) -> Any:
@@ -42,7 +49,9 @@ class SqlPlatformRefRepository(SqlRepository):
     async def get_many(self, community_id: str, keys: Sequence[str]) -> dict[str, PlatformRef]:
         if not keys:
             return {}
-        rows = await self.session.execute(_REFS_BY_KEY, {"community_id": community_id, "keys": list(keys)})
+        params: dict[str, Any] = {"community_id": community_id}
+        params.update(fixed_in_params("key", keys, expanding="keys"))
+        rows = await self.session.execute(_refs_by_key(min(len(keys), FIXED_IN_MAX + 1)), params)
         return {row.key: PlatformRef(row.channel_id, row.message_id) for row in rows}
 
     async def put_many(self, refs: Sequence[tuple[str, str, PlatformRef]], now: datetime) -> None:
