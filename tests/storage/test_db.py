@@ -34,3 +34,21 @@ async def test_only_read_only_views_check_their_statements(engine: AsyncEngine) 
     assert event.contains(view.sync_engine, "before_cursor_execute", _refuse_writes)
     for writer in (engine, on_thread(engine)):
         assert not event.contains(writer.sync_engine, "before_cursor_execute", _refuse_writes)
+
+
+async def test_on_sqlite_the_connection_given_back_last_is_handed_out_next(engine: AsyncEngine) -> None:
+    """Two connections used in turn by one writer and one reader would each find the database
+    changed by the other and read their pages again: the pool hands out the last one given back."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite page cache matter")
+    view = read_only(engine)  # shares the engine's pool
+    async with engine.connect() as first, view.connect() as second:
+        first_raw = (await first.get_raw_connection()).dbapi_connection
+        second_raw = (await second.get_raw_connection()).dbapi_connection
+        assert first_raw is not second_raw
+    # `first` went back last (the context managers close in reverse order: second, then first).
+    for _ in range(3):
+        async with engine.connect() as conn:
+            assert (await conn.get_raw_connection()).dbapi_connection is first_raw
+        async with view.connect() as conn:
+            assert (await conn.get_raw_connection()).dbapi_connection is first_raw
