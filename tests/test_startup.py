@@ -68,6 +68,12 @@ def test_a_report_loads_neither_the_scheduler_nor_alembic(tmp_path: Path, sqlite
     digest = f"from bot.cli import main; main(['digest', '--config', {str(config)!r}, '--week', '2026-W40'])"
     unused = ("alembic", "apscheduler", "programming", "bot.relay", "bot.ingest", "bot.charts", "httpx")
     assert _loaded_after(digest, unused) == []
+    # Nor does it build the effects' (de)serialiser, which only storing or delivering an effect needs.
+    built = "import bot.core.effects as e; print('\\nbuilt:', e._adapter.cache_info().currsize)"
+    out = subprocess.run(
+        [sys.executable, "-c", f"{digest}; {built}"], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.rsplit("\nbuilt:", 1)[1].split() == ["0"]
 
 
 def test_a_command_runs_with_the_bots_collector_thresholds_then_restores_the_callers(

@@ -8,6 +8,7 @@ platform id as "id:C123"); the adapter maps names to platform channels from its 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -221,18 +222,22 @@ Effect = (
     | RemoveProfile
 )
 
-_ADAPTER: TypeAdapter[Effect] = TypeAdapter(Annotated[Effect, PydField(discriminator="kind")])
+
+@functools.cache
+def _adapter() -> TypeAdapter[Effect]:
+    """Built at first use (about 25 ms): the reports and most CLI commands never store an effect."""
+    return TypeAdapter(Annotated[Effect, PydField(discriminator="kind")])
 
 
 def effect_to_json(effect: Effect) -> dict[str, Any]:
     """A JSON-ready dict (bytes become base64) that `effect_from_json` turns back into the effect."""
-    data: dict[str, Any] = _ADAPTER.dump_python(effect, mode="json")  # pydantic types the dump as Any
+    data: dict[str, Any] = _adapter().dump_python(effect, mode="json")  # pydantic types the dump as Any
     return data
 
 
 def effect_from_json(data: dict[str, Any]) -> Effect:
     """Rebuild an effect stored by `effect_to_json`."""
-    return _ADAPTER.validate_python(data)
+    return _adapter().validate_python(data)
 
 
 def ref_keys(effect: Effect) -> tuple[str, ...]:
