@@ -7,12 +7,9 @@ loading Alembic; these tests hold both readings to Alembic's own, on SQLite and 
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
 from storage.migrate import (
@@ -34,7 +31,6 @@ from storage.migrate import (
     require_current,
     upgrade,
 )
-from tests.conftest import BACKENDS, PG_URL, _admin
 
 HEADER = '''"""{doc}"""
 
@@ -103,27 +99,12 @@ def test_a_file_without_its_header_is_left_to_alembic(tmp_path: Path) -> None:
     assert read_revisions(tmp_path) is None
 
 
-@pytest.fixture(params=BACKENDS)
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of its own: a new SQLite file, or a throw-away PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
-        return
-    assert PG_URL
-    name = f"townsquare_startup_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 def _alembics(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-async def test_the_version_is_read_as_alembic_reads_it(empty_url: str) -> None:
-    engine = create_engine(empty_url)
+async def test_the_version_is_read_as_alembic_reads_it(empty_db_url: str) -> None:
+    engine = create_engine(empty_db_url)
     try:
         for target in (None, "0003_metrics_rollup", "head"):
             if target is not None:

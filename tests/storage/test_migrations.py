@@ -7,23 +7,19 @@ ships new revisions, add their checksums to RELEASED below.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import to_tuple
 from sqlalchemy import MetaData, inspect
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine, on_thread
@@ -38,7 +34,6 @@ from storage.migrate import (
     upgrade,
 )
 from storage.schema import metadata, table_modules
-from tests.conftest import BACKENDS, PG_URL, _admin
 
 VERSIONS = MIGRATIONS / "versions"
 
@@ -98,21 +93,6 @@ async def test_models_match_migrations(engine: AsyncEngine) -> None:
 
     async with engine.connect() as conn:
         assert await conn.run_sync(_diff, metadata()) == []
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of its own: a new SQLite file, or a throw-away PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'release.db'}"
-        return
-    assert PG_URL
-    name = f"townsquare_release_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def test_previous_release_upgrades_to_the_models(empty_db_url: str) -> None:
